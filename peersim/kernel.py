@@ -1,0 +1,303 @@
+"""The kernel: advance R groups by one week. Both front ends (the batch engine and the Mesa model)
+run exactly this code, so they agree to the last bit.
+
+The schedule of one week, in order (MODEL.md, "Mechanisms, in the order of one session"):
+
+  course weeks, PEER arm (weeks 1..n_sessions):
+    agreement       group rules agreed (rules theme)               [intervention element]
+    attendance      who is in the room                              mechanism
+    safety          safety toward its target; mishandled moments    mechanism   ICAMO 1
+    sharing         facilitators, then participants share          mechanism   ICAMO 1
+    connectedness   ties between listeners and sharers             mechanism   ICAMO 1
+    comparison      upward and downward social comparison          mechanism   ICAMO 2, 3
+    role_modelling  hope from role models, not being alone, dreams mechanism   ICAMO 2
+    self_image      life storytelling reframed or not              mechanism   ICAMO 3
+    acting          trying something new; sprouts start            mechanism   ICAMO 4
+    differences     "differences are a strength" (session 4)       [intervention element]
+  every week, both arms:
+    sprouts         sprouts become change or wither                mechanism   ICAMO 4
+    dropout         leaving after a session                        mechanism
+    companionship   uptake after the last session; bridging        mechanism
+    background      drift, life events, ties fading out of group   (service as usual)
+
+Measurement (QPR-15) is taken at baseline (week 0), end of course and end of follow-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtri
+
+from . import mechanisms as m
+from .params import Params
+from .plan import plan_for
+from .population import Group, draw_group, facilitator_members
+from .rng import Streams
+from .state import CHANNELS, Context, State, Update
+
+# (phase name, function, mechanism switch or None). The one place the order is written.
+SESSION_PHASES = (
+    ("agreement", None, None),
+    ("attendance", m.attendance, "attendance"),
+    ("safety", m.safety, "safety"),
+    ("sharing", m.sharing, "sharing"),
+    ("connectedness", m.connectedness, "connectedness"),
+    ("comparison", m.comparison, "comparison"),
+    ("role_modelling", m.role_modelling, "role_modelling"),
+    ("self_image", m.self_image, "self_image"),
+    ("acting", m.acting, "acting"),
+    ("differences", None, None),
+)
+WEEKLY_PHASES = (
+    ("sprouts", m.sprouts, "sprouts"),
+    ("dropout", m.dropout, "dropout"),
+    ("companionship", m.companionship, "companionship"),
+    ("background", m.background, None),
+)
+
+QPR_ITEMS = 15
+# Baseline states from the static attributes (intercept, recovery stage, adversity, other):
+# those further on the recovery journey start with more hope, a better self-image, more
+# self-efficacy and meaning, and less loneliness; adversity weighs on hope and self-efficacy;
+# living alone on loneliness; having work gives meaning. Person-level noise is added on top.
+_BASELINE = {
+    "hope": (0.15, 0.7, -0.15, None, 0.0),
+    "self_image": (0.2, 0.65, -0.1, "diagnosis", -0.08),
+    "self_efficacy": (0.2, 0.65, -0.15, None, 0.0),
+    "meaning": (0.2, 0.6, -0.05, "employed", 0.1),
+    "loneliness": (0.55, -0.5, 0.1, "lives_alone", 0.2),
+}
+_STATE_FLOOR, _STATE_CEIL = 0.01, 0.99
+
+
+@dataclass
+class Snapshot:
+    """Participant states at one moment (baseline, end of course, end of follow-up)."""
+
+    week: int
+    values: dict[str, np.ndarray]
+
+
+class Kernel:
+    """R groups of one scenario, advanced week by week.
+
+    ``Kernel(params, seed, runs)`` draws the groups for the given run indices; ``step()`` advances
+    one week; ``done`` is true after the follow-up. Everything random comes from the counter-based
+    streams keyed by (seed, run, week, stream, member).
+    """
+
+    def __init__(
+        self,
+        params: Params,
+        seed: int,
+        runs: np.ndarray,
+        population=None,
+        record_sessions: bool = False,
+    ) -> None:
+        self.params = params
+        self.streams = Streams(seed, np.asarray(runs))
+        self.group: Group = draw_group(params, self.streams, population)
+        self.plan = plan_for(params.session_plan, params.n_sessions)
+        self.total_weeks = params.n_sessions + params.follow_up_weeks
+        n, f = params.group_size, params.n_facilitators
+        self._members = np.arange(n)
+        self._all_members = np.concatenate([self._members, facilitator_members(params)])
+        self._not_self = np.ones((n, n + f), dtype=bool)
+        self._not_self[np.arange(n), np.arange(n)] = False
+        self.state = self._initial_state()
+        self.activations = np.zeros((self.group.runs, n, len(CHANNELS)), dtype=np.int16)
+        self.snapshots: dict[str, Snapshot] = {"baseline": self._snapshot()}
+        self.record_sessions = record_sessions
+        self.history: list[dict[str, np.ndarray]] = []
+        if record_sessions:
+            self.history.append(self._week_record())
+
+    # --- set-up -------------------------------------------------------------------------------
+    def _initial_state(self) -> State:
+        p, g = self.params, self.group
+        runs, n, f = g.runs, g.n, g.f
+        attrs = g.attrs
+        baseline = {}
+        for name, (icpt, w_stage, w_adv, other, w_other) in _BASELINE.items():
+            z = ndtri(self.streams.uniform(f"baseline.{name}", 0, self._members))
+            value = icpt + w_stage * attrs["recovery_stage"] + w_adv * attrs["adversity"]
+            if other:
+                value = value + w_other * attrs[other]
+            baseline[name] = np.clip(value + p.baseline_noise * z, _STATE_FLOOR, _STATE_CEIL)
+        safety = p.safety_arrival * (1.0 - 0.5 * attrs["sharing_vulnerability"])
+        zeros = np.zeros((runs, n))
+        izeros = np.zeros((runs, n), dtype=np.int16)
+        bzeros = np.zeros((runs, n), dtype=bool)
+        baseline = {**baseline, "safety": safety, "connectedness": zeros.copy()}
+        return State(
+            week=0,
+            baseline=baseline,
+            safety=safety.copy(),
+            connectedness=zeros.copy(),
+            loneliness=baseline["loneliness"].copy(),
+            hope=baseline["hope"].copy(),
+            self_image=baseline["self_image"].copy(),
+            self_efficacy=baseline["self_efficacy"].copy(),
+            meaning=baseline["meaning"].copy(),
+            bridging=zeros.copy(),
+            ties=np.zeros((runs, n, n + f)),
+            difference_weight=np.ones((runs, n)),
+            present=bzeros.copy(),
+            dropped=bzeros.copy(),
+            dropout_session=izeros.copy(),
+            sessions_attended=izeros.copy(),
+            shared_sessions=izeros.copy(),
+            shared=np.zeros((runs, n + f), dtype=bool),
+            others_shared=zeros.copy(),
+            rules=False,
+            mishandled=np.zeros(runs, dtype=bool),
+            attempted=bzeros.copy(),
+            succeeded=bzeros.copy(),
+            sprouts=izeros.copy(),
+            realised=izeros.copy(),
+            companionship=bzeros.copy(),
+            companion_weeks_left=izeros.copy(),
+        )
+
+    # --- one week -----------------------------------------------------------------------------
+    @property
+    def done(self) -> bool:
+        return self.state.week >= self.total_weeks
+
+    def step(self) -> None:
+        """Advance every group by one week."""
+        if self.done:
+            raise RuntimeError("the course and its follow-up are over")
+        st = self.state
+        st.week += 1
+        st.fired = {}
+        st.attempted = np.zeros_like(st.attempted)
+        st.succeeded = np.zeros_like(st.succeeded)
+        in_course = st.week <= self.params.n_sessions
+        session = self.plan[st.week - 1] if in_course and not self.params.control_arm else None
+        ctx = Context(
+            params=self.params,
+            group=self.group,
+            streams=self.streams,
+            week=st.week,
+            session=session,
+            members=self._members,
+            all_members=self._all_members,
+            not_self=self._not_self,
+        )
+        if session is not None:
+            for phase in SESSION_PHASES:
+                self._run_phase(phase, st, ctx)
+        else:
+            st.present = np.zeros_like(st.present)
+            st.shared = np.zeros_like(st.shared)
+        for phase in WEEKLY_PHASES:
+            self._run_phase(phase, st, ctx)
+        for i, name in enumerate(CHANNELS):
+            fired = st.fired.get(name)
+            if fired is not None:
+                self.activations[:, :, i] += fired
+        if st.week == self.params.n_sessions:
+            self.snapshots["end"] = self._snapshot()
+        if st.week == self.total_weeks:
+            self.snapshots["followup"] = self._snapshot()
+        if self.record_sessions:
+            self.history.append(self._week_record())
+
+    def run(self) -> None:
+        while not self.done:
+            self.step()
+
+    def _run_phase(self, phase, st: State, ctx: Context) -> None:
+        name, module, switch = phase
+        if module is None:
+            self._intervention_element(name, st, ctx)
+            return
+        if switch is not None and not self.params.enabled(switch):
+            off = getattr(module, "off", None)
+            update = off(st, ctx) if off else None
+        else:
+            update = module.run(st, ctx)
+        if update is not None:
+            self._apply(update, st, switch)
+
+    def _intervention_element(self, name: str, st: State, ctx: Context) -> None:
+        if name == "agreement" and ctx.theme("rules") and self.params.group_rules:
+            st.rules = True
+        elif name == "differences" and ctx.theme("differences"):
+            st.difference_weight = m.connectedness.differences_theme(st, ctx)
+
+    @staticmethod
+    def _apply(update: Update, st: State, channel: str | None) -> None:
+        for field_name, value in update.changes.items():
+            setattr(st, field_name, value)
+        if channel is not None and update.fired is not None:
+            st.fired[channel] = update.fired
+        st.fired.update(update.extra_fired)
+
+    # --- measurement and records --------------------------------------------------------------
+    def qpr(self, week: int) -> np.ndarray:
+        """QPR-15 total (0–60) from the recovery composite, with occasion and item noise.
+
+        Each item: 0.5 + qpr_scale * (recovery - 0.5) + occasion noise + item noise, on a 0–4 scale
+        (rounded, cut to 0–4); the total sums the 15 items (Neil et al. 2009; Law et al. 2014).
+        """
+        p = self.params
+        occasion = ndtri(self.streams.uniform("qpr.occasion", week, self._members))
+        items = ndtri(self.streams.uniform_pairs("qpr.items", week, self._members, np.arange(QPR_ITEMS)))
+        latent = 0.5 + p.qpr_scale * (self.state.recovery() - 0.5) + p.qpr_occasion_noise * occasion
+        score = latent[:, :, None] + p.qpr_item_noise * items
+        return np.clip(np.rint(4.0 * score), 0, 4).sum(axis=2)
+
+    def _snapshot(self) -> Snapshot:
+        st = self.state
+        values = {name: getattr(st, name).copy() for name in _SNAPSHOT_FIELDS}
+        values["recovery"] = st.recovery()
+        values["qpr"] = self.qpr(st.week)
+        return Snapshot(st.week, values)
+
+    def _week_record(self) -> dict[str, np.ndarray]:
+        st = self.state
+        record = {name: getattr(st, name).copy() for name in _SESSION_FIELDS}
+        record["recovery"] = st.recovery()
+        record["week"] = st.week
+        for name in CHANNELS:
+            fired = st.fired.get(name)
+            record[f"mech_{name}"] = (
+                fired.copy() if fired is not None else np.zeros_like(st.present)
+            )
+        record["shared"] = st.shared[:, : self.group.n].copy()
+        return record
+
+
+_SNAPSHOT_FIELDS = (
+    "safety",
+    "connectedness",
+    "loneliness",
+    "hope",
+    "self_image",
+    "self_efficacy",
+    "meaning",
+    "bridging",
+    "sprouts",
+    "realised",
+)
+_SESSION_FIELDS = (
+    "present",
+    "dropped",
+    "safety",
+    "connectedness",
+    "loneliness",
+    "hope",
+    "self_image",
+    "self_efficacy",
+    "meaning",
+    "bridging",
+    "sprouts",
+    "realised",
+    "attempted",
+    "succeeded",
+)
+

@@ -1,0 +1,53 @@
+"""Social comparison, upward and downward (ICAMO 2 and 3).
+
+When a member shares, each present listener compares situations. Standing is what others can see:
+0.6 * recovery stage + 0.4 * having work (facilitators: their recovery stage, and active). With
+gap = standing_sharer - standing_listener and perceived similarity s (comparison weight grows with
+similarity; Gerber, Wheeler & Suls 2018, Psychol Bull 144:177):
+
+    downward (gap < -margin):  D += s * |gap|        -> self-image up by down_gain * D,
+                                                        hope down by down_mood_cost * D
+    upward, similar (s >= assimilation_threshold):
+                               U += s * gap          -> hope up by up_inspire * U (a role model)
+    upward, dissimilar:        C += (1 - s) * gap    -> self-image down by up_contrast * C
+
+Evidence (Egmose et al. 2024, "Others are worse off"): Participant 7: "Some have it significantly
+more difficult. And it was also a bit depressing ... But it also gives you ... You might be ok,
+strong, nonetheless"; "Two of the participants who made this statement were employed and the other
+participants in their groups were not"; Discussion: "comparing oneself to others, both those who
+are well, but also those who are worse off, might change one's self-image" (Festinger 1954).
+Facilitators as attainable role models: "Others felt inspired by the peer group facilitators".
+
+Fires (comparison) when either direction moved a state by FIRING_THRESHOLD or more; the channels
+comparison_up (inspiration) and comparison_down (others worse off) say which. Switched off: no
+comparison effects.
+"""
+
+from __future__ import annotations
+
+from ..state import FIRING_THRESHOLD, Context, State, Update, nudge
+from .connectedness import perceived_similarity
+
+NAME = "comparison"
+
+
+def run(st: State, ctx: Context) -> Update:
+    p, g = ctx.params, ctx.group
+    similarity = perceived_similarity(st, ctx)
+    pairs = st.present[:, :, None] & st.shared[:, None, :] & ctx.not_self
+    gap = g.gap
+    down = (pairs & (gap < -p.comparison_margin)) * similarity * -gap
+    upward = pairs & (gap > p.comparison_margin)
+    similar = similarity >= p.assimilation_threshold
+    inspire = (upward & similar) * similarity * gap
+    contrast = (upward & ~similar) * (1.0 - similarity) * gap
+    d, u, c = down.sum(axis=2), inspire.sum(axis=2), contrast.sum(axis=2)
+    self_image = nudge(st.self_image, up=p.down_gain * d, down=p.up_contrast * c)
+    hope = nudge(st.hope, up=p.up_inspire * u, down=p.down_mood_cost * d)
+    fired_down = self_image - st.self_image >= FIRING_THRESHOLD
+    fired_up = hope - st.hope >= FIRING_THRESHOLD
+    return Update(
+        {"self_image": self_image, "hope": hope},
+        fired=fired_down | fired_up,
+        extra_fired={"comparison_up": fired_up, "comparison_down": fired_down},
+    )

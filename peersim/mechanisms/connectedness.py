@@ -1,0 +1,70 @@
+"""Connectedness: ties grow between listeners and sharers (ICAMO 1).
+
+For a present listener i and a present member j who shared (j != i), i's tie to j grows, scaled
+by i's safety and by how similar i perceives j to be; the sharer's tie to each present listener
+grows too, more slowly (being heard):
+
+    perceived_similarity[i, j] = 1 - difference_weight[i] * difference[i, j]
+    tie[i, j] <- tie + tie_rate * safety_i * perceived_similarity * (1 - tie)      (i heard j)
+    tie[i, j] <- tie + heard_rate * safety_i * perceived_similarity * (1 - tie)    (j heard i)
+    connectedness_i = mean tie of i to the other members (participants and facilitators)
+    loneliness_i = loneliness_baseline_i * (1 - loneliness_relief * (1 - (1 - conn)(1 - bridging)))
+
+The "differences are a strength" theme (session 4) lowers difference_weight for those present
+by differences_strength * intensity, for the rest of the course.
+
+Evidence (Egmose et al. 2024, "Connectedness as a prerequisite for engagement"): "Through sharing
+experiences participants felt safe and connected to others"; "Lack of connections to the other
+participants in the group was also attributed to differences among group participants concerning
+e.g., having a job or age. Participants who remained in the group did not perceive differences as a
+barrier"; Discussion: "one explanation for the lack of connectedness is the tendency to focus on
+differences rather than similarities with the others in the group" (Festinger 1954). Protocol
+Table 1, session 4: "Similarities and differences".
+
+Fires for a participant whose connectedness rose by FIRING_THRESHOLD or more. Switched off: no
+ties grow (session 4 still changes how differences are seen).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..state import FIRING_THRESHOLD, Context, State, Update, nudge
+
+NAME = "connectedness"
+
+
+def perceived_similarity(st: State, ctx: Context) -> np.ndarray:
+    """(R, N, M) similarity each participant perceives to each member, 0–1."""
+    return 1.0 - st.difference_weight[:, :, None] * ctx.group.difference
+
+
+def summarise(ties: np.ndarray, bridging: np.ndarray, loneliness_baseline: np.ndarray, relief: float):
+    """Connectedness (mean tie to the M-1 others) and loneliness from the ties."""
+    connectedness = ties.sum(axis=2) / (ties.shape[2] - 1)
+    social = 1.0 - (1.0 - connectedness) * (1.0 - bridging)
+    return connectedness, loneliness_baseline * (1.0 - relief * social)
+
+
+def run(st: State, ctx: Context) -> Update:
+    p, g = ctx.params, ctx.group
+    similarity = perceived_similarity(st, ctx)
+    present_all = np.concatenate([st.present, np.ones((g.runs, g.f), dtype=bool)], axis=1)
+    heard = st.present[:, :, None] & st.shared[:, None, :] & ctx.not_self
+    was_heard = st.shared[:, : g.n, None] & present_all[:, None, :] & ctx.not_self
+    weight = st.safety[:, :, None] * similarity
+    up = (p.tie_rate * heard + p.heard_rate * was_heard) * weight
+    ties = nudge(st.ties, up=up)
+    connectedness, loneliness = summarise(
+        ties, st.bridging, st.baseline["loneliness"], p.loneliness_relief
+    )
+    return Update(
+        {"ties": ties, "connectedness": connectedness, "loneliness": loneliness},
+        fired=connectedness - st.connectedness >= FIRING_THRESHOLD,
+    )
+
+
+def differences_theme(st: State, ctx: Context) -> np.ndarray:
+    """New difference weights after a session carrying 'differences are a strength'."""
+    cut = ctx.params.differences_strength * ctx.theme("differences")
+    return np.where(st.present, st.difference_weight * (1.0 - cut), st.difference_weight)

@@ -1,0 +1,40 @@
+"""Role modelling and hope (ICAMO 2).
+
+Hope of a present participant rises with the facilitators' recovery stories (strongest in the
+role-models session, and only if they shared), with not being alone (hearing others share, felt
+through safety), and with the dreams exercise:
+
+    up = role_model_gain * role_models_theme * equality * (share of facilitators who shared)
+         + not_alone_gain * safety * (share of the others who shared)
+         + dreams_gain * dreams_theme
+    hope <- hope + up * (1 - hope)
+
+equality is 1 for volunteer peers in civil society, lower for paid peer workers and inside
+services ("no one higher on the ladder").
+
+Evidence (Egmose et al. 2024, "Sense of hope by working out new paths for recovery"): "For some,
+the feeling of not being alone gave hope. Others felt inspired by the peer group facilitators";
+"Hope was nurtured when learning about the group facilitators lived experiences e.g., that it was
+possible to get a flexible job"; Participant 4 on the dreams exercise. Bandura (1977) on modelling;
+Discussion: peers "experienced as equals, because they were unpaid volunteers".
+
+Fires when hope rose by FIRING_THRESHOLD or more. Switched off: no hope from these sources.
+"""
+
+from __future__ import annotations
+
+from ..state import FIRING_THRESHOLD, Context, State, Update, nudge
+
+NAME = "role_modelling"
+
+
+def run(st: State, ctx: Context) -> Update:
+    p, g = ctx.params, ctx.group
+    fac_share = st.shared[:, g.n :].mean(axis=1, keepdims=True)
+    up = (
+        p.role_model_gain * ctx.theme("role_models") * p.equality * fac_share
+        + p.not_alone_gain * st.safety * st.others_shared
+        + p.dreams_gain * ctx.theme("dreams")
+    )
+    hope = nudge(st.hope, up=up * st.present)
+    return Update({"hope": hope}, fired=hope - st.hope >= FIRING_THRESHOLD)

@@ -1,0 +1,68 @@
+"""Safety: feeling safe in the room (ICAMO 1, the precondition of every other configuration).
+
+Safety moves toward a target set by the intervention and context:
+
+    target = safety_base
+             + safety_skill_weight * (facilitator_skill - 0.5)
+             + safety_rules_weight * [rules agreed]
+             + safety_anonymity_weight * system_distrust * [anonymity, civil society]
+             - safety_service_distrust * system_distrust * [inside mental health services]
+             - safety_size_weight * (group_size - 8) / 8
+             + safety_listening_weight * (share of the others who shared last session)
+    safety <- safety + safety_rate * (clip(target, 0, 1) - safety)        (present members)
+
+A mishandled moment -- someone in distress met with silence -- happens in a session with
+probability mishandle_rate * (1 - skill) * (0.5 + mean adversity of those present), and then
+everyone present loses mishandle_drop of their safety.
+
+Evidence (Egmose et al. 2024, "Creating a safe space to connect with others"): "Several aspects
+mattered for whether participants felt safe or unsafe e.g., the size of the group"; group rules
+"such as everyone getting speaking time ... created a safe space"; "Participation in the group was
+anonymous and confidential"; "Listening to others sharing experiences increased the feeling of a
+safe space"; Participant 1: "not being able to create a safe space. Because when there are people,
+who are having a hard time, when there is just complete silence". Anonymity weighted by system
+distrust: the civil-society setting matters most to those with bad service experience (Discussion).
+
+Fires for a present participant who feels safe (safety >= safe_threshold) after the update.
+Switched off: safety stays where it was on arrival.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..state import Context, State, Update
+
+NAME = "safety"
+
+
+def target(st: State, ctx: Context) -> np.ndarray:
+    p = ctx.params
+    distrust = ctx.group.attrs["system_distrust"]
+    civil = p.setting == "civil_society"
+    value = (
+        p.safety_base
+        + p.safety_skill_weight * (p.facilitator_skill - 0.5)
+        + p.safety_rules_weight * st.rules
+        + p.safety_anonymity_weight * distrust * (p.anonymity and civil)
+        - p.safety_service_distrust * distrust * (not civil)
+        - p.safety_size_weight * (p.group_size - 8) / 8
+        + p.safety_listening_weight * st.others_shared
+    )
+    return np.clip(value, 0.0, 1.0)
+
+
+def run(st: State, ctx: Context) -> Update:
+    p = ctx.params
+    present = st.present
+    safety = np.where(present, st.safety + p.safety_rate * (target(st, ctx) - st.safety), st.safety)
+    n_present = present.sum(axis=1)
+    adversity_present = (ctx.group.attrs["adversity"] * present).sum(axis=1) / np.maximum(n_present, 1)
+    p_mishandle = p.mishandle_rate * (1.0 - p.facilitator_skill) * (0.5 + adversity_present)
+    mishandled = (ctx.streams.group("mishandle", ctx.week) < p_mishandle) & (n_present > 0)
+    hit = mishandled[:, None] & present
+    safety = np.where(hit, safety * (1.0 - p.mishandle_drop), safety)
+    return Update(
+        {"safety": safety, "mishandled": mishandled},
+        fired=present & (safety >= p.safe_threshold),
+    )

@@ -1,0 +1,438 @@
+"""Parameters: one frozen, validated object.
+
+Every parameter has a default for the PEER civil-society course, a unit, a valid range and a
+meaning (``peersim params`` prints them). Unknown names and out-of-range values raise a
+``ValueError`` that names the parameter, its valid range, and the nearest valid name. Nothing is
+silently clamped.
+
+The defaults of the mechanism parameters are our first, hand-tuned values (documented in
+docs/ODD.md); they reproduce MODEL.md's patterns 1–6 (see tests/test_patterns.py).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from difflib import get_close_matches
+from typing import Any
+
+from .plan import PEER_PLAN, Session
+
+#: Mechanisms in the order of one session; each can be switched off with ``disabled_mechanisms``.
+MECHANISMS: tuple[str, ...] = (
+    "attendance",
+    "safety",
+    "sharing",
+    "connectedness",
+    "comparison",
+    "role_modelling",
+    "self_image",
+    "acting",
+    "sprouts",
+    "dropout",
+    "companionship",
+)
+
+SETTINGS = ("civil_society", "mental_health_service")
+FACILITATOR_ROLES = ("volunteer", "paid")
+
+
+def _p(default: Any, lo=None, hi=None, unit: str = "", doc: str = "", group: str = "", choices=None):
+    return field(
+        default=default,
+        metadata={"lo": lo, "hi": hi, "unit": unit, "doc": doc, "group": group, "choices": choices},
+    )
+
+
+@dataclass(frozen=True, init=False)
+class Params:
+    """All inputs of one scenario. Build with keywords: ``Params(group_size=10)``."""
+
+    # --- intervention -------------------------------------------------------------------------
+    group_size: int = _p(8, 2, 24, "participants", "participants per group", "intervention")
+    n_sessions: int = _p(10, 1, 40, "sessions", "weekly group sessions in the course", "intervention")
+    follow_up_weeks: int = _p(
+        26, 0, 156, "weeks", "weeks simulated after the last session", "intervention"
+    )
+    session_plan: tuple = _p(
+        PEER_PLAN, doc="themes of each session (stretched to n_sessions)", group="intervention"
+    )
+    group_rules: bool = _p(True, doc="group rules agreed in the rules session", group="intervention")
+    anonymity: bool = _p(True, doc="system anonymity: nothing reported to services", group="intervention")
+    companionship_offered: bool = _p(
+        True, doc="individual companionship offered after the course", group="intervention"
+    )
+    companionship_weeks: int = _p(
+        26, 0, 104, "weeks", "length of the companionship offer (PEER: up to 6 months)", "intervention"
+    )
+    case_worker_support: float = _p(
+        0.3, 0.0, 1.0, "0-1", "support from a municipal case worker (waters sprouts)", "intervention"
+    )
+    control_arm: bool = _p(
+        False, doc="service as usual: same people and draws, no group", group="intervention"
+    )
+
+    # --- context ------------------------------------------------------------------------------
+    setting: str = _p("civil_society", doc="where the course runs", group="context", choices=SETTINGS)
+    facilitator_role: str = _p(
+        "volunteer", doc="volunteer peers or paid peer workers", group="context",
+        choices=FACILITATOR_ROLES,
+    )
+    covid_restrictions: bool = _p(
+        False, doc="COVID-19 restrictions (absence, companionship, bridging)", group="context"
+    )
+
+    # --- facilitators -------------------------------------------------------------------------
+    n_facilitators: int = _p(2, 1, 4, "people", "peer facilitators per group", "facilitators")
+    facilitator_skill: float = _p(
+        0.7, 0.0, 1.0, "0-1", "holding a safe space, speaking time, handling silence", "facilitators"
+    )
+    facilitator_disclosure: float = _p(
+        0.75, 0.0, 1.0, "0-1", "how much of their own lived experience they share", "facilitators"
+    )
+    facilitator_recovery_stage: float = _p(
+        0.8, 0.0, 1.0, "0-1", "how far along their own recovery (role models)", "facilitators"
+    )
+    facilitator_age: float = _p(45.0, 18.0, 90.0, "years", "facilitators' age", "facilitators")
+
+    # --- population (who joins) ---------------------------------------------------------------
+    age_mean: float = _p(40.0, 18.0, 80.0, "years", "mean age of participants", "population")
+    age_sd: float = _p(10.0, 0.0, 30.0, "years", "spread of age (normal, cut to 18-80)", "population")
+    employed_share: float = _p(0.15, 0.0, 1.0, "share", "share in paid work", "population")
+    lives_alone_share: float = _p(0.65, 0.0, 1.0, "share", "share living alone", "population")
+    diagnosis_share: float = _p(0.85, 0.0, 1.0, "share", "share ever given a diagnosis", "population")
+    sharing_vulnerability_mean: float = _p(
+        0.3, 0.01, 0.99, "0-1", "median earlier bad experience of being exposed", "population"
+    )
+    adversity_mean: float = _p(
+        0.4, 0.01, 0.99, "0-1", "median adversity: finances, housing, substances", "population"
+    )
+    system_distrust_mean: float = _p(
+        0.45, 0.01, 0.99, "0-1", "median distrust from earlier service experience", "population"
+    )
+    recovery_stage_mean: float = _p(
+        0.4, 0.01, 0.99, "0-1", "median position on the recovery journey", "population"
+    )
+    wish_for_change_mean: float = _p(
+        0.65, 0.01, 0.99, "0-1", "median wish for change", "population"
+    )
+    trait_spread: float = _p(
+        1.0, 0.0, 3.0, "logit sd", "spread of the 0-1 traits around their median", "population"
+    )
+    baseline_noise: float = _p(
+        0.08, 0.0, 0.3, "0-1 sd", "person-level noise in the baseline states", "population"
+    )
+
+    # --- attendance ---------------------------------------------------------------------------
+    absence_base: float = _p(0.05, 0.0, 0.5, "prob/session", "absence without adversity", "attendance")
+    absence_adversity: float = _p(
+        0.12, 0.0, 0.5, "prob/session", "extra absence at full adversity", "attendance"
+    )
+    absence_covid: float = _p(
+        0.05, 0.0, 0.5, "prob/session", "extra absence under COVID restrictions", "attendance"
+    )
+
+    # --- safety -------------------------------------------------------------------------------
+    safety_arrival: float = _p(0.4, 0.0, 1.0, "0-1", "safety on arrival among strangers", "safety")
+    safety_base: float = _p(0.45, 0.0, 1.0, "0-1", "safety target of a plain group", "safety")
+    safety_rate: float = _p(0.35, 0.0, 1.0, "1/session", "speed toward the safety target", "safety")
+    safety_skill_weight: float = _p(
+        0.4, 0.0, 1.0, "0-1", "target gain per unit of skill above 0.5", "safety"
+    )
+    safety_rules_weight: float = _p(0.12, 0.0, 0.5, "0-1", "target gain from agreed rules", "safety")
+    safety_anonymity_weight: float = _p(
+        0.2, 0.0, 0.5, "0-1", "target gain from anonymity, times system distrust", "safety"
+    )
+    safety_service_distrust: float = _p(
+        0.25, 0.0, 0.5, "0-1", "target loss inside services, times system distrust", "safety"
+    )
+    safety_size_weight: float = _p(
+        0.2, 0.0, 1.0, "0-1", "target loss per 8 members above 8 (gain below)", "safety"
+    )
+    safety_listening_weight: float = _p(
+        0.2, 0.0, 0.5, "0-1", "target gain when all others shared last session", "safety"
+    )
+    mishandle_rate: float = _p(
+        0.35, 0.0, 1.0, "prob/session", "chance of a mishandled moment at zero skill", "safety"
+    )
+    mishandle_drop: float = _p(
+        0.3, 0.0, 1.0, "share", "share of safety lost by all present when mishandled", "safety"
+    )
+    safe_threshold: float = _p(
+        0.5, 0.0, 1.0, "0-1", "safety at which a person counts as feeling safe", "safety"
+    )
+
+    # --- sharing ------------------------------------------------------------------------------
+    share_intercept: float = _p(-2.0, -10.0, 10.0, "logit", "sharing log-odds at zero drivers", "sharing")
+    share_safety: float = _p(3.0, 0.0, 10.0, "logit", "per unit of safety", "sharing")
+    share_connectedness: float = _p(1.5, 0.0, 10.0, "logit", "per unit of connectedness", "sharing")
+    share_modelling: float = _p(
+        1.0, 0.0, 10.0, "logit", "when all facilitators disclosed (times equality)", "sharing"
+    )
+    share_vulnerability: float = _p(2.5, 0.0, 10.0, "logit", "per unit of sharing vulnerability", "sharing")
+    share_norms: float = _p(0.5, 0.0, 5.0, "logit", "in the sharing-norms session", "sharing")
+    paid_disclosure: float = _p(
+        0.6, 0.0, 1.0, "factor", "disclosure of paid peer workers relative to volunteers", "sharing"
+    )
+    paid_equality: float = _p(
+        0.6, 0.0, 1.0, "factor", "how equal paid facilitators are seen (volunteers: 1)", "sharing"
+    )
+    service_equality: float = _p(
+        0.8, 0.0, 1.0, "factor", "equality inside mental health services (civil society: 1)", "sharing"
+    )
+
+    # --- connectedness ------------------------------------------------------------------------
+    tie_rate: float = _p(0.35, 0.0, 1.0, "1/session", "tie growth from hearing one sharer", "connectedness")
+    heard_rate: float = _p(
+        0.15, 0.0, 1.0, "1/session", "tie growth toward each listener when sharing", "connectedness"
+    )
+    tie_decay: float = _p(
+        0.03, 0.0, 1.0, "1/week", "decay of ties to the group when out of it", "connectedness"
+    )
+    loneliness_relief: float = _p(
+        0.45, 0.0, 1.0, "share", "loneliness removed at full connectedness", "connectedness"
+    )
+    differences_strength: float = _p(
+        0.5, 0.0, 1.0, "share", "cut in perceived difference after 'differences are a strength'",
+        "connectedness",
+    )
+
+    # --- social comparison --------------------------------------------------------------------
+    comparison_margin: float = _p(
+        0.1, 0.0, 1.0, "standing", "smallest gap in standing that counts", "comparison"
+    )
+    down_gain: float = _p(0.06, 0.0, 1.0, "per gap", "self-image gain from a worse-off sharer", "comparison")
+    down_mood_cost: float = _p(0.01, 0.0, 1.0, "per gap", "hope cost of meeting the worse off", "comparison")
+    up_inspire: float = _p(0.05, 0.0, 1.0, "per gap", "hope from a similar better-off sharer", "comparison")
+    up_contrast: float = _p(0.04, 0.0, 1.0, "per gap", "self-image cost of a dissimilar better-off", "comparison")
+    assimilation_threshold: float = _p(
+        0.6, 0.0, 1.0, "similarity", "similarity above which upward comparison inspires", "comparison"
+    )
+
+    # --- role modelling and hope --------------------------------------------------------------
+    role_model_gain: float = _p(
+        0.12, 0.0, 1.0, "per session", "hope from facilitators' recovery stories", "role_modelling"
+    )
+    not_alone_gain: float = _p(
+        0.05, 0.0, 1.0, "per session", "hope from hearing others share (times safety)", "role_modelling"
+    )
+    dreams_gain: float = _p(0.06, 0.0, 1.0, "per session", "hope from the dreams exercise", "role_modelling")
+
+    # --- self-image revision ------------------------------------------------------------------
+    story_intercept: float = _p(-1.0, -10.0, 10.0, "logit", "reframing log-odds at zero drivers", "self_image")
+    story_safety: float = _p(2.5, 0.0, 10.0, "logit", "reframing per unit of safety", "self_image")
+    story_connectedness: float = _p(1.5, 0.0, 10.0, "logit", "reframing per unit of connectedness", "self_image")
+    story_gain: float = _p(0.15, 0.0, 1.0, "share", "self-image gain when the story is reframed", "self_image")
+    story_hurt: float = _p(0.06, 0.0, 1.0, "share", "self-image loss when it stays a story of illness", "self_image")
+
+    # --- acting in own life -------------------------------------------------------------------
+    attempt_intercept: float = _p(-1.0, -10.0, 10.0, "logit", "attempt log-odds at zero drivers", "acting")
+    attempt_efficacy: float = _p(2.0, 0.0, 10.0, "logit", "attempts per unit of self-efficacy", "acting")
+    attempt_hope: float = _p(1.5, 0.0, 10.0, "logit", "attempts per unit of hope", "acting")
+    attempt_wish: float = _p(1.5, 0.0, 10.0, "logit", "attempts per unit of wish for change", "acting")
+    success_intercept: float = _p(0.0, -10.0, 10.0, "logit", "success log-odds at zero drivers", "acting")
+    success_efficacy: float = _p(1.5, 0.0, 10.0, "logit", "success per unit of self-efficacy", "acting")
+    success_support: float = _p(1.5, 0.0, 10.0, "logit", "success per unit of connectedness", "acting")
+    success_adversity: float = _p(2.0, 0.0, 10.0, "logit", "success lost per unit of adversity", "acting")
+    mastery_gain: float = _p(0.12, 0.0, 1.0, "share", "self-efficacy gain after a success", "acting")
+    failure_cost: float = _p(
+        0.1, 0.0, 1.0, "share", "self-efficacy loss after a failure, times (1 - safety)", "acting"
+    )
+    values_gain: float = _p(0.12, 0.0, 1.0, "share", "meaning from the values session, times safety", "acting")
+
+    # --- sprouts to change --------------------------------------------------------------------
+    sprout_realise_rate: float = _p(
+        0.025, 0.0, 1.0, "1/week", "chance a sprout becomes a realised change, unsupported", "sprouts"
+    )
+    sprout_wither_rate: float = _p(
+        0.02, 0.0, 1.0, "1/week", "chance a sprout withers, unsupported, no adversity", "sprouts"
+    )
+    sprout_support_gain: float = _p(
+        1.5, 0.0, 10.0, "factor", "speed-up of realising per unit of support", "sprouts"
+    )
+    sprout_wither_adversity: float = _p(
+        1.5, 0.0, 10.0, "factor", "extra withering per unit of adversity", "sprouts"
+    )
+    realised_gain: float = _p(
+        0.08, 0.0, 1.0, "share", "self-efficacy, meaning and hope gain per realised change", "sprouts"
+    )
+
+    # --- dropout ------------------------------------------------------------------------------
+    dropout_intercept: float = _p(-1.6, -10.0, 10.0, "logit", "leaving log-odds at zero drivers", "dropout")
+    dropout_connectedness: float = _p(4.0, 0.0, 20.0, "logit", "per unit of connectedness", "dropout")
+    dropout_safety: float = _p(2.5, 0.0, 20.0, "logit", "per unit of safety", "dropout")
+    dropout_misfit: float = _p(5.0, 0.0, 20.0, "logit", "per unit of perceived difference from the group", "dropout")
+    dropout_value: float = _p(6.0, 0.0, 20.0, "logit", "per unit of gain in hope and self-image", "dropout")
+
+    # --- companionship and bridging -----------------------------------------------------------
+    uptake_base: float = _p(0.35, 0.0, 1.0, "prob", "companionship uptake of completers", "companionship")
+    uptake_covid: float = _p(0.3, 0.0, 1.0, "factor", "uptake under COVID restrictions, relative", "companionship")
+    bridge_rate: float = _p(0.04, 0.0, 1.0, "1/week", "bridging built per week of companionship", "companionship")
+    bridge_covid: float = _p(0.25, 0.0, 1.0, "factor", "bridging under COVID restrictions, relative", "companionship")
+    network_bridge: float = _p(0.02, 0.0, 1.0, "share", "bridging from the network session", "companionship")
+    companion_support: float = _p(0.6, 0.0, 1.0, "0-1", "support to sprouts from a companion", "companionship")
+
+    # --- background (both arms) ---------------------------------------------------------------
+    natural_recovery: float = _p(0.002, 0.0, 0.1, "1/week", "drift of hope etc. toward 1", "background")
+    regression_rate: float = _p(0.01, 0.0, 0.5, "1/week", "pull of states back to baseline", "background")
+    life_event_rate: float = _p(0.02, 0.0, 0.5, "prob/week", "life events at adversity 0.5", "background")
+    life_event_hit: float = _p(0.08, 0.0, 1.0, "share", "hope and self-efficacy lost in a life event", "background")
+
+    # --- measurement (QPR-15) -----------------------------------------------------------------
+    qpr_scale: float = _p(1.5, 0.1, 5.0, "factor", "stretch of recovery onto the QPR item scale", "measurement")
+    qpr_occasion_noise: float = _p(0.07, 0.0, 1.0, "0-1 sd", "occasion-level measurement noise", "measurement")
+    qpr_item_noise: float = _p(0.25, 0.0, 1.0, "0-1 sd", "item-level measurement noise", "measurement")
+
+    # --- switches -----------------------------------------------------------------------------
+    disabled_mechanisms: tuple = _p((), doc="mechanisms switched off (knock-outs)", group="switches")
+
+    def __init__(self, **values: Any) -> None:
+        known = _FIELDS
+        for name in values:
+            if name not in known:
+                raise ValueError(_unknown_message(name))
+        for name, spec in known.items():
+            value = values[name] if name in values else spec.default
+            object.__setattr__(self, name, _validate(name, spec, value))
+
+    # --- conveniences -------------------------------------------------------------------------
+    def replace(self, **changes: Any) -> Params:
+        """A new validated Params with ``changes`` applied."""
+        return Params(**{**{f.name: getattr(self, f.name) for f in fields(self)}, **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON/TOML-friendly values (session plan as a list of dicts)."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "session_plan":
+                value = [s.to_dict() for s in value]
+            elif f.name == "disabled_mechanisms":
+                value = list(value)
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Params:
+        return cls(**dict(values))
+
+    def enabled(self, mechanism: str) -> bool:
+        return mechanism not in self.disabled_mechanisms
+
+    @property
+    def equality(self) -> float:
+        """How equal the facilitators are seen ("no one higher on the ladder"), 0–1."""
+        role = 1.0 if self.facilitator_role == "volunteer" else self.paid_equality
+        setting = 1.0 if self.setting == "civil_society" else self.service_equality
+        return role * setting
+
+    @staticmethod
+    def describe() -> list[dict[str, Any]]:
+        """One row per parameter: name, group, default, range or choices, unit, meaning."""
+        rows = []
+        for name, spec in _FIELDS.items():
+            meta = spec.metadata
+            if meta["choices"]:
+                valid = " | ".join(meta["choices"])
+            elif meta["lo"] is not None:
+                valid = f"{meta['lo']} to {meta['hi']}"
+            elif spec.type in ("bool", bool):
+                valid = "true | false"
+            elif name == "disabled_mechanisms":
+                valid = "any of: " + ", ".join(MECHANISMS)
+            else:
+                valid = "list of sessions"
+            default = spec.default
+            if name == "session_plan":
+                default = f"PEER plan ({len(PEER_PLAN)} sessions)"
+            rows.append(
+                {
+                    "name": name,
+                    "group": meta["group"],
+                    "default": default,
+                    "valid": valid,
+                    "unit": meta["unit"],
+                    "meaning": meta["doc"],
+                }
+            )
+        return rows
+
+
+_FIELDS = {f.name: f for f in fields(Params)}
+
+
+def _unknown_message(name: str) -> str:
+    near = get_close_matches(name, list(_FIELDS), n=1, cutoff=0.5)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    return f"unknown parameter {name!r}{hint} (`peersim params` lists them all)"
+
+
+def _kind(spec) -> str:
+    t = spec.type if isinstance(spec.type, str) else spec.type.__name__
+    return t
+
+
+def _validate(name: str, spec, value: Any) -> Any:
+    meta = spec.metadata
+    kind = _kind(spec)
+    if name == "session_plan":
+        return _validate_plan(value)
+    if name == "disabled_mechanisms":
+        return _validate_mechanisms(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} = {value!r} must be true or false")
+        return value
+    if kind == "str":
+        if value not in meta["choices"]:
+            near = get_close_matches(str(value), meta["choices"], n=1, cutoff=0.4)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise ValueError(
+                f"{name} = {value!r} is not valid; choose one of {', '.join(meta['choices'])}{hint}"
+            )
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} = {value!r} must be a number ({meta['lo']} to {meta['hi']})")
+    if kind == "int":
+        if float(value) != int(value):
+            raise ValueError(f"{name} = {value!r} must be a whole number ({meta['lo']} to {meta['hi']})")
+        value = int(value)
+    else:
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"{name} = {value!r} must be finite ({meta['lo']} to {meta['hi']})")
+    if not meta["lo"] <= value <= meta["hi"]:
+        raise ValueError(
+            f"{name} = {value!r} is out of range; valid range is {meta['lo']} to {meta['hi']}"
+            + (f" {meta['unit']}" if meta["unit"] else "")
+        )
+    return value
+
+
+def _validate_plan(value: Any) -> tuple[Session, ...]:
+    if isinstance(value, str | bytes | Mapping) or not hasattr(value, "__iter__"):
+        raise ValueError("session_plan must be a list of sessions (mappings with title and themes)")
+    plan = tuple(Session.from_value(s) for s in value)
+    if not plan:
+        raise ValueError("session_plan must hold at least one session")
+    return plan
+
+
+def _validate_mechanisms(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = (value,)
+    if not hasattr(value, "__iter__"):
+        raise ValueError("disabled_mechanisms must be a list of mechanism names")
+    out = []
+    for name in value:
+        if name not in MECHANISMS:
+            near = get_close_matches(str(name), MECHANISMS, n=1, cutoff=0.5)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise ValueError(
+                f"disabled_mechanisms: unknown mechanism {name!r}{hint}"
+                f" (mechanisms: {', '.join(MECHANISMS)})"
+            )
+        if name not in out:
+            out.append(name)
+    return tuple(sorted(out, key=MECHANISMS.index))

@@ -1,0 +1,178 @@
+"""Who joins: drawing participants (or taking them from a table) and the facilitators.
+
+Defaults resemble the interviewees of the qualitative study (Egmose et al. 2024, Results): "The
+majority of the participants were aged 30–50 years, had received a psychiatric diagnosis at some
+point in their life, lived alone, ... and few were working."
+
+Every attribute has its own random stream at week 0, so giving some attributes in a population
+table never shifts the draws of the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit, logit, ndtri
+
+from .params import Params
+from .rng import FACILITATOR_BASE, Streams
+
+BOOL_ATTRIBUTES = ("employed", "lives_alone", "diagnosis")
+TRAIT_ATTRIBUTES = (
+    "sharing_vulnerability",
+    "adversity",
+    "system_distrust",
+    "recovery_stage",
+    "wish_for_change",
+)
+STATIC_ATTRIBUTES = ("age", *BOOL_ATTRIBUTES, *TRAIT_ATTRIBUTES)
+AGE_RANGE = (18.0, 80.0)
+
+# Visible standing when people compare situations: recovery stage and having work ("two of the
+# participants who made this statement were employed and the other participants were not").
+STANDING_STAGE, STANDING_WORK = 0.6, 0.4
+# Weights of the parts of perceived difference (age, work, living situation, illness, stage):
+# "Lack of connections ... was also attributed to differences ... concerning e.g., having a job or
+# age." Age and work weigh most; they sum to 1 so difference stays in 0–1.
+DIFFERENCE_WEIGHTS = {"age": 0.3, "employed": 0.3, "lives_alone": 0.1, "diagnosis": 0.1, "stage": 0.2}
+AGE_DIFFERENCE_SCALE = 25.0  # years of age gap that count as fully different in age
+# Facilitators are peers with lived experience; paid peer workers are seen as further away.
+PAID_DISTANCE, SERVICE_DISTANCE = 0.25, 0.1
+
+
+@dataclass
+class Group:
+    """The static side of R groups: participants' attributes (R, N) and differences (R, N, M).
+
+    Members are the N participants followed by the F facilitators (M = N + F).
+    """
+
+    attrs: dict[str, np.ndarray]
+    difference: np.ndarray  # (R, N, M) objective difference 0–1 from each participant to members
+    standing: np.ndarray  # (R, M) what others see when they compare
+    n: int
+    f: int
+
+    @property
+    def gap(self) -> np.ndarray:
+        """(R, N, M) standing of each member minus that of each participant (computed once)."""
+        if self._gap is None:
+            self._gap = self.standing[:, None, :] - self.standing[:, : self.n, None]
+        return self._gap
+
+    _gap: np.ndarray | None = None
+
+    @property
+    def runs(self) -> int:
+        return self.difference.shape[0]
+
+
+def validate_population(population, params: Params) -> pd.DataFrame | None:
+    """Check a user's population table; return it as a DataFrame (one row per participant)."""
+    if population is None:
+        return None
+    if isinstance(population, pd.DataFrame):
+        df = population.reset_index(drop=True)
+    elif isinstance(population, Sequence) and all(isinstance(r, Mapping) for r in population):
+        df = pd.DataFrame(list(population))
+    else:
+        raise ValueError("population must be a DataFrame or a list of dicts, one row per participant")
+    if len(df) < 2 or len(df) > 24:
+        raise ValueError(f"population has {len(df)} rows; a group needs 2 to 24 participants")
+    for col in df.columns:
+        if col not in STATIC_ATTRIBUTES:
+            from difflib import get_close_matches
+
+            near = get_close_matches(str(col), STATIC_ATTRIBUTES, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise ValueError(
+                f"population: unknown column {col!r}{hint} (columns: {', '.join(STATIC_ATTRIBUTES)})"
+            )
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = values.isna()
+        if bad.any():
+            rows = ", ".join(str(i) for i in np.flatnonzero(bad.to_numpy())[:5])
+            raise ValueError(f"population: column {col!r} has missing or non-numeric values in rows {rows}")
+        if col == "age":
+            lo, hi = AGE_RANGE
+        elif col in BOOL_ATTRIBUTES:
+            lo, hi = 0, 1
+            if not values.isin([0, 1]).all():
+                raise ValueError(f"population: column {col!r} must hold true/false (0/1) values")
+        else:
+            lo, hi = 0.0, 1.0
+        out = (values < lo) | (values > hi)
+        if out.any():
+            row = int(np.flatnonzero(out.to_numpy())[0])
+            raise ValueError(
+                f"population: column {col!r} row {row} = {values.iloc[row]!r} is out of range;"
+                f" valid range is {lo} to {hi}"
+            )
+        df[col] = values.astype(float)
+    return df
+
+
+def draw_group(params: Params, streams: Streams, population: pd.DataFrame | None = None) -> Group:
+    """Draw (or take) the participants of every run and compute their differences."""
+    n, f, runs = params.group_size, params.n_facilitators, len(streams.runs)
+    members = np.arange(n)
+    attrs: dict[str, np.ndarray] = {}
+    for name in STATIC_ATTRIBUTES:
+        if population is not None and name in population.columns:
+            attrs[name] = np.broadcast_to(population[name].to_numpy(float), (runs, n)).copy()
+            continue
+        u = streams.uniform(f"population.{name}", 0, members)
+        if name == "age":
+            value = np.clip(params.age_mean + params.age_sd * ndtri(u), *AGE_RANGE)
+        elif name in BOOL_ATTRIBUTES:
+            value = (u < getattr(params, f"{name}_share")).astype(float)
+        else:
+            centre = logit(getattr(params, f"{name}_mean"))
+            value = expit(centre + params.trait_spread * ndtri(u))
+        attrs[name] = value
+    difference = _difference(attrs, params)
+    standing = np.empty((runs, n + f))
+    standing[:, :n] = STANDING_STAGE * attrs["recovery_stage"] + STANDING_WORK * attrs["employed"]
+    # Facilitators: far along in recovery, and active (volunteering, a flexible job).
+    standing[:, n:] = STANDING_STAGE * params.facilitator_recovery_stage + STANDING_WORK
+    return Group(attrs=attrs, difference=difference, standing=standing, n=n, f=f)
+
+
+def _difference(attrs: dict[str, np.ndarray], params: Params) -> np.ndarray:
+    """Objective difference (0–1) between each participant and every member."""
+    w = DIFFERENCE_WEIGHTS
+    age, stage = attrs["age"], attrs["recovery_stage"]
+    runs, n = age.shape
+    f = params.n_facilitators
+    d = np.empty((runs, n, n + f))
+    d[:, :, :n] = (
+        w["age"] * np.minimum(np.abs(age[:, :, None] - age[:, None, :]) / AGE_DIFFERENCE_SCALE, 1.0)
+        + w["stage"] * np.abs(stage[:, :, None] - stage[:, None, :])
+    )
+    for name in ("employed", "lives_alone", "diagnosis"):
+        a = attrs[name]
+        d[:, :, :n] += w[name] * np.abs(a[:, :, None] - a[:, None, :])
+    # To a facilitator: age, illness experience (they are peers with lived experience), recovery
+    # stage; work and living situation are not compared ("perceived as equals ... because they were
+    # peers and not professionals"), but paid workers and a service setting add distance.
+    role = PAID_DISTANCE if params.facilitator_role == "paid" else 0.0
+    place = SERVICE_DISTANCE if params.setting == "mental_health_service" else 0.0
+    to_fac = (
+        w["age"] * np.minimum(np.abs(age - params.facilitator_age) / AGE_DIFFERENCE_SCALE, 1.0)
+        + w["diagnosis"] * (1.0 - attrs["diagnosis"])
+        + w["stage"] * np.abs(stage - params.facilitator_recovery_stage)
+        + role
+        + place
+    )
+    d[:, :, n:] = np.minimum(to_fac, 1.0)[:, :, None]
+    idx = np.arange(n)
+    d[:, idx, idx] = 0.0
+    return d
+
+
+def facilitator_members(params: Params) -> np.ndarray:
+    """Member indices of the facilitators in the random streams."""
+    return FACILITATOR_BASE + np.arange(params.n_facilitators)

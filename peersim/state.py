@@ -1,0 +1,132 @@
+"""The dynamic state of R groups, and the context a session runs in.
+
+Arrays carry a leading run axis: (R, N) per participant, (R, N, M) for ties from each participant
+to every member (N participants then F facilitators), (R, M) for who shared. Mechanisms read a
+State and a Context and return an :class:`Update`; only the kernel writes to the State.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .params import Params
+from .plan import Session
+from .population import Group
+from .rng import Streams
+
+#: Dynamic 0–1 states of a participant, in reporting order.
+STATES = (
+    "safety",
+    "connectedness",
+    "loneliness",
+    "hope",
+    "self_image",
+    "self_efficacy",
+    "meaning",
+)
+#: Activation channels: one per mechanism, plus the two directions of social comparison.
+CHANNELS = (
+    "attendance",
+    "safety",
+    "sharing",
+    "connectedness",
+    "comparison",
+    "comparison_up",
+    "comparison_down",
+    "role_modelling",
+    "self_image",
+    "acting",
+    "sprouts",
+    "dropout",
+    "companionship",
+)
+#: Smallest change in a state that counts as a mechanism having fired (stated once, used by all).
+FIRING_THRESHOLD = 0.01
+
+
+@dataclass
+class Context:
+    """What a week runs in: parameters, the static group, the streams, and this week's session."""
+
+    params: Params
+    group: Group
+    streams: Streams
+    week: int
+    session: Session | None  # None outside the course (follow-up weeks) and in the control arm
+    members: np.ndarray  # stream ids of participants
+    all_members: np.ndarray  # stream ids of participants then facilitators
+    not_self: np.ndarray  # (N, M) False where a participant meets themself
+
+    def theme(self, name: str) -> float:
+        return 0.0 if self.session is None else self.session.intensity(name)
+
+    @property
+    def in_course(self) -> bool:
+        return self.session is not None
+
+    @property
+    def final_session(self) -> bool:
+        return self.in_course and self.week == self.params.n_sessions
+
+
+@dataclass
+class State:
+    week: int
+    baseline: dict[str, np.ndarray]
+    safety: np.ndarray
+    connectedness: np.ndarray
+    loneliness: np.ndarray
+    hope: np.ndarray
+    self_image: np.ndarray
+    self_efficacy: np.ndarray
+    meaning: np.ndarray
+    bridging: np.ndarray
+    ties: np.ndarray
+    difference_weight: np.ndarray  # weight of perceived difference (session 4 lowers it)
+    present: np.ndarray
+    dropped: np.ndarray
+    dropout_session: np.ndarray
+    sessions_attended: np.ndarray
+    shared_sessions: np.ndarray
+    shared: np.ndarray  # (R, M) who shared in the latest session
+    others_shared: np.ndarray  # (R, N) share of the others who shared in the latest session
+    rules: bool  # group rules agreed so far
+    mishandled: np.ndarray  # (R,) a mishandled moment this session
+    attempted: np.ndarray
+    succeeded: np.ndarray
+    sprouts: np.ndarray
+    realised: np.ndarray
+    companionship: np.ndarray  # took up companionship
+    companion_weeks_left: np.ndarray
+    fired: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def recovery(self) -> np.ndarray:
+        return recovery(self.loneliness, self.hope, self.self_image, self.meaning, self.self_efficacy)
+
+
+def recovery(loneliness, hope, self_image, meaning, self_efficacy) -> np.ndarray:
+    """Personal recovery over CHIME: connectedness (as 1 - loneliness), hope, identity (self-image),
+    meaning, empowerment (self-efficacy); Leamy et al. 2011, Br J Psychiatry 199:445."""
+    return ((1.0 - loneliness) + hope + self_image + meaning + self_efficacy) / 5.0
+
+
+@dataclass
+class Update:
+    """What a mechanism returns: new values of some State fields, and for whom it fired."""
+
+    changes: dict[str, object]
+    fired: np.ndarray | None = None
+    extra_fired: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def nudge(x: np.ndarray, up=0.0, down=0.0) -> np.ndarray:
+    """Move a 0–1 state up by a share of its headroom and down by a share of itself.
+
+    ``x + up*(1-x) - down*x`` with ``up`` and ``down`` cut to 0–1 keeps x in [0, 1] whatever the
+    drivers, so no mechanism needs clipping of its own.
+    """
+    up = np.clip(up, 0.0, 1.0)
+    down = np.clip(down, 0.0, 1.0)
+    return x + up * (1.0 - x) - down * x
