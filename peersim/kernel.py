@@ -131,6 +131,7 @@ class Kernel:
         izeros = np.zeros((runs, n), dtype=np.int16)
         bzeros = np.zeros((runs, n), dtype=bool)
         baseline = {**baseline, "safety": safety, "connectedness": zeros.copy()}
+        similarity = m.connectedness.perceived_similarity(np.ones((runs, n)), g.difference)
         return State(
             week=0,
             baseline=baseline,
@@ -151,6 +152,8 @@ class Kernel:
             shared_sessions=izeros.copy(),
             shared=np.zeros((runs, n + f), dtype=bool),
             others_shared=zeros.copy(),
+            similarity=similarity,
+            comparison_weights=m.comparison.weights(similarity, g.gap, p),
             rules=False,
             mishandled=np.zeros(runs, dtype=bool),
             attempted=bzeros.copy(),
@@ -227,7 +230,8 @@ class Kernel:
         if name == "agreement" and ctx.theme("rules") and self.params.group_rules:
             st.rules = True
         elif name == "differences" and ctx.theme("differences"):
-            st.difference_weight = m.connectedness.differences_theme(st, ctx)
+            for name, value in m.connectedness.differences_theme(st, ctx).items():
+                setattr(st, name, value)
 
     @staticmethod
     def _apply(update: Update, st: State, channel: str | None) -> None:
@@ -241,12 +245,15 @@ class Kernel:
     def qpr(self, week: int) -> np.ndarray:
         """QPR-15 total (0–60) from the recovery composite, with occasion and item noise.
 
-        Each item: 0.5 + qpr_scale * (recovery - 0.5) + occasion noise + item noise, on a 0–4 scale
+        Each item: 0.5 + qpr_scale * (recovery - 0.5) + occasion noise (normal) + item noise (uniform), on a 0–4 scale
         (rounded, cut to 0–4); the total sums the 15 items (Neil et al. 2009; Law et al. 2014).
         """
         p = self.params
         occasion = ndtri(self.streams.uniform("qpr.occasion", week, self._members))
-        items = ndtri(self.streams.uniform_pairs("qpr.items", week, self._members, np.arange(QPR_ITEMS)))
+        # item noise is uniform with sd qpr_item_noise (sqrt(12) * (u - 1/2) has sd 1)
+        items = np.sqrt(12.0) * (
+            self.streams.uniform_pairs("qpr.items", week, self._members, np.arange(QPR_ITEMS)) - 0.5
+        )
         latent = 0.5 + p.qpr_scale * (self.state.recovery() - 0.5) + p.qpr_occasion_noise * occasion
         score = latent[:, :, None] + p.qpr_item_noise * items
         return np.clip(np.rint(4.0 * score), 0, 4).sum(axis=2)
@@ -265,9 +272,7 @@ class Kernel:
         record["week"] = st.week
         for name in CHANNELS:
             fired = st.fired.get(name)
-            record[f"mech_{name}"] = (
-                fired.copy() if fired is not None else np.zeros_like(st.present)
-            )
+            record[f"mech_{name}"] = fired.copy() if fired is not None else np.zeros_like(st.present)
         record["shared"] = st.shared[:, : self.group.n].copy()
         return record
 
@@ -300,4 +305,3 @@ _SESSION_FIELDS = (
     "attempted",
     "succeeded",
 )
-

@@ -52,9 +52,7 @@ class Params:
     # --- intervention -------------------------------------------------------------------------
     group_size: int = _p(8, 2, 24, "participants", "participants per group", "intervention")
     n_sessions: int = _p(10, 1, 40, "sessions", "weekly group sessions in the course", "intervention")
-    follow_up_weeks: int = _p(
-        26, 0, 156, "weeks", "weeks simulated after the last session", "intervention"
-    )
+    follow_up_weeks: int = _p(26, 0, 156, "weeks", "weeks simulated after the last session", "intervention")
     session_plan: tuple = _p(
         PEER_PLAN, doc="themes of each session (stretched to n_sessions)", group="intervention"
     )
@@ -76,7 +74,9 @@ class Params:
     # --- context ------------------------------------------------------------------------------
     setting: str = _p("civil_society", doc="where the course runs", group="context", choices=SETTINGS)
     facilitator_role: str = _p(
-        "volunteer", doc="volunteer peers or paid peer workers", group="context",
+        "volunteer",
+        doc="volunteer peers or paid peer workers",
+        group="context",
         choices=FACILITATOR_ROLES,
     )
     covid_restrictions: bool = _p(
@@ -114,9 +114,7 @@ class Params:
     recovery_stage_mean: float = _p(
         0.4, 0.01, 0.99, "0-1", "median position on the recovery journey", "population"
     )
-    wish_for_change_mean: float = _p(
-        0.65, 0.01, 0.99, "0-1", "median wish for change", "population"
-    )
+    wish_for_change_mean: float = _p(0.65, 0.01, 0.99, "0-1", "median wish for change", "population")
     trait_spread: float = _p(
         1.0, 0.0, 3.0, "logit sd", "spread of the 0-1 traits around their median", "population"
     )
@@ -137,9 +135,7 @@ class Params:
     safety_arrival: float = _p(0.4, 0.0, 1.0, "0-1", "safety on arrival among strangers", "safety")
     safety_base: float = _p(0.45, 0.0, 1.0, "0-1", "safety target of a plain group", "safety")
     safety_rate: float = _p(0.35, 0.0, 1.0, "1/session", "speed toward the safety target", "safety")
-    safety_skill_weight: float = _p(
-        0.4, 0.0, 1.0, "0-1", "target gain per unit of skill above 0.5", "safety"
-    )
+    safety_skill_weight: float = _p(0.4, 0.0, 1.0, "0-1", "target gain per unit of skill above 0.5", "safety")
     safety_rules_weight: float = _p(0.12, 0.0, 0.5, "0-1", "target gain from agreed rules", "safety")
     safety_anonymity_weight: float = _p(
         0.2, 0.0, 0.5, "0-1", "target gain from anonymity, times system distrust", "safety"
@@ -194,7 +190,11 @@ class Params:
         0.45, 0.0, 1.0, "share", "loneliness removed at full connectedness", "connectedness"
     )
     differences_strength: float = _p(
-        0.5, 0.0, 1.0, "share", "cut in perceived difference after 'differences are a strength'",
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "cut in perceived difference after 'differences are a strength'",
         "connectedness",
     )
 
@@ -205,7 +205,9 @@ class Params:
     down_gain: float = _p(0.06, 0.0, 1.0, "per gap", "self-image gain from a worse-off sharer", "comparison")
     down_mood_cost: float = _p(0.01, 0.0, 1.0, "per gap", "hope cost of meeting the worse off", "comparison")
     up_inspire: float = _p(0.05, 0.0, 1.0, "per gap", "hope from a similar better-off sharer", "comparison")
-    up_contrast: float = _p(0.04, 0.0, 1.0, "per gap", "self-image cost of a dissimilar better-off", "comparison")
+    up_contrast: float = _p(
+        0.04, 0.0, 1.0, "per gap", "self-image cost of a dissimilar better-off", "comparison"
+    )
     assimilation_threshold: float = _p(
         0.6, 0.0, 1.0, "similarity", "similarity above which upward comparison inspires", "comparison"
     )
@@ -220,11 +222,19 @@ class Params:
     dreams_gain: float = _p(0.06, 0.0, 1.0, "per session", "hope from the dreams exercise", "role_modelling")
 
     # --- self-image revision ------------------------------------------------------------------
-    story_intercept: float = _p(-1.0, -10.0, 10.0, "logit", "reframing log-odds at zero drivers", "self_image")
+    story_intercept: float = _p(
+        -1.0, -10.0, 10.0, "logit", "reframing log-odds at zero drivers", "self_image"
+    )
     story_safety: float = _p(2.5, 0.0, 10.0, "logit", "reframing per unit of safety", "self_image")
-    story_connectedness: float = _p(1.5, 0.0, 10.0, "logit", "reframing per unit of connectedness", "self_image")
-    story_gain: float = _p(0.15, 0.0, 1.0, "share", "self-image gain when the story is reframed", "self_image")
-    story_hurt: float = _p(0.06, 0.0, 1.0, "share", "self-image loss when it stays a story of illness", "self_image")
+    story_connectedness: float = _p(
+        1.5, 0.0, 10.0, "logit", "reframing per unit of connectedness", "self_image"
+    )
+    story_gain: float = _p(
+        0.15, 0.0, 1.0, "share", "self-image gain when the story is reframed", "self_image"
+    )
+    story_hurt: float = _p(
+        0.06, 0.0, 1.0, "share", "self-image loss when it stays a story of illness", "self_image"
+    )
 
     # --- acting in own life -------------------------------------------------------------------
     attempt_intercept: float = _p(-1.0, -10.0, 10.0, "logit", "attempt log-odds at zero drivers", "acting")
@@ -239,7 +249,9 @@ class Params:
     failure_cost: float = _p(
         0.1, 0.0, 1.0, "share", "self-efficacy loss after a failure, times (1 - safety)", "acting"
     )
-    values_gain: float = _p(0.12, 0.0, 1.0, "share", "meaning from the values session, times safety", "acting")
+    values_gain: float = _p(
+        0.12, 0.0, 1.0, "share", "meaning from the values session, times safety", "acting"
+    )
 
     # --- sprouts to change --------------------------------------------------------------------
     sprout_realise_rate: float = _p(
@@ -262,26 +274,42 @@ class Params:
     dropout_intercept: float = _p(-1.6, -10.0, 10.0, "logit", "leaving log-odds at zero drivers", "dropout")
     dropout_connectedness: float = _p(4.0, 0.0, 20.0, "logit", "per unit of connectedness", "dropout")
     dropout_safety: float = _p(2.5, 0.0, 20.0, "logit", "per unit of safety", "dropout")
-    dropout_misfit: float = _p(5.0, 0.0, 20.0, "logit", "per unit of perceived difference from the group", "dropout")
+    dropout_misfit: float = _p(
+        5.0, 0.0, 20.0, "logit", "per unit of perceived difference from the group", "dropout"
+    )
     dropout_value: float = _p(6.0, 0.0, 20.0, "logit", "per unit of gain in hope and self-image", "dropout")
 
     # --- companionship and bridging -----------------------------------------------------------
     uptake_base: float = _p(0.35, 0.0, 1.0, "prob", "companionship uptake of completers", "companionship")
-    uptake_covid: float = _p(0.3, 0.0, 1.0, "factor", "uptake under COVID restrictions, relative", "companionship")
-    bridge_rate: float = _p(0.04, 0.0, 1.0, "1/week", "bridging built per week of companionship", "companionship")
-    bridge_covid: float = _p(0.25, 0.0, 1.0, "factor", "bridging under COVID restrictions, relative", "companionship")
+    uptake_covid: float = _p(
+        0.3, 0.0, 1.0, "factor", "uptake under COVID restrictions, relative", "companionship"
+    )
+    bridge_rate: float = _p(
+        0.04, 0.0, 1.0, "1/week", "bridging built per week of companionship", "companionship"
+    )
+    bridge_covid: float = _p(
+        0.25, 0.0, 1.0, "factor", "bridging under COVID restrictions, relative", "companionship"
+    )
     network_bridge: float = _p(0.02, 0.0, 1.0, "share", "bridging from the network session", "companionship")
-    companion_support: float = _p(0.6, 0.0, 1.0, "0-1", "support to sprouts from a companion", "companionship")
+    companion_support: float = _p(
+        0.6, 0.0, 1.0, "0-1", "support to sprouts from a companion", "companionship"
+    )
 
     # --- background (both arms) ---------------------------------------------------------------
     natural_recovery: float = _p(0.002, 0.0, 0.1, "1/week", "drift of hope etc. toward 1", "background")
     regression_rate: float = _p(0.01, 0.0, 0.5, "1/week", "pull of states back to baseline", "background")
     life_event_rate: float = _p(0.02, 0.0, 0.5, "prob/week", "life events at adversity 0.5", "background")
-    life_event_hit: float = _p(0.08, 0.0, 1.0, "share", "hope and self-efficacy lost in a life event", "background")
+    life_event_hit: float = _p(
+        0.08, 0.0, 1.0, "share", "hope and self-efficacy lost in a life event", "background"
+    )
 
     # --- measurement (QPR-15) -----------------------------------------------------------------
-    qpr_scale: float = _p(1.5, 0.1, 5.0, "factor", "stretch of recovery onto the QPR item scale", "measurement")
-    qpr_occasion_noise: float = _p(0.07, 0.0, 1.0, "0-1 sd", "occasion-level measurement noise", "measurement")
+    qpr_scale: float = _p(
+        1.5, 0.1, 5.0, "factor", "stretch of recovery onto the QPR item scale", "measurement"
+    )
+    qpr_occasion_noise: float = _p(
+        0.07, 0.0, 1.0, "0-1 sd", "occasion-level measurement noise", "measurement"
+    )
     qpr_item_noise: float = _p(0.25, 0.0, 1.0, "0-1 sd", "item-level measurement noise", "measurement")
 
     # --- switches -----------------------------------------------------------------------------
@@ -430,8 +458,7 @@ def _validate_mechanisms(value: Any) -> tuple[str, ...]:
             near = get_close_matches(str(name), MECHANISMS, n=1, cutoff=0.5)
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise ValueError(
-                f"disabled_mechanisms: unknown mechanism {name!r}{hint}"
-                f" (mechanisms: {', '.join(MECHANISMS)})"
+                f"disabled_mechanisms: unknown mechanism {name!r}{hint} (mechanisms: {', '.join(MECHANISMS)})"
             )
         if name not in out:
             out.append(name)

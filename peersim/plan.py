@@ -65,8 +65,7 @@ class Session:
             return value
         if not isinstance(value, Mapping) or "title" not in value:
             raise ValueError(
-                "session_plan: each session must be a mapping with 'title' and 'themes'"
-                f" (got {value!r})"
+                f"session_plan: each session must be a mapping with 'title' and 'themes' (got {value!r})"
             )
         themes = value.get("themes", {})
         if not isinstance(themes, Mapping):

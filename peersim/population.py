@@ -148,10 +148,9 @@ def _difference(attrs: dict[str, np.ndarray], params: Params) -> np.ndarray:
     runs, n = age.shape
     f = params.n_facilitators
     d = np.empty((runs, n, n + f))
-    d[:, :, :n] = (
-        w["age"] * np.minimum(np.abs(age[:, :, None] - age[:, None, :]) / AGE_DIFFERENCE_SCALE, 1.0)
-        + w["stage"] * np.abs(stage[:, :, None] - stage[:, None, :])
-    )
+    d[:, :, :n] = w["age"] * np.minimum(
+        np.abs(age[:, :, None] - age[:, None, :]) / AGE_DIFFERENCE_SCALE, 1.0
+    ) + w["stage"] * np.abs(stage[:, :, None] - stage[:, None, :])
     for name in ("employed", "lives_alone", "diagnosis"):
         a = attrs[name]
         d[:, :, :n] += w[name] * np.abs(a[:, :, None] - a[:, None, :])

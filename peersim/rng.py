@@ -86,9 +86,7 @@ class Streams:
         m = _GOLDEN * (np.atleast_1d(np.asarray(members, dtype=np.uint64)) + _ONE)
         return _to_unit(_mix(h[:, None] + m[None, :]))
 
-    def uniform_pairs(
-        self, stream: str, week: int, members: np.ndarray, others: np.ndarray
-    ) -> np.ndarray:
+    def uniform_pairs(self, stream: str, week: int, members: np.ndarray, others: np.ndarray) -> np.ndarray:
         """Draws of shape (runs, members, others), keyed by (member, other)."""
         # a stream key of its own, so pair draws never coincide with the stream's single draws
         h = self._key(stream + "/pairs", week)

@@ -92,6 +92,8 @@ class State:
     shared_sessions: np.ndarray
     shared: np.ndarray  # (R, M) who shared in the latest session
     others_shared: np.ndarray  # (R, N) share of the others who shared in the latest session
+    similarity: np.ndarray  # (R, N, M) perceived similarity, 1 - difference_weight * difference
+    comparison_weights: tuple  # three (R, N, M) arrays from similarity (see comparison.weights)
     rules: bool  # group rules agreed so far
     mishandled: np.ndarray  # (R,) a mishandled moment this session
     attempted: np.ndarray
@@ -121,12 +123,26 @@ class Update:
     extra_fired: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def nudge(x: np.ndarray, up=0.0, down=0.0) -> np.ndarray:
+def nudge(x: np.ndarray, up=None, down=None) -> np.ndarray:
     """Move a 0–1 state up by a share of its headroom and down by a share of itself.
 
     ``x + up*(1-x) - down*x`` with ``up`` and ``down`` cut to 0–1 keeps x in [0, 1] whatever the
     drivers, so no mechanism needs clipping of its own.
     """
-    up = np.clip(up, 0.0, 1.0)
-    down = np.clip(down, 0.0, 1.0)
-    return x + up * (1.0 - x) - down * x
+    out = x
+    if up is not None:
+        out = out + np.minimum(np.maximum(up, 0.0), 1.0) * (1.0 - x)
+    if down is not None:
+        out = out - np.minimum(np.maximum(down, 0.0), 1.0) * x
+    return out
+
+
+def member_sum(x: np.ndarray) -> np.ndarray:
+    """Sum over the last (member) axis. einsum is several times faster than ``sum(axis=-1)`` on
+    these short axes, and sums each row in the same order whatever the number of runs."""
+    return np.einsum("...m->...", x)
+
+
+def member_dot(weights: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """(R, N, M) weights times (R, M) values, summed over members: (R, N)."""
+    return np.einsum("rnm,rm->rn", weights, x)

@@ -6,7 +6,8 @@ Not a programme mechanism, so it cannot be switched off: it is the service-as-us
          for hope, self-image, self-efficacy, meaning
     life event with probability life_event_rate * 2 * adversity: hope and self-efficacy lose
          life_event_hit of themselves
-    ties to the group decay by tie_decay a week for those out of it (left, course over, control)
+    connectedness fades by tie_decay a week for those out of the group (left, course over,
+    control arm), and loneliness follows it
 
 Evidence: natural recovery and regression toward the mean in control arms of peer-support trials
 (e.g. the PEER trial's service-as-usual arm also improved: Poulsen et al. 2025); individual
@@ -15,8 +16,10 @@ context as a brake on change (Egmose et al. 2024, Discussion).
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..state import Context, State, Update, nudge
-from .connectedness import summarise
+from .connectedness import loneliness_from
 
 NAME = "background"
 DRIFTING = ("hope", "self_image", "self_efficacy", "meaning")
@@ -33,10 +36,13 @@ def run(st: State, ctx: Context) -> Update:
         if name in ("hope", "self_efficacy"):
             x = nudge(x, down=p.life_event_hit * event)
         changes[name] = x
-    # in the course only those who left are out of the group; after it (and in the control arm)
-    # everyone is
-    keep = 1.0 - p.tie_decay * (st.dropped if ctx.in_course else 1.0)
-    ties = st.ties * keep[..., None] if ctx.in_course else st.ties * keep
-    connectedness, loneliness = summarise(ties, st.bridging, st.baseline["loneliness"], p.loneliness_relief)
-    changes.update(ties=ties, connectedness=connectedness, loneliness=loneliness)
+    # In the course only those who left are out of the group; after it (and in the control arm)
+    # everyone is. Out of the group all of a person's ties fade alike, so connectedness (their
+    # mean) fades by the same factor; the tie matrix itself is kept as the group last left it.
+    keep = 1.0 - p.tie_decay * (st.dropped if ctx.in_course else np.ones_like(st.dropped))
+    connectedness = st.connectedness * keep
+    changes.update(
+        connectedness=connectedness,
+        loneliness=loneliness_from(connectedness, st.bridging, st.baseline["loneliness"], p),
+    )
     return Update(changes, fired=None)

@@ -3,7 +3,7 @@
 When a member shares, each present listener compares situations. Standing is what others can see:
 0.6 * recovery stage + 0.4 * having work (facilitators: their recovery stage, and active). With
 gap = standing_sharer - standing_listener and perceived similarity s (comparison weight grows with
-similarity; Gerber, Wheeler & Suls 2018, Psychol Bull 144:177):
+similarity; Gerber, Wheeler & Suls 2018, Psychol Bull 144:177), summed over the sharers heard:
 
     downward (gap < -margin):  D += s * |gap|        -> self-image up by down_gain * D,
                                                         hope down by down_mood_cost * D
@@ -25,23 +25,34 @@ comparison effects.
 
 from __future__ import annotations
 
-from ..state import FIRING_THRESHOLD, Context, State, Update, nudge
-from .connectedness import perceived_similarity
+import numpy as np
+
+from ..params import Params
+from ..state import FIRING_THRESHOLD, Context, State, Update, member_dot, nudge
 
 NAME = "comparison"
 
 
-def run(st: State, ctx: Context) -> Update:
-    p, g = ctx.params, ctx.group
-    similarity = perceived_similarity(st, ctx)
-    pairs = st.present[:, :, None] & st.shared[:, None, :] & ctx.not_self
-    gap = g.gap
-    down = (pairs & (gap < -p.comparison_margin)) * similarity * -gap
-    upward = pairs & (gap > p.comparison_margin)
+def weights(similarity: np.ndarray, gap: np.ndarray, p: Params) -> tuple[np.ndarray, ...]:
+    """Per-pair weights of the three comparisons (down, inspire, contrast), each (R, N, M).
+
+    They change only when perceived similarity does (the differences theme), so the kernel keeps
+    them with the similarity instead of rebuilding them every session. A participant's own entry is
+    zero because their gap to themself is zero.
+    """
+    down = np.where(gap < -p.comparison_margin, similarity * -gap, 0.0)
+    upward = gap > p.comparison_margin
     similar = similarity >= p.assimilation_threshold
-    inspire = (upward & similar) * similarity * gap
-    contrast = (upward & ~similar) * (1.0 - similarity) * gap
-    d, u, c = down.sum(axis=2), inspire.sum(axis=2), contrast.sum(axis=2)
+    inspire = np.where(upward & similar, similarity * gap, 0.0)
+    contrast = np.where(upward & ~similar, (1.0 - similarity) * gap, 0.0)
+    return down, inspire, contrast
+
+
+def run(st: State, ctx: Context) -> Update:
+    p = ctx.params
+    sharers = st.shared.astype(float)
+    listening = st.present
+    d, u, c = (listening * member_dot(w, sharers) for w in st.comparison_weights)
     self_image = nudge(st.self_image, up=p.down_gain * d, down=p.up_contrast * c)
     hope = nudge(st.hope, up=p.up_inspire * u, down=p.down_mood_cost * d)
     fired_down = self_image - st.self_image >= FIRING_THRESHOLD

@@ -29,42 +29,49 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import FIRING_THRESHOLD, Context, State, Update, nudge
+from ..state import FIRING_THRESHOLD, Context, State, Update, member_sum, nudge
+from . import comparison
 
 NAME = "connectedness"
 
 
-def perceived_similarity(st: State, ctx: Context) -> np.ndarray:
+def perceived_similarity(difference_weight: np.ndarray, difference: np.ndarray) -> np.ndarray:
     """(R, N, M) similarity each participant perceives to each member, 0–1."""
-    return 1.0 - st.difference_weight[:, :, None] * ctx.group.difference
+    return 1.0 - difference_weight[:, :, None] * difference
 
 
-def summarise(ties: np.ndarray, bridging: np.ndarray, loneliness_baseline: np.ndarray, relief: float):
-    """Connectedness (mean tie to the M-1 others) and loneliness from the ties."""
-    connectedness = ties.sum(axis=2) / (ties.shape[2] - 1)
+def loneliness_from(connectedness, bridging, loneliness_baseline, params) -> np.ndarray:
+    """Loneliness falls as connectedness (in the group) or bridging (outside it) rises."""
     social = 1.0 - (1.0 - connectedness) * (1.0 - bridging)
-    return connectedness, loneliness_baseline * (1.0 - relief * social)
+    return loneliness_baseline * (1.0 - params.loneliness_relief * social)
 
 
 def run(st: State, ctx: Context) -> Update:
     p, g = ctx.params, ctx.group
-    similarity = perceived_similarity(st, ctx)
-    present_all = np.concatenate([st.present, np.ones((g.runs, g.f), dtype=bool)], axis=1)
-    heard = st.present[:, :, None] & st.shared[:, None, :] & ctx.not_self
-    was_heard = st.shared[:, : g.n, None] & present_all[:, None, :] & ctx.not_self
-    weight = st.safety[:, :, None] * similarity
-    up = (p.tie_rate * heard + p.heard_rate * was_heard) * weight
-    ties = nudge(st.ties, up=up)
-    connectedness, loneliness = summarise(
-        ties, st.bridging, st.baseline["loneliness"], p.loneliness_relief
-    )
+    listener = st.present.astype(float)
+    sharer = st.shared.astype(float)
+    present_all = np.concatenate([listener, np.ones((g.runs, g.f))], axis=1)
+    # i heard j (i present, j shared) and j heard i (i shared, j present), never i with i
+    contact = (
+        p.tie_rate * listener[:, :, None] * sharer[:, None, :]
+        + p.heard_rate * sharer[:, : g.n, None] * present_all[:, None, :]
+    ) * ctx.not_self
+    ties = nudge(st.ties, up=contact * (st.safety[:, :, None] * st.similarity))
+    connectedness = member_sum(ties) / (ties.shape[2] - 1)
+    loneliness = loneliness_from(connectedness, st.bridging, st.baseline["loneliness"], p)
     return Update(
         {"ties": ties, "connectedness": connectedness, "loneliness": loneliness},
         fired=connectedness - st.connectedness >= FIRING_THRESHOLD,
     )
 
 
-def differences_theme(st: State, ctx: Context) -> np.ndarray:
-    """New difference weights after a session carrying 'differences are a strength'."""
+def differences_theme(st: State, ctx: Context) -> dict[str, np.ndarray]:
+    """New difference weights (and similarity) after 'differences are a strength'."""
     cut = ctx.params.differences_strength * ctx.theme("differences")
-    return np.where(st.present, st.difference_weight * (1.0 - cut), st.difference_weight)
+    weight = np.where(st.present, st.difference_weight * (1.0 - cut), st.difference_weight)
+    similarity = perceived_similarity(weight, ctx.group.difference)
+    return {
+        "difference_weight": weight,
+        "similarity": similarity,
+        "comparison_weights": comparison.weights(similarity, ctx.group.gap, ctx.params),
+    }

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from ..state import Context, State, Update
+from ..state import Context, State, Update, member_dot
 
 NAME = "dropout"
 
@@ -36,9 +36,10 @@ def misfit(st: State, ctx: Context) -> np.ndarray:
     """Mean perceived difference of each participant from the members still in the group."""
     g = ctx.group
     in_group = np.concatenate([~st.dropped, np.ones((g.runs, g.f), dtype=bool)], axis=1)
-    others = in_group[:, None, :] & ctx.not_self
-    perceived = st.difference_weight[:, :, None] * g.difference * others
-    return perceived.sum(axis=2) / np.maximum(others.sum(axis=2), 1)
+    # a participant's difference from themself is zero, so the sum may include them; the count
+    # must not
+    others = in_group.sum(axis=1, keepdims=True) - in_group[:, : g.n]
+    return member_dot(1.0 - st.similarity, in_group.astype(float)) / np.maximum(others, 1)
 
 
 def run(st: State, ctx: Context) -> Update:

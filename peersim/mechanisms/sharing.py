@@ -64,4 +64,9 @@ def others_shared(shared: np.ndarray, present: np.ndarray) -> np.ndarray:
 
 
 def off(st: State, ctx: Context) -> Update:
-    return Update({"shared": np.zeros_like(st.shared), "others_shared": np.zeros_like(st.safety)})
+    return Update(
+        {
+            "shared": np.zeros_like(st.shared),
+            "others_shared": np.zeros_like(st.safety),
+        }
+    )
