@@ -1,0 +1,34 @@
+"""peersim: agent-based simulation of peer-support groups (the PEER course) on Mesa.
+
+import peersim
+res = peersim.simulate(peersim.Params(), runs=10_000, seed=7)
+res.participants.head()
+"""
+
+from .engine import simulate
+from .params import MECHANISMS, Params
+from .plan import PEER_PLAN, THEMES, Session
+from .results import Results
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MECHANISMS",
+    "PEER_PLAN",
+    "THEMES",
+    "Params",
+    "PeerGroupModel",
+    "Results",
+    "Session",
+    "__version__",
+    "simulate",
+]
+
+
+def __getattr__(name: str):
+    # The Mesa front end is imported on first use, so the batch engine does not pay for Mesa.
+    if name in ("PeerGroupModel", "Participant", "Facilitator"):
+        from . import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module 'peersim' has no attribute {name!r}")

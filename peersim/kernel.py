@@ -108,11 +108,12 @@ class Kernel:
         self._not_self[np.arange(n), np.arange(n)] = False
         self.state = self._initial_state()
         self.activations = np.zeros((self.group.runs, n, len(CHANNELS)), dtype=np.int16)
+        self.mishandled_sessions = np.zeros(self.group.runs, dtype=np.int16)
         self.snapshots: dict[str, Snapshot] = {"baseline": self._snapshot()}
         self.record_sessions = record_sessions
         self.history: list[dict[str, np.ndarray]] = []
         if record_sessions:
-            self.history.append(self._week_record())
+            self.history.append(self._week_record(self._context(0, None)))
 
     # --- set-up -------------------------------------------------------------------------------
     def _initial_state(self) -> State:
@@ -135,6 +136,7 @@ class Kernel:
         return State(
             week=0,
             baseline=baseline,
+            drift_target=m.background.drift_targets(baseline, p),
             safety=safety.copy(),
             connectedness=zeros.copy(),
             loneliness=baseline["loneliness"].copy(),
@@ -180,19 +182,11 @@ class Kernel:
         st.succeeded = np.zeros_like(st.succeeded)
         in_course = st.week <= self.params.n_sessions
         session = self.plan[st.week - 1] if in_course and not self.params.control_arm else None
-        ctx = Context(
-            params=self.params,
-            group=self.group,
-            streams=self.streams,
-            week=st.week,
-            session=session,
-            members=self._members,
-            all_members=self._all_members,
-            not_self=self._not_self,
-        )
+        ctx = self._context(st.week, session)
         if session is not None:
             for phase in SESSION_PHASES:
                 self._run_phase(phase, st, ctx)
+            self.mishandled_sessions += st.mishandled
         else:
             st.present = np.zeros_like(st.present)
             st.shared = np.zeros_like(st.shared)
@@ -207,7 +201,19 @@ class Kernel:
         if st.week == self.total_weeks:
             self.snapshots["followup"] = self._snapshot()
         if self.record_sessions:
-            self.history.append(self._week_record())
+            self.history.append(self._week_record(ctx))
+
+    def _context(self, week: int, session) -> Context:
+        return Context(
+            params=self.params,
+            group=self.group,
+            streams=self.streams,
+            week=week,
+            session=session,
+            members=self._members,
+            all_members=self._all_members,
+            not_self=self._not_self,
+        )
 
     def run(self) -> None:
         while not self.done:
@@ -265,10 +271,11 @@ class Kernel:
         values["qpr"] = self.qpr(st.week)
         return Snapshot(st.week, values)
 
-    def _week_record(self) -> dict[str, np.ndarray]:
+    def _week_record(self, ctx: Context) -> dict[str, np.ndarray]:
         st = self.state
         record = {name: getattr(st, name).copy() for name in _SESSION_FIELDS}
         record["recovery"] = st.recovery()
+        record["similarity_to_group"] = 1.0 - m.dropout.misfit(st, ctx)
         record["week"] = st.week
         for name in CHANNELS:
             fired = st.fired.get(name)

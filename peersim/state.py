@@ -75,6 +75,7 @@ class Context:
 class State:
     week: int
     baseline: dict[str, np.ndarray]
+    drift_target: dict[str, np.ndarray]  # constant part of the background drift
     safety: np.ndarray
     connectedness: np.ndarray
     loneliness: np.ndarray

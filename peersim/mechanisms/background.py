@@ -18,11 +18,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import Context, State, Update, nudge
+from ..state import Context, State, Update
 from .connectedness import loneliness_from
 
 NAME = "background"
 DRIFTING = ("hope", "self_image", "self_efficacy", "meaning")
+
+
+def drift_targets(baseline: dict[str, np.ndarray], p) -> dict[str, np.ndarray]:
+    """The constant part of the weekly drift, a * baseline + c (computed once, at set-up)."""
+    return {name: p.regression_rate * baseline[name] + p.natural_recovery for name in DRIFTING}
 
 
 def run(st: State, ctx: Context) -> Update:
@@ -30,11 +35,13 @@ def run(st: State, ctx: Context) -> Update:
     u = ctx.streams.uniform("life_event", ctx.week, ctx.members)
     event = u < p.life_event_rate * 2.0 * ctx.group.attrs["adversity"]
     changes: dict[str, object] = {}
+    # x + a (b - x) + c (1 - x) = x (1 - a - c) + (a b + c): one multiply and one add a week
+    keep = 1.0 - p.regression_rate - p.natural_recovery
+    hit = 1.0 - p.life_event_hit * event if event.any() else None
     for name in DRIFTING:
-        x = getattr(st, name)
-        x = x + p.regression_rate * (st.baseline[name] - x) + p.natural_recovery * (1.0 - x)
-        if name in ("hope", "self_efficacy"):
-            x = nudge(x, down=p.life_event_hit * event)
+        x = getattr(st, name) * keep + st.drift_target[name]
+        if hit is not None and name in ("hope", "self_efficacy"):
+            x = x * hit
         changes[name] = x
     # In the course only those who left are out of the group; after it (and in the control arm)
     # everyone is. Out of the group all of a person's ties fade alike, so connectedness (their

@@ -56,14 +56,13 @@ def run(st: State, ctx: Context) -> Update:
     u = ctx.streams.uniform("sprouts", ctx.week, ctx.members)
     realised = u < p_real
     withered = ~realised & (u < p_real + p_wither)
-    gain = p.realised_gain * realised
-    return Update(
-        {
-            "sprouts": st.sprouts - realised - withered,
-            "realised": st.realised + realised,
-            "self_efficacy": nudge(st.self_efficacy, up=gain),
-            "meaning": nudge(st.meaning, up=gain),
-            "hope": nudge(st.hope, up=gain),
-        },
-        fired=realised,
-    )
+    changes = {"sprouts": st.sprouts - realised - withered}
+    if realised.any():
+        gain = p.realised_gain * realised
+        changes.update(
+            realised=st.realised + realised,
+            self_efficacy=nudge(st.self_efficacy, up=gain),
+            meaning=nudge(st.meaning, up=gain),
+            hope=nudge(st.hope, up=gain),
+        )
+    return Update(changes, fired=realised)

@@ -1,0 +1,154 @@
+"""Tidy tables from the kernel: participants, groups, sessions (column names are public).
+
+Both front ends build their tables here, from a finished :class:`~peersim.kernel.Kernel`, so the
+Mesa model's ``participants_frame()`` and ``simulate(...).participants`` share one definition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .kernel import Kernel
+from .params import Params
+from .population import BOOL_ATTRIBUTES, STATIC_ATTRIBUTES
+from .state import CHANNELS, STATES
+
+#: States reported at baseline and end of course (``<name>_baseline``, ``<name>_end``).
+REPORTED = (*STATES, "recovery", "qpr")
+#: Outcomes reported at the end of the follow-up too (``<name>_followup``).
+FOLLOWUP = ("hope", "self_image", "self_efficacy", "recovery", "qpr", "connectedness")
+
+
+@dataclass
+class Results:
+    """What ``simulate`` returns: the tables, and what produced them."""
+
+    participants: pd.DataFrame
+    groups: pd.DataFrame
+    sessions: pd.DataFrame | None
+    params: Params
+    seed: int
+    runs: int
+
+    def save(self, folder: str | Path) -> list[Path]:
+        """Write the tables as Parquet under ``folder``; returns the paths written."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in ("participants", "groups", "sessions"):
+            table = getattr(self, name)
+            if table is not None:
+                path = folder / f"{name}.parquet"
+                tmp = path.with_suffix(".parquet.tmp")
+                table.to_parquet(tmp, index=False)
+                tmp.replace(path)
+                written.append(path)
+        return written
+
+
+def participants_table(kernel: Kernel) -> pd.DataFrame:
+    """One row per (run, participant)."""
+    g, st = kernel.group, kernel.state
+    runs, n = g.runs, g.n
+    cols: dict[str, np.ndarray] = {
+        "run": np.repeat(kernel.streams.runs, n),
+        "member": np.tile(np.arange(n), runs),
+    }
+    for name in STATIC_ATTRIBUTES:
+        values = g.attrs[name].ravel()
+        cols[name] = values.astype(bool) if name in BOOL_ATTRIBUTES else values
+    cols["difference_from_group"] = _mean_difference(kernel).ravel()
+    cols["dropped_out"] = st.dropped.ravel()
+    cols["dropout_session"] = pd.array(np.where(st.dropped, st.dropout_session, 0).ravel(), dtype="Int64")
+    cols["dropout_session"][~st.dropped.ravel()] = pd.NA
+    cols["sessions_attended"] = st.sessions_attended.ravel().astype(np.int64)
+    cols["shared_sessions"] = st.shared_sessions.ravel().astype(np.int64)
+    base = kernel.snapshots["baseline"].values
+    end = kernel.snapshots.get("end", kernel.snapshots["baseline"]).values
+    followup = kernel.snapshots.get("followup", kernel.snapshots.get("end")).values
+    for name in REPORTED:
+        cols[f"{name}_baseline"] = base[name].ravel().astype(float)
+        cols[f"{name}_end"] = end[name].ravel().astype(float)
+    for name in FOLLOWUP:
+        cols[f"{name}_followup"] = followup[name].ravel().astype(float)
+    cols["sprouts_end"] = end["sprouts"].ravel().astype(np.int64)
+    cols["realised_changes_end"] = end["realised"].ravel().astype(np.int64)
+    cols["realised_changes_followup"] = followup["realised"].ravel().astype(np.int64)
+    cols["companionship"] = st.companionship.ravel()
+    cols["bridging_followup"] = followup["bridging"].ravel().astype(float)
+    for i, name in enumerate(CHANNELS):
+        cols[f"mech_{name}_sessions"] = kernel.activations[:, :, i].ravel().astype(np.int64)
+    return pd.DataFrame(cols)
+
+
+def _mean_difference(kernel: Kernel) -> np.ndarray:
+    """Each participant's mean objective difference from the other members (0–1)."""
+    d = kernel.group.difference
+    return d.sum(axis=2) / (d.shape[2] - 1)
+
+
+def groups_table(kernel: Kernel, participants: pd.DataFrame) -> pd.DataFrame:
+    """One row per run: composition, process and outcome of the group."""
+    g, st = kernel.group, kernel.state
+    end = kernel.snapshots.get("end", kernel.snapshots["baseline"]).values
+    base = kernel.snapshots["baseline"].values
+    completers = ~st.dropped
+    n_completers = completers.sum(axis=1)
+    attended = np.maximum(st.sessions_attended.sum(axis=1), 1)
+
+    def completer_mean(x: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(n_completers > 0, (x * completers).sum(axis=1) / n_completers, np.nan)
+
+    return pd.DataFrame(
+        {
+            "run": kernel.streams.runs,
+            "group_size": np.full(g.runs, g.n),
+            "age_sd": g.attrs["age"].std(axis=1),
+            "employed_count": g.attrs["employed"].sum(axis=1).astype(np.int64),
+            "n_dropouts": st.dropped.sum(axis=1).astype(np.int64),
+            "dropout_rate": st.dropped.mean(axis=1),
+            "mishandled_sessions": kernel.mishandled_sessions.astype(np.int64),
+            "share_rate": st.shared_sessions.sum(axis=1) / attended,
+            "cohesion_end": completer_mean(end["connectedness"]),
+            "safety_end": completer_mean(end["safety"]),
+            "recovery_gain": (end["recovery"] - base["recovery"]).mean(axis=1),
+            "qpr_gain": (end["qpr"] - base["qpr"]).mean(axis=1),
+            "hope_gain": (end["hope"] - base["hope"]).mean(axis=1),
+            "companionship_uptake": st.companionship.mean(axis=1),
+        }
+    )
+
+
+def sessions_table(kernel: Kernel) -> pd.DataFrame:
+    """One row per (run, week, participant), weeks 0 (baseline) to the end of follow-up."""
+    history = kernel.history
+    weeks = np.array([h["week"] for h in history])
+    runs, n = kernel.group.runs, kernel.group.n
+    n_weeks = len(weeks)
+
+    def stack(name: str) -> np.ndarray:
+        # (W, R, N) -> (R, W, N) -> flat, so rows run by run, week by week, member by member
+        return np.stack([h[name] for h in history]).transpose(1, 0, 2).ravel()
+
+    week_col = np.tile(np.repeat(weeks, n), runs)
+    n_sessions = kernel.params.n_sessions
+    phase = np.where(week_col == 0, "baseline", np.where(week_col <= n_sessions, "course", "follow_up"))
+    cols: dict[str, np.ndarray] = {
+        "run": np.repeat(kernel.streams.runs, n_weeks * n),
+        "week": week_col,
+        "member": np.tile(np.arange(n), runs * n_weeks),
+        "phase": phase,
+    }
+    for name in history[0]:
+        if name == "week":
+            continue
+        column = stack(name)
+        if name == "dropped":
+            name = "dropped_out"
+        cols[name] = column
+    return pd.DataFrame(cols)
