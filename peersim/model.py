@@ -1,0 +1,117 @@
+"""The Mesa front end: ``PeerGroupModel``, one group, one run, week by week.
+
+It runs the same kernel as the batch engine on a batch of one, so for the same seed and run it
+gives exactly the batch engine's results (tests/test_model.py proves it). ``model.step()`` is one
+week; ``model.running`` turns false after the follow-up.
+
+    m = PeerGroupModel(rng=7, run=0, group_size=10)
+    m.run_model()
+    m.participants_frame()     # == simulate(Params(group_size=10), runs=1, seed=7).participants
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from .agents import Facilitator, Participant
+from .kernel import Kernel
+from .params import Params
+from .population import validate_population
+from .results import participants_table
+
+
+class PeerGroupModel(mesa.Model):
+    """One PEER group. Parameters: ``params`` and/or any Params field as a keyword.
+
+    ``rng`` is the seed (an int; Mesa 3.5's name for it), ``run`` picks which run of that seed
+    this group is, so ``PeerGroupModel(rng=7, run=42)`` is run 42 of ``simulate(seed=7)``.
+    """
+
+    def __init__(
+        self,
+        params: Params | None = None,
+        rng: int | None = None,
+        run: int = 0,
+        population=None,
+        **overrides: Any,
+    ) -> None:
+        super().__init__(rng=rng)
+        params = params if params is not None else Params()
+        if overrides:
+            params = params.replace(**overrides)
+        population = validate_population(population, params)
+        if population is not None and len(population) != params.group_size:
+            params = params.replace(group_size=len(population))
+        if isinstance(run, bool) or not isinstance(run, int | np.integer) or run < 0:
+            raise ValueError(f"run = {run!r} must be a whole number >= 0")
+        # An int rng is the seed; otherwise Mesa has drawn one (self._seed) from the rng it got.
+        self.seed = int(rng) if isinstance(rng, int | np.integer) else int(self._seed)
+        self.run = int(run)
+        self.params = params
+        self.kernel = Kernel(params, self.seed, np.array([self.run]), population, record_sessions=True)
+        for i in range(params.group_size):
+            Participant(self, i)
+        for i in range(params.n_facilitators):
+            Facilitator(self, i)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "week": lambda m: m.week,
+                "n_present": lambda m: int(m.kernel.state.present.sum()),
+                "n_shared": lambda m: int(m.kernel.state.shared[0, : m.params.group_size].sum()),
+                "n_dropouts": lambda m: int(m.kernel.state.dropped.sum()),
+                "mishandled": lambda m: bool(m.kernel.state.mishandled[0]),
+                "mean_safety": lambda m: float(m.kernel.state.safety.mean()),
+                "mean_connectedness": lambda m: float(m.kernel.state.connectedness.mean()),
+                "mean_hope": lambda m: float(m.kernel.state.hope.mean()),
+                "mean_self_image": lambda m: float(m.kernel.state.self_image.mean()),
+                "mean_recovery": lambda m: float(m.kernel.state.recovery().mean()),
+            },
+            agenttype_reporters={
+                Participant: {
+                    "member": "index",
+                    "present": "present",
+                    "shared": "shared",
+                    "dropped_out": "dropped_out",
+                    "safety": "safety",
+                    "connectedness": "connectedness",
+                    "hope": "hope",
+                    "self_image": "self_image",
+                    "self_efficacy": "self_efficacy",
+                    "meaning": "meaning",
+                    "loneliness": "loneliness",
+                    "recovery": "recovery",
+                    "sprouts": "sprouts",
+                    "realised_changes": "realised_changes",
+                }
+            },
+        )
+        self.datacollector.collect(self)
+
+    @property
+    def week(self) -> int:
+        return self.kernel.state.week
+
+    @property
+    def participants(self) -> list[Participant]:
+        return sorted(self.agents_by_type[Participant], key=lambda a: a.index)
+
+    @property
+    def facilitators(self) -> list[Facilitator]:
+        return sorted(self.agents_by_type[Facilitator], key=lambda a: a.index)
+
+    def step(self) -> None:
+        """One week: a session during the course, a week of follow-up after it."""
+        if self.kernel.done:
+            self.running = False
+            return
+        self.kernel.step()
+        self.datacollector.collect(self)
+        self.running = not self.kernel.done
+
+    def participants_frame(self) -> pd.DataFrame:
+        """This run's participants, with the same columns (and values) as ``simulate``'s table."""
+        return participants_table(self.kernel)
