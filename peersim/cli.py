@@ -1,0 +1,165 @@
+"""The ``peersim`` command.
+
+    peersim run [--runs N] [--seed S] [--set name=value ...] [--out PATH] [--record sessions]
+    peersim params [--group GROUP]
+
+Bad input gets one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from . import __version__
+from .params import Params
+
+EXIT_USAGE = 2
+
+
+class UsageError(ValueError):
+    """A problem with what the user asked for (exit code 2)."""
+
+
+def parse_assignment(text: str) -> tuple[str, object]:
+    """``name=value`` into a typed value for that parameter."""
+    if "=" not in text:
+        raise UsageError(f"--set {text!r}: expected name=value")
+    name, raw = (part.strip() for part in text.split("=", 1))
+    kinds = {f.name: f.type for f in fields(Params)}
+    if name not in kinds:
+        Params(**{name: None})  # raises the standard unknown-parameter message with a suggestion
+    kind = kinds[name]
+    if name == "session_plan":
+        raise UsageError("session_plan cannot be set on the command line; use the Python API")
+    if name == "disabled_mechanisms":
+        return name, tuple(x.strip() for x in raw.split(",") if x.strip())
+    if kind == "bool":
+        lowered = raw.lower()
+        if lowered in ("true", "yes", "on", "1"):
+            return name, True
+        if lowered in ("false", "no", "off", "0"):
+            return name, False
+        raise UsageError(f"{name} = {raw!r} must be true or false")
+    if kind in ("int", "float"):
+        try:
+            value = float(raw)
+        except ValueError:
+            raise UsageError(f"{name} = {raw!r} must be a number") from None
+        if kind == "int" and value.is_integer():
+            return name, int(value)
+        return name, value
+    return name, raw
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="peersim", description="Simulate PEER peer-support groups.")
+    parser.add_argument("--version", action="version", version=f"peersim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="simulate many courses and summarise them")
+    run.add_argument("--runs", type=int, default=10_000, help="number of courses (default 10000)")
+    run.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
+    run.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="change a parameter (repeatable)"
+    )
+    run.add_argument("--out", type=Path, default=None, help="folder for tables and figure")
+    run.add_argument("--record", choices=("summary", "sessions"), default="summary")
+    run.add_argument("--chunk-size", type=int, default=2000, help="runs per kernel chunk")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    params = sub.add_parser("params", help="list every parameter with default, range and meaning")
+    params.add_argument("--group", default=None, help="only this group (e.g. safety)")
+    return parser
+
+
+def _check_out(out: Path | None) -> None:
+    """Fail before simulating if the output folder cannot be written, so no work is lost."""
+    if out is None:
+        return
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a folder")
+    probe = out if out.exists() else next((p for p in out.parents if p.exists()), Path("."))
+    if not os.access(probe, os.W_OK):
+        raise UsageError(f"--out {out}: cannot write there")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .engine import simulate
+    from .summary import dropout_by_session, headline, mechanism_activation, outcome_changes, report
+
+    if args.runs < 1:
+        raise UsageError(f"--runs {args.runs}: must be at least 1")
+    if args.seed < 0:
+        raise UsageError(f"--seed {args.seed}: must be 0 or more")
+    if args.chunk_size < 1:
+        raise UsageError(f"--chunk-size {args.chunk_size}: must be at least 1")
+    params = Params(**dict(parse_assignment(s) for s in args.set))
+    _check_out(args.out)
+    res = simulate(
+        params,
+        runs=args.runs,
+        seed=args.seed,
+        record=args.record,
+        chunk_size=args.chunk_size,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+    print(report(res))
+    if args.out is not None:
+        from .figures import baseline_figure
+
+        out = args.out
+        out.mkdir(parents=True, exist_ok=True)
+        written = res.save(out)
+        for name, table in (
+            ("dropout_by_session", dropout_by_session(res)),
+            ("outcome_changes", outcome_changes(res)),
+            ("mechanism_activation", mechanism_activation(res)),
+        ):
+            table.to_csv(out / f"{name}.csv", index=False, float_format="%.6g")
+            written.append(out / f"{name}.csv")
+        import pandas as pd
+
+        pd.Series(headline(res)).rename("value").to_csv(out / "headline.csv", index_label="statistic")
+        written.append(out / "headline.csv")
+        written.append(baseline_figure(res, out / "baseline.png"))
+        print("\nWrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    rows = Params.describe()
+    groups = list(dict.fromkeys(r["group"] for r in rows))
+    if args.group is not None and args.group not in groups:
+        raise UsageError(f"--group {args.group!r}: unknown; groups are {', '.join(groups)}")
+    for group in groups:
+        if args.group not in (None, group):
+            continue
+        print(f"[{group}]")
+        for r in (r for r in rows if r["group"] == group):
+            default = r["default"]
+            if isinstance(default, tuple):
+                default = ",".join(default) or "(none)"
+            unit = f" {r['unit']}" if r["unit"] else ""
+            print(f"  {r['name']:28s} {default!s:>14s}   [{r['valid']}{unit}]  {r['meaning']}")
+        print()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        return cmd_params(args)
+    except ValueError as error:  # UsageError and every validation error of Params / population
+        print(f"peersim: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("peersim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

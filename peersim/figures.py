@@ -1,0 +1,45 @@
+"""Figures (matplotlib, no screen needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .results import Results  # noqa: E402
+from .summary import OUTCOMES, dropout_by_session, outcome_changes  # noqa: E402
+
+
+def baseline_figure(res: Results, path: str | Path) -> Path:
+    """Two panels: who left after which session; change in outcomes, completers vs leavers."""
+    path = Path(path)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    drop = dropout_by_session(res)
+    err = [100 * (drop["share"] - drop["ci_low"]), 100 * (drop["ci_high"] - drop["share"])]
+    left.bar(drop["session"], 100 * drop["share"], yerr=err, color="#b5523b", capsize=3)
+    left.set_xlabel("session after which the participant left")
+    left.set_ylabel("participants who left (% of all)")
+    left.set_title(f"Dropout by session ({res.participants['dropped_out'].mean():.1%} in all)")
+    left.set_xticks(drop["session"])
+
+    changes = outcome_changes(res)
+    outcomes = [o for o in OUTCOMES if o != "qpr"]
+    width = 0.38
+    for k, (group, colour) in enumerate((("completers", "#2f6f8f"), ("left early", "#b5523b"))):
+        sub = changes[changes["group"] == group].set_index("outcome").loc[outcomes]
+        xs = [i + (k - 0.5) * width for i in range(len(outcomes))]
+        err = [sub["change"] - sub["ci_low"], sub["ci_high"] - sub["change"]]
+        right.bar(xs, sub["change"], width, yerr=err, capsize=3, color=colour, label=group)
+    right.axhline(0, color="black", linewidth=0.8)
+    right.set_xticks(range(len(outcomes)), [o.replace("_", "-") for o in outcomes], rotation=20)
+    right.set_ylabel("change, baseline to end of course (0-1 scale)")
+    right.set_title("Change in outcomes (mean, 95% CI)")
+    right.legend(frameon=False)
+    fig.suptitle(f"PEER course, {res.runs:,} simulated groups (seed {res.seed})")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
