@@ -251,7 +251,7 @@ class Kernel:
     def qpr(self, week: int) -> np.ndarray:
         """QPR-15 total (0–60) from the recovery composite, with occasion and item noise.
 
-        Each item: 0.5 + qpr_scale * (recovery - 0.5) + occasion noise (normal) + item noise (uniform), on a 0–4 scale
+        Each item: 0.5 + qpr_scale * (recovery - qpr_centre) + occasion noise (normal) + item noise (uniform), on a 0–4 scale
         (rounded, cut to 0–4); the total sums the 15 items (Neil et al. 2009; Law et al. 2014).
         """
         p = self.params
@@ -260,7 +260,7 @@ class Kernel:
         items = np.sqrt(12.0) * (
             self.streams.uniform_pairs("qpr.items", week, self._members, np.arange(QPR_ITEMS)) - 0.5
         )
-        latent = 0.5 + p.qpr_scale * (self.state.recovery() - 0.5) + p.qpr_occasion_noise * occasion
+        latent = 0.5 + p.qpr_scale * (self.state.recovery() - p.qpr_centre) + p.qpr_occasion_noise * occasion
         score = latent[:, :, None] + p.qpr_item_noise * items
         return np.clip(np.rint(4.0 * score), 0, 4).sum(axis=2)
 

@@ -187,7 +187,7 @@ class Params:
         0.03, 0.0, 1.0, "1/week", "decay of ties to the group when out of it", "connectedness"
     )
     loneliness_relief: float = _p(
-        0.45, 0.0, 1.0, "share", "loneliness removed at full connectedness", "connectedness"
+        0.25, 0.0, 1.0, "share", "loneliness removed at full connectedness", "connectedness"
     )
     differences_strength: float = _p(
         0.5,
@@ -204,7 +204,7 @@ class Params:
     )
     down_gain: float = _p(0.06, 0.0, 1.0, "per gap", "self-image gain from a worse-off sharer", "comparison")
     down_mood_cost: float = _p(0.01, 0.0, 1.0, "per gap", "hope cost of meeting the worse off", "comparison")
-    up_inspire: float = _p(0.05, 0.0, 1.0, "per gap", "hope from a similar better-off sharer", "comparison")
+    up_inspire: float = _p(0.008, 0.0, 1.0, "per gap", "hope from a similar better-off sharer", "comparison")
     up_contrast: float = _p(
         0.04, 0.0, 1.0, "per gap", "self-image cost of a dissimilar better-off", "comparison"
     )
@@ -214,12 +214,12 @@ class Params:
 
     # --- role modelling and hope --------------------------------------------------------------
     role_model_gain: float = _p(
-        0.12, 0.0, 1.0, "per session", "hope from facilitators' recovery stories", "role_modelling"
+        0.08, 0.0, 1.0, "per session", "hope from facilitators' recovery stories", "role_modelling"
     )
     not_alone_gain: float = _p(
-        0.05, 0.0, 1.0, "per session", "hope from hearing others share (times safety)", "role_modelling"
+        0.015, 0.0, 1.0, "per session", "hope from hearing others share (times safety)", "role_modelling"
     )
-    dreams_gain: float = _p(0.06, 0.0, 1.0, "per session", "hope from the dreams exercise", "role_modelling")
+    dreams_gain: float = _p(0.04, 0.0, 1.0, "per session", "hope from the dreams exercise", "role_modelling")
 
     # --- self-image revision ------------------------------------------------------------------
     story_intercept: float = _p(
@@ -271,7 +271,7 @@ class Params:
     )
 
     # --- dropout ------------------------------------------------------------------------------
-    dropout_intercept: float = _p(-1.6, -10.0, 10.0, "logit", "leaving log-odds at zero drivers", "dropout")
+    dropout_intercept: float = _p(-2.2, -10.0, 10.0, "logit", "leaving log-odds at zero drivers", "dropout")
     dropout_connectedness: float = _p(4.0, 0.0, 20.0, "logit", "per unit of connectedness", "dropout")
     dropout_safety: float = _p(2.5, 0.0, 20.0, "logit", "per unit of safety", "dropout")
     dropout_misfit: float = _p(
@@ -307,8 +307,11 @@ class Params:
     qpr_scale: float = _p(
         1.5, 0.1, 5.0, "factor", "stretch of recovery onto the QPR item scale", "measurement"
     )
+    qpr_centre: float = _p(
+        0.42, 0.0, 1.0, "0-1", "recovery that maps to the middle of the QPR scale", "measurement"
+    )
     qpr_occasion_noise: float = _p(
-        0.07, 0.0, 1.0, "0-1 sd", "occasion-level measurement noise", "measurement"
+        0.09, 0.0, 1.0, "0-1 sd", "occasion-level measurement noise", "measurement"
     )
     qpr_item_noise: float = _p(0.25, 0.0, 1.0, "0-1 sd", "item-level measurement noise", "measurement")
 
