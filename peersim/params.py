@@ -160,8 +160,8 @@ class Params:
     )
 
     # --- sharing ------------------------------------------------------------------------------
-    share_intercept: float = _p(-2.0, -10.0, 10.0, "logit", "sharing log-odds at zero drivers", "sharing")
-    share_safety: float = _p(3.0, 0.0, 10.0, "logit", "per unit of safety", "sharing")
+    share_intercept: float = _p(-3.0, -10.0, 10.0, "logit", "sharing log-odds at zero drivers", "sharing")
+    share_safety: float = _p(4.5, 0.0, 10.0, "logit", "per unit of safety", "sharing")
     share_connectedness: float = _p(1.5, 0.0, 10.0, "logit", "per unit of connectedness", "sharing")
     share_modelling: float = _p(
         1.0, 0.0, 10.0, "logit", "when all facilitators disclosed (times equality)", "sharing"
@@ -202,9 +202,9 @@ class Params:
     comparison_margin: float = _p(
         0.1, 0.0, 1.0, "standing", "smallest gap in standing that counts", "comparison"
     )
-    down_gain: float = _p(0.06, 0.0, 1.0, "per gap", "self-image gain from a worse-off sharer", "comparison")
+    down_gain: float = _p(0.09, 0.0, 1.0, "per gap", "self-image gain from a worse-off sharer", "comparison")
     down_mood_cost: float = _p(0.01, 0.0, 1.0, "per gap", "hope cost of meeting the worse off", "comparison")
-    up_inspire: float = _p(0.008, 0.0, 1.0, "per gap", "hope from a similar better-off sharer", "comparison")
+    up_inspire: float = _p(0.012, 0.0, 1.0, "per gap", "hope from a similar better-off sharer", "comparison")
     up_contrast: float = _p(
         0.04, 0.0, 1.0, "per gap", "self-image cost of a dissimilar better-off", "comparison"
     )
@@ -214,12 +214,12 @@ class Params:
 
     # --- role modelling and hope --------------------------------------------------------------
     role_model_gain: float = _p(
-        0.08, 0.0, 1.0, "per session", "hope from facilitators' recovery stories", "role_modelling"
+        0.11, 0.0, 1.0, "per session", "hope from facilitators' recovery stories", "role_modelling"
     )
     not_alone_gain: float = _p(
-        0.015, 0.0, 1.0, "per session", "hope from hearing others share (times safety)", "role_modelling"
+        0.02, 0.0, 1.0, "per session", "hope from hearing others share (times safety)", "role_modelling"
     )
-    dreams_gain: float = _p(0.04, 0.0, 1.0, "per session", "hope from the dreams exercise", "role_modelling")
+    dreams_gain: float = _p(0.055, 0.0, 1.0, "per session", "hope from the dreams exercise", "role_modelling")
 
     # --- self-image revision ------------------------------------------------------------------
     story_intercept: float = _p(
@@ -237,9 +237,10 @@ class Params:
     )
 
     # --- acting in own life -------------------------------------------------------------------
-    attempt_intercept: float = _p(-1.0, -10.0, 10.0, "logit", "attempt log-odds at zero drivers", "acting")
+    attempt_intercept: float = _p(-2.0, -10.0, 10.0, "logit", "attempt log-odds at zero drivers", "acting")
     attempt_efficacy: float = _p(2.0, 0.0, 10.0, "logit", "attempts per unit of self-efficacy", "acting")
     attempt_hope: float = _p(1.5, 0.0, 10.0, "logit", "attempts per unit of hope", "acting")
+    attempt_safety: float = _p(1.5, 0.0, 10.0, "logit", "attempts per unit of safety", "acting")
     attempt_wish: float = _p(1.5, 0.0, 10.0, "logit", "attempts per unit of wish for change", "acting")
     success_intercept: float = _p(0.0, -10.0, 10.0, "logit", "success log-odds at zero drivers", "acting")
     success_efficacy: float = _p(1.5, 0.0, 10.0, "logit", "success per unit of self-efficacy", "acting")

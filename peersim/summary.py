@@ -59,7 +59,14 @@ def outcome_changes(res: Results) -> pd.DataFrame:
         for outcome in OUTCOMES:
             mean, lo, hi = mean_ci(sub[f"{outcome}_end"] - sub[f"{outcome}_baseline"])
             rows.append(
-                {"group": group_name, "n": len(sub), "outcome": outcome, "change": mean, "ci_low": lo, "ci_high": hi}
+                {
+                    "group": group_name,
+                    "n": len(sub),
+                    "outcome": outcome,
+                    "change": mean,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                }
             )
     return pd.DataFrame(rows)
 

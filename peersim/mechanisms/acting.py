@@ -3,7 +3,8 @@
 In a session with the action theme (intensity A), a present participant attempts a change with
 
     p_attempt = A * expit(attempt_intercept + attempt_efficacy * self_efficacy
-                          + attempt_hope * hope + attempt_wish * wish_for_change)
+                          + attempt_hope * hope + attempt_safety * safety
+                          + attempt_wish * wish_for_change)
 
 and succeeds with
 
@@ -17,7 +18,8 @@ met with non-judgemental feedback costs little: failure_cost * (1 - safety). The
 Evidence (Egmose et al. 2024, "Sprout for change"): a participant went "to a grocery shop on her
 own ... Succeeding in this gave her the courage to take new chances"; "Making changes worked as a
 mechanism for trying something new, as well as the experience of success ... which in turn led to
-courage to try more new things"; Participant 8: "I'm not as helpless as I always think I am";
+courage to try more new things"; "trying something new in the safe and accepting atmosphere of
+the group, made her feel less helpless and more capable"; Participant 8: "I'm not as helpless as I always think I am";
 Discussion: "getting non-judgmental feedback before and after the action can give courage and
 desire to try again" (Bandura 1977, mastery); "the ability and consciousness to identify life
 values and thereby valuable actions".
@@ -50,6 +52,7 @@ def run(st: State, ctx: Context) -> Update:
             p.attempt_intercept
             + p.attempt_efficacy * st.self_efficacy
             + p.attempt_hope * st.hope
+            + p.attempt_safety * st.safety
             + p.attempt_wish * g.attrs["wish_for_change"]
         )
         p_success = expit(

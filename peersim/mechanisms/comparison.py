@@ -3,7 +3,8 @@
 When a member shares, each present listener compares situations. Standing is what others can see:
 0.6 * recovery stage + 0.4 * having work (facilitators: their recovery stage, and active). With
 gap = standing_sharer - standing_listener and perceived similarity s (comparison weight grows with
-similarity; Gerber, Wheeler & Suls 2018, Psychol Bull 144:177), summed over the sharers heard:
+similarity; Gerber, Wheeler & Suls 2018, Psychol Bull 144:177), summed over the sharers heard and
+scaled by the listener's safety (safety is the precondition of ICAMO 2 and 3):
 
     downward (gap < -margin):  D += s * |gap|        -> self-image up by down_gain * D,
                                                         hope down by down_mood_cost * D
@@ -51,8 +52,9 @@ def weights(similarity: np.ndarray, gap: np.ndarray, p: Params) -> tuple[np.ndar
 def run(st: State, ctx: Context) -> Update:
     p = ctx.params
     sharers = st.shared.astype(float)
-    listening = st.present
-    d, u, c = (listening * member_dot(w, sharers) for w in st.comparison_weights)
+    # only those present compare, and only as far as they feel safe enough to take it in
+    receptive = st.present * st.safety
+    d, u, c = (receptive * member_dot(w, sharers) for w in st.comparison_weights)
     self_image = nudge(st.self_image, up=p.down_gain * d, down=p.up_contrast * c)
     hope = nudge(st.hope, up=p.up_inspire * u, down=p.down_mood_cost * d)
     fired_down = self_image - st.self_image >= FIRING_THRESHOLD

@@ -5,9 +5,9 @@ role-models session, and only if they shared), with not being alone (hearing oth
 through safety), and with the dreams exercise:
 
     up = role_model_gain * role_models_theme * equality * (share of facilitators who shared)
-         + not_alone_gain * safety * (share of the others who shared)
+         + not_alone_gain * (share of the others who shared)
          + dreams_gain * dreams_theme
-    hope <- hope + up * (1 - hope)
+    hope <- hope + safety * up * (1 - hope)        (present participants)
 
 equality is 1 for volunteer peers in civil society, lower for paid peer workers and inside
 services ("no one higher on the ladder").
@@ -33,8 +33,9 @@ def run(st: State, ctx: Context) -> Update:
     fac_share = st.shared[:, g.n :].mean(axis=1, keepdims=True)
     up = (
         p.role_model_gain * ctx.theme("role_models") * p.equality * fac_share
-        + p.not_alone_gain * st.safety * st.others_shared
+        + p.not_alone_gain * st.others_shared
         + p.dreams_gain * ctx.theme("dreams")
     )
-    hope = nudge(st.hope, up=up * st.present)
+    # safety is the precondition: an unsafe listener takes little from role models
+    hope = nudge(st.hope, up=up * (st.present * st.safety))
     return Update({"hope": hope}, fired=hope - st.hope >= FIRING_THRESHOLD)
