@@ -113,7 +113,7 @@ class Kernel:
         self.record_sessions = record_sessions
         self.history: list[dict[str, np.ndarray]] = []
         if record_sessions:
-            self.history.append(self._week_record(self._context(0, None)))
+            self.history.append(self._week_record(self.context(0)))
 
     # --- set-up -------------------------------------------------------------------------------
     def _initial_state(self) -> State:
@@ -180,10 +180,8 @@ class Kernel:
         st.fired = {}
         st.attempted = np.zeros_like(st.attempted)
         st.succeeded = np.zeros_like(st.succeeded)
-        in_course = st.week <= self.params.n_sessions
-        session = self.plan[st.week - 1] if in_course and not self.params.control_arm else None
-        ctx = self._context(st.week, session)
-        if session is not None:
+        ctx = self.context(st.week)
+        if ctx.session is not None:
             for phase in SESSION_PHASES:
                 self._run_phase(phase, st, ctx)
             self.mishandled_sessions += st.mishandled
@@ -203,7 +201,10 @@ class Kernel:
         if self.record_sessions:
             self.history.append(self._week_record(ctx))
 
-    def _context(self, week: int, session) -> Context:
+    def context(self, week: int) -> Context:
+        """What week ``week`` runs in (its session, or none in follow-up and the control arm)."""
+        in_course = 1 <= week <= self.params.n_sessions
+        session = self.plan[week - 1] if in_course and not self.params.control_arm else None
         return Context(
             params=self.params,
             group=self.group,

@@ -160,14 +160,14 @@ class Params:
     )
 
     # --- sharing ------------------------------------------------------------------------------
-    share_intercept: float = _p(-3.0, -10.0, 10.0, "logit", "sharing log-odds at zero drivers", "sharing")
-    share_safety: float = _p(4.5, 0.0, 10.0, "logit", "per unit of safety", "sharing")
-    share_connectedness: float = _p(1.5, 0.0, 10.0, "logit", "per unit of connectedness", "sharing")
+    share_intercept: float = _p(-3.0, -40.0, 40.0, "logit", "sharing log-odds at zero drivers", "sharing")
+    share_safety: float = _p(4.5, 0.0, 40.0, "logit", "per unit of safety", "sharing")
+    share_connectedness: float = _p(1.5, 0.0, 40.0, "logit", "per unit of connectedness", "sharing")
     share_modelling: float = _p(
-        1.0, 0.0, 10.0, "logit", "when all facilitators disclosed (times equality)", "sharing"
+        1.0, 0.0, 40.0, "logit", "when all facilitators disclosed (times equality)", "sharing"
     )
-    share_vulnerability: float = _p(2.5, 0.0, 10.0, "logit", "per unit of sharing vulnerability", "sharing")
-    share_norms: float = _p(0.5, 0.0, 5.0, "logit", "in the sharing-norms session", "sharing")
+    share_vulnerability: float = _p(2.5, 0.0, 40.0, "logit", "per unit of sharing vulnerability", "sharing")
+    share_norms: float = _p(0.5, 0.0, 40.0, "logit", "in the sharing-norms session", "sharing")
     paid_disclosure: float = _p(
         0.6, 0.0, 1.0, "factor", "disclosure of paid peer workers relative to volunteers", "sharing"
     )
@@ -223,11 +223,11 @@ class Params:
 
     # --- self-image revision ------------------------------------------------------------------
     story_intercept: float = _p(
-        -1.0, -10.0, 10.0, "logit", "reframing log-odds at zero drivers", "self_image"
+        -1.0, -40.0, 40.0, "logit", "reframing log-odds at zero drivers", "self_image"
     )
-    story_safety: float = _p(2.5, 0.0, 10.0, "logit", "reframing per unit of safety", "self_image")
+    story_safety: float = _p(2.5, 0.0, 40.0, "logit", "reframing per unit of safety", "self_image")
     story_connectedness: float = _p(
-        1.5, 0.0, 10.0, "logit", "reframing per unit of connectedness", "self_image"
+        1.5, 0.0, 40.0, "logit", "reframing per unit of connectedness", "self_image"
     )
     story_gain: float = _p(
         0.15, 0.0, 1.0, "share", "self-image gain when the story is reframed", "self_image"
@@ -237,15 +237,15 @@ class Params:
     )
 
     # --- acting in own life -------------------------------------------------------------------
-    attempt_intercept: float = _p(-2.0, -10.0, 10.0, "logit", "attempt log-odds at zero drivers", "acting")
-    attempt_efficacy: float = _p(2.0, 0.0, 10.0, "logit", "attempts per unit of self-efficacy", "acting")
-    attempt_hope: float = _p(1.5, 0.0, 10.0, "logit", "attempts per unit of hope", "acting")
-    attempt_safety: float = _p(1.5, 0.0, 10.0, "logit", "attempts per unit of safety", "acting")
-    attempt_wish: float = _p(1.5, 0.0, 10.0, "logit", "attempts per unit of wish for change", "acting")
-    success_intercept: float = _p(0.0, -10.0, 10.0, "logit", "success log-odds at zero drivers", "acting")
-    success_efficacy: float = _p(1.5, 0.0, 10.0, "logit", "success per unit of self-efficacy", "acting")
-    success_support: float = _p(1.5, 0.0, 10.0, "logit", "success per unit of connectedness", "acting")
-    success_adversity: float = _p(2.0, 0.0, 10.0, "logit", "success lost per unit of adversity", "acting")
+    attempt_intercept: float = _p(-2.0, -40.0, 40.0, "logit", "attempt log-odds at zero drivers", "acting")
+    attempt_efficacy: float = _p(2.0, 0.0, 40.0, "logit", "attempts per unit of self-efficacy", "acting")
+    attempt_hope: float = _p(1.5, 0.0, 40.0, "logit", "attempts per unit of hope", "acting")
+    attempt_safety: float = _p(1.5, 0.0, 40.0, "logit", "attempts per unit of safety", "acting")
+    attempt_wish: float = _p(1.5, 0.0, 40.0, "logit", "attempts per unit of wish for change", "acting")
+    success_intercept: float = _p(0.0, -40.0, 40.0, "logit", "success log-odds at zero drivers", "acting")
+    success_efficacy: float = _p(1.5, 0.0, 40.0, "logit", "success per unit of self-efficacy", "acting")
+    success_support: float = _p(1.5, 0.0, 40.0, "logit", "success per unit of connectedness", "acting")
+    success_adversity: float = _p(2.0, 0.0, 40.0, "logit", "success lost per unit of adversity", "acting")
     mastery_gain: float = _p(0.12, 0.0, 1.0, "share", "self-efficacy gain after a success", "acting")
     failure_cost: float = _p(
         0.1, 0.0, 1.0, "share", "self-efficacy loss after a failure, times (1 - safety)", "acting"
@@ -272,13 +272,13 @@ class Params:
     )
 
     # --- dropout ------------------------------------------------------------------------------
-    dropout_intercept: float = _p(-2.2, -10.0, 10.0, "logit", "leaving log-odds at zero drivers", "dropout")
-    dropout_connectedness: float = _p(4.0, 0.0, 20.0, "logit", "per unit of connectedness", "dropout")
-    dropout_safety: float = _p(2.5, 0.0, 20.0, "logit", "per unit of safety", "dropout")
+    dropout_intercept: float = _p(-2.2, -40.0, 40.0, "logit", "leaving log-odds at zero drivers", "dropout")
+    dropout_connectedness: float = _p(4.0, 0.0, 40.0, "logit", "per unit of connectedness", "dropout")
+    dropout_safety: float = _p(2.5, 0.0, 40.0, "logit", "per unit of safety", "dropout")
     dropout_misfit: float = _p(
-        5.0, 0.0, 20.0, "logit", "per unit of perceived difference from the group", "dropout"
+        5.0, 0.0, 40.0, "logit", "per unit of perceived difference from the group", "dropout"
     )
-    dropout_value: float = _p(6.0, 0.0, 20.0, "logit", "per unit of gain in hope and self-image", "dropout")
+    dropout_value: float = _p(6.0, 0.0, 40.0, "logit", "per unit of gain in hope and self-image", "dropout")
 
     # --- companionship and bridging -----------------------------------------------------------
     uptake_base: float = _p(0.35, 0.0, 1.0, "prob", "companionship uptake of completers", "companionship")
