@@ -108,7 +108,7 @@ def validate_population(population, params: Params) -> pd.DataFrame | None:
         if out.any():
             row = int(np.flatnonzero(out.to_numpy())[0])
             raise ValueError(
-                f"population: column {col!r} row {row} = {values.iloc[row]!r} is out of range;"
+                f"population: column {col!r} row {row} = {values.iloc[row]:g} is out of range;"
                 f" valid range is {lo} to {hi}"
             )
         df[col] = values.astype(float)
