@@ -1,0 +1,110 @@
+"""The Mesa front end gives exactly the batch engine's results, and is a real Mesa model."""
+
+from __future__ import annotations
+
+import warnings
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+import peersim
+from peersim import Params, PeerGroupModel
+from peersim.agents import Facilitator, Participant
+
+SCENARIOS = [
+    {},
+    {"group_size": 5, "facilitator_role": "paid"},
+    {"group_size": 12, "covid_restrictions": True, "setting": "mental_health_service"},
+    {"n_sessions": 6, "follow_up_weeks": 3, "disabled_mechanisms": ("comparison", "safety")},
+    {"control_arm": True, "follow_up_weeks": 2},
+    {"facilitator_skill": 0.1, "group_rules": False, "anonymity": False, "n_facilitators": 1},
+]
+
+
+@pytest.mark.parametrize("overrides", SCENARIOS)
+@pytest.mark.parametrize("seed", [0, 7, 123456])
+def test_mesa_model_equals_batch_engine(overrides, seed):
+    params = Params(**overrides)
+    batch = peersim.simulate(params, runs=6, seed=seed, record="sessions")
+    for run in (0, 5):
+        model = PeerGroupModel(params=params, rng=seed, run=run)
+        model.run_model()
+        expected = batch.participants[batch.participants.run == run].reset_index(drop=True)
+        pd.testing.assert_frame_equal(model.participants_frame(), expected)
+
+
+def test_keyword_parameters_and_params_object_agree():
+    a = PeerGroupModel(rng=3, run=2, group_size=6, facilitator_role="paid")
+    b = PeerGroupModel(params=Params(group_size=6, facilitator_role="paid"), rng=3, run=2)
+    a.run_model()
+    b.run_model()
+    pd.testing.assert_frame_equal(a.participants_frame(), b.participants_frame())
+
+
+def test_agents_are_registered_and_expose_state():
+    m = PeerGroupModel(rng=1)
+    assert len(m.agents) == 10
+    assert len(m.agents_by_type[Participant]) == 8 and len(m.agents_by_type[Facilitator]) == 2
+    m.step()
+    present = m.agents.select(agent_type=Participant).select(lambda a: a.present)
+    assert len(present) == int(m.kernel.state.present.sum())
+    hopes = m.agents_by_type[Participant].get("hope")
+    np.testing.assert_allclose(sorted(hopes), sorted(m.kernel.state.hope[0]))
+    p0 = m.participants[0]
+    assert 0.0 <= p0.safety <= 1.0 and isinstance(p0.employed, bool)
+    assert set(p0.fired) <= set(peersim.state.CHANNELS)
+    assert "Week 1" in p0.explain()
+
+
+def test_runs_week_by_week_and_stops():
+    m = PeerGroupModel(rng=1, follow_up_weeks=2)
+    steps = 0
+    while m.running:
+        m.step()
+        steps += 1
+    assert steps == 12 and m.week == 12 and not m.running
+    dc = m.datacollector.get_model_vars_dataframe()
+    assert len(dc) == 13 and dc["week"].tolist() == list(range(13))
+    agents = m.datacollector.get_agenttype_vars_dataframe(Participant)
+    assert len(agents) == 13 * 8
+
+
+def test_no_deprecation_warnings_with_rng():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        PeerGroupModel(rng=5).step()
+
+
+def test_rng_none_draws_a_seed_and_records_it():
+    m = PeerGroupModel(rng=None)
+    again = PeerGroupModel(rng=m.seed)
+    m.run_model()
+    again.run_model()
+    pd.testing.assert_frame_equal(m.participants_frame(), again.participants_frame())
+
+
+def test_works_under_mesa_batch_run():
+    rows = mesa.batch_run(
+        PeerGroupModel,
+        parameters={"group_size": [5, 7], "covid_restrictions": [False, True], "follow_up_weeks": 2},
+        rng=[1, 2],
+        number_processes=1,
+        data_collection_period=-1,
+        display_progress=False,
+    )
+    df = pd.DataFrame(rows)
+    assert len(df) == 2 * 2 * 2 * 6  # 8 models, 5 or 7 participants each (mean 6)
+    assert {"mean_hope", "n_dropouts", "hope", "dropped_out", "group_size", "rng"} <= set(df.columns)
+    one = df[(df.group_size == 5) & (~df.covid_restrictions) & (df.rng == 2)]
+    m = PeerGroupModel(rng=2, group_size=5, follow_up_weeks=2)
+    m.run_model()
+    np.testing.assert_allclose(np.sort(one.hope.to_numpy()), np.sort(m.kernel.state.hope[0]))
+
+
+def test_bad_run_is_rejected():
+    with pytest.raises(ValueError, match="run = -1"):
+        PeerGroupModel(rng=1, run=-1)
+    with pytest.raises(ValueError, match="unknown parameter 'grop_size'"):
+        PeerGroupModel(rng=1, grop_size=3)
