@@ -156,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:  # UsageError and every validation error of Params / population
         print(f"peersim: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as error:  # e.g. the disk filled while writing: say so, without a traceback
+        print(f"peersim: error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("peersim: interrupted", file=sys.stderr)
         return 130

@@ -5,12 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from .results import Results  # noqa: E402
-from .summary import OUTCOMES, dropout_by_session, outcome_changes  # noqa: E402
+from .results import Results
+from .summary import OUTCOMES, dropout_by_session, outcome_changes
+
+
+def _error_bars(centre, low, high) -> np.ndarray:
+    """Distances to the interval ends for ``yerr`` (never negative, even by rounding)."""
+    return np.maximum(np.nan_to_num(np.vstack([centre - low, high - centre])), 0.0)
 
 
 def baseline_figure(res: Results, path: str | Path) -> Path:
@@ -18,7 +24,7 @@ def baseline_figure(res: Results, path: str | Path) -> Path:
     path = Path(path)
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
     drop = dropout_by_session(res)
-    err = [100 * (drop["share"] - drop["ci_low"]), 100 * (drop["ci_high"] - drop["share"])]
+    err = _error_bars(100 * drop["share"], 100 * drop["ci_low"], 100 * drop["ci_high"])
     left.bar(drop["session"], 100 * drop["share"], yerr=err, color="#b5523b", capsize=3)
     left.set_xlabel("session after which the participant left")
     left.set_ylabel("participants who left (% of all)")
@@ -31,7 +37,7 @@ def baseline_figure(res: Results, path: str | Path) -> Path:
     for k, (group, colour) in enumerate((("completers", "#2f6f8f"), ("left early", "#b5523b"))):
         sub = changes[changes["group"] == group].set_index("outcome").loc[outcomes]
         xs = [i + (k - 0.5) * width for i in range(len(outcomes))]
-        err = [sub["change"] - sub["ci_low"], sub["ci_high"] - sub["change"]]
+        err = _error_bars(sub["change"], sub["ci_low"], sub["ci_high"])
         right.bar(xs, sub["change"], width, yerr=err, capsize=3, color=colour, label=group)
     right.axhline(0, color="black", linewidth=0.8)
     right.set_xticks(range(len(outcomes)), [o.replace("_", "-") for o in outcomes], rotation=20)

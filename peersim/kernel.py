@@ -252,8 +252,9 @@ class Kernel:
     def qpr(self, week: int) -> np.ndarray:
         """QPR-15 total (0–60) from the recovery composite, with occasion and item noise.
 
-        Each item: 0.5 + qpr_scale * (recovery - qpr_centre) + occasion noise (normal) + item noise (uniform), on a 0–4 scale
-        (rounded, cut to 0–4); the total sums the 15 items (Neil et al. 2009; Law et al. 2014).
+        Each item: 0.5 + qpr_scale * (recovery - qpr_centre) + occasion noise (normal) + item noise
+        (uniform), on a 0–4 scale (rounded, cut to 0–4); the total sums the 15 items (Neil et al.
+        2009; Law et al. 2014).
         """
         p = self.params
         occasion = ndtri(self.streams.uniform("qpr.occasion", week, self._members))

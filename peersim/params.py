@@ -325,7 +325,7 @@ class Params:
             if name not in known:
                 raise ValueError(_unknown_message(name))
         for name, spec in known.items():
-            value = values[name] if name in values else spec.default
+            value = values.get(name, spec.default)
             object.__setattr__(self, name, _validate(name, spec, value))
 
     # --- conveniences -------------------------------------------------------------------------

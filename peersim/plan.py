@@ -101,4 +101,4 @@ def plan_for(plan: Sequence[Session], n_sessions: int) -> tuple[Session, ...]:
     body, close = tuple(plan[:-1]), plan[-1]
     if not body:
         return (close,) * n_sessions
-    return tuple(body[i % len(body)] for i in range(n_sessions - 1)) + (close,)
+    return (*(body[i % len(body)] for i in range(n_sessions - 1)), close)

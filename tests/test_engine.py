@@ -15,9 +15,20 @@ from peersim.results import FOLLOWUP, REPORTED
 def test_participants_table_has_the_public_columns():
     res = peersim.simulate(Params(), runs=5, seed=1)
     cols = set(res.participants.columns)
-    required = {"run", "member", *STATIC_ATTRIBUTES, "dropped_out", "dropout_session", "sessions_attended",
-                "shared_sessions", "sprouts_end", "realised_changes_end", "realised_changes_followup",
-                "companionship", "bridging_followup"}
+    required = {
+        "run",
+        "member",
+        *STATIC_ATTRIBUTES,
+        "dropped_out",
+        "dropout_session",
+        "sessions_attended",
+        "shared_sessions",
+        "sprouts_end",
+        "realised_changes_end",
+        "realised_changes_followup",
+        "companionship",
+        "bridging_followup",
+    }
     required |= {f"{n}_{w}" for n in REPORTED for w in ("baseline", "end")}
     required |= {f"{n}_followup" for n in FOLLOWUP}
     required |= {f"mech_{n}_sessions" for n in MECHANISMS}
@@ -85,9 +96,7 @@ def test_population_gives_the_same_people_in_every_run():
 
 def test_given_attribute_does_not_shift_the_draws_of_others():
     drawn = peersim.simulate(Params(group_size=5), runs=3, seed=3).participants
-    given = peersim.simulate(
-        Params(), runs=3, seed=3, population=[{"age": 40.0}] * 5
-    ).participants
+    given = peersim.simulate(Params(), runs=3, seed=3, population=[{"age": 40.0}] * 5).participants
     np.testing.assert_array_equal(drawn["adversity"], given["adversity"])
 
 

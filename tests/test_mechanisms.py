@@ -122,7 +122,11 @@ def test_nobody_leaves_when_dropout_is_switched_off():
 def test_mishandled_moment_drops_everyones_safety():
     # zero skill, rate 1, mean adversity 0.5: p = 1 * 1 * (0.5 + 0.5) = 1
     k = scripted_kernel(
-        [{}, {}], facilitator_skill=0.0, mishandle_rate=1.0, mishandle_drop=0.5, absence_base=0.0,
+        [{}, {}],
+        facilitator_skill=0.0,
+        mishandle_rate=1.0,
+        mishandle_drop=0.5,
+        absence_base=0.0,
         absence_adversity=0.0,
     )
     st = k.state
@@ -140,7 +144,7 @@ def test_employed_member_among_unemployed_gains_self_image_by_downward_compariso
     """ "Others are worse off": an employed member hears unemployed members share."""
     rows = [{"employed": 1, "recovery_stage": 0.6}] + [{"employed": 0, "recovery_stage": 0.2}] * 3
     k = scripted_kernel(rows, comparison_margin=0.1, down_gain=0.1, down_mood_cost=0.0)
-    st, p = k.state, k.params
+    st = k.state
     ctx = k.context(1)
     st.present = np.ones_like(st.present)
     st.safety = np.full_like(st.safety, 0.8)
@@ -158,7 +162,11 @@ def test_employed_member_among_unemployed_gains_self_image_by_downward_compariso
 
 
 def test_dissimilar_better_off_sharer_discourages_and_similar_one_inspires():
-    rows = [{"recovery_stage": 0.1}, {"recovery_stage": 0.9, "employed": 1, "age": 70}, {"recovery_stage": 0.6}]
+    rows = [
+        {"recovery_stage": 0.1},
+        {"recovery_stage": 0.9, "employed": 1, "age": 70},
+        {"recovery_stage": 0.6},
+    ]
     k = scripted_kernel(rows, assimilation_threshold=0.6, up_contrast=0.2, up_inspire=0.2)
     st = k.state
     st.present = np.ones_like(st.present)
@@ -247,7 +255,9 @@ def test_sprouts_wither_without_support():
 
 def test_companionship_uptake_and_bridging_under_covid():
     for covid in (False, True):
-        k = scripted_kernel([{}, {}], uptake_base=1.0, uptake_covid=0.0, companionship_weeks=4, bridge_rate=0.1)
+        k = scripted_kernel(
+            [{}, {}], uptake_base=1.0, uptake_covid=0.0, companionship_weeks=4, bridge_rate=0.1
+        )
         k.params = k.params.replace(covid_restrictions=covid)
         st = k.state
         st.hope = np.full_like(st.hope, 0.6)  # p = 1 * (0.5 + 0.6) >= 1 without restrictions

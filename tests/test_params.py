@@ -44,7 +44,9 @@ def test_unknown_name_suggests_the_nearest():
 
 
 def test_out_of_range_names_parameter_and_range():
-    with pytest.raises(ValueError, match=r"facilitator_skill = 1.5 is out of range; valid range is 0.0 to 1.0"):
+    with pytest.raises(
+        ValueError, match=r"facilitator_skill = 1.5 is out of range; valid range is 0.0 to 1.0"
+    ):
         Params(facilitator_skill=1.5)
     with pytest.raises(ValueError, match=r"group_size = 40 is out of range; valid range is 2 to 24"):
         Params(group_size=40)

@@ -55,7 +55,10 @@ def test_pattern_2_leavers_are_less_connected_and_less_similar_at_the_same_sessi
 
 def test_pattern_3_safety_is_a_precondition():
     base, ctrl = run(), run(control_arm=True)
-    for knocked in (run(disabled_mechanisms=("safety",)), run(group_rules=False, anonymity=False, facilitator_skill=0.2)):
+    for knocked in (
+        run(disabled_mechanisms=("safety",)),
+        run(group_rules=False, anonymity=False, facilitator_skill=0.2),
+    ):
         assert knocked.groups.share_rate.mean() <= 0.5 * base.groups.share_rate.mean(), "sharing collapses"
         assert knocked.participants.dropped_out.mean() >= 1.5 * base.participants.dropped_out.mean()
         for outcome in ("hope", "self_image"):
@@ -118,6 +121,8 @@ def test_pattern_8_cohesion_outcome_correlation_near_025():
     part = run().participants
     c = part[~part.dropped_out].copy()
     c["gain"] = c.recovery_end - c.recovery_baseline
-    centred = c[["connectedness_end", "gain"]] - c.groupby("run")[["connectedness_end", "gain"]].transform("mean")
+    centred = c[["connectedness_end", "gain"]] - c.groupby("run")[["connectedness_end", "gain"]].transform(
+        "mean"
+    )
     r = centred.corr().iloc[0, 1]
     assert r == pytest.approx(0.25, abs=0.12)

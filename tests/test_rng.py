@@ -25,7 +25,13 @@ def test_independent_across_members_weeks_streams_runs_and_seeds():
     b = s.uniform("sharing", 3, np.arange(4))
     c = s.uniform("dropout", 2, np.arange(4))
     d = Streams(4, np.arange(5000)).uniform("sharing", 2, np.arange(4))
-    pairs = [(a[:, 0], a[:, 1]), (a[:, 0], b[:, 0]), (a[:, 0], c[:, 0]), (a[:, 0], d[:, 0]), (a[:-1, 0], a[1:, 0])]
+    pairs = [
+        (a[:, 0], a[:, 1]),
+        (a[:, 0], b[:, 0]),
+        (a[:, 0], c[:, 0]),
+        (a[:, 0], d[:, 0]),
+        (a[:-1, 0], a[1:, 0]),
+    ]
     for x, y in pairs:
         r, p = stats.pearsonr(x, y)
         assert p > 0.001, (r, p)
@@ -61,7 +67,9 @@ def test_switching_a_mechanism_off_shifts_no_other_draws():
     """Companionship acts only after the course: switching it off leaves the course untouched,
     and switching comparison off leaves who attends and who leaves their own draws."""
     base = peersim.simulate(Params(), runs=200, seed=5, record="sessions")
-    off = peersim.simulate(Params(disabled_mechanisms=("companionship",)), runs=200, seed=5, record="sessions")
+    off = peersim.simulate(
+        Params(disabled_mechanisms=("companionship",)), runs=200, seed=5, record="sessions"
+    )
     course = base.sessions["week"] <= 10
     pd.testing.assert_frame_equal(
         base.sessions[course].drop(columns=["bridging", "mech_companionship", "loneliness", "recovery"]),

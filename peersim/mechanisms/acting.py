@@ -19,10 +19,10 @@ Evidence (Egmose et al. 2024, "Sprout for change"): a participant went "to a gro
 own ... Succeeding in this gave her the courage to take new chances"; "Making changes worked as a
 mechanism for trying something new, as well as the experience of success ... which in turn led to
 courage to try more new things"; "trying something new in the safe and accepting atmosphere of
-the group, made her feel less helpless and more capable"; Participant 8: "I'm not as helpless as I always think I am";
-Discussion: "getting non-judgmental feedback before and after the action can give courage and
-desire to try again" (Bandura 1977, mastery); "the ability and consciousness to identify life
-values and thereby valuable actions".
+the group, made her feel less helpless and more capable"; Participant 8: "I'm not as helpless as
+I always think I am"; Discussion: "getting non-judgmental feedback before and after the action
+can give courage and desire to try again" (Bandura 1977, mastery); "the ability and consciousness
+to identify life values and thereby valuable actions".
 
 Fires for a participant who attempted a change. Switched off: no attempts, no sprouts from the
 group, no values work.

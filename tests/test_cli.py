@@ -1,0 +1,80 @@
+"""The command line: a small run end to end, and every error path (one line, exit code 2)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from peersim.cli import main
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "peersim.cli", *args], capture_output=True, text=True)
+
+
+def test_run_prints_summary_and_writes_outputs(tmp_path):
+    out = tmp_path / "res"
+    proc = run_cli("run", "--runs", "50", "--seed", "3", "--out", str(out), "--set", "group_size=6")
+    assert proc.returncode == 0, proc.stderr
+    assert "Dropout:" in proc.stdout and "Mechanism activation" in proc.stdout
+    assert "6 per group" in proc.stdout
+    for name in (
+        "participants.parquet",
+        "groups.parquet",
+        "dropout_by_session.csv",
+        "outcome_changes.csv",
+        "mechanism_activation.csv",
+        "headline.csv",
+        "baseline.png",
+    ):
+        assert (out / name).exists(), name
+
+
+def test_params_lists_every_parameter(capsys):
+    assert main(["params"]) == 0
+    text = capsys.readouterr().out
+    assert "group_size" in text and "facilitator_skill" in text and "[intervention]" in text
+    assert main(["params", "--group", "safety"]) == 0
+    assert "group_size" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--set", "grup_size=10"], "unknown parameter 'grup_size'; did you mean 'group_size'?"),
+        (["run", "--set", "facilitator_skill=1.5"], "facilitator_skill = 1.5 is out of range"),
+        (["run", "--set", "group_size"], "expected name=value"),
+        (["run", "--set", "covid_restrictions=maybe"], "must be true or false"),
+        (["run", "--set", "facilitator_skill=high"], "must be a number"),
+        (["run", "--set", "setting=ngo"], "choose one of"),
+        (["run", "--set", "disabled_mechanisms=sharng"], "did you mean 'sharing'"),
+        (["run", "--set", "session_plan=x"], "cannot be set on the command line"),
+        (["run", "--runs", "0"], "--runs 0"),
+        (["run", "--seed", "-3"], "--seed -3"),
+        (["params", "--group", "nope"], "unknown; groups are"),
+    ],
+)
+def test_bad_input_one_line_exit_2_no_traceback(args, message):
+    proc = run_cli(*args)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_out_that_is_a_file_fails_before_simulating(tmp_path):
+    target = tmp_path / "file.txt"
+    target.write_text("keep me")
+    proc = run_cli("run", "--runs", "5", "--out", str(target))
+    assert proc.returncode == 2 and "not a folder" in proc.stderr
+    assert "Dropout" not in proc.stdout  # nothing was computed and then thrown away
+    assert target.read_text() == "keep me"
+
+
+def test_argparse_errors_exit_2():
+    proc = run_cli("run", "--runs", "many")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    proc = run_cli("fly")
+    assert proc.returncode == 2
