@@ -35,7 +35,7 @@ from .params import Params
 from .plan import plan_for
 from .population import Group, draw_group, facilitator_members
 from .rng import Streams
-from .state import CHANNELS, Context, State, Update
+from .state import CHANNELS, PAIR, Context, State, Update, member_sum
 
 # (phase name, function, mechanism switch or None). The one place the order is written.
 SESSION_PHASES = (
@@ -145,7 +145,7 @@ class Kernel:
             self_efficacy=baseline["self_efficacy"].copy(),
             meaning=baseline["meaning"].copy(),
             bridging=zeros.copy(),
-            ties=np.zeros((runs, n, n + f)),
+            ties=np.zeros((runs, n, n + f), dtype=PAIR),
             difference_weight=np.ones((runs, n)),
             present=bzeros.copy(),
             dropped=bzeros.copy(),
@@ -156,6 +156,7 @@ class Kernel:
             others_shared=zeros.copy(),
             similarity=similarity,
             comparison_weights=m.comparison.weights(similarity, g.gap, p),
+            tie_weight=m.connectedness.tie_weight(similarity, self._not_self),
             rules=False,
             mishandled=np.zeros(runs, dtype=bool),
             attempted=bzeros.copy(),
@@ -259,12 +260,10 @@ class Kernel:
         p = self.params
         occasion = ndtri(self.streams.uniform("qpr.occasion", week, self._members))
         # item noise is uniform with sd qpr_item_noise (sqrt(12) * (u - 1/2) has sd 1)
-        items = np.sqrt(12.0) * (
-            self.streams.uniform_pairs("qpr.items", week, self._members, np.arange(QPR_ITEMS)) - 0.5
-        )
+        items = np.sqrt(12.0) * (self.streams.uniform16("qpr.items", week, self._members, QPR_ITEMS) - 0.5)
         latent = 0.5 + p.qpr_scale * (self.state.recovery() - p.qpr_centre) + p.qpr_occasion_noise * occasion
-        score = latent[:, :, None] + p.qpr_item_noise * items
-        return np.clip(np.rint(4.0 * score), 0, 4).sum(axis=2)
+        score = np.rint(4.0 * (latent[:, :, None] + p.qpr_item_noise * items))
+        return member_sum(np.minimum(np.maximum(score, 0.0), 4.0))
 
     def _snapshot(self) -> Snapshot:
         st = self.state

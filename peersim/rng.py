@@ -89,11 +89,23 @@ class Streams:
     def uniform_pairs(self, stream: str, week: int, members: np.ndarray, others: np.ndarray) -> np.ndarray:
         """Draws of shape (runs, members, others), keyed by (member, other)."""
         # a stream key of its own, so pair draws never coincide with the stream's single draws
+        return _to_unit(self.uniform_pairs_bits(stream, week, members, others))
+
+    def uniform16(self, stream: str, week: int, members: np.ndarray, k: int) -> np.ndarray:
+        """k draws per member, (runs, members, k), with 16-bit resolution: each 64-bit hash yields
+        four. For noise that is rounded afterwards (questionnaire items) this resolution is ample
+        and it costs a quarter of the hashes."""
+        words = self.uniform_pairs_bits(stream, week, members, np.arange(-(-k // 4)))
+        # little-endian 16-bit view: the four quarters of each word, lowest first, on any machine
+        quarters = words.astype("<u8", copy=False).view("<u2")[:, :, :k]
+        return (quarters + 0.5) * (1.0 / 65536.0)
+
+    def uniform_pairs_bits(self, stream, week, members, others) -> np.ndarray:
         h = self._key(stream + "/pairs", week)
-        m = _GOLDEN * (np.asarray(members, dtype=np.uint64) + _ONE)
+        m = _GOLDEN * (np.atleast_1d(np.asarray(members, dtype=np.uint64)) + _ONE)
         inner = _mix(h[:, None] + m[None, :])
         o = _GOLDEN * (np.asarray(others, dtype=np.uint64) + _ONE)
-        return _to_unit(_mix(inner[:, :, None] + o[None, None, :]))
+        return _mix(inner[:, :, None] + o[None, None, :])
 
     def group(self, stream: str, week: int) -> np.ndarray:
         """One draw per run, for a decision that belongs to the whole group."""

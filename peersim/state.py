@@ -13,7 +13,7 @@ import numpy as np
 
 from .params import Params
 from .plan import Session
-from .population import Group
+from .population import PAIR, Group
 from .rng import Streams
 
 #: Dynamic 0–1 states of a participant, in reporting order.
@@ -44,6 +44,7 @@ CHANNELS = (
 )
 #: Smallest change in a state that counts as a mechanism having fired (stated once, used by all).
 FIRING_THRESHOLD = 0.01
+
 
 
 @dataclass
@@ -95,6 +96,7 @@ class State:
     others_shared: np.ndarray  # (R, N) share of the others who shared in the latest session
     similarity: np.ndarray  # (R, N, M) perceived similarity, 1 - difference_weight * difference
     comparison_weights: tuple  # three (R, N, M) arrays from similarity (see comparison.weights)
+    tie_weight: np.ndarray  # (R, N, M) similarity with each participant's own entry zeroed
     rules: bool  # group rules agreed so far
     mishandled: np.ndarray  # (R,) a mishandled moment this session
     attempted: np.ndarray

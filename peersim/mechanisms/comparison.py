@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..params import Params
-from ..state import FIRING_THRESHOLD, Context, State, Update, member_dot, nudge
+from ..state import FIRING_THRESHOLD, PAIR, Context, State, Update, member_dot, nudge
 
 NAME = "comparison"
 
@@ -41,17 +41,18 @@ def weights(similarity: np.ndarray, gap: np.ndarray, p: Params) -> tuple[np.ndar
     them with the similarity instead of rebuilding them every session. A participant's own entry is
     zero because their gap to themself is zero.
     """
-    down = np.where(gap < -p.comparison_margin, similarity * -gap, 0.0)
+    zero = PAIR(0.0)
+    down = np.where(gap < -p.comparison_margin, similarity * -gap, zero)
     upward = gap > p.comparison_margin
     similar = similarity >= p.assimilation_threshold
-    inspire = np.where(upward & similar, similarity * gap, 0.0)
-    contrast = np.where(upward & ~similar, (1.0 - similarity) * gap, 0.0)
+    inspire = np.where(upward & similar, similarity * gap, zero)
+    contrast = np.where(upward & ~similar, (1.0 - similarity) * gap, zero)
     return down, inspire, contrast
 
 
 def run(st: State, ctx: Context) -> Update:
     p = ctx.params
-    sharers = st.shared.astype(float)
+    sharers = st.shared.astype(PAIR)
     # only those present compare, and only as far as they feel safe enough to take it in
     receptive = st.present * st.safety
     d, u, c = (receptive * member_dot(w, sharers) for w in st.comparison_weights)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import FIRING_THRESHOLD, Context, State, Update, member_sum, nudge
+from ..state import FIRING_THRESHOLD, PAIR, Context, State, Update, member_sum
 from . import comparison
 
 NAME = "connectedness"
@@ -37,7 +37,12 @@ NAME = "connectedness"
 
 def perceived_similarity(difference_weight: np.ndarray, difference: np.ndarray) -> np.ndarray:
     """(R, N, M) similarity each participant perceives to each member, 0–1."""
-    return 1.0 - difference_weight[:, :, None] * difference
+    return 1.0 - difference_weight[:, :, None].astype(PAIR) * difference
+
+
+def tie_weight(similarity: np.ndarray, not_self: np.ndarray) -> np.ndarray:
+    """Perceived similarity with a participant's own entry zeroed (no tie to oneself)."""
+    return similarity * not_self
 
 
 def loneliness_from(connectedness, bridging, loneliness_baseline, params) -> np.ndarray:
@@ -48,16 +53,16 @@ def loneliness_from(connectedness, bridging, loneliness_baseline, params) -> np.
 
 def run(st: State, ctx: Context) -> Update:
     p, g = ctx.params, ctx.group
-    listener = st.present.astype(float)
-    sharer = st.shared.astype(float)
-    present_all = np.concatenate([listener, np.ones((g.runs, g.f))], axis=1)
-    # i heard j (i present, j shared) and j heard i (i shared, j present), never i with i
-    contact = (
-        p.tie_rate * listener[:, :, None] * sharer[:, None, :]
-        + p.heard_rate * sharer[:, : g.n, None] * present_all[:, None, :]
-    ) * ctx.not_self
-    ties = nudge(st.ties, up=contact * (st.safety[:, :, None] * st.similarity))
-    connectedness = member_sum(ties) / (ties.shape[2] - 1)
+    sharer = st.shared.astype(PAIR)
+    present_all = np.concatenate([st.present, np.ones((g.runs, g.f), dtype=bool)], axis=1).astype(PAIR)
+    # i heard j (i present, j shared) and j heard i (i shared, j present); the person's safety
+    # folds into the per-person factors, so the (R, N, M) work is two outer products and a nudge
+    hears = (p.tie_rate * st.safety * st.present).astype(PAIR)
+    is_heard = (p.heard_rate * st.safety * st.shared[:, : g.n]).astype(PAIR)
+    contact = hears[:, :, None] * sharer[:, None, :] + is_heard[:, :, None] * present_all[:, None, :]
+    up = np.minimum(contact * st.tie_weight, 1.0)  # non-negative by construction
+    ties = st.ties + up * (1.0 - st.ties)
+    connectedness = member_sum(ties).astype(float) / (ties.shape[2] - 1)
     loneliness = loneliness_from(connectedness, st.bridging, st.baseline["loneliness"], p)
     return Update(
         {"ties": ties, "connectedness": connectedness, "loneliness": loneliness},
@@ -73,5 +78,6 @@ def differences_theme(st: State, ctx: Context) -> dict[str, np.ndarray]:
     return {
         "difference_weight": weight,
         "similarity": similarity,
+        "tie_weight": tie_weight(similarity, ctx.not_self),
         "comparison_weights": comparison.weights(similarity, ctx.group.gap, ctx.params),
     }
