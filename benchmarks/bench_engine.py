@@ -71,7 +71,8 @@ def main() -> None:
 
     print(f"peersim {peersim.__version__}: defaults, {weeks} weeks per course (10 sessions + follow-up)")
     print(
-        f"batch engine    {batch_rate:10,.0f} courses/s  ({args.runs:,} courses, summary output, best of {args.repeats})"
+        f"batch engine    {batch_rate:10,.0f} courses/s  ({args.runs:,} courses, summary output,"
+        f" best of {args.repeats})"
     )
     print(f"Mesa front end  {mesa_rate:10,.0f} courses/s  ({args.mesa_runs} courses incl. DataCollector)")
     print(f"ratio batch / Mesa: {batch_rate / mesa_rate:,.0f}x")
@@ -80,7 +81,8 @@ def main() -> None:
         f" {1000 * course_steps[len(course_steps) // 2]:.2f} ms, max {1000 * course_steps[-1]:.2f} ms"
     )
     print(
-        f"peak traced memory of simulate({args.runs:,}): {peak / 2**20:.0f} MiB; process max RSS {maxrss_mb:.0f} MiB"
+        f"peak traced memory of simulate({args.runs:,}): {peak / 2**20:.0f} MiB;"
+        f" process max RSS {maxrss_mb:.0f} MiB"
     )
 
 

@@ -149,15 +149,16 @@ def draw_group(params: Params, streams: Streams, population: pd.DataFrame | None
 def _difference(attrs: dict[str, np.ndarray], params: Params) -> np.ndarray:
     """Objective difference (0–1) between each participant and every member."""
     w = DIFFERENCE_WEIGHTS
-    age, stage = attrs["age"], attrs["recovery_stage"]
+    single = {name: value.astype(PAIR) for name, value in attrs.items()}
+    age, stage = single["age"], single["recovery_stage"]
     runs, n = age.shape
     f = params.n_facilitators
-    d = np.empty((runs, n, n + f))
+    d = np.empty((runs, n, n + f), dtype=PAIR)
     d[:, :, :n] = w["age"] * np.minimum(
         np.abs(age[:, :, None] - age[:, None, :]) / AGE_DIFFERENCE_SCALE, 1.0
     ) + w["stage"] * np.abs(stage[:, :, None] - stage[:, None, :])
     for name in ("employed", "lives_alone", "diagnosis"):
-        a = attrs[name]
+        a = single[name]
         d[:, :, :n] += w[name] * np.abs(a[:, :, None] - a[:, None, :])
     # To a facilitator: age, illness experience (they are peers with lived experience), recovery
     # stage; work and living situation are not compared ("perceived as equals ... because they were
@@ -166,7 +167,7 @@ def _difference(attrs: dict[str, np.ndarray], params: Params) -> np.ndarray:
     place = SERVICE_DISTANCE if params.setting == "mental_health_service" else 0.0
     to_fac = (
         w["age"] * np.minimum(np.abs(age - params.facilitator_age) / AGE_DIFFERENCE_SCALE, 1.0)
-        + w["diagnosis"] * (1.0 - attrs["diagnosis"])
+        + w["diagnosis"] * (1.0 - single["diagnosis"])
         + w["stage"] * np.abs(stage - params.facilitator_recovery_stage)
         + role
         + place
@@ -174,7 +175,7 @@ def _difference(attrs: dict[str, np.ndarray], params: Params) -> np.ndarray:
     d[:, :, n:] = np.minimum(to_fac, 1.0)[:, :, None]
     idx = np.arange(n)
     d[:, idx, idx] = 0.0
-    return d.astype(PAIR)
+    return d
 
 
 def facilitator_members(params: Params) -> np.ndarray:

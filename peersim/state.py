@@ -14,6 +14,8 @@ import numpy as np
 from .params import Params
 from .plan import Session
 from .population import PAIR, Group
+
+__all__ = ["PAIR"]  # pairwise dtype, re-exported for the mechanisms
 from .rng import Streams
 
 #: Dynamic 0–1 states of a participant, in reporting order.
@@ -44,7 +46,6 @@ CHANNELS = (
 )
 #: Smallest change in a state that counts as a mechanism having fired (stated once, used by all).
 FIRING_THRESHOLD = 0.01
-
 
 
 @dataclass
