@@ -13,9 +13,8 @@ import numpy as np
 
 from .params import Params
 from .plan import Session
-from .population import PAIR, Group
-
-__all__ = ["PAIR"]  # pairwise dtype, re-exported for the mechanisms
+from .population import PAIR as PAIR  # pairwise dtype, re-exported for the mechanisms
+from .population import Group
 from .rng import Streams
 
 #: Dynamic 0–1 states of a participant, in reporting order.
