@@ -58,10 +58,11 @@ WEEKLY_PHASES = (
 )
 
 QPR_ITEMS = 15
-# Baseline states from the static attributes (intercept, recovery stage, adversity, other):
-# those further on the recovery journey start with more hope, a better self-image, more
-# self-efficacy and meaning, and less loneliness; adversity weighs on hope and self-efficacy;
-# living alone on loneliness; having work gives meaning. Person-level noise is added on top.
+# Baseline states from the static attributes, as (intercept, weight of recovery stage, weight of
+# adversity, other attribute, its weight): those further on the recovery journey start with more
+# hope, a better self-image, more self-efficacy and meaning, and less loneliness; adversity weighs
+# on hope and self-efficacy; a diagnosis on self-image; living alone on loneliness; having work
+# gives meaning. Person-level noise (baseline_noise) is added on top, then cut to 0.01-0.99.
 _BASELINE = {
     "hope": (0.15, 0.7, -0.15, None, 0.0),
     "self_image": (0.2, 0.65, -0.1, "diagnosis", -0.08),
@@ -259,11 +260,13 @@ class Kernel:
         """
         p = self.params
         occasion = ndtri(self.streams.uniform("qpr.occasion", week, self._members))
-        # item noise is uniform with sd qpr_item_noise (sqrt(12) * (u - 1/2) has sd 1)
-        items = np.sqrt(12.0) * (self.streams.uniform16("qpr.items", week, self._members, QPR_ITEMS) - 0.5)
         latent = 0.5 + p.qpr_scale * (self.state.recovery() - p.qpr_centre) + p.qpr_occasion_noise * occasion
-        score = np.rint(4.0 * (latent[:, :, None] + p.qpr_item_noise * items))
-        return member_sum(np.minimum(np.maximum(score, 0.0), 4.0))
+        # item noise is uniform with sd qpr_item_noise (sqrt(12) * (u - 1/2) has sd 1); the items
+        # are worked in float32 (they are rounded to 0..4 anyway), on the 0-4 scale
+        u = self.streams.uniform16("qpr.items", week, self._members, QPR_ITEMS, dtype=PAIR)
+        spread = PAIR(4.0 * p.qpr_item_noise * np.sqrt(12.0))
+        score = np.rint((4.0 * latent).astype(PAIR)[:, :, None] + spread * (u - PAIR(0.5)))
+        return member_sum(np.minimum(np.maximum(score, PAIR(0.0)), PAIR(4.0))).astype(float)
 
     def _snapshot(self) -> Snapshot:
         st = self.state

@@ -6,7 +6,7 @@ meaning (``peersim params`` prints them). Unknown names and out-of-range values 
 silently clamped.
 
 The defaults of the mechanism parameters are our first, hand-tuned values (documented in
-docs/ODD.md); they reproduce MODEL.md's patterns 1–6 (see tests/test_patterns.py).
+docs/ODD.md); they reproduce MODEL.md's patterns 1–8 (see tests/test_patterns.py).
 """
 
 from __future__ import annotations
@@ -184,7 +184,7 @@ class Params:
         0.15, 0.0, 1.0, "1/session", "tie growth toward each listener when sharing", "connectedness"
     )
     tie_decay: float = _p(
-        0.03, 0.0, 1.0, "1/week", "decay of ties to the group when out of it", "connectedness"
+        0.03, 0.0, 1.0, "1/week", "fading of connectedness when out of the group", "connectedness"
     )
     loneliness_relief: float = _p(
         0.25, 0.0, 1.0, "share", "loneliness removed at full connectedness", "connectedness"

@@ -91,14 +91,15 @@ class Streams:
         # a stream key of its own, so pair draws never coincide with the stream's single draws
         return _to_unit(self.uniform_pairs_bits(stream, week, members, others))
 
-    def uniform16(self, stream: str, week: int, members: np.ndarray, k: int) -> np.ndarray:
+    def uniform16(self, stream: str, week: int, members: np.ndarray, k: int, dtype=np.float64) -> np.ndarray:
         """k draws per member, (runs, members, k), with 16-bit resolution: each 64-bit hash yields
         four. For noise that is rounded afterwards (questionnaire items) this resolution is ample
         and it costs a quarter of the hashes."""
         words = self.uniform_pairs_bits(stream, week, members, np.arange(-(-k // 4)))
         # little-endian 16-bit view: the four quarters of each word, lowest first, on any machine
         quarters = words.astype("<u8", copy=False).view("<u2")[:, :, :k]
-        return (quarters + 0.5) * (1.0 / 65536.0)
+        # (q + 1/2) / 2^16 has 17 significant bits: exact in float32 as in float64
+        return (quarters.astype(dtype) + dtype(0.5)) * dtype(1.0 / 65536.0)
 
     def uniform_pairs_bits(self, stream, week, members, others) -> np.ndarray:
         h = self._key(stream + "/pairs", week)

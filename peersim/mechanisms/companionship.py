@@ -46,7 +46,8 @@ def run(st: State, ctx: Context) -> Update:
         factor = p.uptake_covid if p.covid_restrictions else 1.0
         takes = ~st.dropped & (u < p.uptake_base * factor * (0.5 + st.hope))
         changes["companionship"] = takes
-        changes["companion_weeks_left"] = np.where(takes, p.companionship_weeks, st.companion_weeks_left)
+        weeks_left = changes.get("companion_weeks_left", st.companion_weeks_left)
+        changes["companion_weeks_left"] = np.where(takes, p.companionship_weeks, weeks_left)
         fired = fired | takes
     changes["bridging"] = bridging
     return Update(changes, fired=fired)

@@ -19,9 +19,10 @@ participants in their groups were not"; Discussion: "comparing oneself to others
 are well, but also those who are worse off, might change one's self-image" (Festinger 1954).
 Facilitators as attainable role models: "Others felt inspired by the peer group facilitators".
 
-Fires (comparison) when either direction moved a state by FIRING_THRESHOLD or more; the channels
-comparison_up (inspiration) and comparison_down (others worse off) say which. Switched off: no
-comparison effects.
+Fires when comparison left a net gain of FIRING_THRESHOLD or more: comparison_down when
+self-image rose (others worse off), comparison_up when hope rose (inspiration); the comparison
+channel when either did. A discouraging contrast lowers self-image but is not recorded as firing.
+Switched off: no comparison effects.
 """
 
 from __future__ import annotations

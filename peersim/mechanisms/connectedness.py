@@ -7,7 +7,8 @@ grows too, more slowly (being heard):
     perceived_similarity[i, j] = 1 - difference_weight[i] * difference[i, j]
     tie[i, j] <- tie + tie_rate * safety_i * perceived_similarity * (1 - tie)      (i heard j)
     tie[i, j] <- tie + heard_rate * safety_i * perceived_similarity * (1 - tie)    (j heard i)
-    connectedness_i = mean tie of i to the other members (participants and facilitators)
+    connectedness_i = mean tie of i to the other members (participants and facilitators);
+                      for those who left, it fades instead (see background)
     loneliness_i = loneliness_baseline_i * (1 - loneliness_relief * (1 - (1 - conn)(1 - bridging)))
 
 The "differences are a strength" theme (session 4) lowers difference_weight for those present
@@ -62,7 +63,10 @@ def run(st: State, ctx: Context) -> Update:
     contact = hears[:, :, None] * sharer[:, None, :] + is_heard[:, :, None] * present_all[:, None, :]
     up = np.minimum(contact * st.tie_weight, 1.0)  # non-negative by construction
     ties = st.ties + up * (1.0 - st.ties)
-    connectedness = member_sum(ties).astype(float) / (ties.shape[2] - 1)
+    # those who left have no new ties; their connectedness keeps the fading background gives it
+    connectedness = np.where(
+        st.dropped, st.connectedness, member_sum(ties).astype(float) / (ties.shape[2] - 1)
+    )
     loneliness = loneliness_from(connectedness, st.bridging, st.baseline["loneliness"], p)
     return Update(
         {"ties": ties, "connectedness": connectedness, "loneliness": loneliness},

@@ -7,7 +7,9 @@ paid_disclosure for paid peer workers). A present participant then shares with
               + share_modelling * equality * (share of facilitators who shared)
               - share_vulnerability * sharing_vulnerability + share_norms * [sharing-norms theme]
 
-Not sharing carries no penalty (self-determination): nothing else in the model punishes it.
+Not sharing carries no direct penalty (self-determination): no loss of safety, hope or
+self-image. Its indirect cost is what the study describes: fewer ties (no one hears you), and no
+life story told in the storytelling session.
 
 Evidence (Egmose et al. 2024, "Consolidating connectedness by sharing experiences"): "Sharing
 experiences was brought up by all participants as a vital part of being in the group"; "a few felt
@@ -57,10 +59,11 @@ def run(st: State, ctx: Context) -> Update:
 
 
 def others_shared(shared: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """Share of the other members whose sharing each present participant heard."""
-    n = present.shape[1]
+    """Share of the other members in the room whose sharing each present participant heard."""
+    n, f = present.shape[1], shared.shape[1] - present.shape[1]
     heard = shared.sum(axis=1, keepdims=True) - shared[:, :n]
-    return present * heard / (shared.shape[1] - 1)
+    others_in_room = present.sum(axis=1, keepdims=True) - present + f
+    return present * heard / np.maximum(others_in_room, 1)
 
 
 def off(st: State, ctx: Context) -> Update:
