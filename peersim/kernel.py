@@ -108,7 +108,8 @@ class Kernel:
         self._not_self = np.ones((n, n + f), dtype=bool)
         self._not_self[np.arange(n), np.arange(n)] = False
         self.state = self._initial_state()
-        self.activations = np.zeros((self.group.runs, n, len(CHANNELS)), dtype=np.int16)
+        # weeks each channel fired, per person: (channel, R, N), so each channel's block is contiguous
+        self.activations = np.zeros((len(CHANNELS), self.group.runs, n), dtype=np.int16)
         self.mishandled_sessions = np.zeros(self.group.runs, dtype=np.int16)
         self.snapshots: dict[str, Snapshot] = {"baseline": self._snapshot()}
         self.record_sessions = record_sessions
@@ -195,7 +196,7 @@ class Kernel:
         for i, name in enumerate(CHANNELS):
             fired = st.fired.get(name)
             if fired is not None:
-                self.activations[:, :, i] += fired
+                self.activations[i] += fired
         if st.week == self.params.n_sessions:
             self.snapshots["end"] = self._snapshot()
         if st.week == self.total_weeks:

@@ -81,7 +81,7 @@ def participants_table(kernel: Kernel) -> pd.DataFrame:
     cols["companionship"] = st.companionship.ravel()
     cols["bridging_followup"] = followup["bridging"].ravel().astype(float)
     for i, name in enumerate(CHANNELS):
-        cols[f"mech_{name}_sessions"] = kernel.activations[:, :, i].ravel().astype(np.int64)
+        cols[f"mech_{name}_sessions"] = kernel.activations[i].ravel().astype(np.int64)
     return pd.DataFrame(cols)
 
 

@@ -36,12 +36,15 @@ FACILITATOR_BASE = 2**30
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser, in place on a uint64 array (returns it)."""
-    z ^= z >> _S30
+    """SplitMix64 finaliser, in place on a uint64 array (returns it); one scratch array."""
+    t = z >> _S30
+    z ^= t
     z *= _M1
-    z ^= z >> _S27
+    np.right_shift(z, _S27, out=t)
+    z ^= t
     z *= _M2
-    z ^= z >> _S31
+    np.right_shift(z, _S31, out=t)
+    z ^= t
     return z
 
 
@@ -57,7 +60,12 @@ def stream_id(name: str) -> int:
 
 
 def _to_unit(z: np.ndarray) -> np.ndarray:
-    return ((z >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
+    """Top 53 bits to (0, 1), at the centre of their bin; consumes z."""
+    z >>= _S11
+    u = z.astype(np.float64)
+    u += 0.5
+    u *= _TO_UNIT
+    return u
 
 
 class Streams:
@@ -75,10 +83,12 @@ class Streams:
         self.runs = np.asarray(runs, dtype=np.int64)
         seed_key = _combine(np.zeros(1, dtype=np.uint64), self.seed % 2**64)
         self._run_keys = _combine(seed_key, self.runs.astype(np.uint64))
+        self._week: tuple[int | None, np.ndarray] = (None, self._run_keys)
 
     def _key(self, stream: str, week: int) -> np.ndarray:
-        h = _combine(self._run_keys, week)
-        return _combine(h, stream_id(stream))
+        if self._week[0] != week:  # many streams draw in the same week: fold the week in once
+            self._week = (week, _combine(self._run_keys, week))
+        return _combine(self._week[1], stream_id(stream))
 
     def uniform(self, stream: str, week: int, members: np.ndarray) -> np.ndarray:
         """Draws of shape (runs, members) for one decision in one week."""
