@@ -35,7 +35,7 @@ from .params import Params
 from .plan import plan_for
 from .population import Group, draw_group, facilitator_members
 from .rng import Streams
-from .state import CHANNELS, PAIR, Context, State, Update, member_sum
+from .state import CHANNELS, REAL, Context, State, Update, member_sum
 
 # (phase name, function, mechanism switch or None). The one place the order is written.
 SESSION_PHASES = (
@@ -128,17 +128,18 @@ class Kernel:
             value = icpt + w_stage * attrs["recovery_stage"] + w_adv * attrs["adversity"]
             if other:
                 value = value + w_other * attrs[other]
-            baseline[name] = np.clip(value + p.baseline_noise * z, _STATE_FLOOR, _STATE_CEIL)
+            baseline[name] = np.clip(value + p.baseline_noise * z, _STATE_FLOOR, _STATE_CEIL).astype(REAL)
         safety = p.safety_arrival * (1.0 - 0.5 * attrs["sharing_vulnerability"])
-        zeros = np.zeros((runs, n))
+        zeros = np.zeros((runs, n), dtype=REAL)
         izeros = np.zeros((runs, n), dtype=np.int16)
         bzeros = np.zeros((runs, n), dtype=bool)
         baseline = {**baseline, "safety": safety, "connectedness": zeros.copy()}
-        similarity = m.connectedness.perceived_similarity(np.ones((runs, n)), g.difference)
+        similarity = m.connectedness.perceived_similarity(np.ones((runs, n), dtype=REAL), g.difference)
         return State(
             week=0,
             baseline=baseline,
             drift_target=m.background.drift_targets(baseline, p),
+            wither_base=m.sprouts.wither_base(attrs["adversity"], p),
             safety=safety.copy(),
             connectedness=zeros.copy(),
             loneliness=baseline["loneliness"].copy(),
@@ -147,8 +148,8 @@ class Kernel:
             self_efficacy=baseline["self_efficacy"].copy(),
             meaning=baseline["meaning"].copy(),
             bridging=zeros.copy(),
-            ties=np.zeros((runs, n, n + f), dtype=PAIR),
-            difference_weight=np.ones((runs, n)),
+            ties=np.zeros((runs, n, n + f), dtype=REAL),
+            difference_weight=np.ones((runs, n), dtype=REAL),
             present=bzeros.copy(),
             dropped=bzeros.copy(),
             dropout_session=izeros.copy(),
@@ -157,7 +158,7 @@ class Kernel:
             shared=np.zeros((runs, n + f), dtype=bool),
             others_shared=zeros.copy(),
             similarity=similarity,
-            comparison_weights=m.comparison.weights(similarity, g.gap, p),
+            comparison_weights=m.comparison.weights(similarity, g, p),
             tie_weight=m.connectedness.tie_weight(similarity, self._not_self),
             rules=False,
             mishandled=np.zeros(runs, dtype=bool),
@@ -246,6 +247,8 @@ class Kernel:
     @staticmethod
     def _apply(update: Update, st: State, channel: str | None) -> None:
         for field_name, value in update.changes.items():
+            if getattr(value, "dtype", None) == np.float64:  # a float64 driver: keep state REAL
+                value = value.astype(REAL)
             setattr(st, field_name, value)
         if channel is not None and update.fired is not None:
             st.fired[channel] = update.fired
@@ -264,10 +267,10 @@ class Kernel:
         latent = 0.5 + p.qpr_scale * (self.state.recovery() - p.qpr_centre) + p.qpr_occasion_noise * occasion
         # item noise is uniform with sd qpr_item_noise (sqrt(12) * (u - 1/2) has sd 1); the items
         # are worked in float32 (they are rounded to 0..4 anyway), on the 0-4 scale
-        u = self.streams.uniform16("qpr.items", week, self._members, QPR_ITEMS, dtype=PAIR)
-        spread = PAIR(4.0 * p.qpr_item_noise * np.sqrt(12.0))
-        score = np.rint((4.0 * latent).astype(PAIR)[:, :, None] + spread * (u - PAIR(0.5)))
-        return member_sum(np.minimum(np.maximum(score, PAIR(0.0)), PAIR(4.0))).astype(float)
+        u = self.streams.uniform16("qpr.items", week, self._members, QPR_ITEMS, dtype=REAL)
+        spread = REAL(4.0 * p.qpr_item_noise * np.sqrt(12.0))
+        score = np.rint((4.0 * latent).astype(REAL)[:, :, None] + spread * (u - REAL(0.5)))
+        return member_sum(np.minimum(np.maximum(score, REAL(0.0)), REAL(4.0))).astype(float)
 
     def _snapshot(self) -> Snapshot:
         st = self.state

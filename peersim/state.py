@@ -13,7 +13,7 @@ import numpy as np
 
 from .params import Params
 from .plan import Session
-from .population import PAIR as PAIR  # pairwise dtype, re-exported for the mechanisms
+from .population import REAL as REAL  # model float dtype, re-exported for the mechanisms
 from .population import Group
 from .rng import Streams
 
@@ -77,6 +77,7 @@ class State:
     week: int
     baseline: dict[str, np.ndarray]
     drift_target: dict[str, np.ndarray]  # constant part of the background drift
+    wither_base: np.ndarray  # unsupported withering rate of sprouts (static)
     safety: np.ndarray
     connectedness: np.ndarray
     loneliness: np.ndarray

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import Context, State, Update
+from ..state import REAL, Context, State, Update
 from .connectedness import loneliness_from
 
 NAME = "background"
@@ -46,7 +46,8 @@ def run(st: State, ctx: Context) -> Update:
     # In the course only those who left are out of the group; after it (and in the control arm)
     # everyone is. Out of the group all of a person's ties fade alike, so connectedness (their
     # mean) fades by the same factor; the tie matrix itself is kept as the group last left it.
-    keep = 1.0 - p.tie_decay * (st.dropped if ctx.in_course else np.ones_like(st.dropped))
+    out_of_group = st.dropped if ctx.in_course else np.ones_like(st.dropped)
+    keep = np.where(out_of_group, REAL(1.0 - p.tie_decay), REAL(1.0))
     connectedness = st.connectedness * keep
     changes.update(
         connectedness=connectedness,

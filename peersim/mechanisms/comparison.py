@@ -30,30 +30,31 @@ from __future__ import annotations
 import numpy as np
 
 from ..params import Params
-from ..state import FIRING_THRESHOLD, PAIR, Context, State, Update, member_dot, nudge
+from ..population import Group
+from ..state import FIRING_THRESHOLD, REAL, Context, State, Update, member_dot, nudge
 
 NAME = "comparison"
 
 
-def weights(similarity: np.ndarray, gap: np.ndarray, p: Params) -> tuple[np.ndarray, ...]:
+def weights(similarity: np.ndarray, group: Group, p: Params) -> tuple[np.ndarray, ...]:
     """Per-pair weights of the three comparisons (down, inspire, contrast), each (R, N, M).
 
     They change only when perceived similarity does (the differences theme), so the kernel keeps
     them with the similarity instead of rebuilding them every session. A participant's own entry is
     zero because their gap to themself is zero.
     """
-    zero = PAIR(0.0)
-    down = np.where(gap < -p.comparison_margin, similarity * -gap, zero)
-    upward = gap > p.comparison_margin
+    zero = REAL(0.0)
+    down_gap, up_gap = group.gaps_by_direction(p.comparison_margin)
     similar = similarity >= p.assimilation_threshold
-    inspire = np.where(upward & similar, similarity * gap, zero)
-    contrast = np.where(upward & ~similar, (1.0 - similarity) * gap, zero)
+    down = similarity * down_gap
+    inspire = np.where(similar, similarity * up_gap, zero)
+    contrast = np.where(similar, zero, (1.0 - similarity) * up_gap)
     return down, inspire, contrast
 
 
 def run(st: State, ctx: Context) -> Update:
     p = ctx.params
-    sharers = st.shared.astype(PAIR)
+    sharers = st.shared.astype(REAL)
     # only those present compare, and only as far as they feel safe enough to take it in
     receptive = st.present * st.safety
     d, u, c = (receptive * member_dot(w, sharers) for w in st.comparison_weights)

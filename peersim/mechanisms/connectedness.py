@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import FIRING_THRESHOLD, PAIR, Context, State, Update, member_sum
+from ..state import FIRING_THRESHOLD, REAL, Context, State, Update, member_sum
 from . import comparison
 
 NAME = "connectedness"
@@ -38,7 +38,7 @@ NAME = "connectedness"
 
 def perceived_similarity(difference_weight: np.ndarray, difference: np.ndarray) -> np.ndarray:
     """(R, N, M) similarity each participant perceives to each member, 0–1."""
-    return 1.0 - difference_weight[:, :, None].astype(PAIR) * difference
+    return 1.0 - difference_weight[:, :, None].astype(REAL) * difference
 
 
 def tie_weight(similarity: np.ndarray, not_self: np.ndarray) -> np.ndarray:
@@ -54,19 +54,17 @@ def loneliness_from(connectedness, bridging, loneliness_baseline, params) -> np.
 
 def run(st: State, ctx: Context) -> Update:
     p, g = ctx.params, ctx.group
-    sharer = st.shared.astype(PAIR)
-    present_all = np.concatenate([st.present, np.ones((g.runs, g.f), dtype=bool)], axis=1).astype(PAIR)
+    sharer = st.shared.astype(REAL)
+    present_all = np.concatenate([st.present, np.ones((g.runs, g.f), dtype=bool)], axis=1).astype(REAL)
     # i heard j (i present, j shared) and j heard i (i shared, j present); the person's safety
     # folds into the per-person factors, so the (R, N, M) work is two outer products and a nudge
-    hears = (p.tie_rate * st.safety * st.present).astype(PAIR)
-    is_heard = (p.heard_rate * st.safety * st.shared[:, : g.n]).astype(PAIR)
+    hears = (p.tie_rate * st.safety * st.present).astype(REAL)
+    is_heard = (p.heard_rate * st.safety * st.shared[:, : g.n]).astype(REAL)
     contact = hears[:, :, None] * sharer[:, None, :] + is_heard[:, :, None] * present_all[:, None, :]
     up = np.minimum(contact * st.tie_weight, 1.0)  # non-negative by construction
     ties = st.ties + up * (1.0 - st.ties)
     # those who left have no new ties; their connectedness keeps the fading background gives it
-    connectedness = np.where(
-        st.dropped, st.connectedness, member_sum(ties).astype(float) / (ties.shape[2] - 1)
-    )
+    connectedness = np.where(st.dropped, st.connectedness, member_sum(ties) / REAL(ties.shape[2] - 1))
     loneliness = loneliness_from(connectedness, st.bridging, st.baseline["loneliness"], p)
     return Update(
         {"ties": ties, "connectedness": connectedness, "loneliness": loneliness},
@@ -83,5 +81,5 @@ def differences_theme(st: State, ctx: Context) -> dict[str, np.ndarray]:
         "difference_weight": weight,
         "similarity": similarity,
         "tie_weight": tie_weight(similarity, ctx.not_self),
-        "comparison_weights": comparison.weights(similarity, ctx.group.gap, ctx.params),
+        "comparison_weights": comparison.weights(similarity, ctx.group, ctx.params),
     }

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from ..state import PAIR, Context, State, Update, member_dot
+from ..state import REAL, Context, State, Update, member_dot
 
 NAME = "dropout"
 
@@ -39,7 +39,7 @@ def misfit(st: State, ctx: Context) -> np.ndarray:
     # a participant's difference from themself is zero, so the sum may include them; the count
     # must not
     others = in_group.sum(axis=1, keepdims=True) - in_group[:, : g.n]
-    return member_dot(1.0 - st.similarity, in_group.astype(PAIR)) / np.maximum(others, 1)
+    return member_dot(1.0 - st.similarity, in_group.astype(REAL)) / np.maximum(others, 1)
 
 
 def run(st: State, ctx: Context) -> Update:

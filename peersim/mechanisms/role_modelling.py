@@ -23,14 +23,14 @@ Fires when hope rose by FIRING_THRESHOLD or more. Switched off: no hope from the
 
 from __future__ import annotations
 
-from ..state import FIRING_THRESHOLD, Context, State, Update, nudge
+from ..state import FIRING_THRESHOLD, REAL, Context, State, Update, nudge
 
 NAME = "role_modelling"
 
 
 def run(st: State, ctx: Context) -> Update:
     p, g = ctx.params, ctx.group
-    fac_share = st.shared[:, g.n :].mean(axis=1, keepdims=True)
+    fac_share = st.shared[:, g.n :].mean(axis=1, keepdims=True, dtype=REAL)
     up = (
         p.role_model_gain * ctx.theme("role_models") * p.equality * fac_share
         + p.not_alone_gain * st.others_shared

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from ..state import Context, State, Update
+from ..state import REAL, Context, State, Update
 
 NAME = "sharing"
 
@@ -37,7 +37,7 @@ def run(st: State, ctx: Context) -> Update:
     u = ctx.streams.uniform("sharing", ctx.week, ctx.all_members)
     disclosure = p.facilitator_disclosure * (p.paid_disclosure if p.facilitator_role == "paid" else 1.0)
     fac_shared = u[:, g.n :] < disclosure
-    fac_share = fac_shared.mean(axis=1, keepdims=True)
+    fac_share = fac_shared.mean(axis=1, keepdims=True, dtype=REAL)
     logit_p = (
         p.share_intercept
         + p.share_safety * st.safety
@@ -63,7 +63,7 @@ def others_shared(shared: np.ndarray, present: np.ndarray) -> np.ndarray:
     n, f = present.shape[1], shared.shape[1] - present.shape[1]
     heard = shared.sum(axis=1, keepdims=True) - shared[:, :n]
     others_in_room = present.sum(axis=1, keepdims=True) - present + f
-    return present * heard / np.maximum(others_in_room, 1)
+    return (present * heard / np.maximum(others_in_room, 1)).astype(REAL)
 
 
 def off(st: State, ctx: Context) -> Update:

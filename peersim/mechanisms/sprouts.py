@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import Context, State, Update, nudge
+from ..state import REAL, Context, State, Update, nudge
 
 NAME = "sprouts"
 
@@ -36,8 +36,13 @@ NAME = "sprouts"
 def support(st: State, ctx: Context) -> np.ndarray:
     p = ctx.params
     in_group = st.present * st.connectedness if ctx.in_course else 0.0
-    companion = p.companion_support * (st.companion_weeks_left > 0)
+    companion = np.where(st.companion_weeks_left > 0, REAL(p.companion_support), REAL(0.0))
     return in_group + companion + p.case_worker_support
+
+
+def wither_base(adversity: np.ndarray, p) -> np.ndarray:
+    """The unsupported withering rate of each person (static, computed at set-up)."""
+    return p.sprout_wither_rate * (1.0 + p.sprout_wither_adversity * adversity)
 
 
 def run(st: State, ctx: Context) -> Update:
@@ -47,10 +52,7 @@ def run(st: State, ctx: Context) -> Update:
     s = support(st, ctx)
     boost = 1.0 + p.sprout_support_gain * s
     r = np.minimum(p.sprout_realise_rate * boost, 1.0)
-    w = np.minimum(
-        p.sprout_wither_rate * (1.0 + p.sprout_wither_adversity * ctx.group.attrs["adversity"]) / boost,
-        1.0,
-    )
+    w = np.minimum(st.wither_base / boost, 1.0)
     p_real = 1.0 - (1.0 - r) ** st.sprouts
     p_wither = (1.0 - p_real) * (1.0 - (1.0 - w) ** st.sprouts)
     u = ctx.streams.uniform("sprouts", ctx.week, ctx.members)
