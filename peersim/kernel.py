@@ -35,7 +35,7 @@ from .params import Params
 from .plan import plan_for
 from .population import Group, draw_group, facilitator_members
 from .rng import Streams
-from .state import CHANNELS, REAL, Context, State, Update, member_sum
+from .state import CHANNELS, REAL, STATES, Context, State, Update, member_sum
 
 # (phase name, function, mechanism switch or None). The one place the order is written.
 SESSION_PHASES = (
@@ -292,31 +292,5 @@ class Kernel:
         return record
 
 
-_SNAPSHOT_FIELDS = (
-    "safety",
-    "connectedness",
-    "loneliness",
-    "hope",
-    "self_image",
-    "self_efficacy",
-    "meaning",
-    "bridging",
-    "sprouts",
-    "realised",
-)
-_SESSION_FIELDS = (
-    "present",
-    "dropped",
-    "safety",
-    "connectedness",
-    "loneliness",
-    "hope",
-    "self_image",
-    "self_efficacy",
-    "meaning",
-    "bridging",
-    "sprouts",
-    "realised",
-    "attempted",
-    "succeeded",
-)
+_SNAPSHOT_FIELDS = (*STATES, "bridging", "sprouts", "realised")
+_SESSION_FIELDS = ("present", "dropped", *_SNAPSHOT_FIELDS, "attempted", "succeeded")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .params import Params
+from .params import MECHANISMS, Params
 from .plan import Session
 from .population import REAL as REAL  # model float dtype, re-exported for the mechanisms
 from .population import Group
@@ -28,20 +28,10 @@ STATES = (
     "meaning",
 )
 #: Activation channels: one per mechanism, plus the two directions of social comparison.
-CHANNELS = (
-    "attendance",
-    "safety",
-    "sharing",
-    "connectedness",
-    "comparison",
-    "comparison_up",
-    "comparison_down",
-    "role_modelling",
-    "self_image",
-    "acting",
-    "sprouts",
-    "dropout",
-    "companionship",
+CHANNELS = tuple(
+    channel
+    for name in MECHANISMS
+    for channel in ((name, "comparison_up", "comparison_down") if name == "comparison" else (name,))
 )
 #: Smallest change in a state that counts as a mechanism having fired (stated once, used by all).
 FIRING_THRESHOLD = 0.01
