@@ -21,6 +21,9 @@ __all__ = [
     "Results",
     "Session",
     "__version__",
+    "load_results",
+    "load_spec",
+    "run_sweep",
     "simulate",
 ]
 
@@ -31,4 +34,8 @@ def __getattr__(name: str):
         from . import model
 
         return getattr(model, name)
+    if name in ("load_results", "load_spec", "run_sweep"):
+        from . import experiments
+
+        return getattr(experiments, name)
     raise AttributeError(f"module 'peersim' has no attribute {name!r}")

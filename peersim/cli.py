@@ -69,6 +69,20 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--record", choices=("summary", "sessions"), default="summary")
     run.add_argument("--chunk-size", type=int, default=2000, help="runs per kernel chunk")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep = sub.add_parser("sweep", help="run an experiment spec (TOML): a design of scenarios")
+    sweep.add_argument("spec", type=Path, help="the experiment spec, e.g. experiments/contexts.toml")
+    sweep.add_argument(
+        "--workers", type=int, default=None, help="local worker processes (default: all cores)"
+    )
+    sweep.add_argument(
+        "--scheduler", default=None, metavar="ADDR", help="a Dask scheduler, e.g. tcp://host:8786"
+    )
+    sweep.add_argument(
+        "--resume", action="store_true", help="finish an interrupted sweep (runs missing chunks)"
+    )
+    sweep.add_argument("--overwrite", action="store_true", help="replace results already in the folder")
+    sweep.add_argument("--out", type=Path, default=None, help="results folder (default: the spec's out)")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     params = sub.add_parser("params", help="list every parameter with default, range and meaning")
     params.add_argument("--group", default=None, help="only this group (e.g. safety)")
     return parser
@@ -128,6 +142,39 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .experiments import load_spec, run_sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: must be at least 1")
+    if args.workers is not None and args.scheduler:
+        raise UsageError("--workers and --scheduler exclude each other (a Dask cluster has its own workers)")
+    spec = load_spec(args.spec)
+    if args.out is not None:
+        spec = spec.replace(out=str(args.out))
+    try:
+        report = run_sweep(
+            spec,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            overwrite=args.overwrite,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"peersim: interrupted; finished chunks are kept in {spec.out_dir}; "
+            "run the same command with --resume to finish",
+            file=sys.stderr,
+        )
+        return 130
+    print(
+        f"{spec.name}: {report.chunks_run} chunks run ({report.runs:,} courses, {report.rate:,.0f}/s),"
+        f" {report.chunks_skipped} already done, {report.chunks_total} in all; results in {report.folder}"
+    )
+    return 0
+
+
 def cmd_params(args: argparse.Namespace) -> int:
     rows = Params.describe()
     groups = list(dict.fromkeys(r["group"] for r in rows))
@@ -152,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "sweep":
+            return cmd_sweep(args)
         return cmd_params(args)
     except ValueError as error:  # UsageError and every validation error of Params / population
         print(f"peersim: error: {error}", file=sys.stderr)

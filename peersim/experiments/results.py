@@ -1,0 +1,92 @@
+"""Reading a sweep back: ``peersim.load_results(folder)``."""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.dataset as ds
+
+from .spec import SpecError
+from .store import Store
+
+SORT = {
+    "participants": ["point", "run", "member"],
+    "groups": ["point", "run"],
+    "sessions": ["point", "run", "week", "member"],
+}
+
+
+class SweepResults:
+    """The tables of a sweep folder, read on first use, with the design's parameters joined in.
+
+    ``.participants``, ``.groups``, ``.sessions``: pandas DataFrames sorted by point, run (and
+    member, week), one column per varied parameter added after ``point``. For tables too large
+    for memory, ``.table(name, columns=[...])`` reads only some columns and ``.dataset(name)``
+    gives a lazy pyarrow dataset.
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        if not (self.folder / "spec.json").exists():
+            raise SpecError(f"{self.folder} holds no sweep results (no spec.json)")
+        self.spec = json.loads((self.folder / "spec.json").read_text())
+        self.provenance = json.loads((self.folder / "provenance.json").read_text())
+        design = json.loads((self.folder / "design.json").read_text())
+        self.varied: list[str] = design["varied"]
+        self.design = pd.DataFrame(design["points"])
+        for col in self.varied:  # lists (e.g. disabled_mechanisms) as one readable string
+            if self.design[col].map(lambda v: isinstance(v, list)).any():
+                self.design[col] = self.design[col].map(lambda v: ",".join(v) if isinstance(v, list) else v)
+        self.params = design["params"]
+
+    @property
+    def complete(self) -> bool:
+        return self.provenance.get("status") == "complete"
+
+    def _files(self, name: str) -> list[Path]:
+        if name not in self.spec["tables"]:
+            raise SpecError(
+                f"table {name!r} was not kept in this sweep (kept: {', '.join(self.spec['tables'])})"
+            )
+        done = sorted(Store(self.folder).finished())
+        return [self.folder / name / f"{chunk}.parquet" for chunk in done]
+
+    def dataset(self, name: str) -> ds.Dataset:
+        return ds.dataset([str(f) for f in self._files(name)], format="parquet")
+
+    def table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        files = self._files(name)
+        if not files:
+            raise SpecError(f"{self.folder} has no finished chunks yet")
+        if columns is not None:
+            columns = list(dict.fromkeys([c for c in SORT[name] if c not in columns] + list(columns)))
+        frame = self.dataset(name).to_table(columns=columns).to_pandas()
+        frame = frame.sort_values(SORT[name], kind="stable").reset_index(drop=True)
+        # join the varied parameters, except any the table already reports (e.g. group_size)
+        joined = [c for c in self.varied if c not in frame.columns]
+        if joined:
+            frame = frame.merge(
+                self.design[["point", *joined]], on="point", how="left", validate="many_to_one"
+            )
+            frame = frame[["point", *joined] + [c for c in frame.columns if c not in ("point", *joined)]]
+        return frame
+
+    @cached_property
+    def participants(self) -> pd.DataFrame:
+        return self.table("participants")
+
+    @cached_property
+    def groups(self) -> pd.DataFrame:
+        return self.table("groups")
+
+    @cached_property
+    def sessions(self) -> pd.DataFrame:
+        return self.table("sessions")
+
+
+def load_results(folder: str | Path) -> SweepResults:
+    """The tables of a sweep folder (see :class:`SweepResults`)."""
+    return SweepResults(folder)

@@ -1,0 +1,329 @@
+"""Experiment specs: a study as data (TOML), validated with one-line errors.
+
+    name = "size_and_skill"
+    seed = 2024
+    replicates = 500              # runs (groups) per design point
+    chunk_size = 250              # runs per chunk of work (default 500)
+    record = "summary"            # or "sessions" (adds the per-week table)
+    tables = ["participants", "groups"]
+    out = "results/size_and_skill"   # default results/<name>
+
+    [fixed]                       # parameters held at one value
+    covid_restrictions = false
+
+    [design]                      # "single", "grid", "list", "lhs" or "sobol"
+    kind = "grid"
+    [design.factors]
+    group_size = [6, 8, 10, 12]
+    facilitator_skill = [0.3, 0.5, 0.7, 0.9]
+
+Latin hypercube and Sobol designs take ``n`` and ``[design.ranges]`` (name = [low, high]); a list
+design takes ``points = [{...}, {...}]``. Every design point uses the same run indices of the same
+seed, so point A's run k and point B's run k are the same people with the same draws (common
+random numbers): differences between points are the design's effect, not noise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field, fields
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+
+from ..params import Params
+
+KINDS = ("single", "grid", "list", "lhs", "sobol")
+TABLES = ("participants", "groups", "sessions")
+RECORDS = ("summary", "sessions")
+_TOP_KEYS = (
+    "name",
+    "description",
+    "seed",
+    "replicates",
+    "chunk_size",
+    "record",
+    "tables",
+    "out",
+    "fixed",
+    "design",
+)
+_PARAM_FIELDS = {f.name: f for f in fields(Params)}
+
+
+class SpecError(ValueError):
+    """A problem with an experiment spec (one line, names the problem)."""
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    name: str
+    seed: int
+    replicates: int
+    design_kind: str = "single"
+    factors: dict[str, list] = field(default_factory=dict)  # grid
+    ranges: dict[str, list] = field(default_factory=dict)  # lhs, sobol
+    n: int = 0  # lhs, sobol
+    points: list[dict] = field(default_factory=list)  # list
+    fixed: dict[str, Any] = field(default_factory=dict)
+    chunk_size: int = 500
+    record: str = "summary"
+    tables: tuple[str, ...] = ("participants", "groups")
+    out: str = ""
+    description: str = ""
+
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.out or f"results/{self.name}")
+
+    def to_dict(self) -> dict[str, Any]:
+        design: dict[str, Any] = {"kind": self.design_kind}
+        if self.design_kind == "grid":
+            design["factors"] = self.factors
+        elif self.design_kind in ("lhs", "sobol"):
+            design.update(n=self.n, ranges=self.ranges)
+        elif self.design_kind == "list":
+            design["points"] = self.points
+        return {
+            "name": self.name,
+            "description": self.description,
+            "seed": self.seed,
+            "replicates": self.replicates,
+            "chunk_size": self.chunk_size,
+            "record": self.record,
+            "tables": list(self.tables),
+            "out": str(self.out_dir),
+            "fixed": self.fixed,
+            "design": design,
+        }
+
+    def fingerprint(self) -> str:
+        """Hash of what determines the results (not where they go): guards against mixing specs."""
+        what = {k: v for k, v in self.to_dict().items() if k not in ("out", "description")}
+        return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def replace(self, **changes: Any) -> ExperimentSpec:
+        return parse_spec({**self.to_dict(), **changes})
+
+    # --- the design --------------------------------------------------------------------------
+    def design(self) -> pd.DataFrame:
+        """One row per design point: ``point`` and the value of each varied parameter."""
+        if self.design_kind == "single":
+            rows: list[dict] = [{}]
+        elif self.design_kind == "list":
+            rows = [dict(p) for p in self.points]
+        elif self.design_kind == "grid":
+            names = list(self.factors)
+            mesh = np.meshgrid(*[np.arange(len(self.factors[k])) for k in names], indexing="ij")
+            rows = [
+                {k: self.factors[k][int(i)] for k, i in zip(names, idx, strict=True)}
+                for idx in zip(*(m.ravel() for m in mesh), strict=True)
+            ]
+        else:
+            names = list(self.ranges)
+            rng = np.random.default_rng(self.seed)  # local, seeded: the design is part of the spec
+            if self.design_kind == "lhs":
+                unit = qmc.LatinHypercube(d=len(names), rng=rng).random(self.n)
+            else:
+                unit = qmc.Sobol(d=len(names), rng=rng).random_base2(int(np.log2(self.n)))
+            lows = [self.ranges[k][0] for k in names]
+            highs = [self.ranges[k][1] for k in names]
+            values = qmc.scale(unit, lows, highs) if names else unit
+            rows = []
+            for row in values:
+                point = {}
+                for k, v in zip(names, row, strict=True):
+                    point[k] = round(float(v)) if _PARAM_FIELDS[k].type == "int" else float(v)
+                rows.append(point)
+        frame = pd.DataFrame(rows)
+        frame.insert(0, "point", np.arange(len(frame)))
+        return frame
+
+    def point_params(self) -> list[Params]:
+        """The full, validated parameters of every design point."""
+        out = []
+        for row in self.design().to_dict("records"):
+            point = row.pop("point")
+            try:
+                out.append(Params(**{**self.fixed, **row}))
+            except ValueError as error:
+                raise SpecError(f"design point {point}: {error}") from None
+        return out
+
+
+def load_spec(path: str | Path) -> ExperimentSpec:
+    """Read and validate a TOML spec; any problem is a one-line SpecError."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SpecError(f"cannot read spec {path}: {error.strerror or error}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError(f"{path}: not valid TOML ({error})") from None
+    data.setdefault("name", path.stem)
+    try:
+        return parse_spec(data)
+    except SpecError as error:
+        raise SpecError(f"{path}: {error}") from None
+
+
+def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise SpecError(f"unknown key {key!r}{_near(key, _TOP_KEYS)} (keys: {', '.join(_TOP_KEYS)})")
+    name = _typed(data, "name", str, None)
+    if not name or not all(c.isalnum() or c in "_-" for c in name):
+        raise SpecError(f"name = {name!r} must be a non-empty word (letters, digits, _ or -)")
+    seed = _typed(data, "seed", int, 0)
+    replicates = _typed(data, "replicates", int, None)
+    chunk_size = _typed(data, "chunk_size", int, 500)
+    if seed < 0:
+        raise SpecError(f"seed = {seed} must be 0 or more")
+    if replicates < 1:
+        raise SpecError(f"replicates = {replicates} must be at least 1")
+    if chunk_size < 1:
+        raise SpecError(f"chunk_size = {chunk_size} must be at least 1")
+    record = _typed(data, "record", str, "summary")
+    if record not in RECORDS:
+        raise SpecError(f"record = {record!r} must be one of {', '.join(RECORDS)}")
+    tables = data.get("tables", ["participants", "groups"] + (["sessions"] if record == "sessions" else []))
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, str) for t in tables):
+        raise SpecError("tables must be a non-empty list of table names")
+    for t in tables:
+        if t not in TABLES:
+            raise SpecError(f"tables: unknown table {t!r}{_near(t, TABLES)} (tables: {', '.join(TABLES)})")
+    if "sessions" in tables and record != "sessions":
+        raise SpecError('tables includes "sessions" but record = "summary"; set record = "sessions"')
+    fixed = data.get("fixed", {})
+    if not isinstance(fixed, dict):
+        raise SpecError("[fixed] must be a table of parameter = value")
+    _check_params(fixed, "fixed")
+    design = data.get("design", {"kind": "single"})
+    if not isinstance(design, dict):
+        raise SpecError("[design] must be a table")
+    kind = design.get("kind", "single")
+    if kind not in KINDS:
+        raise SpecError(f"design kind = {kind!r}{_near(str(kind), KINDS)}; choose one of {', '.join(KINDS)}")
+    allowed = {
+        "single": {"kind"},
+        "grid": {"kind", "factors"},
+        "list": {"kind", "points"},
+        "lhs": {"kind", "n", "ranges"},
+        "sobol": {"kind", "n", "ranges"},
+    }[kind]
+    for key in design:
+        if key not in allowed:
+            raise SpecError(
+                f"design: key {key!r} does not belong to a {kind} design"
+                f" (it takes {', '.join(sorted(allowed))})"
+            )
+    spec = ExperimentSpec(
+        name=name,
+        seed=seed,
+        replicates=replicates,
+        design_kind=kind,
+        fixed=dict(fixed),
+        chunk_size=chunk_size,
+        record=record,
+        tables=tuple(dict.fromkeys(tables)),
+        out=_typed(data, "out", str, ""),
+        description=_typed(data, "description", str, ""),
+        **_design_fields(kind, design, fixed),
+    )
+    spec.point_params()  # every point must be a valid scenario
+    return spec
+
+
+def _design_fields(kind: str, design: dict, fixed: dict) -> dict[str, Any]:
+    if kind == "single":
+        return {}
+    if kind == "grid":
+        factors = design.get("factors")
+        if not isinstance(factors, dict) or not factors:
+            raise SpecError("design: a grid needs [design.factors] with at least one parameter = [values]")
+        for name, values in factors.items():
+            if not isinstance(values, list) or not values:
+                raise SpecError(f"design.factors.{name} must be a non-empty list of values")
+        _check_params(factors, "design.factors", fixed)
+        return {"factors": {k: list(v) for k, v in factors.items()}}
+    if kind == "list":
+        points = design.get("points")
+        if not isinstance(points, list) or not points or not all(isinstance(p, dict) for p in points):
+            raise SpecError("design: a list design needs points = [{name = value, ...}, ...] (at least one)")
+        for p in points:
+            _check_params(p, "design.points", fixed)
+        return {"points": [dict(p) for p in points]}
+    n = design.get("n")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise SpecError(f"design: n = {n!r} must be a whole number of points, at least 1")
+    if kind == "sobol" and n & (n - 1):
+        raise SpecError(f"design: a Sobol design needs n a power of two (got {n}; try {1 << n.bit_length()})")
+    ranges = design.get("ranges")
+    if not isinstance(ranges, dict) or not ranges:
+        raise SpecError(f"design: a {kind} design needs [design.ranges] with name = [low, high]")
+    for name, bounds in ranges.items():
+        _check_names([name], "design.ranges", fixed)
+        f = _PARAM_FIELDS[name]
+        if f.metadata["lo"] is None:
+            raise SpecError(f"design.ranges.{name}: only numeric parameters can take a range")
+        ok = isinstance(bounds, list) and len(bounds) == 2
+        ok = ok and all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+        if not ok or bounds[0] >= bounds[1]:
+            raise SpecError(f"design.ranges.{name} = {bounds!r} must be [low, high] with low < high")
+        lo, hi = f.metadata["lo"], f.metadata["hi"]
+        if bounds[0] < lo or bounds[1] > hi:
+            raise SpecError(
+                f"design.ranges.{name} = {bounds} lies outside the parameter's valid range {lo} to {hi}"
+            )
+    return {"n": n, "ranges": {k: [float(v[0]), float(v[1])] for k, v in ranges.items()}}
+
+
+def _check_params(values: dict, where: str, fixed: dict | None = None) -> None:
+    _check_names(list(values), where, fixed)
+    for name, value in values.items():
+        if isinstance(value, list) and where == "design.factors":
+            for v in value:
+                _one_value(name, v, where)
+        else:
+            _one_value(name, value, where)
+
+
+def _check_names(names: list[str], where: str, fixed: dict | None) -> None:
+    for name in names:
+        if name not in _PARAM_FIELDS:
+            raise SpecError(f"{where}: unknown parameter {name!r}{_near(name, _PARAM_FIELDS)}")
+        if fixed and name in fixed:
+            raise SpecError(f"{where}: {name!r} is also in [fixed]; a parameter is either fixed or varied")
+
+
+def _one_value(name: str, value: Any, where: str) -> None:
+    try:
+        Params(**{name: value})
+    except ValueError as error:
+        raise SpecError(f"{where}: {error}") from None
+
+
+def _typed(data: dict, key: str, kind: type, default: Any) -> Any:
+    if key not in data:
+        if default is None:
+            raise SpecError(f"missing required key {key!r}")
+        return default
+    value = data[key]
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise SpecError(f"{key} = {value!r} must be a whole number")
+    if kind is str and not isinstance(value, str):
+        raise SpecError(f"{key} = {value!r} must be a string")
+    return value
+
+
+def _near(name: str, options) -> str:
+    near = get_close_matches(name, list(options), n=1, cutoff=0.5)
+    return f"; did you mean {near[0]!r}?" if near else ""

@@ -1,0 +1,239 @@
+"""Experiments at scale: spec validation, designs, executors, resumable store, load_results."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+import pandas as pd
+import pytest
+
+import peersim
+from peersim.experiments import SerialExecutor, SpecError, load_results, load_spec, parse_spec, run_sweep
+
+BASE = {
+    "name": "tiny",
+    "seed": 5,
+    "replicates": 30,
+    "chunk_size": 8,
+    "fixed": {"follow_up_weeks": 4},
+    "design": {"kind": "grid", "factors": {"group_size": [5, 9], "covid_restrictions": [False, True]}},
+}
+
+
+def spec_at(tmp_path, folder="run", **changes):
+    return parse_spec({**BASE, "out": str(tmp_path / folder), **changes})
+
+
+def tables(folder) -> dict[str, pd.DataFrame]:
+    res = load_results(folder)
+    return {"participants": res.participants, "groups": res.groups}
+
+
+def assert_same_tables(a, b):
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name])
+
+
+# --- specs ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"fixed": {"grup_size": 5}}, "unknown parameter 'grup_size'; did you mean 'group_size'"),
+        (
+            {"design": {"kind": "lhs", "n": 8, "ranges": {"facilitator_skill": [0.2, 1.5]}}},
+            "outside the parameter's valid range 0.0 to 1.0",
+        ),
+        ({"design": {"kind": "grid", "factors": {}}}, "at least one parameter"),
+        ({"design": {"kind": "grid", "factors": {"group_size": []}}}, "non-empty list"),
+        ({"design": {"kind": "list", "points": []}}, "at least one"),
+        ({"design": {"kind": "sobol", "n": 10, "ranges": {"age_sd": [1, 5]}}}, "power of two"),
+        ({"design": {"kind": "cube"}}, "choose one of"),
+        ({"design": {"kind": "grid", "factors": {"group_size": [5, 99]}}}, "group_size = 99 is out of range"),
+        ({"design": {"kind": "lhs", "n": 4, "ranges": {"setting": [0, 1]}}}, "only numeric parameters"),
+        ({"design": {"kind": "grid", "factors": {"follow_up_weeks": [1, 2]}}}, "also in [fixed]"),
+        ({"replicates": "ten"}, "replicates = 'ten' must be a whole number"),
+        ({"replicates": 0}, "must be at least 1"),
+        ({"seeed": 3}, "unknown key 'seeed'; did you mean 'seed'"),
+        ({"tables": ["groups", "sesions"]}, "did you mean 'sessions'"),
+        ({"tables": ["sessions"]}, 'set record = "sessions"'),
+        ({"name": "my study"}, "must be a non-empty word"),
+    ],
+)
+def test_spec_errors_name_the_problem(tmp_path, changes, message):
+    with pytest.raises(SpecError, match=message.replace("[", r"\[").replace("(", r"\(")):
+        spec_at(tmp_path, **changes)
+
+
+def test_spec_file_errors(tmp_path):
+    with pytest.raises(SpecError, match="cannot read spec"):
+        load_spec(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("seed = = 3\n")
+    with pytest.raises(SpecError, match="not valid TOML"):
+        load_spec(bad)
+    good = tmp_path / "good.toml"
+    good.write_text('replicates = 4\n[design]\nkind = "single"\n')
+    assert load_spec(good).name == "good"
+
+
+def test_designs_are_deterministic_and_in_range(tmp_path):
+    grid = spec_at(tmp_path).design()
+    assert len(grid) == 4 and grid["point"].tolist() == [0, 1, 2, 3]
+    lhs = spec_at(
+        tmp_path,
+        design={"kind": "lhs", "n": 12, "ranges": {"facilitator_skill": [0.2, 0.9], "group_size": [4, 12]}},
+    )
+    d = lhs.design()
+    assert len(d) == 12 and d.facilitator_skill.between(0.2, 0.9).all()
+    assert d.group_size.map(type).eq(int).all() and d.group_size.between(4, 12).all()
+    pd.testing.assert_frame_equal(d, lhs.design())
+    sobol = spec_at(tmp_path, design={"kind": "sobol", "n": 16, "ranges": {"age_sd": [1.0, 20.0]}})
+    assert len(sobol.design()) == 16
+    listed = spec_at(
+        tmp_path,
+        design={
+            "kind": "list",
+            "points": [{"setting": "civil_society"}, {"setting": "mental_health_service"}],
+        },
+    )
+    assert listed.design().setting.tolist() == ["civil_society", "mental_health_service"]
+
+
+# --- running ---------------------------------------------------------------------------------------
+def test_serial_process_pool_and_dask_give_identical_tables(tmp_path):
+    serial = spec_at(tmp_path, "serial")
+    run_sweep(serial, workers=1, progress=False)
+    reference = tables(serial.out_dir)
+    pooled = spec_at(tmp_path, "pool")
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        run_sweep(pooled, executor=pool, progress=False)
+    assert_same_tables(reference, tables(pooled.out_dir))
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        dask_spec = spec_at(tmp_path, "dask")
+        run_sweep(dask_spec, executor=client.get_executor(), progress=False)
+    assert_same_tables(reference, tables(dask_spec.out_dir))
+
+
+def test_chunk_size_does_not_change_results(tmp_path):
+    a = spec_at(tmp_path, "a", chunk_size=7)
+    b = spec_at(tmp_path, "b", chunk_size=30)
+    for spec in (a, b):
+        run_sweep(spec, executor=SerialExecutor(), progress=False)
+    assert_same_tables(tables(a.out_dir), tables(b.out_dir))
+
+
+def test_results_match_simulate_with_design_parameters_joined(tmp_path):
+    spec = spec_at(tmp_path)
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    res = load_results(spec.out_dir)
+    part = res.participants
+    assert list(part.columns[:3]) == ["point", "group_size", "covid_restrictions"]
+    one = part[(part.group_size == 9) & part.covid_restrictions]
+    direct = peersim.simulate(
+        peersim.Params(group_size=9, covid_restrictions=True, follow_up_weeks=4), runs=30, seed=5
+    ).participants
+    pd.testing.assert_frame_equal(
+        one.drop(columns=["point", "group_size", "covid_restrictions"]).reset_index(drop=True), direct
+    )
+    # common random numbers: the same people at every design point
+    ages = part.groupby(["run", "member"]).age.nunique()
+    assert ages[ages.index.get_level_values("member") < 5].eq(1).all()
+    some = res.table("groups", columns=["dropout_rate"])
+    assert some.columns.tolist() == ["point", "group_size", "covid_restrictions", "run", "dropout_rate"]
+    pd.testing.assert_series_equal(some.dropout_rate, res.groups.dropout_rate)
+    assert res.dataset("groups").count_rows() == 4 * 30
+
+
+def test_manifest_and_provenance(tmp_path):
+    spec = spec_at(tmp_path)
+    report = run_sweep(spec, executor=SerialExecutor(), progress=False)
+    assert report.chunks_total == 4 * 4 and report.chunks_run == 16
+    lines = (spec.out_dir / "manifest.jsonl").read_text().splitlines()
+    entries = [json.loads(line) for line in lines]
+    assert sorted(e["chunk"] for e in entries) == sorted({e["chunk"] for e in entries})
+    assert sum(e["runs"] for e in entries) == 4 * 30
+    assert entries[0]["rows"] == {"participants": entries[0]["runs"] * 5, "groups": entries[0]["runs"]}
+    prov = json.loads((spec.out_dir / "provenance.json").read_text())
+    assert prov["status"] == "complete" and prov["seed"] == 5 and prov["finished"]
+    assert {"python", "numpy", "pandas", "peersim"} <= set(prov["versions"])
+    assert "system" in prov["platform"] and "started" in prov and "git_commit" in prov
+    design = json.loads((spec.out_dir / "design.json").read_text())
+    assert design["varied"] == ["group_size", "covid_restrictions"] and len(design["params"]) == 4
+
+
+def test_refuses_other_specs_results_and_needs_resume(tmp_path):
+    spec = spec_at(tmp_path)
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    with pytest.raises(SpecError, match="use --resume"):
+        run_sweep(spec, executor=SerialExecutor(), progress=False)
+    assert run_sweep(spec, executor=SerialExecutor(), progress=False, resume=True).chunks_run == 0
+    other = spec_at(tmp_path, seed=6)
+    with pytest.raises(SpecError, match="different spec"):
+        run_sweep(other, executor=SerialExecutor(), progress=False, resume=True)
+    run_sweep(other, executor=SerialExecutor(), progress=False, overwrite=True)
+    assert load_results(other.out_dir).provenance["seed"] == 6
+
+
+def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
+    spec_file = tmp_path / "kill.toml"
+    spec_file.write_text(
+        'name = "kill"\nseed = 9\nreplicates = 400\nchunk_size = 10\n'
+        f'out = "{tmp_path / "killed"}"\n[design]\nkind = "grid"\n[design.factors]\ngroup_size = [6, 8]\n'
+    )
+    cmd = [sys.executable, "-m", "peersim.cli", "sweep", str(spec_file), "--workers", "1", "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    manifest = tmp_path / "killed" / "manifest.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if manifest.exists() and len(manifest.read_text().splitlines()) >= 15:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = len(manifest.read_text().splitlines())
+    assert 15 <= done_before < 80, "killed part-way"
+    resumed = subprocess.run([*cmd, "--resume"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "already done" in resumed.stdout
+    whole = load_spec(spec_file).replace(out=str(tmp_path / "whole"))
+    run_sweep(whole, executor=SerialExecutor(), progress=False)
+    killed = tables(tmp_path / "killed")
+    assert_same_tables(killed, tables(whole.out_dir))
+    assert not killed["groups"].duplicated(["point", "run"]).any()
+    assert load_results(tmp_path / "killed").complete
+
+
+def test_cli_sweep_errors_exit_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("replicates = 5\n[fixed]\nfacilitator_skil = 0.5\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "peersim.cli", "sweep", str(bad)], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert "did you mean 'facilitator_skill'" in proc.stderr and "Traceback" not in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "peersim.cli", "sweep", str(tmp_path / "none.toml")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "cannot read spec" in proc.stderr
+
+
+def test_load_results_errors(tmp_path):
+    with pytest.raises(SpecError, match="no sweep results"):
+        load_results(tmp_path)
+    spec = spec_at(tmp_path)
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    with pytest.raises(SpecError, match="was not kept"):
+        load_results(spec.out_dir).sessions  # noqa: B018
