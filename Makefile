@@ -13,7 +13,7 @@ $(BIN)/peersim: pyproject.toml
 	touch $(BIN)/peersim
 
 run: $(BIN)/peersim
-	$(BIN)/peersim run --runs 10000 --seed 2024 --out results/baseline
+	$(BIN)/peersim run --runs 10000 --seed 2024 --out results/baseline/run
 
 test: $(BIN)/peersim
 	$(BIN)/python -m pytest -q

@@ -66,7 +66,17 @@ def _parser() -> argparse.ArgumentParser:
         "--set", action="append", default=[], metavar="NAME=VALUE", help="change a parameter (repeatable)"
     )
     run.add_argument("--out", type=Path, default=None, help="folder for tables and figure")
-    run.add_argument("--record", choices=("summary", "sessions"), default="summary")
+    run.add_argument(
+        "--record",
+        choices=("summary", "sessions"),
+        default="summary",
+        help="sessions adds the per-week table (one row per run, week and participant)",
+    )
+    run.add_argument(
+        "--no-control",
+        action="store_true",
+        help="skip the control arm (by default the same people are also run without a group)",
+    )
     run.add_argument("--chunk-size", type=int, default=2000, help="runs per kernel chunk")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep = sub.add_parser("sweep", help="run an experiment spec (TOML): a design of scenarios")
@@ -101,7 +111,14 @@ def _check_out(out: Path | None) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .engine import simulate
-    from .summary import dropout_by_session, headline, mechanism_activation, outcome_changes, report
+    from .summary import (
+        dropout_by_session,
+        effect_vs_control,
+        headline,
+        mechanism_activation,
+        outcome_changes,
+        report,
+    )
 
     if args.runs < 1:
         raise UsageError(f"--runs {args.runs}: must be at least 1")
@@ -111,15 +128,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--chunk-size {args.chunk_size}: must be at least 1")
     params = Params(**dict(parse_assignment(s) for s in args.set))
     _check_out(args.out)
+    progress = not args.quiet and sys.stderr.isatty()
     res = simulate(
         params,
         runs=args.runs,
         seed=args.seed,
         record=args.record,
         chunk_size=args.chunk_size,
-        progress=not args.quiet and sys.stderr.isatty(),
+        progress=progress,
     )
-    print(report(res))
+    control = None
+    if not params.control_arm and not args.no_control:
+        control = simulate(
+            params.replace(control_arm=True),
+            runs=args.runs,
+            seed=args.seed,
+            chunk_size=args.chunk_size,
+            progress=progress,
+        )
+    print(report(res, control))
     if args.out is not None:
         from .figures import baseline_figure
 
@@ -137,7 +164,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         pd.Series(headline(res)).rename("value").to_csv(out / "headline.csv", index_label="statistic")
         written.append(out / "headline.csv")
-        written.append(baseline_figure(res, out / "baseline.png"))
+        if control is not None:
+            effect_vs_control(res, control).to_csv(
+                out / "effect_vs_control.csv", index=False, float_format="%.6g"
+            )
+            written.append(out / "effect_vs_control.csv")
+        written.append(baseline_figure(res, out / "summary.png"))
         print("\nWrote " + ", ".join(str(p) for p in written))
     return 0
 
@@ -211,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("peersim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `peersim params | head`: the reader left; that is fine
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -40,7 +40,8 @@ def baseline_figure(res: Results, path: str | Path) -> Path:
         err = _error_bars(sub["change"], sub["ci_low"], sub["ci_high"])
         right.bar(xs, sub["change"], width, yerr=err, capsize=3, color=colour, label=group)
     right.axhline(0, color="black", linewidth=0.8)
-    right.set_xticks(range(len(outcomes)), [o.replace("_", "-") for o in outcomes], rotation=20)
+    labels = [o.replace("_", "-") + (" (lower is better)" if o == "loneliness" else "") for o in outcomes]
+    right.set_xticks(range(len(outcomes)), labels, rotation=20)
     right.set_ylabel("change, baseline to end of course (0-1 scale)")
     right.set_title("Change in outcomes (mean, 95% CI)")
     right.legend(frameon=False)

@@ -39,6 +39,8 @@ class PeerGroupModel(mesa.Model):
         population=None,
         **overrides: Any,
     ) -> None:
+        if "seed" in overrides:
+            raise ValueError("PeerGroupModel takes the seed as rng= (Mesa 3.5's name), not seed=")
         super().__init__(rng=rng)
         params = params if params is not None else Params()
         if overrides:

@@ -15,7 +15,6 @@ _MECHANISM_WORDS = {
     "comparison_up": "was inspired by someone further along",
     "role_modelling": "gained hope",
     "self_image": "retold their life story with more focus on resources",
-    "acting": "tried something new",
     "sprouts": "a sprout of change took root",
     "companionship": "met their companion",
 }
@@ -51,6 +50,12 @@ def narrate(kernel: Kernel, run_row: int, member: int) -> str:
         for channel, words in _MECHANISM_WORDS.items():
             if record[f"mech_{channel}"][run_row, member]:
                 did.append(words)
+        if record["attempted"][run_row, member]:
+            did.append(
+                "tried something new and it worked (a sprout of change)"
+                if record["succeeded"][run_row, member]
+                else "tried something new; it did not work out this time"
+            )
         if channel_fired(record, "dropout", run_row, member):
             did.append("left the group after this session")
             left = True
@@ -60,12 +65,43 @@ def narrate(kernel: Kernel, run_row: int, member: int) -> str:
             f" hope {record['hope'][run_row, member]:.2f})."
         )
     last = kernel.history[-1]
+    if last["week"] > p.n_sessions:
+        lines.append(_follow_up(kernel, run_row, member))
     lines.append(
         f"Now (week {last['week']}): hope {last['hope'][run_row, member]:.2f}, self-image"
-        f" {last['self_image'][run_row, member]:.2f}, {int(last['sprouts'][run_row, member])} sprouts,"
-        f" {int(last['realised'][run_row, member])} realised changes."
+        f" {last['self_image'][run_row, member]:.2f}, {_count(last['sprouts'][run_row, member], 'sprout')},"
+        f" {_count(last['realised'][run_row, member], 'realised change')}."
     )
     return "\n".join(lines)
+
+
+def _count(n, noun: str) -> str:
+    n = int(n)
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _follow_up(kernel: Kernel, run_row: int, member: int) -> str:
+    """What happened after the course: companionship, sprouts grown into change or withered."""
+    p = kernel.params
+    at_end = kernel.history[p.n_sessions]
+    last = kernel.history[-1]
+    weeks = last["week"] - p.n_sessions
+    sprouts_end = int(at_end["sprouts"][run_row, member])
+    realised = int(last["realised"][run_row, member] - at_end["realised"][run_row, member])
+    withered = sprouts_end - int(last["sprouts"][run_row, member]) - realised
+    companion = bool(kernel.state.companionship[run_row, member])
+    parts = [f"After the course ({weeks} weeks of follow-up):"]
+    if p.control_arm:
+        parts.append("no group, no companionship offer (control arm);")
+    elif not p.companionship_offered:
+        parts.append("no companionship was offered;")
+    else:
+        parts.append("took up the companionship offered;" if companion else "did not take up companionship;")
+    parts.append(
+        f"of {_count(sprouts_end, 'sprout')} at the end of the course, {realised} grew into realised"
+        f" change and {max(withered, 0)} withered."
+    )
+    return " ".join(parts)
 
 
 def channel_fired(record: dict, channel: str, run_row: int, member: int) -> bool:

@@ -437,7 +437,7 @@ def _validate(name: str, spec, value: Any) -> Any:
     if not meta["lo"] <= value <= meta["hi"]:
         raise ValueError(
             f"{name} = {value!r} is out of range; valid range is {meta['lo']} to {meta['hi']}"
-            + (f" {meta['unit']}" if meta["unit"] else "")
+            + (f" ({meta['unit']})" if meta["unit"] else "")
         )
     return value
 

@@ -99,7 +99,7 @@ def validate_population(population, params: Params) -> pd.DataFrame | None:
         raise ValueError("population must be a DataFrame or a list of dicts, one row per participant")
     if len(df) < 2 or len(df) > 24:
         raise ValueError(f"population has {len(df)} rows; a group needs 2 to 24 participants")
-    for col in df.columns:
+    for col in df.columns:  # names first: a typo explains the missing values it causes
         if col not in STATIC_ATTRIBUTES:
             from difflib import get_close_matches
 
@@ -108,11 +108,15 @@ def validate_population(population, params: Params) -> pd.DataFrame | None:
             raise ValueError(
                 f"population: unknown column {col!r}{hint} (columns: {', '.join(STATIC_ATTRIBUTES)})"
             )
+    for col in df.columns:
         values = pd.to_numeric(df[col], errors="coerce")
         bad = values.isna()
         if bad.any():
-            rows = ", ".join(str(i) for i in np.flatnonzero(bad.to_numpy())[:5])
-            raise ValueError(f"population: column {col!r} has missing or non-numeric values in rows {rows}")
+            rows = ", ".join(str(i + 1) for i in np.flatnonzero(bad.to_numpy())[:5])
+            raise ValueError(
+                f"population: column {col!r} has a missing or non-numeric value in participant {rows}"
+                " (counting from 1)"
+            )
         if col == "age":
             lo, hi = AGE_RANGE
         elif col in BOOL_ATTRIBUTES:
@@ -125,8 +129,8 @@ def validate_population(population, params: Params) -> pd.DataFrame | None:
         if out.any():
             row = int(np.flatnonzero(out.to_numpy())[0])
             raise ValueError(
-                f"population: column {col!r} row {row} = {values.iloc[row]:g} is out of range;"
-                f" valid range is {lo} to {hi}"
+                f"population: column {col!r} = {values.iloc[row]:g} for participant {row + 1} is out of"
+                f" range; valid range is {lo} to {hi}"
             )
         df[col] = values.astype(float)
     return df

@@ -34,6 +34,16 @@ class Results:
     seed: int
     runs: int
 
+    def __repr__(self) -> str:
+        sessions = "none" if self.sessions is None else f"{len(self.sessions):,} rows"
+        changed = {k: v for k, v in self.params.to_dict().items() if k != "session_plan"}
+        defaults = {k: v for k, v in Params().to_dict().items() if k != "session_plan"}
+        diff = ", ".join(f"{k}={v!r}" for k, v in changed.items() if defaults[k] != v) or "defaults"
+        return (
+            f"Results({self.runs:,} runs, seed {self.seed}, params: {diff}; participants"
+            f" {len(self.participants):,} rows, groups {len(self.groups):,} rows, sessions {sessions})"
+        )
+
     def save(self, folder: str | Path) -> list[Path]:
         """Write the tables as Parquet under ``folder``; returns the paths written."""
         folder = Path(folder)

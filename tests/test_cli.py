@@ -20,6 +20,8 @@ def test_run_prints_summary_and_writes_outputs(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Dropout:" in proc.stdout and "Mechanism activation" in proc.stdout
     assert "6 per group" in proc.stdout
+    assert "Effect against service as usual" in proc.stdout and "d = " in proc.stdout
+    assert "Effect against service as usual" in proc.stdout and "d = " in proc.stdout
     for name in (
         "participants.parquet",
         "groups.parquet",
@@ -27,7 +29,8 @@ def test_run_prints_summary_and_writes_outputs(tmp_path):
         "outcome_changes.csv",
         "mechanism_activation.csv",
         "headline.csv",
-        "baseline.png",
+        "effect_vs_control.csv",
+        "summary.png",
     ):
         assert (out / name).exists(), name
 

@@ -104,10 +104,11 @@ def test_given_attribute_does_not_shift_the_draws_of_others():
     ("population", "message"),
     [
         ([{"age": 40, "agee": 3}] * 4, "unknown column 'agee'; did you mean 'age'"),
-        ([{"age": 10}] * 4, "column 'age' row 0 = 10"),
+        ([{"age": 10}] * 4, "column 'age' = 10 for participant 1 is out of range"),
+        ([{"age": 30}, {"agee": 40}], "unknown column 'agee'"),
         ([{"adversity": 1.5}] * 4, "out of range"),
         ([{"employed": 0.5}] * 4, "true/false"),
-        (pd.DataFrame({"age": [30, None, 40]}), "missing or non-numeric values in rows 1"),
+        (pd.DataFrame({"age": [30, None, 40]}), "missing or non-numeric value in participant 2"),
         ([{"age": 30}], "a group needs 2 to 24"),
         ("people.csv", "DataFrame or a list of dicts"),
     ],

@@ -1,0 +1,136 @@
+"""What the study scripts in ``experiments/`` share: running a spec, summarising across
+replicates with intervals, and drawing labelled figures.
+
+A study script is thin: it names its spec, its summaries and its figures. Raw tables go to
+``results/<study>/raw/`` (ignored by git); figures (PNG) and summary tables (CSV) to
+``results/<study>/`` (committed as reference outputs).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .results import SweepResults, load_results
+from .runner import run_sweep
+from .spec import load_spec
+
+Z95 = 1.959963984540054
+SMALL_REPLICATES = 16
+
+
+def study_args(argv: Sequence[str] | None, description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--small", action="store_true", help=f"{SMALL_REPLICATES} replicates per point (a quick check)"
+    )
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--scheduler", default=None, help="a Dask scheduler address")
+    parser.add_argument("--out", type=Path, default=None, help="folder for figures and tables")
+    parser.add_argument("--quiet", action="store_true")
+    return parser.parse_args(argv)
+
+
+def run_study(spec_path: str | Path, args: argparse.Namespace) -> tuple[SweepResults, Path]:
+    """Run (or finish) the study's sweep; return its results and the folder for outputs."""
+    spec = load_spec(spec_path)
+    out = args.out or Path("results") / spec.name
+    changes = {"out": str(out / "raw")}
+    if args.small:
+        changes.update(replicates=SMALL_REPLICATES, chunk_size=SMALL_REPLICATES)
+    spec = spec.replace(**changes)
+    raw = spec.out_dir
+    resume = (raw / "spec.json").exists()
+    try:
+        run_sweep(
+            spec, workers=args.workers, scheduler=args.scheduler, resume=resume, progress=not args.quiet
+        )
+    except ValueError as error:  # results of another version of the spec: start that folder again
+        if "different spec" not in str(error):
+            raise
+        run_sweep(
+            spec, workers=args.workers, scheduler=args.scheduler, overwrite=True, progress=not args.quiet
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    return load_results(raw), out
+
+
+def summarise(frame: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
+    """Mean and 95% interval of each metric over the replicates in each cell of ``by``."""
+    grouped = frame.groupby(list(by), observed=True, sort=True)
+    parts = []
+    for metric in metrics:
+        stats = grouped[metric].agg(["mean", "std", "count"])
+        half = Z95 * stats["std"] / np.sqrt(stats["count"])
+        parts.append(
+            pd.DataFrame(
+                {
+                    f"{metric}": stats["mean"],
+                    f"{metric}_ci_low": stats["mean"] - half,
+                    f"{metric}_ci_high": stats["mean"] + half,
+                }
+            )
+        )
+    out = pd.concat(parts, axis=1)
+    out["replicates"] = grouped.size()
+    return out.reset_index()
+
+
+def lines_with_ci(
+    ax, summary: pd.DataFrame, x: str, metric: str, hue: str | None = None, label_fmt: str = "{}"
+) -> None:
+    """One line per value of ``hue`` (or one line), with a shaded 95% interval."""
+    groups = [(None, summary)] if hue is None else list(summary.groupby(hue, sort=True))
+    for value, sub in groups:
+        sub = sub.sort_values(x)
+        label = None if value is None else label_fmt.format(value)
+        line = ax.plot(sub[x], sub[metric], marker="o", markersize=3, label=label)[0]
+        ax.fill_between(
+            sub[x], sub[f"{metric}_ci_low"], sub[f"{metric}_ci_high"], color=line.get_color(), alpha=0.2
+        )
+
+
+def bars_with_ci(
+    ax, labels: Sequence[str], summary: pd.DataFrame, metric: str, colour: str = "#2f6f8f"
+) -> None:
+    values = summary[metric].to_numpy()
+    err = np.maximum(
+        np.nan_to_num(
+            np.vstack([values - summary[f"{metric}_ci_low"], summary[f"{metric}_ci_high"] - values])
+        ),
+        0,
+    )
+    ax.bar(range(len(values)), values, yerr=err, capsize=3, color=colour)
+    ax.set_xticks(range(len(values)), labels)
+
+
+def save(fig, path: Path) -> Path:
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def completer_changes(participants: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
+    """Participants table with ``<outcome>_change`` (end minus baseline) columns added."""
+    frame = participants.copy()
+    for outcome in outcomes:
+        frame[f"{outcome}_change"] = frame[f"{outcome}_end"] - frame[f"{outcome}_baseline"]
+    return frame
+
+
+def per_run(
+    participants: pd.DataFrame, keys: Sequence[str], columns: dict[str, tuple[str, str]]
+) -> pd.DataFrame:
+    """Participants aggregated to one row per run (the replicate).
+
+    ``columns`` as for pandas named aggregation, e.g. ``{"dropout": ("dropped_out", "mean")}``.
+    """
+    return participants.groupby(["point", *keys, "run"], observed=True).agg(**columns).reset_index()
