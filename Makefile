@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.12 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench baseline clean
+.PHONY: run test lint bench baseline studies clean
 
 $(BIN)/peersim: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,3 +29,8 @@ baseline: $(BIN)/peersim
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+STUDIES := baseline contexts composition size_and_skill course_length companionship
+
+studies: $(BIN)/peersim
+	for s in $(STUDIES); do $(BIN)/python experiments/$$s.py --quiet || exit 1; done

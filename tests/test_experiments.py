@@ -237,3 +237,12 @@ def test_load_results_errors(tmp_path):
     run_sweep(spec, executor=SerialExecutor(), progress=False)
     with pytest.raises(SpecError, match="was not kept"):
         load_results(spec.out_dir).sessions  # noqa: B018
+
+
+def test_resume_refuses_results_of_other_model_code(tmp_path):
+    spec = spec_at(tmp_path, replicates=8)
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    meta = json.loads((spec.out_dir / "spec.json").read_text())
+    (spec.out_dir / "spec.json").write_text(json.dumps({**meta, "code": "an-older-model"}))
+    with pytest.raises(SpecError, match="different version of peersim's model code"):
+        run_sweep(spec, executor=SerialExecutor(), progress=False, resume=True)

@@ -13,6 +13,7 @@ its files, or it is run again; a torn last line is ignored.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -63,6 +64,11 @@ class Store:
                     f"{self.folder} holds results of a different spec ({old.get('name')!r},"
                     f" {len(done)} chunks); use --overwrite to replace them or --out for a new folder"
                 )
+            if same and old.get("code") != code_fingerprint() and done and not overwrite:
+                raise SpecError(
+                    f"{self.folder} holds results made by a different version of peersim's model code;"
+                    " mixing them would be wrong: use --overwrite to start again"
+                )
             if same and done and not resume and not overwrite:
                 raise SpecError(
                     f"{self.folder} already holds {len(done)} chunks of this spec;"
@@ -80,7 +86,10 @@ class Store:
             shutil.rmtree(self.folder / table, ignore_errors=True)
 
     def write_header(self, spec: ExperimentSpec, design: pd.DataFrame, params: list, run_info: dict) -> None:
-        write_json(self.folder / "spec.json", {**spec.to_dict(), "fingerprint": spec.fingerprint()})
+        write_json(
+            self.folder / "spec.json",
+            {**spec.to_dict(), "fingerprint": spec.fingerprint(), "code": code_fingerprint()},
+        )
         write_json(
             self.folder / "design.json",
             {
@@ -150,6 +159,19 @@ class Store:
         return done
 
 
+def code_fingerprint() -> str:
+    """Hash of the model's source (every peersim module but the experiment tooling): results of
+    one version are never mixed with another's on --resume, committed or not."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        if "experiments" in path.relative_to(package).parts:
+            continue
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def provenance(spec: ExperimentSpec) -> dict[str, Any]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -162,6 +184,7 @@ def provenance(spec: ExperimentSpec) -> dict[str, Any]:
     return {
         "name": spec.name,
         "fingerprint": spec.fingerprint(),
+        "code": code_fingerprint(),
         "seed": spec.seed,
         "replicates": spec.replicates,
         "versions": {"python": sys.version.split()[0], **versions},

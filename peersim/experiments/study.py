@@ -53,8 +53,8 @@ def run_study(spec_path: str | Path, args: argparse.Namespace) -> tuple[SweepRes
         run_sweep(
             spec, workers=args.workers, scheduler=args.scheduler, resume=resume, progress=not args.quiet
         )
-    except ValueError as error:  # results of another version of the spec: start that folder again
-        if "different spec" not in str(error):
+    except ValueError as error:  # raw results of another spec or model version: start again
+        if "different" not in str(error):
             raise
         run_sweep(
             spec, workers=args.workers, scheduler=args.scheduler, overwrite=True, progress=not args.quiet

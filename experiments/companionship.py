@@ -1,0 +1,62 @@
+"""Companionship study: uptake and bridging with and without COVID-19 restrictions, by the length
+of the offer (PEER offered up to six months; 1 of 11 interviewees took it up under restrictions).
+
+    python experiments/companionship.py [--small] [--workers N]
+"""
+
+from __future__ import annotations
+
+import sys
+
+import matplotlib.pyplot as plt
+
+from peersim.experiments.study import lines_with_ci, per_run, run_study, save, study_args, summarise
+
+
+def main(argv=None) -> list:
+    args = study_args(argv, __doc__)
+    res, out = run_study("experiments/companionship.toml", args)
+    part = res.participants
+    completers = part[~part.dropped_out]
+    runs = per_run(
+        completers,
+        ["covid_restrictions", "companionship_weeks"],
+        {
+            "uptake": ("companionship", "mean"),
+            "bridging": ("bridging_followup", "mean"),
+            "realised_followup": ("realised_changes_followup", "mean"),
+        },
+    )
+    summary = summarise(
+        runs, ["covid_restrictions", "companionship_weeks"], ["uptake", "bridging", "realised_followup"]
+    )
+    summary.to_csv(out / "companionship.csv", index=False, float_format="%.5g")
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6), constrained_layout=True)
+    labels = {False: "no restrictions", True: "COVID-19 restrictions"}
+    for ax, (metric, title, ylabel) in zip(
+        axes,
+        [
+            ("uptake", "Companionship uptake", "share of completers"),
+            ("bridging", "Bridging at 52 weeks after the course", "ties outside the group (0-1)"),
+            ("realised_followup", "Realised changes at 52 weeks", "per completer"),
+        ],
+        strict=True,
+    ):
+        lines_with_ci(
+            ax,
+            summary.assign(covid=summary.covid_restrictions.map(labels)),
+            "companionship_weeks",
+            metric,
+            hue="covid",
+        )
+        ax.set(title=title, xlabel="length of the companionship offer (weeks)", ylabel=ylabel)
+    axes[0].legend(frameon=False)
+    fig.suptitle(
+        f"Companionship and bridging, {int(summary.replicates.iloc[0])} groups per cell, completers"
+        " (shading: 95% intervals across groups)"
+    )
+    return [save(fig, out / "companionship.png"), out / "companionship.csv"]
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)

@@ -1,0 +1,85 @@
+"""Composition study: age spread and employment mix of the group vs dropout and self-image change.
+
+Two views: across design points (the population's age spread and employment share), and within
+groups (each participant's own difference from the group; employed among unemployed others).
+
+    python experiments/composition.py [--small] [--workers N]
+"""
+
+from __future__ import annotations
+
+import sys
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from peersim.experiments.study import lines_with_ci, run_study, save, study_args, summarise
+
+
+def main(argv=None) -> list:
+    args = study_args(argv, __doc__)
+    res, out = run_study("experiments/composition.toml", args)
+    part = res.participants
+    part = part.assign(
+        self_image_change=part.self_image_end - part.self_image_baseline,
+        dropped=part.dropped_out.astype(float),
+    )
+    groups = (
+        part.groupby(["point", "age_sd", "employed_share", "run"])
+        .agg(dropout=("dropped", "mean"), self_image_change=("self_image_change", "mean"))
+        .reset_index()
+    )
+    by_point = summarise(groups, ["point", "age_sd", "employed_share"], ["dropout", "self_image_change"])
+    by_point.to_csv(out / "composition_by_point.csv", index=False, float_format="%.5g")
+
+    # within groups: each person's own difference from the group, in quintiles
+    part["difference_band"] = pd.qcut(part.difference_from_group, 5, labels=False)
+    part["replicate"] = part.run  # each run is one replicate group
+    bands = (
+        part.groupby(["difference_band", "run", "point"])
+        .agg(difference=("difference_from_group", "mean"), dropout=("dropped", "mean"))
+        .reset_index()
+    )
+    by_band = summarise(bands, ["difference_band"], ["difference", "dropout"])
+    by_band.to_csv(out / "composition_outsiders.csv", index=False, float_format="%.5g")
+
+    # "others are worse off": employed participants by how many others in their group are employed
+    employed_others = part.groupby(["point", "run"]).employed.transform("sum") - part.employed
+    share_others = employed_others / (part.groupby(["point", "run"]).member.transform("size") - 1)
+    work = part[part.employed].assign(others_employed=np.round(share_others[part.employed] * 4) / 4)
+    by_work = summarise(work.assign(one=1), ["others_employed"], ["self_image_change"])
+    by_work.to_csv(out / "composition_employed_among_others.csv", index=False, float_format="%.5g")
+
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6), constrained_layout=True)
+    ax = axes[0]
+    sc = ax.scatter(by_point.age_sd, by_point.employed_share, c=100 * by_point.dropout, cmap="magma_r", s=60)
+    fig.colorbar(sc, ax=ax, label="dropout (% of participants)")
+    ax.set(
+        title="Dropout by composition (each dot a design point)",
+        xlabel="spread of age in the population (sd, years)",
+        ylabel="share of participants in work",
+    )
+    ax = axes[1]
+    lines_with_ci(ax, by_band, "difference", "dropout")
+    ax.set(
+        title="Outsiders leave: dropout by own difference from the group",
+        xlabel="difference from the other members (0-1, quintile means)",
+        ylabel="dropout (share)",
+    )
+    ax = axes[2]
+    lines_with_ci(ax, by_work, "others_employed", "self_image_change")
+    ax.set(
+        title="Employed participants: self-image change",
+        xlabel="share of the others in the group who work",
+        ylabel="self-image, end minus baseline (0-1)",
+    )
+    fig.suptitle(
+        f"Composition: {len(by_point)} design points x {int(by_point.replicates.iloc[0])} groups"
+        " (shading: 95% intervals across groups)"
+    )
+    return [save(fig, out / "composition.png"), out / "composition_by_point.csv"]
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)

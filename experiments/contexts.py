@@ -1,0 +1,79 @@
+"""Contexts study: civil society with volunteer peers vs mental health services with paid peer
+workers, with and without COVID-19 restrictions, paired by common random numbers.
+
+    python experiments/contexts.py [--small] [--workers N]
+"""
+
+from __future__ import annotations
+
+import sys
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from peersim.experiments.study import Z95, bars_with_ci, run_study, save, study_args, summarise
+
+METRICS = {
+    "dropout": "dropout (share of group)",
+    "share_rate": "sharing (share of attended sessions)",
+    "safety_end": "safety at end, completers (0-1)",
+    "recovery_gain": "recovery gain, everyone (0-1)",
+    "hope_gain": "hope gain, everyone (0-1)",
+    "companionship_uptake": "companionship uptake (share)",
+}
+
+
+def label(row) -> str:
+    place = "civil society,\nvolunteers" if row.setting == "civil_society" else "MH services,\npaid peers"
+    return place + ("\nCOVID" if row.covid_restrictions else "\nno COVID")
+
+
+def main(argv=None) -> list:
+    args = study_args(argv, __doc__)
+    res, out = run_study("experiments/contexts.toml", args)
+    groups = res.groups.rename(columns={"dropout_rate": "dropout"})
+    keys = ["point", "setting", "facilitator_role", "covid_restrictions"]
+    summary = summarise(groups, keys, list(METRICS))
+    summary.to_csv(out / "contexts_summary.csv", index=False, float_format="%.5g")
+
+    # paired contrasts against civil society, volunteers, no COVID (point 0): same groups, same draws
+    ref = groups[groups.point == 0].set_index("run")
+    rows = []
+    for point, sub in groups.groupby("point"):
+        if point == 0:
+            continue
+        diff = sub.set_index("run")[list(METRICS)] - ref[list(METRICS)]
+        for metric in METRICS:
+            d = diff[metric]
+            half = Z95 * d.std() / len(d) ** 0.5
+            rows.append(
+                {
+                    "point": point,
+                    "metric": metric,
+                    "difference": d.mean(),
+                    "ci_low": d.mean() - half,
+                    "ci_high": d.mean() + half,
+                }
+            )
+    paired = pd.DataFrame(rows).merge(res.design, on="point")
+    paired.to_csv(out / "contexts_paired_differences.csv", index=False, float_format="%.5g")
+
+    labels = [label(r) for r in summary.itertuples()]
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
+    for ax, (metric, title) in zip(axes.ravel(), METRICS.items(), strict=True):
+        bars_with_ci(ax, labels, summary, metric)
+        ax.set(title=title, ylabel=title.split(" (")[0] + " (mean per group)")
+        ax.tick_params(axis="x", labelsize=8)
+    fig.suptitle(
+        f"Contexts: {int(summary.replicates.iloc[0]):,} groups each, the same groups in every context"
+        " (bars: 95% intervals across groups)"
+    )
+    return [
+        save(fig, out / "contexts.png"),
+        out / "contexts_summary.csv",
+        out / "contexts_paired_differences.csv",
+    ]
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)
