@@ -94,11 +94,19 @@ PEER_PLAN: tuple[Session, ...] = (
 def plan_for(plan: Sequence[Session], n_sessions: int) -> tuple[Session, ...]:
     """The plan stretched or shortened to ``n_sessions``.
 
-    The last session of the plan (the close) always ends the course; the sessions before it are
-    taken in order and, for a longer course, repeated from the start. A one-session course is the
-    close alone.
+    The last session of the plan (the close) always ends the course. A shorter course keeps the
+    sessions before it in order and drops the last ones. A longer course runs the whole plan and
+    repeats its practice block: the sessions from the first one with an action exercise up to the
+    close (sessions 5-9 of the PEER plan), since agreeing rules or learning what to share a second
+    time adds nothing. A plan with no action session repeats all of its sessions but the close. A
+    one-session course is the close alone.
     """
     body, close = tuple(plan[:-1]), plan[-1]
     if not body:
         return (close,) * n_sessions
-    return (*(body[i % len(body)] for i in range(n_sessions - 1)), close)
+    if n_sessions - 1 <= len(body):
+        return (*body[: n_sessions - 1], close)
+    first_action = next((i for i, s in enumerate(body) if s.intensity("action") > 0), 0)
+    practice = body[first_action:]
+    extra = n_sessions - 1 - len(body)
+    return (*body, *(practice[i % len(practice)] for i in range(extra)), close)

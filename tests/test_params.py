@@ -103,7 +103,9 @@ def test_plan_for_keeps_the_close_last():
     six = plan_for(PEER_PLAN, 6)
     assert six[-1].title == "Close" and six[:5] == PEER_PLAN[:5]
     long = plan_for(PEER_PLAN, 20)
-    assert len(long) == 20 and long[-1].title == "Close" and long[9] == PEER_PLAN[0]
+    assert len(long) == 20 and long[-1].title == "Close" and long[:9] == PEER_PLAN[:9]
+    # the extra sessions repeat the practice block (sessions 5-9), not the rules and sharing ones
+    assert long[9:19] == PEER_PLAN[4:9] * 2
     assert plan_for(PEER_PLAN, 1) == (PEER_PLAN[-1],)
     assert plan_for((Session("only"),), 3) == (Session("only"),) * 3
 
