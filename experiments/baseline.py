@@ -6,6 +6,7 @@ python experiments/baseline.py [--small] [--workers N]
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -19,7 +20,7 @@ OUTCOMES = ("hope", "self_image", "self_efficacy", "recovery", "qpr")
 
 def main(argv=None) -> list:
     args = study_args(argv, __doc__)
-    res, out = run_study("experiments/baseline.toml", args)
+    res, out = run_study(Path(__file__).with_suffix(".toml"), args)
     part = completer_changes(res.participants, OUTCOMES)
     part["status"] = np.where(part.dropped_out, "left early", "completed")
     n_runs = part.run.nunique()

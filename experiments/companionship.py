@@ -7,6 +7,7 @@ of the offer (PEER offered up to six months; 1 of 11 interviewees took it up und
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 
@@ -15,7 +16,7 @@ from peersim.experiments.study import lines_with_ci, per_run, run_study, save, s
 
 def main(argv=None) -> list:
     args = study_args(argv, __doc__)
-    res, out = run_study("experiments/companionship.toml", args)
+    res, out = run_study(Path(__file__).with_suffix(".toml"), args)
     part = res.participants
     completers = part[~part.dropped_out]
     runs = per_run(

@@ -9,6 +9,7 @@ groups (each participant's own difference from the group; employed among unemplo
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -19,7 +20,7 @@ from peersim.experiments.study import lines_with_ci, run_study, save, study_args
 
 def main(argv=None) -> list:
     args = study_args(argv, __doc__)
-    res, out = run_study("experiments/composition.toml", args)
+    res, out = run_study(Path(__file__).with_suffix(".toml"), args)
     part = res.participants
     part = part.assign(
         self_image_change=part.self_image_end - part.self_image_baseline,

@@ -7,6 +7,7 @@ workers, with and without COVID-19 restrictions, paired by common random numbers
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -30,7 +31,7 @@ def label(row) -> str:
 
 def main(argv=None) -> list:
     args = study_args(argv, __doc__)
-    res, out = run_study("experiments/contexts.toml", args)
+    res, out = run_study(Path(__file__).with_suffix(".toml"), args)
     groups = res.groups.rename(columns={"dropout_rate": "dropout"})
     keys = ["point", "setting", "facilitator_role", "covid_restrictions"]
     summary = summarise(groups, keys, list(METRICS))

@@ -8,6 +8,7 @@ sprouts must also be watered").
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 
@@ -16,7 +17,7 @@ from peersim.experiments.study import lines_with_ci, per_run, run_study, save, s
 
 def main(argv=None) -> list:
     args = study_args(argv, __doc__)
-    res, out = run_study("experiments/course_length.toml", args)
+    res, out = run_study(Path(__file__).with_suffix(".toml"), args)
     part = res.participants[~res.participants.dropped_out]
     runs = per_run(
         part,

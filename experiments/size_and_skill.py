@@ -6,6 +6,7 @@ python experiments/size_and_skill.py [--small] [--workers N]
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 
@@ -20,7 +21,7 @@ METRICS = {
 
 def main(argv=None) -> list:
     args = study_args(argv, __doc__)
-    res, out = run_study("experiments/size_and_skill.toml", args)
+    res, out = run_study(Path(__file__).with_suffix(".toml"), args)
     summary = summarise(res.groups, ["group_size", "facilitator_skill"], list(METRICS))
     summary.to_csv(out / "size_and_skill.csv", index=False, float_format="%.5g")
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.6), constrained_layout=True)
