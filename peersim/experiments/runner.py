@@ -41,8 +41,14 @@ def plan_chunks(spec: ExperimentSpec, n_points: int) -> list[Chunk]:
     return chunks
 
 
-def run_chunk(params: dict, seed: int, chunk: Chunk, record: str, tables: tuple[str, ...]) -> dict:
-    """Simulate one chunk (in a worker): its tables, each with the design point as first column."""
+def run_chunk(
+    params: dict, seed: int, chunk: Chunk, record: str, tables: tuple[str, ...], folder: str | None = None
+) -> dict:
+    """Simulate one chunk (in a worker): its tables, each with the design point as first column.
+
+    With ``folder`` (local workers, which share the disk) the worker writes the chunk's files
+    itself and returns only their row counts, so tables are never pickled back to the main process.
+    """
     res = simulate(
         Params.from_dict(params),
         runs=chunk.runs,
@@ -56,6 +62,8 @@ def run_chunk(params: dict, seed: int, chunk: Chunk, record: str, tables: tuple[
         table = getattr(res, name)
         table.insert(0, "point", chunk.point)
         out[name] = table
+    if folder is not None:
+        return {"rows": Store(folder).write_chunk_files(chunk.id, out)}
     return out
 
 
@@ -124,6 +132,9 @@ def run_sweep(
     todo = [c for c in chunks if c.id not in done]
     close: Callable[[], None] = lambda: None  # noqa: E731
     description = "given executor"
+    # our own local workers write their chunks' files themselves; a given executor or a Dask
+    # cluster may not share this disk, so they send tables back and this process writes them
+    write_in_workers = executor is None and not scheduler
     if executor is None:
         executor, close, description = make_executor(workers, scheduler)
     store.write_header(spec, design, params, {"executor": description, "chunks_total": len(chunks)})
@@ -150,8 +161,9 @@ def run_sweep(
                 chunk = next(queue, None)
                 if chunk is None:
                     break
+                folder = str(store.folder) if write_in_workers else None
                 future = executor.submit(
-                    run_chunk, param_dicts[chunk.point], spec.seed, chunk, spec.record, spec.tables
+                    run_chunk, param_dicts[chunk.point], spec.seed, chunk, spec.record, spec.tables, folder
                 )
                 pending[future] = chunk
             if not pending:
@@ -159,10 +171,12 @@ def run_sweep(
             ready, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in ready:
                 chunk = pending.pop(future)
-                tables = future.result()
-                store.save_chunk(
-                    chunk.id, tables, {"point": chunk.point, "first_run": chunk.first_run, "runs": chunk.runs}
-                )
+                result = future.result()
+                meta = {"point": chunk.point, "first_run": chunk.first_run, "runs": chunk.runs}
+                if write_in_workers:
+                    store.record_chunk(chunk.id, result["rows"], meta)
+                else:
+                    store.save_chunk(chunk.id, result, meta)
                 finished += 1
                 bar.update(chunk.runs)
         status = "complete"

@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..results import write_parquet
 from .spec import ExperimentSpec, SpecError
 
 MANIFEST = "manifest.jsonl"
@@ -126,12 +127,21 @@ class Store:
 
     # --- chunks ----------------------------------------------------------------------------------
     def save_chunk(self, chunk_id: str, tables: dict[str, pd.DataFrame], meta: dict) -> None:
+        self.record_chunk(chunk_id, self.write_chunk_files(chunk_id, tables), meta)
+
+    def write_chunk_files(self, chunk_id: str, tables: dict[str, pd.DataFrame]) -> dict[str, int]:
+        """Write a chunk's tables (atomically, each); return their row counts. Safe in a worker:
+        until the manifest records the chunk, its files count for nothing."""
         rows = {}
         for name, table in tables.items():
             folder = self.folder / name
             folder.mkdir(exist_ok=True)
-            write_atomic(folder / f"{chunk_id}.parquet", lambda p, t=table: t.to_parquet(p, index=False))
+            write_atomic(folder / f"{chunk_id}.parquet", lambda p, t=table: write_parquet(t, p))
             rows[name] = len(table)
+        return rows
+
+    def record_chunk(self, chunk_id: str, rows: dict[str, int], meta: dict) -> None:
+        """Append the chunk's manifest line (flushed to disk): from now on it counts as done."""
         line = json.dumps({"chunk": chunk_id, **meta, "rows": rows, "time": now()})
         with open(self.folder / MANIFEST, "a", encoding="utf-8") as manifest:
             manifest.write(line + "\n")
