@@ -122,7 +122,11 @@ def test_serial_process_pool_and_dask_give_identical_tables(tmp_path):
     ):
         dask_spec = spec_at(tmp_path, "dask")
         run_sweep(dask_spec, executor=client.get_executor(), progress=False)
+        by_address = spec_at(tmp_path, "dask_address")  # as `peersim sweep --scheduler ADDR` does
+        run_sweep(by_address, scheduler=cluster.scheduler_address, progress=False)
     assert_same_tables(reference, tables(dask_spec.out_dir))
+    assert_same_tables(reference, tables(by_address.out_dir))
+    assert "dask scheduler" in load_results(by_address.out_dir).provenance["executor"]
 
 
 def test_chunk_size_does_not_change_results(tmp_path):
