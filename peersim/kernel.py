@@ -96,6 +96,7 @@ class Kernel:
         runs: np.ndarray,
         population=None,
         record_sessions: bool = False,
+        record_ties: bool = False,
     ) -> None:
         self.params = params
         self.streams = Streams(seed, np.asarray(runs))
@@ -112,9 +113,10 @@ class Kernel:
         self.activations = np.zeros((len(CHANNELS), self.group.runs, n), dtype=np.int16)
         self.mishandled_sessions = np.zeros(self.group.runs, dtype=np.int16)
         self.snapshots: dict[str, Snapshot] = {"baseline": self._snapshot()}
-        self.record_sessions = record_sessions
+        self.record_sessions = record_sessions or record_ties
+        self.record_ties = record_ties  # the (R, N, M) tie matrix every week: for figures of one group
         self.history: list[dict[str, np.ndarray]] = []
-        if record_sessions:
+        if self.record_sessions:
             self.history.append(self._week_record(self.context(0)))
 
     # --- set-up -------------------------------------------------------------------------------
@@ -184,6 +186,7 @@ class Kernel:
         st.fired = {}
         st.attempted = np.zeros_like(st.attempted)
         st.succeeded = np.zeros_like(st.succeeded)
+        st.mishandled = np.zeros_like(st.mishandled)
         ctx = self.context(st.week)
         if ctx.session is not None:
             for phase in SESSION_PHASES:
@@ -284,6 +287,10 @@ class Kernel:
         record = {name: getattr(st, name).copy() for name in _SESSION_FIELDS}
         record["recovery"] = st.recovery()
         record["similarity_to_group"] = 1.0 - m.dropout.misfit(st, ctx)
+        record["closest_tie"] = st.ties.max(axis=2)
+        if self.record_ties:
+            record["ties"] = st.ties.copy()
+        record["mishandled"] = np.repeat(st.mishandled[:, None], self.group.n, axis=1)
         record["week"] = st.week
         for name in CHANNELS:
             fired = st.fired.get(name)

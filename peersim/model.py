@@ -54,7 +54,7 @@ class PeerGroupModel(mesa.Model):
         self.seed = int(rng) if isinstance(rng, int | np.integer) else int(self._seed)
         self.run = int(run)
         self.params = params
-        self.kernel = Kernel(params, self.seed, np.array([self.run]), population, record_sessions=True)
+        self.kernel = Kernel(params, self.seed, np.array([self.run]), population, record_ties=True)
         for i in range(params.group_size):
             Participant(self, i)
         for i in range(params.n_facilitators):

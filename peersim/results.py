@@ -164,7 +164,7 @@ def sessions_table(kernel: Kernel) -> pd.DataFrame:
         "phase": phase,
     }
     for name in history[0]:
-        if name == "week":
+        if name in ("week", "ties"):  # ties are (R, N, M): kept for figures, not a table column
             continue
         column = stack(name)
         if name == "dropped":

@@ -55,7 +55,7 @@ def test_agents_are_registered_and_expose_state():
     p0 = m.participants[0]
     assert 0.0 <= p0.safety <= 1.0 and isinstance(p0.employed, bool)
     assert set(p0.fired) <= set(peersim.state.CHANNELS)
-    assert "Week 1" in p0.explain()
+    assert "Session 1" in p0.explain()
 
 
 def test_runs_week_by_week_and_stops():

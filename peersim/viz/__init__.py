@@ -1,0 +1,1 @@
+"""Figures for teaching (matplotlib) and the browser app (Solara, in app.py)."""
