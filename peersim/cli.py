@@ -93,6 +93,49 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--overwrite", action="store_true", help="replace results already in the folder")
     sweep.add_argument("--out", type=Path, default=None, help="results folder (default: the spec's out)")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    explain = sub.add_parser("explain", help="tell one participant's course in plain language")
+    _scenario_args(explain, runs=False)
+    explain.add_argument("--run", type=int, default=0, help="which run (group) of the seed")
+    explain.add_argument("--member", type=int, default=0, help="which participant (0 to group size - 1)")
+    explain.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="replay the same group and draws with this change (repeatable); say where the stories part",
+    )
+    icamo = sub.add_parser(
+        "icamo", help="ICAMO table: mechanisms fired, for whom, in which context, with what outcome"
+    )
+    _scenario_args(icamo, runs=True)
+    icamo.add_argument(
+        "--sweep", type=Path, default=None, help="read a sweep's results folder instead of simulating"
+    )
+    icamo.add_argument(
+        "--strata",
+        default=",".join(("employed", "age", "adversity", "sharing_vulnerability")),
+        help="actor strata, comma-separated (e.g. employed,age,adversity,sharing_vulnerability)",
+    )
+    icamo.add_argument("--out", type=Path, default=None, help="write the table as CSV")
+    icamo.add_argument("--figure", type=Path, default=None, help="write the table as a figure (PNG)")
+    knock = sub.add_parser(
+        "knockout", help="each mechanism's contribution: the same groups with it switched off"
+    )
+    _scenario_args(knock, runs=True)
+    knock.add_argument("--mechanisms", default=None, help="comma-separated (default: all)")
+    knock.add_argument("--out", type=Path, default=None, help="write the contrasts as CSV")
+    figure = sub.add_parser("figure", help="teaching figures of one group")
+    figure.add_argument("kind", choices=("circles", "animation", "heatmap", "trajectories", "all"))
+    _scenario_args(figure, runs=False)
+    figure.add_argument("--run", type=int, default=0, help="which run (group) of the seed")
+    figure.add_argument("--colour-by", default="hope", help="state that colours the participants (circles)")
+    figure.add_argument("--state", default="hope", help="state to follow (trajectories)")
+    figure.add_argument(
+        "--out", type=Path, default=Path("figures"), help="folder for the files (default: figures)"
+    )
+    viz = sub.add_parser("viz", help="start the browser app (Solara)")
+    viz.add_argument("--port", type=int, default=8765)
+    viz.add_argument("--host", default="localhost")
     params = sub.add_parser("params", help="list every parameter with default, range and meaning")
     params.add_argument("--group", default=None, help="only this group (e.g. safety)")
     return parser
@@ -174,6 +217,130 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scenario_args(parser: argparse.ArgumentParser, runs: bool) -> None:
+    parser.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
+    if runs:
+        parser.add_argument("--runs", type=int, default=2000, help="groups to simulate (default 2000)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="change a parameter")
+
+
+def _scenario(args: argparse.Namespace) -> Params:
+    if args.seed < 0:
+        raise UsageError(f"--seed {args.seed}: must be 0 or more")
+    if getattr(args, "runs", 1) < 1:
+        raise UsageError(f"--runs {args.runs}: must be at least 1")
+    if getattr(args, "run", 0) < 0:
+        raise UsageError(f"--run {args.run}: must be 0 or more")
+    return Params(**dict(parse_assignment(s) for s in args.set))
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .narrative import compare, story
+
+    params = _scenario(args)
+    if not 0 <= args.member < params.group_size:
+        raise UsageError(f"--member {args.member}: the group has participants 0 to {params.group_size - 1}")
+    if args.compare:
+        other = params.replace(**dict(parse_assignment(s) for s in args.compare))
+        if other.group_size != params.group_size:
+            raise UsageError("--compare cannot change group_size: the same group is replayed")
+        print(compare(params, other, args.seed, args.run, args.member))
+    else:
+        print(story(params, args.seed, args.run, args.member)[1])
+    return 0
+
+
+def cmd_icamo(args: argparse.Namespace) -> int:
+    from .analysis import format_icamo, icamo_table
+
+    strata = [s.strip() for s in args.strata.split(",") if s.strip()]
+    if args.sweep is not None:
+        from .experiments import load_results
+
+        if args.set:
+            raise UsageError("--set does not apply to --sweep: the sweep's parameters are fixed")
+        results = load_results(args.sweep)
+    else:
+        from .engine import simulate
+
+        results = simulate(_scenario(args), runs=args.runs, seed=args.seed)
+    table = icamo_table(results, strata=strata)
+    print(format_icamo(table))
+    if args.out:
+        table.to_csv(args.out, index=False, float_format="%.6g")
+        print(f"\nWrote {args.out}")
+    if args.figure:
+        from .viz.teaching import icamo_figure
+
+        print(f"Wrote {icamo_figure(table, path=args.figure)}")
+    return 0
+
+
+def cmd_knockout(args: argparse.Namespace) -> int:
+    from .analysis import format_knockouts, knockouts
+    from .params import MECHANISMS
+
+    mechanisms = (
+        MECHANISMS if args.mechanisms is None else tuple(m.strip() for m in args.mechanisms.split(","))
+    )
+    table = knockouts(_scenario(args), runs=args.runs, seed=args.seed, mechanisms=mechanisms)
+    print(format_knockouts(table))
+    print("\n95% intervals (over groups) are in the CSV; with the same draws, a mechanism that does not act")
+    print("on an outcome contributes exactly 0.")
+    if args.out:
+        table.to_csv(args.out, index=False, float_format="%.6g")
+        print(f"Wrote {args.out}")
+    return 0
+
+
+def cmd_figure(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .kernel import Kernel
+    from .viz import teaching
+
+    params = _scenario(args)
+    if args.colour_by not in teaching.COLOUR_BY or args.state not in teaching.COLOUR_BY:
+        bad = args.colour_by if args.colour_by not in teaching.COLOUR_BY else args.state
+        raise UsageError(f"{bad!r} is not a state; choose one of {', '.join(teaching.COLOUR_BY)}")
+    _check_out(args.out)
+    args.out.mkdir(parents=True, exist_ok=True)
+    kernel = Kernel(params, args.seed, np.array([args.run]), record_ties=True)
+    kernel.run()
+    stem = f"seed{args.seed}_run{args.run}"
+    kinds = ("circles", "animation", "heatmap", "trajectories") if args.kind == "all" else (args.kind,)
+    written = []
+    for kind in kinds:
+        if kind == "circles":
+            written.append(
+                teaching.group_circles(kernel, args.colour_by, path=args.out / f"circles_{stem}.png")
+            )
+        elif kind == "animation":
+            written.append(teaching.group_animation(kernel, args.out / f"group_{stem}.gif", args.colour_by))
+        elif kind == "heatmap":
+            written.append(teaching.activation_heatmap(kernel, path=args.out / f"mechanisms_{stem}.png"))
+        else:
+            written.append(
+                teaching.trajectories(kernel, args.state, path=args.out / f"{args.state}_{stem}.png")
+            )
+    print("Wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    import shutil
+    import subprocess
+
+    solara = shutil.which("solara") or str(Path(sys.executable).with_name("solara"))
+    if not Path(solara).exists():
+        raise UsageError("the browser app needs Solara: pip install 'peersim[viz]'")
+    app = Path(__file__).with_name("viz") / "app.py"
+    print(f"peersim: starting the app at http://{args.host}:{args.port} (Ctrl-C to stop)")
+    return subprocess.call(
+        [solara, "run", str(app), "--host", args.host, "--port", str(args.port), "--production"]
+    )
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from .experiments import load_spec, run_sweep
 
@@ -231,9 +398,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args)
-        if args.command == "sweep":
-            return cmd_sweep(args)
-        return cmd_params(args)
+        commands = {
+            "sweep": cmd_sweep,
+            "explain": cmd_explain,
+            "icamo": cmd_icamo,
+            "knockout": cmd_knockout,
+            "figure": cmd_figure,
+            "viz": cmd_viz,
+            "params": cmd_params,
+        }
+        return commands[args.command](args)
     except ValueError as error:  # UsageError and every validation error of Params / population
         print(f"peersim: error: {error}", file=sys.stderr)
         return EXIT_USAGE

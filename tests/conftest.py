@@ -8,6 +8,7 @@ import pytest
 
 from peersim import Params
 from peersim.kernel import Kernel
+from peersim.population import validate_population
 
 # Two people as alike as possible: same age, neither employed, both alone, both diagnosed, same stage.
 ALIKE = {
@@ -23,13 +24,11 @@ ALIKE = {
 }
 
 
-def scripted_kernel(rows: list[dict], seed: int = 1, **params) -> Kernel:
+def scripted_kernel(rows: list[dict], seed: int = 1, record_ties: bool = False, **params) -> Kernel:
     """A one-run kernel over the given people (missing attributes from ALIKE)."""
     population = pd.DataFrame([{**ALIKE, **row} for row in rows])
     p = Params(group_size=len(rows), **params)
-    from peersim.population import validate_population
-
-    return Kernel(p, seed, np.array([0]), validate_population(population, p))
+    return Kernel(p, seed, np.array([0]), validate_population(population, p), record_ties=record_ties)
 
 
 @pytest.fixture

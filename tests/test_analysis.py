@@ -1,0 +1,197 @@
+"""Realist analysis: ICAMO tables (against hand-computed values), knock-outs, narratives, figures."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import peersim
+from peersim import MECHANISMS, Params
+from peersim.analysis import cluster_mean, icamo_table, knockouts
+from peersim.kernel import Kernel
+from peersim.narrative import compare, narrate, story
+from peersim.viz import teaching
+
+from .conftest import scripted_kernel
+
+
+class Tiny:
+    """A hand-made results object: two groups of two participants."""
+
+    def __init__(self) -> None:
+        rows = []
+        for run, member, employed, fired, dropped, hope0, hope1 in [
+            (0, 0, True, 2, False, 0.2, 0.5),
+            (0, 1, False, 0, True, 0.4, 0.4),
+            (1, 0, True, 1, False, 0.3, 0.4),
+            (1, 1, False, 3, False, 0.1, 0.3),
+        ]:
+            row = {
+                "run": run,
+                "member": member,
+                "employed": employed,
+                "dropped_out": dropped,
+                "age": 40.0,
+                "adversity": 0.2,
+                "sharing_vulnerability": 0.1,
+            }
+            for mech in MECHANISMS:
+                row[f"mech_{mech}_sessions"] = fired if mech == "sharing" else 0
+            for outcome in ("connectedness", "hope", "self_image", "self_efficacy", "recovery"):
+                row[f"{outcome}_baseline"] = hope0 if outcome == "hope" else 0.0
+                row[f"{outcome}_end"] = hope1 if outcome == "hope" else 0.0
+            rows.append(row)
+        self.participants = pd.DataFrame(rows)
+
+
+def test_icamo_table_by_hand():
+    table = icamo_table(Tiny(), strata=("employed",))
+    everyone = table[table.actor == "all"].iloc[0]
+    assert everyone.participants == 4 and everyone.groups == 2
+    assert everyone.sharing_rate == pytest.approx(3 / 4)
+    assert everyone.dropout_rate == pytest.approx(1 / 4)
+    assert everyone.hope_change == pytest.approx((0.3 + 0.0 + 0.1 + 0.2) / 4)
+    assert everyone.safety_rate == 0.0
+    employed = table[(table.actor == "employed") & (table.stratum == "employed")].iloc[0]
+    assert employed.participants == 2 and employed.sharing_rate == 1.0
+    assert employed.hope_change == pytest.approx(0.2)
+    # interval over the two groups: changes 0.3 (group 0) and 0.1 (group 1), one person each
+    # ratio 0.2; residuals 0.1, -0.1; var = 2/1 * 0.02 / 2^2 = 0.01; se = 0.1
+    assert employed.hope_change_low == pytest.approx(0.2 - 1.959963984540054 * 0.1)
+    assert employed.hope_change_high == pytest.approx(0.2 + 1.959963984540054 * 0.1)
+
+
+def test_cluster_mean_equals_plain_mean_ci_with_one_per_group():
+    rng = np.random.default_rng(0)
+    values = pd.Series(rng.normal(size=50))
+    mean, low, high, n = cluster_mean(values, pd.Series(np.arange(50)))
+    se = values.std(ddof=1) / np.sqrt(50)
+    assert n == 50 and mean == pytest.approx(values.mean())
+    assert high - mean == pytest.approx(1.959963984540054 * se, rel=1e-9)  # the usual interval
+
+
+def test_icamo_reads_sweep_results_with_context_columns(tmp_path):
+    from peersim.experiments import SerialExecutor, load_results, parse_spec, run_sweep
+
+    spec = parse_spec(
+        {
+            "name": "ctx",
+            "replicates": 12,
+            "chunk_size": 12,
+            "out": str(tmp_path / "ctx"),
+            "design": {"kind": "grid", "factors": {"facilitator_role": ["volunteer", "paid"]}},
+        }
+    )
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    table = icamo_table(load_results(spec.out_dir), strata=("employed",))
+    assert "facilitator_role" in table.columns
+    assert set(table.facilitator_role) == {"volunteer", "paid"}
+
+
+def test_icamo_rejects_unknown_stratum():
+    with pytest.raises(ValueError, match="did you mean 'age'"):
+        icamo_table(peersim.simulate(runs=3, seed=1), strata=("agee",))
+
+
+def test_knockout_of_a_mechanism_without_effect_covers_zero():
+    table = knockouts(
+        Params(),
+        runs=150,
+        seed=3,
+        mechanisms=("companionship", "safety"),
+        outcomes=("hope_end", "connectedness_end", "dropped_out"),
+    )
+    # companionship acts after the course: no effect on end-of-course hope, by construction
+    row = table[(table.mechanism == "companionship") & (table.outcome == "hope_end")].iloc[0]
+    assert row.ci_low <= 0 <= row.ci_high
+    # safety is a precondition: knocking it out lowers connectedness and raises dropout, clearly
+    safe = table[table.mechanism == "safety"].set_index("outcome")
+    assert safe.loc["connectedness_end", "ci_low"] > 0
+    assert safe.loc["dropped_out", "ci_high"] < 0
+
+
+def test_narrative_of_a_scripted_group():
+    # member 0 cannot bear being exposed and never shares; the others always share
+    k = scripted_kernel(
+        [{"sharing_vulnerability": 1.0}, {}, {}],
+        record_ties=True,
+        share_intercept=20.0,
+        share_vulnerability=40.0,
+        absence_base=0.0,
+        absence_adversity=0.0,
+        dropout_intercept=-20.0,
+        mishandle_rate=0.0,
+    )
+    k.run()
+    text = narrate(k, 0, 0)
+    assert "Session 1 (Arrival and group agreement)" in text
+    assert "did not share (being exposed has hurt before)" in text
+    assert "shared their own experience" not in text
+    assert "completed the course" in text
+    other = narrate(k, 0, 1)
+    assert "shared their own experience" in other
+
+
+def test_story_tells_why_someone_left():
+    params = Params(dropout_intercept=5.0)  # almost everyone leaves after session 1
+    _, text = story(params, seed=2, run=0, member=0)
+    assert "left the group after this session (" in text
+    assert "left after session 1" in text
+
+
+def test_compare_says_where_stories_part():
+    text = compare(Params(), Params(facilitator_skill=0.0, mishandle_rate=1.0), seed=4, run=1, member=2)
+    assert "Where the stories part: session" in text or "do not part" in text
+    assert "Story A (as given)" in text and "Story B (facilitator_skill=0.0, mishandle_rate=1.0)" in text
+
+
+def test_figures_write_files(tmp_path):
+    k = Kernel(Params(), 5, np.array([2]), record_ties=True)
+    k.run()
+    paths = [
+        teaching.group_circles(k, "safety", path=tmp_path / "c.png"),
+        teaching.group_animation(k, tmp_path / "g.gif"),
+        teaching.activation_heatmap(k, path=tmp_path / "h.png"),
+        teaching.trajectories(k, "recovery", path=tmp_path / "t.png"),
+        teaching.icamo_figure(icamo_table(peersim.simulate(runs=20, seed=1)), path=tmp_path / "i.png"),
+    ]
+    for p in paths:
+        assert p.exists() and p.stat().st_size > 1000
+    with pytest.raises(ValueError, match="choose one of"):
+        teaching.group_circles(k, "happiness")
+    with pytest.raises(ValueError, match="record_ties=True"):
+        teaching.group_circles(Kernel(Params(), 5, np.array([2])))
+
+
+@pytest.mark.parametrize(
+    ("args", "expect"),
+    [
+        (["explain", "--seed", "3", "--member", "2"], "Session 1"),
+        (["explain", "--seed", "3", "--compare", "facilitator_role=paid"], "A: as given"),
+        (["icamo", "--runs", "30", "--strata", "employed,age"], "Context: as simulated"),
+        (["knockout", "--runs", "30", "--mechanisms", "safety"], "Contribution of each mechanism"),
+    ],
+)
+def test_cli_analysis_commands(args, expect):
+    proc = subprocess.run([sys.executable, "-m", "peersim.cli", *args], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert expect in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["explain", "--member", "9"], "--member 9"),
+        (["explain", "--compare", "group_size=5"], "cannot change group_size"),
+        (["icamo", "--runs", "5", "--strata", "wealth"], "unknown actor stratum 'wealth'"),
+        (["knockout", "--runs", "5", "--mechanisms", "safty"], "unknown mechanism 'safty'"),
+        (["figure", "circles", "--colour-by", "joy"], "'joy' is not a state"),
+    ],
+)
+def test_cli_analysis_errors_exit_2(args, message):
+    proc = subprocess.run([sys.executable, "-m", "peersim.cli", *args], capture_output=True, text=True)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
