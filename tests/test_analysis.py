@@ -69,6 +69,7 @@ def test_cluster_mean_equals_plain_mean_ci_with_one_per_group():
     rng = np.random.default_rng(0)
     values = pd.Series(rng.normal(size=50))
     mean, low, high, n = cluster_mean(values, pd.Series(np.arange(50)))
+    assert mean - low == pytest.approx(high - mean)
     se = values.std(ddof=1) / np.sqrt(50)
     assert n == 50 and mean == pytest.approx(values.mean())
     assert high - mean == pytest.approx(1.959963984540054 * se, rel=1e-9)  # the usual interval
