@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.12 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench baseline studies clean
+.PHONY: run test browser lint bench baseline studies clean
 
 $(BIN)/peersim: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,14 @@ $(BIN)/peersim: pyproject.toml
 run: $(BIN)/peersim
 	$(BIN)/peersim run --runs 10000 --seed 2024 --out results/baseline/run
 
-test: $(BIN)/peersim
+# The browser test drives Debian's chromium (Playwright's own browser download cannot work here).
+test: $(BIN)/peersim browser
 	$(BIN)/python -m pytest -q
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "chromium is not installed and cannot be installed here: the browser test will say so"
 
 lint: $(BIN)/peersim
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -29,6 +29,8 @@ class PeerGroupModel(mesa.Model):
 
     ``rng`` is the seed (an int; Mesa 3.5's name for it), ``run`` picks which run of that seed
     this group is, so ``PeerGroupModel(rng=7, run=42)`` is run 42 of ``simulate(seed=7)``.
+    ``scenario`` is accepted and ignored: Mesa's SolaraViz passes an empty one when it resets a
+    model; peersim's scenario is its Params.
     """
 
     def __init__(
@@ -37,6 +39,7 @@ class PeerGroupModel(mesa.Model):
         rng: int | None = None,
         run: int = 0,
         population=None,
+        scenario: Any = None,
         **overrides: Any,
     ) -> None:
         if "seed" in overrides:
