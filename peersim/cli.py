@@ -96,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="tell one participant's course in plain language")
     _scenario_args(explain, runs=False)
     explain.add_argument("--run", type=int, default=0, help="which run (group) of the seed")
+    explain.add_argument("--population", type=Path, default=None, help="CSV of the group's participants")
     explain.add_argument("--member", type=int, default=0, help="which participant (0 to group size - 1)")
     explain.add_argument(
         "--compare",
@@ -128,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     figure.add_argument("kind", choices=("circles", "animation", "heatmap", "trajectories", "all"))
     _scenario_args(figure, runs=False)
     figure.add_argument("--run", type=int, default=0, help="which run (group) of the seed")
+    figure.add_argument("--population", type=Path, default=None, help="CSV of the group's participants")
     figure.add_argument("--colour-by", default="hope", help="state that colours the participants (circles)")
     figure.add_argument("--state", default="hope", help="state to follow (trajectories)")
     figure.add_argument(
@@ -234,19 +236,35 @@ def _scenario(args: argparse.Namespace) -> Params:
     return Params(**dict(parse_assignment(s) for s in args.set))
 
 
+def _population(args: argparse.Namespace, params: Params):
+    """The --population table (validated) and the params with its group size."""
+    if args.population is None:
+        return None, params
+    import pandas as pd
+
+    from .population import validate_population
+
+    try:
+        table = pd.read_csv(args.population)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise UsageError(f"--population {args.population}: cannot read it as CSV ({error})") from None
+    table = validate_population(table, params)
+    return table, params.replace(group_size=len(table))
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from .narrative import compare, story
 
-    params = _scenario(args)
+    population, params = _population(args, _scenario(args))
     if not 0 <= args.member < params.group_size:
         raise UsageError(f"--member {args.member}: the group has participants 0 to {params.group_size - 1}")
     if args.compare:
         other = params.replace(**dict(parse_assignment(s) for s in args.compare))
         if other.group_size != params.group_size:
             raise UsageError("--compare cannot change group_size: the same group is replayed")
-        print(compare(params, other, args.seed, args.run, args.member))
+        print(compare(params, other, args.seed, args.run, args.member, population))
     else:
-        print(story(params, args.seed, args.run, args.member)[1])
+        print(story(params, args.seed, args.run, args.member, population)[1])
     return 0
 
 
@@ -299,13 +317,13 @@ def cmd_figure(args: argparse.Namespace) -> int:
     from .kernel import Kernel
     from .viz import teaching
 
-    params = _scenario(args)
+    population, params = _population(args, _scenario(args))
     if args.colour_by not in teaching.COLOUR_BY or args.state not in teaching.COLOUR_BY:
         bad = args.colour_by if args.colour_by not in teaching.COLOUR_BY else args.state
         raise UsageError(f"{bad!r} is not a state; choose one of {', '.join(teaching.COLOUR_BY)}")
     _check_out(args.out)
     args.out.mkdir(parents=True, exist_ok=True)
-    kernel = Kernel(params, args.seed, np.array([args.run]), record_ties=True)
+    kernel = Kernel(params, args.seed, np.array([args.run]), population, record_ties=True)
     kernel.run()
     stem = f"seed{args.seed}_run{args.run}"
     kinds = ("circles", "animation", "heatmap", "trajectories") if args.kind == "all" else (args.kind,)

@@ -226,9 +226,10 @@ def narrate(kernel: Kernel, run_row: int, member: int) -> str:
     return "\n".join(lines)
 
 
-def story(params: Params, seed: int, run: int = 0, member: int = 0) -> tuple[Kernel, str]:
-    """Simulate run ``run`` of ``seed`` and tell member ``member``'s story."""
-    kernel = Kernel(params, seed, np.array([run]), record_ties=True)
+def story(params: Params, seed: int, run: int = 0, member: int = 0, population=None) -> tuple[Kernel, str]:
+    """Simulate run ``run`` of ``seed`` (with ``population``'s people, if given) and tell member
+    ``member``'s story."""
+    kernel = Kernel(params, seed, np.array([run]), population, record_ties=True)
     kernel.run()
     return kernel, narrate(kernel, 0, member)
 
@@ -243,12 +244,12 @@ def _signature(kernel: Kernel, record: dict, member: int) -> tuple:
     )
 
 
-def compare(params: Params, other: Params, seed: int, run: int = 0, member: int = 0) -> str:
+def compare(params: Params, other: Params, seed: int, run: int = 0, member: int = 0, population=None) -> str:
     """The same group with the same draws in two contexts: both stories and where they part."""
     changes = {k: v for k, v in other.to_dict().items() if params.to_dict()[k] != v}
     label = ", ".join(f"{k}={v}" for k, v in changes.items()) or "the same context"
-    first, text_a = story(params, seed, run, member)
-    second, text_b = story(other, seed, run, member)
+    first, text_a = story(params, seed, run, member, population)
+    second, text_b = story(other, seed, run, member, population)
     parting = None
     for rec_a, rec_b in zip(first.history[1:], second.history[1:], strict=True):
         if rec_a["week"] > params.n_sessions:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,8 @@ from peersim.narrative import compare, narrate, story
 from peersim.viz import teaching
 
 from .conftest import scripted_kernel
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Tiny:
@@ -175,10 +178,16 @@ def test_figures_write_files(tmp_path):
         (["explain", "--seed", "3", "--compare", "facilitator_role=paid"], "A: as given"),
         (["icamo", "--runs", "30", "--strata", "employed,age"], "Context: as simulated"),
         (["knockout", "--runs", "30", "--mechanisms", "safety"], "Contribution of each mechanism"),
+        (
+            ["explain", "--seed", "99", "--population", "docs/examples/outsider.csv"],
+            "most different from the group",
+        ),
     ],
 )
 def test_cli_analysis_commands(args, expect):
-    proc = subprocess.run([sys.executable, "-m", "peersim.cli", *args], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "peersim.cli", *args], capture_output=True, text=True, cwd=ROOT
+    )
     assert proc.returncode == 0, proc.stderr
     assert expect in proc.stdout
 
@@ -191,8 +200,11 @@ def test_cli_analysis_commands(args, expect):
         (["icamo", "--runs", "5", "--strata", "wealth"], "unknown actor stratum 'wealth'"),
         (["knockout", "--runs", "5", "--mechanisms", "safty"], "unknown mechanism 'safty'"),
         (["figure", "circles", "--colour-by", "joy"], "'joy' is not a state"),
+        (["explain", "--population", "no/such.csv"], "cannot read it as CSV"),
     ],
 )
 def test_cli_analysis_errors_exit_2(args, message):
-    proc = subprocess.run([sys.executable, "-m", "peersim.cli", *args], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "peersim.cli", *args], capture_output=True, text=True, cwd=ROOT
+    )
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
