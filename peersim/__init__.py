@@ -25,6 +25,7 @@ __all__ = [
     "load_spec",
     "run_sweep",
     "simulate",
+    "trial",
 ]
 
 
@@ -34,6 +35,10 @@ def __getattr__(name: str):
         from . import model
 
         return getattr(model, name)
+    if name == "trial":
+        from .analysis.trial import trial
+
+        return trial
     if name in ("load_results", "load_spec", "run_sweep"):
         from . import experiments
 

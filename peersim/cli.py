@@ -135,6 +135,11 @@ def _parser() -> argparse.ArgumentParser:
     figure.add_argument(
         "--out", type=Path, default=Path("figures"), help="folder for the files (default: figures)"
     )
+    trial_p = sub.add_parser("trial", help="a virtual trial: PEER against service as usual")
+    _scenario_args(trial_p, runs=False)
+    trial_p.add_argument("--n-per-arm", type=int, default=150, help="participants per arm (default 150)")
+    trial_p.add_argument("--trials", type=int, default=1, help="number of hypothetical trials (default 1)")
+    trial_p.add_argument("--out", type=Path, default=None, help="write the results as CSV")
     viz = sub.add_parser("viz", help="start the browser app (Solara)")
     viz.add_argument("--port", type=int, default=8765)
     viz.add_argument("--host", default="localhost")
@@ -345,6 +350,21 @@ def cmd_figure(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trial(args: argparse.Namespace) -> int:
+    from .analysis.trial import format_trial, trial
+
+    if args.n_per_arm < 2:
+        raise UsageError(f"--n-per-arm {args.n_per_arm}: must be at least 2")
+    if args.trials < 1:
+        raise UsageError(f"--trials {args.trials}: must be at least 1")
+    result = trial(_scenario(args), n_per_arm=args.n_per_arm, seed=args.seed, trials=args.trials)
+    print(format_trial(result))
+    if args.out:
+        result.table.to_csv(args.out, index=False, float_format="%.6g")
+        print(f"\nWrote {args.out}")
+    return 0
+
+
 def cmd_viz(args: argparse.Namespace) -> int:
     import shutil
     import subprocess
@@ -423,6 +443,7 @@ def main(argv: list[str] | None = None) -> int:
             "knockout": cmd_knockout,
             "figure": cmd_figure,
             "viz": cmd_viz,
+            "trial": cmd_trial,
             "params": cmd_params,
         }
         return commands[args.command](args)

@@ -18,7 +18,7 @@ from .population import BOOL_ATTRIBUTES, STATIC_ATTRIBUTES
 from .state import CHANNELS, STATES
 
 #: States reported at baseline and end of course (``<name>_baseline``, ``<name>_end``).
-REPORTED = (*STATES, "recovery", "qpr")
+REPORTED = (*STATES, "bridging", "recovery", "qpr")
 #: Outcomes reported at the end of the follow-up too (``<name>_followup``).
 FOLLOWUP = ("hope", "self_image", "self_efficacy", "recovery", "qpr", "connectedness")
 

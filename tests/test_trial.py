@@ -1,0 +1,56 @@
+"""Virtual trial: statistics against scipy on fixed data, and the trial's shape."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import peersim
+from peersim import Params
+from peersim.analysis.trial import effect, format_trial
+
+
+def test_effect_matches_scipy_on_fixed_data():
+    rng = np.random.default_rng(42)
+    a = rng.normal(37.3, 12.0, 145)
+    b = rng.normal(32.1, 12.0, 151)
+    e = effect(a, b)
+    welch = stats.ttest_ind(a, b, equal_var=False)
+    low, high = welch.confidence_interval(0.95)
+    assert e["difference"] == pytest.approx(a.mean() - b.mean())
+    assert e["diff_low"] == pytest.approx(low) and e["diff_high"] == pytest.approx(high)
+    assert e["p_value"] == pytest.approx(welch.pvalue)
+    pooled = np.sqrt(((145 - 1) * a.var(ddof=1) + (151 - 1) * b.var(ddof=1)) / (145 + 151 - 2))
+    d = (a.mean() - b.mean()) / pooled
+    assert e["cohens_d"] == pytest.approx(d)
+    se = np.sqrt((145 + 151) / (145 * 151) + d**2 / (2 * (145 + 151)))
+    assert e["d_high"] - e["cohens_d"] == pytest.approx(1.959963984540054 * se)
+
+
+def test_trial_arms_and_reproducibility():
+    r = peersim.trial(Params(), n_per_arm=40, seed=3)
+    itt = r.table[r.table.analysis == "intention to treat"]
+    assert set(itt.n_peer) == {40} and set(itt.n_control) == {40}
+    comp = r.table[r.table.analysis == "completers"]
+    assert (comp.n_peer <= 40).all()
+    again = peersim.trial(Params(), n_per_arm=40, seed=3)
+    pd.testing.assert_frame_equal(r.table, again.table)
+    assert "QPR-15" in format_trial(r)
+
+
+def test_many_trials_give_a_distribution_of_d():
+    r = peersim.trial(Params(covid_restrictions=True), n_per_arm=150, seed=11, trials=30)
+    s = r.summary().set_index(["analysis", "outcome"])
+    qpr = s.loc[("intention to treat", "qpr_end")]
+    assert qpr.trials == 30 and 0.2 <= qpr.d_mean <= 0.66
+    assert qpr["d_p2_5"] < qpr.d_mean < qpr["d_p97_5"]
+    social = s.loc[("intention to treat", "social_relations_end")]
+    assert abs(social.d_mean) < 0.15, "little or no effect on relations outside the group"
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [({"n_per_arm": 1}, "n_per_arm"), ({"trials": 0}, "trials")])
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        peersim.trial(Params(), **kwargs)
