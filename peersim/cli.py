@@ -135,6 +135,14 @@ def _parser() -> argparse.ArgumentParser:
     figure.add_argument(
         "--out", type=Path, default=Path("figures"), help="folder for the files (default: figures)"
     )
+    sens = sub.add_parser("sensitivity", help="global sensitivity (Sobol or Morris) from a spec")
+    sens.add_argument("spec", type=Path, help="a spec whose design kind is saltelli or morris")
+    sens.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
+    sens.add_argument("--scheduler", default=None, metavar="ADDR", help="a Dask scheduler address")
+    sens.add_argument("--resume", action="store_true", help="finish an interrupted analysis")
+    sens.add_argument("--overwrite", action="store_true", help="replace results already in the folder")
+    sens.add_argument("--out", type=Path, default=None, help="results folder (default: the spec's out)")
+    sens.add_argument("--quiet", action="store_true", help="no progress bar")
     trial_p = sub.add_parser("trial", help="a virtual trial: PEER against service as usual")
     _scenario_args(trial_p, runs=False)
     trial_p.add_argument("--n-per-arm", type=int, default=150, help="participants per arm (default 150)")
@@ -350,6 +358,36 @@ def cmd_figure(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from .analysis.sensitivity import OUTPUTS, run_sensitivity, sensitivity_figure
+    from .experiments import load_results, load_spec
+
+    spec = load_spec(args.spec)
+    if spec.design_kind not in ("saltelli", "morris"):
+        raise UsageError(
+            f"{args.spec}: design kind is {spec.design_kind!r}; sensitivity needs saltelli or morris"
+        )
+    if "control" not in spec.tables or "groups" not in spec.tables:
+        spec = spec.replace(tables=sorted({*spec.tables, "groups", "control"}))
+    if args.out is not None:
+        spec = spec.replace(out=str(args.out))
+    code = cmd_sweep_spec(spec, args)
+    if code:
+        return code
+    table, outputs = run_sensitivity(load_results(spec.out_dir), seed=spec.seed)
+    folder = spec.out_dir
+    table.to_csv(folder / "sensitivity_indices.csv", index=False, float_format="%.6g")
+    outputs.to_csv(folder / "outputs_by_point.csv", index=False, float_format="%.6g")
+    figure = sensitivity_figure(table, spec.design_kind, folder / "sensitivity.png")
+    key = "ST" if spec.design_kind == "saltelli" else "mu_star"
+    for output in dict.fromkeys(table.output):
+        top = table[table.output == output].nlargest(3, key)
+        ranked = ", ".join(f"{r.parameter} ({getattr(r, key):.2f})" for r in top.itertuples())
+        print(f"{OUTPUTS[output]}: most influential {ranked}")
+    print(f"Wrote {folder / 'sensitivity_indices.csv'}, {folder / 'outputs_by_point.csv'}, {figure}")
+    return 0
+
+
 def cmd_trial(args: argparse.Namespace) -> int:
     from .analysis.trial import format_trial, trial
 
@@ -380,15 +418,21 @@ def cmd_viz(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .experiments import load_spec, run_sweep
+    from .experiments import load_spec
+
+    spec = load_spec(args.spec)
+    if args.out is not None:
+        spec = spec.replace(out=str(args.out))
+    return cmd_sweep_spec(spec, args)
+
+
+def cmd_sweep_spec(spec, args: argparse.Namespace) -> int:
+    from .experiments import run_sweep
 
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers {args.workers}: must be at least 1")
     if args.workers is not None and args.scheduler:
         raise UsageError("--workers and --scheduler exclude each other (a Dask cluster has its own workers)")
-    spec = load_spec(args.spec)
-    if args.out is not None:
-        spec = spec.replace(out=str(args.out))
     try:
         report = run_sweep(
             spec,
@@ -444,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
             "figure": cmd_figure,
             "viz": cmd_viz,
             "trial": cmd_trial,
+            "sensitivity": cmd_sensitivity,
             "params": cmd_params,
         }
         return commands[args.command](args)

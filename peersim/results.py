@@ -137,6 +137,10 @@ def groups_table(kernel: Kernel, participants: pd.DataFrame) -> pd.DataFrame:
             "safety_end": completer_mean(end["safety"]),
             "recovery_gain": (end["recovery"] - base["recovery"]).mean(axis=1),
             "qpr_gain": (end["qpr"] - base["qpr"]).mean(axis=1),
+            # the group's mean and (population) variance of QPR-15 at the end, so that a trial
+            # effect size can be computed from group rows alone (law of total variance)
+            "qpr_end_mean": end["qpr"].mean(axis=1),
+            "qpr_end_var": end["qpr"].var(axis=1),
             "hope_gain": (end["hope"] - base["hope"]).mean(axis=1),
             "companionship_uptake": st.companionship.mean(axis=1),
         }

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-STUDIES = ("baseline", "contexts", "composition", "size_and_skill", "course_length", "companionship")
+STUDIES = (
+    "baseline",
+    "contexts",
+    "composition",
+    "size_and_skill",
+    "course_length",
+    "companionship",
+    "sensitivity",
+)
 ROOT = Path(__file__).resolve().parent.parent
 
 

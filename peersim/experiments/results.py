@@ -16,6 +16,7 @@ SORT = {
     "participants": ["point", "run", "member"],
     "groups": ["point", "run"],
     "sessions": ["point", "run", "week", "member"],
+    "control": ["point", "run"],
 }
 
 

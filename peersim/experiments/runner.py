@@ -59,7 +59,13 @@ def run_chunk(
     )
     out = {}
     for name in tables:
-        table = getattr(res, name)
+        if name == "control":  # the same runs (same people, same draws) with no group
+            control = Params.from_dict({**params, "control_arm": True})
+            table = simulate(
+                control, runs=chunk.runs, seed=seed, first_run=chunk.first_run, chunk_size=chunk.runs
+            ).groups
+        else:
+            table = getattr(res, name)
         table.insert(0, "point", chunk.point)
         out[name] = table
     if folder is not None:

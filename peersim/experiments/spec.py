@@ -39,8 +39,9 @@ from scipy.stats import qmc
 
 from ..params import Params
 
-KINDS = ("single", "grid", "list", "lhs", "sobol")
-TABLES = ("participants", "groups", "sessions")
+KINDS = ("single", "grid", "list", "lhs", "sobol", "saltelli", "morris")
+#: "control": the same runs in the control arm (group rows), for trial effect sizes per point
+TABLES = ("participants", "groups", "sessions", "control")
 RECORDS = ("summary", "sessions")
 _TOP_KEYS = (
     "name",
@@ -69,7 +70,8 @@ class ExperimentSpec:
     design_kind: str = "single"
     factors: dict[str, list] = field(default_factory=dict)  # grid
     ranges: dict[str, list] = field(default_factory=dict)  # lhs, sobol
-    n: int = 0  # lhs, sobol
+    n: int = 0  # lhs, sobol, saltelli (base samples), morris (trajectories)
+    levels: int = 4  # morris
     points: list[dict] = field(default_factory=list)  # list
     fixed: dict[str, Any] = field(default_factory=dict)
     chunk_size: int = 500
@@ -86,8 +88,10 @@ class ExperimentSpec:
         design: dict[str, Any] = {"kind": self.design_kind}
         if self.design_kind == "grid":
             design["factors"] = self.factors
-        elif self.design_kind in ("lhs", "sobol"):
+        elif self.design_kind in ("lhs", "sobol", "saltelli"):
             design.update(n=self.n, ranges=self.ranges)
+        elif self.design_kind == "morris":
+            design.update(n=self.n, ranges=self.ranges, levels=self.levels)
         elif self.design_kind == "list":
             design["points"] = self.points
         return {
@@ -128,13 +132,18 @@ class ExperimentSpec:
         else:
             names = list(self.ranges)
             rng = np.random.default_rng(self.seed)  # local, seeded: the design is part of the spec
-            if self.design_kind == "lhs":
-                unit = qmc.LatinHypercube(d=len(names), rng=rng).random(self.n)
-            else:
-                unit = qmc.Sobol(d=len(names), rng=rng).random_base2(int(np.log2(self.n)))
             lows = [self.ranges[k][0] for k in names]
             highs = [self.ranges[k][1] for k in names]
-            values = qmc.scale(unit, lows, highs) if names else unit
+            if self.design_kind in ("saltelli", "morris"):
+                from ..analysis.sensitivity import sample
+
+                values = sample(self.design_kind, self.ranges, self.n, self.seed, self.levels)
+            else:
+                if self.design_kind == "lhs":
+                    unit = qmc.LatinHypercube(d=len(names), rng=rng).random(self.n)
+                else:
+                    unit = qmc.Sobol(d=len(names), rng=rng).random_base2(int(np.log2(self.n)))
+                values = qmc.scale(unit, lows, highs)
             rows = []
             for row in values:
                 point = {}
@@ -218,6 +227,8 @@ def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
         "list": {"kind", "points"},
         "lhs": {"kind", "n", "ranges"},
         "sobol": {"kind", "n", "ranges"},
+        "saltelli": {"kind", "n", "ranges"},
+        "morris": {"kind", "n", "ranges", "levels"},
     }[kind]
     for key in design:
         if key not in allowed:
@@ -264,8 +275,15 @@ def _design_fields(kind: str, design: dict, fixed: dict) -> dict[str, Any]:
     n = design.get("n")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise SpecError(f"design: n = {n!r} must be a whole number of points, at least 1")
-    if kind == "sobol" and n & (n - 1):
-        raise SpecError(f"design: a Sobol design needs n a power of two (got {n}; try {1 << n.bit_length()})")
+    if kind in ("sobol", "saltelli") and n & (n - 1):
+        raise SpecError(
+            f"design: a {kind} design needs n a power of two (got {n}; try {1 << n.bit_length()})"
+        )
+    levels = design.get("levels", 4)
+    if kind == "morris" and (
+        isinstance(levels, bool) or not isinstance(levels, int) or levels < 2 or levels % 2
+    ):
+        raise SpecError(f"design: levels = {levels!r} must be an even whole number >= 2")
     ranges = design.get("ranges")
     if not isinstance(ranges, dict) or not ranges:
         raise SpecError(f"design: a {kind} design needs [design.ranges] with name = [low, high]")
@@ -283,7 +301,10 @@ def _design_fields(kind: str, design: dict, fixed: dict) -> dict[str, Any]:
             raise SpecError(
                 f"design.ranges.{name} = {bounds} lies outside the parameter's valid range {lo} to {hi}"
             )
-    return {"n": n, "ranges": {k: [float(v[0]), float(v[1])] for k, v in ranges.items()}}
+    chosen = {"n": n, "ranges": {k: [float(v[0]), float(v[1])] for k, v in ranges.items()}}
+    if kind == "morris":
+        chosen["levels"] = levels
+    return chosen
 
 
 def _check_params(values: dict, where: str, fixed: dict | None = None) -> None:

@@ -83,7 +83,7 @@ class Store:
     def clear(self) -> None:
         for name in ("spec.json", "design.json", "provenance.json", MANIFEST):
             (self.folder / name).unlink(missing_ok=True)
-        for table in ("participants", "groups", "sessions"):
+        for table in ("participants", "groups", "sessions", "control"):
             shutil.rmtree(self.folder / table, ignore_errors=True)
 
     def write_header(self, spec: ExperimentSpec, design: pd.DataFrame, params: list, run_info: dict) -> None:

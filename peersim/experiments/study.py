@@ -46,6 +46,9 @@ def run_study(spec_path: str | Path, args: argparse.Namespace) -> tuple[SweepRes
     changes = {"out": str(out / "raw")}
     if args.small:
         changes.update(replicates=SMALL_REPLICATES, chunk_size=SMALL_REPLICATES)
+        small_design = getattr(args, "small_design", None)
+        if small_design:  # e.g. fewer base samples of a sensitivity design
+            changes["design"] = {**spec.to_dict()["design"], **small_design}
     spec = spec.replace(**changes)
     raw = spec.out_dir
     resume = (raw / "spec.json").exists()
