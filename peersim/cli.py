@@ -359,7 +359,10 @@ def cmd_figure(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from .analysis.sensitivity import OUTPUTS, run_sensitivity, sensitivity_figure
+    try:
+        from .analysis.sensitivity import OUTPUTS, run_sensitivity, sensitivity_figure
+    except ImportError:
+        raise UsageError("sensitivity analysis needs SALib: pip install 'peersim[sa]'") from None
     from .experiments import load_results, load_spec
 
     spec = load_spec(args.spec)
