@@ -36,7 +36,9 @@ baseline: $(BIN)/peersim
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
 
-STUDIES := baseline contexts composition size_and_skill course_length companionship
+STUDIES := baseline contexts composition size_and_skill course_length companionship sensitivity scenario_discovery
 
 studies: $(BIN)/peersim
 	for s in $(STUDIES); do $(BIN)/python experiments/$$s.py --quiet || exit 1; done
+	$(BIN)/python experiments/trial.py
+	$(BIN)/python experiments/calibration.py

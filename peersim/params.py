@@ -5,8 +5,9 @@ meaning (``peersim params`` prints them). Unknown names and out-of-range values 
 ``ValueError`` that names the parameter, its valid range, and the nearest valid name. Nothing is
 silently clamped.
 
-The defaults of the mechanism parameters are our first, hand-tuned values (documented in
-docs/ODD.md); they reproduce MODEL.md's patterns 1–8 (see tests/test_patterns.py).
+The defaults of the mechanism parameters were first tuned by hand, then twelve of them calibrated
+against every pattern target at once (docs/calibration.md, peersim/data/targets.toml); they
+reproduce MODEL.md's patterns 1–8 (tests/test_patterns.py, tests/test_calibration.py).
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ class Params:
     )
 
     # --- sharing ------------------------------------------------------------------------------
-    share_intercept: float = _p(-3.0, -40.0, 40.0, "logit", "sharing log-odds at zero drivers", "sharing")
+    share_intercept: float = _p(-2.94, -40.0, 40.0, "logit", "sharing log-odds at zero drivers", "sharing")
     share_safety: float = _p(4.5, 0.0, 40.0, "logit", "per unit of safety", "sharing")
     share_connectedness: float = _p(1.5, 0.0, 40.0, "logit", "per unit of connectedness", "sharing")
     share_modelling: float = _p(
@@ -179,7 +180,7 @@ class Params:
     )
 
     # --- connectedness ------------------------------------------------------------------------
-    tie_rate: float = _p(0.35, 0.0, 1.0, "1/session", "tie growth from hearing one sharer", "connectedness")
+    tie_rate: float = _p(0.395, 0.0, 1.0, "1/session", "tie growth from hearing one sharer", "connectedness")
     heard_rate: float = _p(
         0.15, 0.0, 1.0, "1/session", "tie growth toward each listener when sharing", "connectedness"
     )
@@ -187,7 +188,7 @@ class Params:
         0.03, 0.0, 1.0, "1/week", "fading of connectedness when out of the group", "connectedness"
     )
     loneliness_relief: float = _p(
-        0.25, 0.0, 1.0, "share", "loneliness removed at full connectedness", "connectedness"
+        0.135, 0.0, 1.0, "share", "loneliness removed at full connectedness", "connectedness"
     )
     differences_strength: float = _p(
         0.5,
@@ -202,7 +203,9 @@ class Params:
     comparison_margin: float = _p(
         0.1, 0.0, 1.0, "standing", "smallest gap in standing that counts", "comparison"
     )
-    down_gain: float = _p(0.09, 0.0, 1.0, "per gap", "self-image gain from a worse-off sharer", "comparison")
+    down_gain: float = _p(
+        0.0965, 0.0, 1.0, "per gap", "self-image gain from a worse-off sharer", "comparison"
+    )
     down_mood_cost: float = _p(0.01, 0.0, 1.0, "per gap", "hope cost of meeting the worse off", "comparison")
     up_inspire: float = _p(0.012, 0.0, 1.0, "per gap", "hope from a similar better-off sharer", "comparison")
     up_contrast: float = _p(
@@ -214,7 +217,7 @@ class Params:
 
     # --- role modelling and hope --------------------------------------------------------------
     role_model_gain: float = _p(
-        0.11, 0.0, 1.0, "per session", "hope from facilitators' recovery stories", "role_modelling"
+        0.08, 0.0, 1.0, "per session", "hope from facilitators' recovery stories", "role_modelling"
     )
     not_alone_gain: float = _p(
         0.02, 0.0, 1.0, "per session", "hope from hearing others share (times safety)", "role_modelling"
@@ -230,7 +233,7 @@ class Params:
         1.5, 0.0, 40.0, "logit", "reframing per unit of connectedness", "self_image"
     )
     story_gain: float = _p(
-        0.15, 0.0, 1.0, "share", "self-image gain when the story is reframed", "self_image"
+        0.116, 0.0, 1.0, "share", "self-image gain when the story is reframed", "self_image"
     )
     story_hurt: float = _p(
         0.06, 0.0, 1.0, "share", "self-image loss when it stays a story of illness", "self_image"
@@ -246,7 +249,7 @@ class Params:
     success_efficacy: float = _p(1.5, 0.0, 40.0, "logit", "success per unit of self-efficacy", "acting")
     success_support: float = _p(1.5, 0.0, 40.0, "logit", "success per unit of connectedness", "acting")
     success_adversity: float = _p(2.0, 0.0, 40.0, "logit", "success lost per unit of adversity", "acting")
-    mastery_gain: float = _p(0.12, 0.0, 1.0, "share", "self-efficacy gain after a success", "acting")
+    mastery_gain: float = _p(0.108, 0.0, 1.0, "share", "self-efficacy gain after a success", "acting")
     failure_cost: float = _p(
         0.1, 0.0, 1.0, "share", "self-efficacy loss after a failure, times (1 - safety)", "acting"
     )
@@ -272,18 +275,18 @@ class Params:
     )
 
     # --- dropout ------------------------------------------------------------------------------
-    dropout_intercept: float = _p(-2.2, -40.0, 40.0, "logit", "leaving log-odds at zero drivers", "dropout")
-    dropout_connectedness: float = _p(4.0, 0.0, 40.0, "logit", "per unit of connectedness", "dropout")
+    dropout_intercept: float = _p(-2.35, -40.0, 40.0, "logit", "leaving log-odds at zero drivers", "dropout")
+    dropout_connectedness: float = _p(5.5, 0.0, 40.0, "logit", "per unit of connectedness", "dropout")
     dropout_safety: float = _p(2.5, 0.0, 40.0, "logit", "per unit of safety", "dropout")
     dropout_misfit: float = _p(
-        5.0, 0.0, 40.0, "logit", "per unit of perceived difference from the group", "dropout"
+        6.0, 0.0, 40.0, "logit", "per unit of perceived difference from the group", "dropout"
     )
     dropout_value: float = _p(6.0, 0.0, 40.0, "logit", "per unit of gain in hope and self-image", "dropout")
 
     # --- companionship and bridging -----------------------------------------------------------
-    uptake_base: float = _p(0.35, 0.0, 1.0, "prob", "companionship uptake of completers", "companionship")
+    uptake_base: float = _p(0.265, 0.0, 1.0, "prob", "companionship uptake of completers", "companionship")
     uptake_covid: float = _p(
-        0.3, 0.0, 1.0, "factor", "uptake under COVID restrictions, relative", "companionship"
+        0.415, 0.0, 1.0, "factor", "uptake under COVID restrictions, relative", "companionship"
     )
     bridge_rate: float = _p(
         0.04, 0.0, 1.0, "1/week", "bridging built per week of companionship", "companionship"

@@ -15,7 +15,9 @@ STUDIES = (
     "course_length",
     "companionship",
     "sensitivity",
+    "scenario_discovery",
 )
+SCRIPTS_WITHOUT_SWEEP = ("trial", "calibration")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -38,3 +40,10 @@ def test_small_study_runs_and_writes_outputs(name, tmp_path):
     # a second run resumes the finished sweep instead of recomputing it
     again = load(name).main(["--small", "--workers", "1", "--quiet", "--out", str(tmp_path)])
     assert [p.name for p in map(Path, again)] == [p.name for p in map(Path, written)]
+
+
+@pytest.mark.parametrize("name", SCRIPTS_WITHOUT_SWEEP)
+def test_small_trial_and_calibration_scripts(name, tmp_path):
+    written = load(name).main(["--small", "--out", str(tmp_path)])
+    for path in written:
+        assert Path(path).exists() and Path(path).stat().st_size > 0, path
