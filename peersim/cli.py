@@ -81,22 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep = sub.add_parser("sweep", help="run an experiment spec (TOML): a design of scenarios")
     sweep.add_argument("spec", type=Path, help="the experiment spec, e.g. experiments/contexts.toml")
-    sweep.add_argument(
-        "--workers", type=int, default=None, help="local worker processes (default: all cores)"
-    )
-    sweep.add_argument(
-        "--scheduler", default=None, metavar="ADDR", help="a Dask scheduler, e.g. tcp://host:8786"
-    )
-    sweep.add_argument(
-        "--resume", action="store_true", help="finish an interrupted sweep (runs missing chunks)"
-    )
-    sweep.add_argument("--overwrite", action="store_true", help="replace results already in the folder")
-    sweep.add_argument("--out", type=Path, default=None, help="results folder (default: the spec's out)")
-    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    _sweep_args(sweep)
     explain = sub.add_parser("explain", help="tell one participant's course in plain language")
     _scenario_args(explain, runs=False)
-    explain.add_argument("--run", type=int, default=0, help="which run (group) of the seed")
-    explain.add_argument("--population", type=Path, default=None, help="CSV of the group's participants")
+    _group_args(explain)
     explain.add_argument("--member", type=int, default=0, help="which participant (0 to group size - 1)")
     explain.add_argument(
         "--compare",
@@ -128,8 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     figure = sub.add_parser("figure", help="teaching figures of one group")
     figure.add_argument("kind", choices=("circles", "animation", "heatmap", "trajectories", "all"))
     _scenario_args(figure, runs=False)
-    figure.add_argument("--run", type=int, default=0, help="which run (group) of the seed")
-    figure.add_argument("--population", type=Path, default=None, help="CSV of the group's participants")
+    _group_args(figure)
     figure.add_argument("--colour-by", default="hope", help="state that colours the participants (circles)")
     figure.add_argument("--state", default="hope", help="state to follow (trajectories)")
     figure.add_argument(
@@ -137,12 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sens = sub.add_parser("sensitivity", help="global sensitivity (Sobol or Morris) from a spec")
     sens.add_argument("spec", type=Path, help="a spec whose design kind is saltelli or morris")
-    sens.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
-    sens.add_argument("--scheduler", default=None, metavar="ADDR", help="a Dask scheduler address")
-    sens.add_argument("--resume", action="store_true", help="finish an interrupted analysis")
-    sens.add_argument("--overwrite", action="store_true", help="replace results already in the folder")
-    sens.add_argument("--out", type=Path, default=None, help="results folder (default: the spec's out)")
-    sens.add_argument("--quiet", action="store_true", help="no progress bar")
+    _sweep_args(sens)
     trial_p = sub.add_parser("trial", help="a virtual trial: PEER against service as usual")
     _scenario_args(trial_p, runs=False)
     trial_p.add_argument("--n-per-arm", type=int, default=150, help="participants per arm (default 150)")
@@ -230,6 +212,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         written.append(baseline_figure(res, out / "summary.png"))
         print("\nWrote " + ", ".join(str(p) for p in written))
     return 0
+
+
+def _sweep_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers", type=int, default=None, help="local worker processes (default: all cores)"
+    )
+    parser.add_argument(
+        "--scheduler", default=None, metavar="ADDR", help="a Dask scheduler, e.g. tcp://host:8786"
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="finish an interrupted run (only missing chunks)"
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace results already in the folder")
+    parser.add_argument("--out", type=Path, default=None, help="results folder (default: the spec's out)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _group_args(parser: argparse.ArgumentParser) -> None:
+    """One group to look at: which run of the seed, and optionally its people from a CSV."""
+    parser.add_argument("--run", type=int, default=0, help="which run (group) of the seed")
+    parser.add_argument("--population", type=Path, default=None, help="CSV of the group's participants")
 
 
 def _scenario_args(parser: argparse.ArgumentParser, runs: bool) -> None:
