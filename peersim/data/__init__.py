@@ -1,0 +1,1 @@
+"""Data shipped with peersim: the calibration targets (targets.toml)."""
