@@ -7,7 +7,9 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from .spec import SpecError
 from .store import Store
@@ -64,7 +66,11 @@ class SweepResults:
             raise SpecError(f"{self.folder} has no finished chunks yet")
         if columns is not None:
             columns = list(dict.fromkeys([c for c in SORT[name] if c not in columns] + list(columns)))
-        frame = self.dataset(name).to_table(columns=columns).to_pandas()
+        # file by file rather than through one dataset: with tens of thousands of small chunk files
+        # a dataset's per-fragment bookkeeping costs more memory than the data (measured: 265 MB
+        # against 176 MB for 1,408 files)
+        parts = [pq.read_table(f, columns=columns) for f in files]
+        frame = pa.concat_tables(parts).combine_chunks().to_pandas()
         frame = frame.sort_values(SORT[name], kind="stable").reset_index(drop=True)
         # join the varied parameters, except any the table already reports (e.g. group_size)
         joined = [c for c in self.varied if c not in frame.columns]
