@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from peersim.experiments.study import Z95, completer_changes, run_study, save, study_args
+from peersim.experiments.study import Z95, completer_changes, report_written, run_study, save, study_args
 from peersim.summary import wilson
 
 OUTCOMES = ("hope", "self_image", "self_efficacy", "recovery", "qpr")
@@ -135,4 +135,4 @@ def main(argv=None) -> list:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main() else 1)
+    sys.exit(report_written(main()))

@@ -23,14 +23,21 @@ import pandas as pd
 
 from peersim import Params
 from peersim.analysis.calibration import calibrate, check, evaluate, load_targets
+from peersim.experiments.study import report_written
 
 
 def main(argv=None) -> list:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", action="store_true", help="6 trials of 150 groups (a quick check)")
     parser.add_argument("--trials", type=int, default=None)
-    parser.add_argument("--out", type=Path, default=Path("results/calibration"))
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="default results/calibration (--small: results/calibration/small)",
+    )
     args = parser.parse_args(argv)
+    args.out = args.out or Path("results/calibration") / ("small" if args.small else "")
     spec = tomllib.loads(Path(__file__).with_suffix(".toml").read_text())
     trials = args.trials or (6 if args.small else spec["trials"])
     runs = 150 if args.small else spec["runs"]
@@ -84,4 +91,4 @@ def main(argv=None) -> list:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main() else 1)
+    sys.exit(report_written(main()))

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from peersim.experiments.study import lines_with_ci, run_study, save, study_args, summarise
+from peersim.experiments.study import lines_with_ci, report_written, run_study, save, study_args, summarise
 
 
 def main(argv=None) -> list:
@@ -83,4 +83,4 @@ def main(argv=None) -> list:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main() else 1)
+    sys.exit(report_written(main()))

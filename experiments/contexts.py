@@ -12,7 +12,15 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from peersim.experiments.study import Z95, bars_with_ci, run_study, save, study_args, summarise
+from peersim.experiments.study import (
+    Z95,
+    bars_with_ci,
+    report_written,
+    run_study,
+    save,
+    study_args,
+    summarise,
+)
 
 METRICS = {
     "dropout": "dropout (share of group)",
@@ -77,4 +85,4 @@ def main(argv=None) -> list:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main() else 1)
+    sys.exit(report_written(main()))

@@ -12,7 +12,15 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from peersim.experiments.study import lines_with_ci, per_run, run_study, save, study_args, summarise
+from peersim.experiments.study import (
+    lines_with_ci,
+    per_run,
+    report_written,
+    run_study,
+    save,
+    study_args,
+    summarise,
+)
 
 
 def main(argv=None) -> list:
@@ -55,4 +63,4 @@ def main(argv=None) -> list:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main() else 1)
+    sys.exit(report_written(main()))

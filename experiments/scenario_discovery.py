@@ -14,7 +14,7 @@ from matplotlib.patches import Rectangle
 
 from peersim.analysis.discovery import discover
 from peersim.analysis.sensitivity import outputs_by_point
-from peersim.experiments.study import run_study, save, study_args
+from peersim.experiments.study import report_written, run_study, save, study_args
 
 QUESTIONS = {
     "dropout above 30%": ("dropout", lambda v: v > 0.30),
@@ -87,4 +87,4 @@ def main(argv=None) -> list:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main() else 1)
+    sys.exit(report_written(main()))

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from peersim.analysis.sensitivity import run_sensitivity, sensitivity_figure
-from peersim.experiments.study import run_study, study_args
+from peersim.experiments.study import report_written, run_study, study_args
 
 
 def main(argv=None) -> list:
@@ -24,4 +24,4 @@ def main(argv=None) -> list:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main() else 1)
+    sys.exit(report_written(main()))

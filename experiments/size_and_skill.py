@@ -10,7 +10,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from peersim.experiments.study import lines_with_ci, run_study, save, study_args, summarise
+from peersim.experiments.study import lines_with_ci, report_written, run_study, save, study_args, summarise
 
 METRICS = {
     "safety_end": "safety at end of course, completers (0-1)",
@@ -37,4 +37,4 @@ def main(argv=None) -> list:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main() else 1)
+    sys.exit(report_written(main()))

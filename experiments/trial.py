@@ -22,6 +22,7 @@ import pandas as pd
 
 from peersim import Params
 from peersim.analysis.trial import TRIAL_OUTCOMES, trial
+from peersim.experiments.study import report_written
 
 CONTEXTS = {"COVID-19 restrictions (as in the trial)": True, "no restrictions": False}
 
@@ -29,8 +30,11 @@ CONTEXTS = {"COVID-19 restrictions (as in the trial)": True, "no restrictions": 
 def main(argv=None) -> list:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", action="store_true", help="40 trials per context (a quick check)")
-    parser.add_argument("--out", type=Path, default=Path("results/trial"))
+    parser.add_argument(
+        "--out", type=Path, default=None, help="default results/trial (--small: results/trial/small)"
+    )
     args = parser.parse_args(argv)
+    args.out = args.out or Path("results/trial") / ("small" if args.small else "")
     trials = 40 if args.small else 1000
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -72,4 +76,4 @@ def main(argv=None) -> list:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main() else 1)
+    sys.exit(report_written(main()))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from dataclasses import fields
 from pathlib import Path
 
@@ -265,6 +266,11 @@ def _population(args: argparse.Namespace, params: Params):
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
         raise UsageError(f"--population {args.population}: cannot read it as CSV ({error})") from None
     table = validate_population(table, params)
+    if any(s.split("=", 1)[0].strip() == "group_size" for s in args.set):
+        raise UsageError(
+            f"--population {args.population} has {len(table)} rows and so sets the group size;"
+            " drop --set group_size"
+        )
     return table, params.replace(group_size=len(table))
 
 
@@ -294,11 +300,19 @@ def cmd_icamo(args: argparse.Namespace) -> int:
         if args.set:
             raise UsageError("--set does not apply to --sweep: the sweep's parameters are fixed")
         results = load_results(args.sweep)
+        if not results.complete:
+            print(
+                f"peersim: warning: {args.sweep} is not a complete sweep; the table covers only its"
+                " finished chunks (finish it with peersim sweep --resume)",
+                file=sys.stderr,
+            )
     else:
         from .engine import simulate
 
         results = simulate(_scenario(args), runs=args.runs, seed=args.seed)
-    table = icamo_table(results, strata=strata)
+    with warnings.catch_warnings():  # said once above, in one line
+        warnings.simplefilter("ignore", UserWarning)
+        table = icamo_table(results, strata=strata)
     print(format_icamo(table))
     if args.out:
         table.to_csv(args.out, index=False, float_format="%.6g")
@@ -319,7 +333,8 @@ def cmd_knockout(args: argparse.Namespace) -> int:
     )
     table = knockouts(_scenario(args), runs=args.runs, seed=args.seed, mechanisms=mechanisms)
     print(format_knockouts(table))
-    print("\n95% intervals (over groups) are in the CSV; with the same draws, a mechanism that does not act")
+    where = f"in {args.out}" if args.out else "in the CSV that --out writes"
+    print(f"\n95% intervals (over groups) are {where}; with the same draws, a mechanism that does not act")
     print("on an outcome contributes exactly 0.")
     if args.out:
         table.to_csv(args.out, index=False, float_format="%.6g")
@@ -388,7 +403,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     key = "ST" if spec.design_kind == "saltelli" else "mu_star"
     for output in dict.fromkeys(table.output):
         top = table[table.output == output].nlargest(3, key)
-        ranked = ", ".join(f"{r.parameter} ({getattr(r, key):.2f})" for r in top.itertuples())
+        ranked = ", ".join(f"{r.parameter} ({key} {getattr(r, key):.2f})" for r in top.itertuples())
         print(f"{OUTPUTS[output]}: most influential {ranked}")
     print(f"Wrote {folder / 'sensitivity_indices.csv'}, {folder / 'outputs_by_point.csv'}, {figure}")
     return 0

@@ -143,7 +143,7 @@ def _why_left(kernel: Kernel, record: dict, row: int, member: int) -> str:
     p = kernel.params
     reasons = []
     if float(_at(record, "connectedness", row, member)) < 0.2:
-        reasons.append("no real connection yet")
+        reasons.append("little connection to the group as a whole yet")
     if float(_at(record, "safety", row, member)) < p.safe_threshold:
         reasons.append("not feeling safe")
     similarity = record["similarity_to_group"][row]
@@ -260,7 +260,8 @@ def compare(params: Params, other: Params, seed: int, run: int = 0, member: int 
     lines = [f"A: as given.  B: {label}. The same group, the same draws."]
     if parting is None:
         lines.append(
-            "The two stories do not part during the course: this person's sessions went the same way."
+            "The stories do not part in what this person did or which mechanisms fired for them during"
+            " the course; the context changed only how much each step moved them:"
         )
     else:
         lines.append(f"Where the stories part: session {parting}.")

@@ -143,6 +143,14 @@ def effect_vs_control(res: Results, control: Results) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def changed_parameters(params) -> list[str]:
+    """``name=value`` for every parameter that differs from its default (the session plan aside)."""
+    from .params import Params
+
+    defaults = Params().to_dict()
+    return [f"{k}={v}" for k, v in params.to_dict().items() if k != "session_plan" and v != defaults[k]]
+
+
 def report(res: Results, control: Results | None = None) -> str:
     """The readable summary the CLI prints (with the effect against ``control`` if given)."""
     p, part = res.params, res.participants
@@ -154,6 +162,11 @@ def report(res: Results, control: Results | None = None) -> str:
         + ("COVID-19 restrictions" if p.covid_restrictions else "no COVID-19 restrictions")
         + (", CONTROL ARM (no group)" if p.control_arm else "")
         + (f", switched off: {', '.join(p.disabled_mechanisms)}" if p.disabled_mechanisms else ""),
+        *(
+            ["Changed from the defaults: " + ", ".join(changed_parameters(p))]
+            if changed_parameters(p)
+            else []
+        ),
         "",
     ]
     n_left = int(part["dropped_out"].sum())

@@ -28,7 +28,7 @@ BASE = {
 
 
 def spec_at(tmp_path, folder="run", **changes):
-    return parse_spec({**BASE, "out": str(tmp_path / folder), **changes})
+    return parse_spec({**BASE, "out": str(tmp_path / folder / "raw"), **changes})
 
 
 def tables(folder) -> dict[str, pd.DataFrame]:
@@ -179,9 +179,14 @@ def test_manifest_and_provenance(tmp_path):
 def test_refuses_other_specs_results_and_needs_resume(tmp_path):
     spec = spec_at(tmp_path)
     run_sweep(spec, executor=SerialExecutor(), progress=False)
+    # a complete sweep run again: nothing to do, no error
+    assert run_sweep(spec, executor=SerialExecutor(), progress=False).chunks_run == 0
+    # an unfinished one (its last chunk not recorded) needs --resume to be continued
+    manifest = spec.out_dir / "manifest.jsonl"
+    manifest.write_text("".join(manifest.read_text().splitlines(keepends=True)[:-1]))
     with pytest.raises(SpecError, match="use --resume"):
         run_sweep(spec, executor=SerialExecutor(), progress=False)
-    assert run_sweep(spec, executor=SerialExecutor(), progress=False, resume=True).chunks_run == 0
+    assert run_sweep(spec, executor=SerialExecutor(), progress=False, resume=True).chunks_run == 1
     other = spec_at(tmp_path, seed=6)
     with pytest.raises(SpecError, match="different spec"):
         run_sweep(other, executor=SerialExecutor(), progress=False, resume=True)
@@ -241,6 +246,15 @@ def test_load_results_errors(tmp_path):
     run_sweep(spec, executor=SerialExecutor(), progress=False)
     with pytest.raises(SpecError, match="was not kept"):
         load_results(spec.out_dir).sessions  # noqa: B018
+    with pytest.raises(SpecError, match="did you mean 'hope_end'"):
+        load_results(spec.out_dir).table("participants", columns=["hope_ed"])
+    with pytest.raises(SpecError, match="its sweep is in"):
+        load_results(tmp_path / "run")  # the study folder, not its raw/ sweep
+    # an unfinished sweep's tables come with a warning
+    provenance = spec.out_dir / "provenance.json"
+    provenance.write_text(provenance.read_text().replace('"complete"', '"interrupted"'))
+    with pytest.warns(UserWarning, match="not complete"):
+        load_results(spec.out_dir).table("groups")
 
 
 def test_resume_refuses_results_of_other_model_code(tmp_path):

@@ -54,3 +54,9 @@ def test_many_trials_give_a_distribution_of_d():
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         peersim.trial(Params(), **kwargs)
+
+
+def test_trial_k_is_the_same_whatever_the_number_of_trials():
+    one = peersim.trial(Params(), n_per_arm=30, seed=5, trials=1).table
+    three = peersim.trial(Params(), n_per_arm=30, seed=5, trials=3).table
+    pd.testing.assert_frame_equal(one, three[three.trial == 0].reset_index(drop=True))

@@ -38,6 +38,11 @@ TRIAL_OUTCOMES = {
 }
 
 
+#: Control participants are other people than the PEER arm's: run indices from here on. A fixed
+#: offset keeps trial k's people the same whatever the number of trials asked for.
+CONTROL_RUNS = 2**40
+
+
 def social_relations(participants: pd.DataFrame) -> pd.Series:
     """Relations outside the group at the end of the course: the person's own network before the
     course (1 - baseline loneliness) widened by bridging, 1 - loneliness_baseline * (1 - bridging)."""
@@ -117,15 +122,14 @@ def trial(params: Params | None = None, n_per_arm: int = 150, seed: int = 0, tri
     groups = -(-n_per_arm // size)  # the last group may have places left over: they stay empty
     peer = simulate(params.replace(control_arm=False), runs=groups * trials, seed=seed).participants
     peer["social_relations_end"] = social_relations(peer)
-    # control participants are other people: run indices after all the PEER groups of all trials
     ctrl = simulate(
-        params.replace(control_arm=True), runs=groups * trials, seed=seed, first_run=groups * trials
+        params.replace(control_arm=True), runs=groups * trials, seed=seed, first_run=CONTROL_RUNS
     ).participants
     ctrl["social_relations_end"] = social_relations(ctrl)
     rows = []
     for k in range(trials):
         a = peer[(peer.run >= k * groups) & (peer.run < (k + 1) * groups)].head(n_per_arm)
-        b = ctrl[(ctrl.run >= groups * trials + k * groups) & (ctrl.run < groups * trials + (k + 1) * groups)]
+        b = ctrl[(ctrl.run >= CONTROL_RUNS + k * groups) & (ctrl.run < CONTROL_RUNS + (k + 1) * groups)]
         b = b.head(n_per_arm)
         for analysis, arm in (("intention to treat", a), ("completers", a[~a.dropped_out])):
             for outcome in TRIAL_OUTCOMES:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import warnings
+from difflib import get_close_matches
 from functools import cached_property
 from pathlib import Path
 
@@ -34,7 +36,12 @@ class SweepResults:
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
         if not (self.folder / "spec.json").exists():
-            raise SpecError(f"{self.folder} holds no sweep results (no spec.json)")
+            hint = (
+                f"; its sweep is in {self.folder / 'raw'}"
+                if (self.folder / "raw" / "spec.json").exists()
+                else ""
+            )
+            raise SpecError(f"{self.folder} holds no sweep results (no spec.json){hint}")
         self.spec = json.loads((self.folder / "spec.json").read_text())
         self.provenance = json.loads((self.folder / "provenance.json").read_text())
         design = json.loads((self.folder / "design.json").read_text())
@@ -64,7 +71,21 @@ class SweepResults:
         files = self._files(name)
         if not files:
             raise SpecError(f"{self.folder} has no finished chunks yet")
+        if not self.complete:
+            warnings.warn(
+                f"{self.folder}: the sweep is not complete ({len(files)} chunks of"
+                f" {self.provenance.get('chunks_total', '?')}); these tables hold only the finished ones"
+                " (run it again with --resume)",
+                UserWarning,
+                stacklevel=2,
+            )
         if columns is not None:
+            known = pq.read_schema(files[0]).names
+            for column in columns:
+                if column not in known:
+                    near = get_close_matches(column, known, n=1)
+                    hint = f"; did you mean {near[0]!r}?" if near else ""
+                    raise SpecError(f"table {name!r} has no column {column!r}{hint}")
             columns = list(dict.fromkeys([c for c in SORT[name] if c not in columns] + list(columns)))
         # file by file rather than through one dataset: with tens of thousands of small chunk files
         # a dataset's per-fragment bookkeeping costs more memory than the data (measured: 265 MB

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -85,6 +86,10 @@ class SerialExecutor(Executor):
         return future
 
 
+def _ignore_interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def make_executor(workers: int | None, scheduler: str | None) -> tuple[Executor, Callable[[], None], str]:
     """The executor for a sweep, a function that closes it, and a description for provenance."""
     if scheduler:
@@ -101,8 +106,11 @@ def make_executor(workers: int | None, scheduler: str | None) -> tuple[Executor,
     if workers == 1:
         executor = SerialExecutor()
         return executor, executor.shutdown, "serial"
-    # spawn, not fork: forking a process that already runs threads is unsafe (and warns)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    # spawn, not fork: forking a process that already runs threads is unsafe (and warns); workers
+    # ignore Ctrl-C, which the main process handles (saving what is done), so no worker tracebacks
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupt
+    )
     return pool, lambda: pool.shutdown(cancel_futures=True), f"process pool, {workers} workers"
 
 
@@ -134,7 +142,7 @@ def run_sweep(
     params = spec.point_params()
     chunks = plan_chunks(spec, len(params))
     store = Store(spec.out_dir)
-    done = store.prepare(spec, resume=resume, overwrite=overwrite)
+    done = store.prepare(spec, resume=resume, overwrite=overwrite, total=len(chunks))
     todo = [c for c in chunks if c.id not in done]
     close: Callable[[], None] = lambda: None  # noqa: E731
     description = "given executor"

@@ -82,7 +82,9 @@ class ExperimentSpec:
 
     @property
     def out_dir(self) -> Path:
-        return Path(self.out or f"results/{self.name}")
+        # raw/ beside the study's figures and tables: the study script reads the same folder, and
+        # git ignores raw Parquet there
+        return Path(self.out or f"results/{self.name}/raw")
 
     def to_dict(self) -> dict[str, Any]:
         design: dict[str, Any] = {"kind": self.design_kind}

@@ -51,7 +51,9 @@ class Store:
         self.folder = Path(folder)
 
     # --- set-up and guards ---------------------------------------------------------------------
-    def prepare(self, spec: ExperimentSpec, resume: bool, overwrite: bool) -> set[str]:
+    def prepare(
+        self, spec: ExperimentSpec, resume: bool, overwrite: bool, total: int | None = None
+    ) -> set[str]:
         """Make the folder ready; return the ids of chunks already finished (to skip)."""
         existing = self.folder / "spec.json"
         if self.folder.exists() and not self.folder.is_dir():
@@ -70,7 +72,8 @@ class Store:
                     f"{self.folder} holds results made by a different version of peersim's model code;"
                     " mixing them would be wrong: use --overwrite to start again"
                 )
-            if same and done and not resume and not overwrite:
+            complete = total is not None and len(done) >= total
+            if same and done and not complete and not resume and not overwrite:
                 raise SpecError(
                     f"{self.folder} already holds {len(done)} chunks of this spec;"
                     " use --resume to finish it or --overwrite to start again"
@@ -108,6 +111,8 @@ class Store:
                 **run_info,
                 "started": previous.get("started", now()),
                 "sessions_of_work": previous.get("sessions_of_work", 0) + 1,
+                # every session of work and what ran it (a sweep may be resumed elsewhere)
+                "runs_of_work": [*previous.get("runs_of_work", []), {"started": now(), **run_info}],
                 "finished": None,
                 "status": "running",
             },

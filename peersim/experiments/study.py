@@ -30,7 +30,10 @@ SMALL_REPLICATES = 16
 def study_args(argv: Sequence[str] | None, description: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
-        "--small", action="store_true", help=f"{SMALL_REPLICATES} replicates per point (a quick check)"
+        "--small",
+        action="store_true",
+        help=f"a quick check: {SMALL_REPLICATES} replicates per point (and a smaller design where the study"
+        " says so), written to results/<study>/small unless --out says otherwise",
     )
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     parser.add_argument("--scheduler", default=None, help="a Dask scheduler address")
@@ -42,7 +45,8 @@ def study_args(argv: Sequence[str] | None, description: str) -> argparse.Namespa
 def run_study(spec_path: str | Path, args: argparse.Namespace) -> tuple[SweepResults, Path]:
     """Run (or finish) the study's sweep; return its results and the folder for outputs."""
     spec = load_spec(spec_path)
-    out = args.out or Path("results") / spec.name
+    # a quick check never writes over the committed reference outputs of the full study
+    out = args.out or Path("results") / spec.name / ("small" if args.small else "")
     changes = {"out": str(out / "raw")}
     if args.small:
         changes.update(replicates=SMALL_REPLICATES, chunk_size=SMALL_REPLICATES)
@@ -59,11 +63,18 @@ def run_study(spec_path: str | Path, args: argparse.Namespace) -> tuple[SweepRes
     except ValueError as error:  # raw results of another spec or model version: start again
         if "different" not in str(error):
             raise
+        print(f"{raw} held results of another spec or model version ({error}); running the study again")
         run_sweep(
             spec, workers=args.workers, scheduler=args.scheduler, overwrite=True, progress=not args.quiet
         )
     out.mkdir(parents=True, exist_ok=True)
     return load_results(raw), out
+
+
+def report_written(paths) -> int:
+    """For a study script's ``__main__``: say what was written; exit code 0."""
+    print("Wrote " + ", ".join(str(p) for p in paths))
+    return 0
 
 
 def summarise(frame: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
