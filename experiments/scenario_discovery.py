@@ -70,7 +70,17 @@ def main(argv=None) -> list:
             return (inputs[dim].min(), inputs[dim].max())
 
         (x0, x1), (y0, y1) = span(dims[0]), span(dims[1])
-        ax_box.scatter(inputs[dims[0]], inputs[dims[1]], c=cases, cmap="coolwarm", s=14)
+        ax_box.scatter(
+            inputs.loc[~cases, dims[0]],
+            inputs.loc[~cases, dims[1]],
+            color="#4a74b4",
+            s=14,
+            label="other design points",
+        )
+        ax_box.scatter(
+            inputs.loc[cases, dims[0]], inputs.loc[cases, dims[1]], color="#c8553d", s=14, label=question
+        )
+        ax_box.legend(frameon=False, fontsize=8, loc="upper right")
         ax_box.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="black", linewidth=2))
         ax_box.set(
             xlabel=dims[0].replace("_", " "),

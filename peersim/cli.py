@@ -357,6 +357,9 @@ def cmd_figure(args: argparse.Namespace) -> int:
     kernel = Kernel(params, args.seed, np.array([args.run]), population, record_ties=True)
     kernel.run()
     stem = f"seed{args.seed}_run{args.run}"
+    if args.set or args.population:  # a different scenario gets a different file name
+        label = "_".join([*args.set, *([args.population.stem] if args.population else [])])
+        stem += "_" + "".join(c if c.isalnum() or c in "._-" else "-" for c in label)
     kinds = ("circles", "animation", "heatmap", "trajectories") if args.kind == "all" else (args.kind,)
     written = []
     for kind in kinds:

@@ -41,7 +41,7 @@ def baseline_figure(res: Results, path: str | Path) -> Path:
         right.bar(xs, sub["change"], width, yerr=err, capsize=3, color=colour, label=group)
     right.axhline(0, color="black", linewidth=0.8)
     labels = [o.replace("_", "-") + (" (lower is better)" if o == "loneliness" else "") for o in outcomes]
-    right.set_xticks(range(len(outcomes)), labels, rotation=20)
+    right.set_xticks(range(len(outcomes)), labels, rotation=30, ha="right")
     right.set_ylabel("change, baseline to end of course (0-1 scale)")
     right.set_title("Change in outcomes (mean, 95% CI)")
     right.legend(frameon=False)

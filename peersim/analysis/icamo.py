@@ -42,6 +42,21 @@ STRATA = {
     ),
 }
 DEFAULT_STRATA = ("employed", "age", "adversity", "sharing_vulnerability")
+SHORT = {
+    "attendance": "attend",
+    "connectedness": "connect",
+    "comparison": "compare",
+    "role_modelling": "rolemod",
+    "self_image": "selfimg",
+    "dropout": "leaving",
+    "companionship": "compan",
+}
+OUT_SHORT = {
+    "connectedness": "conn",
+    "self_image": "s-image",
+    "self_efficacy": "s-effic",
+    "recovery": "recov",
+}
 
 
 def _participants_and_context(results) -> tuple[pd.DataFrame, list[str]]:
@@ -101,7 +116,6 @@ def format_icamo(
     """A readable plain-text rendering: one block per context, rows by actor stratum."""
     context_cols = [c for c in table.columns if c not in ("actor", "stratum", "participants", "groups")]
     context_cols = context_cols[: context_cols.index(f"{mechanisms[0]}_rate")]
-    short = {m: m[:6] for m in mechanisms}
     lines = []
     for key, block in table.groupby(context_cols, sort=False):
         key = key if isinstance(key, tuple) else (key,)
@@ -110,20 +124,26 @@ def format_icamo(
             or "as simulated"
         )
         lines.append(f"Context: {desc}")
-        header = f"  {'actor stratum':28s} {'n':>7s} " + " ".join(f"{short[m]:>6s}" for m in mechanisms)
-        header += f" {'drop':>6s} " + " ".join(f"{'d' + o[:7]:>9s}" for o in outcomes)
+        lines.append(f"  {'':36s} {'mechanism fired (% of participants)':^{8 * len(mechanisms)}s}")
+        header = f"  {'actor stratum':28s} {'n':>7s} " + "".join(
+            f"{SHORT.get(m, m[:7]):>8s}" for m in mechanisms
+        )
+        header += f" {'left':>6s} " + " ".join(f"{'chg ' + OUT_SHORT.get(o, o[:6]):>10s}" for o in outcomes)
         lines.append(header)
         for r in block.itertuples(index=False):
             r = r._asdict()
-            cells = " ".join(f"{100 * r[f'{m}_rate']:5.0f}%" for m in mechanisms)
-            outs = " ".join(f"{r[f'{o}_change']:+9.3f}" for o in outcomes)
+            cells = "".join(f"{100 * r[f'{m}_rate']:7.0f}%" for m in mechanisms)
+            outs = " ".join(f"{r[f'{o}_change']:+10.3f}" for o in outcomes)
             drop = f"{100 * r['dropout_rate']:5.1f}%"
             lines.append(f"  {r['stratum'][:28]:28s} {r['participants']:7,d} {cells} {drop} {outs}")
         lines.append("")
     lines.append(
-        "Rates: share of participants for whom the mechanism fired at least once. d<outcome>: mean change,"
+        "Mechanism columns: "
+        + ", ".join(f"{SHORT.get(m, m)} = {m}" for m in mechanisms if SHORT.get(m, m) != m)
+        + "."
     )
     lines.append(
-        "end of course minus baseline (0-1). 95% intervals (over groups) are in the CSV / DataFrame."
+        "left: share who dropped out. chg <outcome>: mean change, end of course minus baseline (0-1 scale;"
     )
+    lines.append("not an effect size). 95% intervals (over groups) are in the CSV / DataFrame.")
     return "\n".join(lines)

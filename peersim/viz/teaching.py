@@ -30,6 +30,16 @@ _CMAP = plt.get_cmap("viridis")
 _GREY = "#bbbbbb"
 
 
+def scenario_label(kernel: Kernel) -> str:
+    """Seed, run and every parameter changed from its default: what a figure shows."""
+    from ..summary import changed_parameters
+
+    changed = changed_parameters(kernel.params)
+    return f"seed {kernel.streams.seed}, run {int(kernel.streams.runs[0])}" + (
+        f"; {', '.join(changed)}" if changed else "; default parameters"
+    )
+
+
 def _check(kernel: Kernel) -> None:
     if not kernel.history or "ties" not in kernel.history[0]:
         raise ValueError("figures need a kernel built with record_ties=True")
@@ -115,8 +125,7 @@ def group_circles(kernel: Kernel, colour_by: str = "hope", weeks: Sequence[int] 
     _colourbar(fig, axes, colour_by)
     fig.suptitle(
         f"The group session by session: ties by strength (line width), participants coloured by"
-        f" {colour_by.replace('_', ' ')}; hollow: absent; squares: facilitators (seed {kernel.streams.seed},"
-        f" run {int(kernel.streams.runs[0])})",
+        f" {colour_by.replace('_', ' ')}; hollow: absent; squares: facilitators\n{scenario_label(kernel)}",
         fontsize=10,
     )
     return _finish(fig, path)
@@ -170,7 +179,10 @@ def activation_heatmap(kernel: Kernel, path=None, mechanisms: Sequence[str] = ME
         ax.set_xlabel("session")
     for ax in axes[:, 0]:
         ax.set_ylabel("participant")
-    fig.suptitle("Which mechanism fired for whom, session by session (dark: fired; hatched: absent or left)")
+    fig.suptitle(
+        "Which mechanism fired for whom, session by session (dark: fired; hatched: absent or left)\n"
+        + scenario_label(kernel)
+    )
     fig.tight_layout()
     return _finish(fig, path)
 
@@ -202,6 +214,7 @@ def trajectories(kernel: Kernel, state: str = "hope", path=None):
         ylabel=f"{state.replace('_', ' ')} (0-1)",
         title=f"{state.replace('_', ' ').capitalize()} of every participant; x: left after that session",
     )
+    fig.suptitle(scenario_label(kernel), fontsize=9)
     ax.legend(fontsize=7, ncol=2, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _finish(fig, path)
 
@@ -256,6 +269,9 @@ def icamo_figure(
     context = [c for c in table.columns if c not in ("point", "actor", "stratum", "participants", "groups")]
     context = context[: context.index(f"{mechanisms[0]}_rate")]
     desc = ", ".join(f"{c}={block[c].iloc[0]}" for c in context) or "the scenario as simulated"
+    n_contexts = table["point"].nunique()
+    if n_contexts > 1:
+        desc += f" (the first of {n_contexts} contexts; the table has them all)"
     fig.suptitle(
         f"ICAMO: for whom (rows) which mechanisms fired and what followed, in context: {desc}", fontsize=11
     )
