@@ -80,7 +80,7 @@ def main(argv=None) -> list:
         ax_box.scatter(
             inputs.loc[cases, dims[0]], inputs.loc[cases, dims[1]], color="#c8553d", s=14, label=question
         )
-        ax_box.legend(frameon=False, fontsize=8, loc="upper right")
+        ax_box.legend(frameon=True, framealpha=0.9, fontsize=8, loc="lower left")
         ax_box.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="black", linewidth=2))
         ax_box.set(
             xlabel=dims[0].replace("_", " "),
