@@ -79,7 +79,7 @@ def _outsider(kernel: Kernel, row: int, member: int) -> str:
     return f"This participant is the most different from the group{how}."
 
 
-def _week_line(kernel: Kernel, record: dict, prev: dict, row: int, member: int, seen: dict) -> str | None:
+def _week_line(kernel: Kernel, record: dict, row: int, member: int, seen: dict) -> str:
     p = kernel.params
     week = record["week"]
     title = kernel.plan[week - 1].title
@@ -206,10 +206,10 @@ def narrate(kernel: Kernel, run_row: int, member: int) -> str:
     p = kernel.params
     lines = [describe_person(kernel, run_row, member), describe_context(kernel, run_row, member)]
     seen: dict = {}
-    for prev, record in zip(kernel.history, kernel.history[1:], strict=False):
+    for record in kernel.history[1:]:
         if record["week"] > p.n_sessions or p.control_arm:
             break
-        lines.append(_week_line(kernel, record, prev, run_row, member, seen))
+        lines.append(_week_line(kernel, record, run_row, member, seen))
         if _at(record, "mech_dropout", run_row, member):
             break
     if kernel.state.week >= p.n_sessions:
@@ -283,6 +283,6 @@ def _line_at(kernel: Kernel, week: int, member: int) -> str:
     """The story's line for ``week``, told with what the person had lived through before it."""
     seen: dict = {}
     line = ""
-    for prev, record in zip(kernel.history[:week], kernel.history[1 : week + 1], strict=True):
-        line = _week_line(kernel, record, prev, 0, member, seen)
+    for record in kernel.history[1 : week + 1]:
+        line = _week_line(kernel, record, 0, member, seen)
     return line
