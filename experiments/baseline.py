@@ -107,23 +107,15 @@ def main(argv=None) -> list:
     )
     ax.legend(frameon=False)
     ax = axes[2]
-    qpr = part.qpr_change
-    ax.hist(
-        qpr[part.status == "completed"],
-        bins=np.arange(-30, 41, 2),
-        density=True,
-        alpha=0.6,
-        color="#2f6f8f",
-        label="completed",
-    )
-    ax.hist(
-        qpr[part.status == "left early"],
-        bins=np.arange(-30, 41, 2),
-        density=True,
-        alpha=0.6,
-        color="#b5523b",
-        label="left early",
-    )
+    for status, colour in (("completed", "#2f6f8f"), ("left early", "#b5523b")):
+        ax.hist(
+            part.qpr_change[part.status == status],
+            bins=np.arange(-30, 41, 2),
+            density=True,
+            alpha=0.6,
+            color=colour,
+            label=status,
+        )
     ax.set(
         title="Change in QPR-15 (0-60) with measurement noise",
         xlabel="QPR-15 points, end minus baseline",
