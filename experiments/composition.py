@@ -36,7 +36,6 @@ def main(argv=None) -> list:
 
     # within groups: each person's own difference from the group, in quintiles
     part["difference_band"] = pd.qcut(part.difference_from_group, 5, labels=False)
-    part["replicate"] = part.run  # each run is one replicate group
     bands = (
         part.groupby(["difference_band", "run", "point"])
         .agg(difference=("difference_from_group", "mean"), dropout=("dropped", "mean"))
@@ -49,7 +48,7 @@ def main(argv=None) -> list:
     employed_others = part.groupby(["point", "run"]).employed.transform("sum") - part.employed
     share_others = employed_others / (part.groupby(["point", "run"]).member.transform("size") - 1)
     work = part[part.employed].assign(others_employed=np.round(share_others[part.employed] * 4) / 4)
-    by_work = summarise(work.assign(one=1), ["others_employed"], ["self_image_change"])
+    by_work = summarise(work, ["others_employed"], ["self_image_change"])
     by_work.to_csv(out / "composition_employed_among_others.csv", index=False, float_format="%.5g")
 
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.6), constrained_layout=True)

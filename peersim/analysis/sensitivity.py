@@ -59,37 +59,22 @@ def analyse(
     """One row per (output, parameter): Sobol S1 and ST with bootstrap 95% intervals, or Morris
     mu*, its interval, mu and sigma."""
     prob = problem(ranges)
+    keys = (
+        ("S1", "S1_conf", "ST", "ST_conf")
+        if kind == "saltelli"
+        else ("mu_star", "mu_star_conf", "mu", "sigma")
+    )
     rows = []
     for output, y in outputs.items():
         y = np.asarray(y, dtype=float)
         if kind == "saltelli":
             res = sobol_analyze.analyze(prob, y, calc_second_order=False, num_resamples=resamples, seed=seed)
-            for i, name in enumerate(prob["names"]):
-                rows.append(
-                    {
-                        "output": output,
-                        "parameter": name,
-                        "S1": res["S1"][i],
-                        "S1_conf": res["S1_conf"][i],
-                        "ST": res["ST"][i],
-                        "ST_conf": res["ST_conf"][i],
-                    }
-                )
         else:
             res = morris_analyze.analyze(
                 prob, design, y, num_resamples=resamples, num_levels=levels, seed=seed
             )
-            for i, name in enumerate(prob["names"]):
-                rows.append(
-                    {
-                        "output": output,
-                        "parameter": name,
-                        "mu_star": res["mu_star"][i],
-                        "mu_star_conf": res["mu_star_conf"][i],
-                        "mu": res["mu"][i],
-                        "sigma": res["sigma"][i],
-                    }
-                )
+        for i, name in enumerate(prob["names"]):
+            rows.append({"output": output, "parameter": name, **{k: res[k][i] for k in keys}})
     return pd.DataFrame(rows)
 
 
