@@ -5,7 +5,7 @@ res = peersim.simulate(peersim.Params(), runs=10_000, seed=7)
 res.participants.head()
 """
 
-from .engine import simulate
+from .engine import SetResults, simulate, simulate_sets
 from .params import MECHANISMS, Params
 from .plan import PEER_PLAN, THEMES, Session
 from .results import Results
@@ -20,11 +20,13 @@ __all__ = [
     "PeerGroupModel",
     "Results",
     "Session",
+    "SetResults",
     "__version__",
     "load_results",
     "load_spec",
     "run_sweep",
     "simulate",
+    "simulate_sets",
     "trial",
 ]
 

@@ -1,13 +1,17 @@
-"""The batch engine: ``simulate(params, runs, seed)``.
+"""The batch engine: ``simulate(params, runs, seed)`` for one scenario, ``simulate_sets(sets,
+replicates, seed)`` for a table of them.
 
 Runs are processed in chunks; each chunk is a Kernel over a block of run indices. Because every
 draw is keyed by (seed, run, ...), run k gives the same rows whatever the chunk size, and the
-Mesa model (a chunk of one) gives them too.
+Mesa model (a chunk of one) gives them too. A chunk of ``simulate_sets`` holds runs of many
+parameter sets at once (parameters per run, :mod:`peersim.perrun`), so a design of 20,000 sets
+with one replicate each runs at the engine's speed, not one kernel per set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,7 +20,8 @@ from tqdm.auto import tqdm
 from .kernel import Kernel
 from .params import Params
 from .population import validate_population
-from .results import Results, groups_table, participants_table, sessions_table
+from .results import SORT_KEYS, Results, groups_table, participants_table, sessions_table
+from .sets import ParamSets
 
 DEFAULT_CHUNK = 2000
 RECORDS = ("summary", "sessions")
@@ -86,3 +91,117 @@ def _check(params, runs, seed, record, chunk_size, first_run) -> Params:
     if record not in RECORDS:
         raise ValueError(f"record = {record!r} is not valid; choose one of {', '.join(RECORDS)}")
     return params
+
+
+@dataclass
+class SetResults:
+    """What ``simulate_sets`` returns: the tables with a ``set`` column first (the label of the
+    set's row in the table given), and what produced them."""
+
+    participants: pd.DataFrame
+    groups: pd.DataFrame
+    sessions: pd.DataFrame | None
+    sets: pd.DataFrame  # the validated sets, one row per set, index as given
+    base: Params
+    seed: int
+    replicates: int
+
+    def __repr__(self) -> str:
+        return (
+            f"SetResults({len(self.sets):,} parameter sets x {self.replicates:,} replicates, seed"
+            f" {self.seed}; varied: {', '.join(self.sets.columns) or 'nothing'}; participants"
+            f" {len(self.participants):,} rows, groups {len(self.groups):,} rows)"
+        )
+
+
+def simulate_sets(
+    sets: pd.DataFrame | Sequence[Mapping],
+    replicates: int = 100,
+    seed: int = 0,
+    base: Params | None = None,
+    population=None,
+    record: str = "summary",
+    chunk_size: int = DEFAULT_CHUNK,
+    first_run: int = 0,
+    progress: bool = False,
+) -> SetResults:
+    """Simulate ``replicates`` courses of every parameter set in ``sets`` (a DataFrame, one row per
+    set, columns named after parameters; or a list of dicts). Parameters not in ``sets`` (or NaN
+    in a row) take their value from ``base`` (default ``Params()``).
+
+    Run k of every set is run k of ``simulate(set_params, seed=seed)``, bit for bit: the same
+    people with the same draws (common random numbers), however the sets are batched. Sets are
+    simulated together, ``chunk_size`` courses at a time, split only where a parameter changes
+    array shapes (``peersim.sets.STRUCTURAL``). The tables are ``simulate``'s with a first column
+    ``set`` holding the row's index label, sorted by set (in the table's order) and run.
+    """
+    base = _check(base, replicates, seed, record, chunk_size, first_run)
+    population = validate_population(population, base)
+    if population is not None:
+        base = base.replace(group_size=len(population))
+    table = ParamSets(sets, base)
+    if population is not None and "group_size" in table.varied:
+        raise ValueError("a population fixes the group size: do not vary group_size with it")
+    names = ("participants", "groups") + (("sessions",) if record == "sessions" else ())
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in names}
+    total = len(table) * replicates
+    bar = tqdm(total=total, unit="course", disable=not progress, leave=False)
+    for start in range(0, total, chunk_size):
+        courses = np.arange(start, min(start + chunk_size, total))
+        out = simulate_courses(
+            table, courses // replicates, first_run + courses % replicates, seed, population, record
+        )
+        for name in names:
+            parts[name].append(out[name])
+        bar.update(len(courses))
+    bar.close()
+    labels = table.index.to_numpy()
+    tables = {}
+    for name in names:
+        frame = pd.concat(parts[name], ignore_index=True)
+        frame["set"] = labels[frame["set"].to_numpy()]
+        tables[name] = frame
+    return SetResults(
+        participants=tables["participants"],
+        groups=tables["groups"],
+        sessions=tables.get("sessions"),
+        sets=table.frame(),
+        base=table.base,
+        seed=seed,
+        replicates=replicates,
+    )
+
+
+def simulate_courses(
+    table: ParamSets,
+    positions: np.ndarray,
+    runs: np.ndarray,
+    seed: int,
+    population=None,
+    record: str = "summary",
+) -> dict[str, pd.DataFrame]:
+    """One chunk of courses: course i is run ``runs[i]`` of the set at ``positions[i]``. Returns
+    the tables (participants, groups, and sessions with ``record="sessions"``), each with a first
+    column ``set`` (the set's position), sorted by set and run."""
+    positions, runs = np.asarray(positions), np.asarray(runs)
+    parts: dict[str, list[pd.DataFrame]] = {"participants": [], "groups": [], "sessions": []}
+    for idx, params in table.batches(positions):
+        kernel = Kernel(params, seed, runs[idx], population, record_sessions=record == "sessions")
+        kernel.run()
+        participants = participants_table(kernel)
+        tables = {"participants": participants, "groups": groups_table(kernel, participants)}
+        if record == "sessions":
+            tables["sessions"] = sessions_table(kernel)
+        for name, frame in tables.items():
+            per_course = len(frame) // len(idx)
+            frame.insert(0, "set", np.repeat(positions[idx], per_course))
+            parts[name].append(frame)
+    out = {}
+    for name, frames in parts.items():
+        if not frames:
+            continue
+        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        if len(frames) > 1:  # batches interleave when structural parameters alternate between sets
+            frame = frame.sort_values(["set", *SORT_KEYS[name]], kind="stable", ignore_index=True)
+        out[name] = frame
+    return out

@@ -32,6 +32,7 @@ from scipy.special import ndtri
 
 from . import mechanisms as m
 from .params import Params
+from .perrun import column
 from .plan import plan_for
 from .population import Group, draw_group, facilitator_members
 from .rng import Streams
@@ -241,8 +242,8 @@ class Kernel:
             self._apply(update, st, switch)
 
     def _intervention_element(self, name: str, st: State, ctx: Context) -> None:
-        if name == "agreement" and ctx.theme("rules") and self.params.group_rules:
-            st.rules = True
+        if name == "agreement" and ctx.theme("rules"):
+            st.rules = st.rules | self.params.group_rules
         elif name == "differences" and ctx.theme("differences"):
             for name, value in m.connectedness.differences_theme(st, ctx).items():
                 setattr(st, name, value)
@@ -271,7 +272,7 @@ class Kernel:
         # item noise is uniform with sd qpr_item_noise (sqrt(12) * (u - 1/2) has sd 1); the items
         # are worked in float32 (they are rounded to 0..4 anyway), on the 0-4 scale
         u = self.streams.uniform16("qpr.items", week, self._members, QPR_ITEMS, dtype=REAL)
-        spread = REAL(4.0 * p.qpr_item_noise * np.sqrt(12.0))
+        spread = column(4.0 * p.qpr_item_noise * np.sqrt(12.0), 3, REAL)
         score = np.rint((4.0 * latent).astype(REAL)[:, :, None] + spread * (u - REAL(0.5)))
         return member_sum(np.minimum(np.maximum(score, REAL(0.0)), REAL(4.0))).astype(float)
 

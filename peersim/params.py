@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from difflib import get_close_matches
 from typing import Any
 
+from .perrun import choose
 from .plan import PEER_PLAN, Session
 
 #: Mechanisms in the order of one session; each can be switched off with ``disabled_mechanisms``.
@@ -358,8 +359,8 @@ class Params:
     @property
     def equality(self) -> float:
         """How equal the facilitators are seen ("no one higher on the ladder"), 0–1."""
-        role = 1.0 if self.facilitator_role == "volunteer" else self.paid_equality
-        setting = 1.0 if self.setting == "civil_society" else self.service_equality
+        role = choose(self.facilitator_role == "volunteer", 1.0, self.paid_equality)
+        setting = choose(self.setting == "civil_society", 1.0, self.service_equality)
         return role * setting
 
     @staticmethod

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.special import expit, logit, ndtri
 
 from .params import Params
+from .perrun import choose, column, same_object
 from .rng import FACILITATOR_BASE, Streams
 
 #: Every real-valued model array (attributes, states, ties, similarities) is float32: single
@@ -75,7 +76,7 @@ class Group:
     def gaps_by_direction(self, margin: float) -> tuple[np.ndarray, np.ndarray]:
         """(|gap| where the sharer is worse off by more than margin, else 0; gap where better off
         by more than margin, else 0), each (R, N, M); static, so computed once."""
-        if self._gaps_by_direction is None or self._gaps_by_direction[0] != margin:
+        if self._gaps_by_direction is None or not same_object(self._gaps_by_direction[0], margin):
             gap, zero = self.gap, REAL(0.0)
             down = np.where(gap < -margin, -gap, zero)
             up = np.where(gap > margin, gap, zero)
@@ -158,7 +159,7 @@ def draw_group(params: Params, streams: Streams, population: pd.DataFrame | None
     standing = np.empty((runs, n + f), dtype=REAL)
     standing[:, :n] = STANDING_STAGE * attrs["recovery_stage"] + STANDING_WORK * attrs["employed"]
     # Facilitators: far along in recovery, and active (volunteering, a flexible job).
-    standing[:, n:] = STANDING_STAGE * params.facilitator_recovery_stage + STANDING_WORK
+    standing[:, n:] = column(STANDING_STAGE * params.facilitator_recovery_stage + STANDING_WORK, 2, float)
     return Group(attrs=attrs, difference=difference, standing=standing, n=n, f=f)
 
 
@@ -179,8 +180,8 @@ def _difference(attrs: dict[str, np.ndarray], params: Params) -> np.ndarray:
     # To a facilitator: age, illness experience (they are peers with lived experience), recovery
     # stage; work and living situation are not compared ("perceived as equals ... because they were
     # peers and not professionals"), but paid workers and a service setting add distance.
-    role = PAID_DISTANCE if params.facilitator_role == "paid" else 0.0
-    place = SERVICE_DISTANCE if params.setting == "mental_health_service" else 0.0
+    role = choose(params.facilitator_role == "paid", PAID_DISTANCE, 0.0)
+    place = choose(params.setting == "mental_health_service", SERVICE_DISTANCE, 0.0)
     to_fac = (
         w["age"] * np.minimum(np.abs(age - params.facilitator_age) / AGE_DIFFERENCE_SCALE, 1.0)
         + w["diagnosis"] * (1.0 - single["diagnosis"])

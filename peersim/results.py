@@ -19,6 +19,8 @@ from .state import CHANNELS, STATES
 
 #: States reported at baseline and end of course (``<name>_baseline``, ``<name>_end``).
 REPORTED = (*STATES, "bridging", "recovery", "qpr")
+#: Row order of each table within one parameter set.
+SORT_KEYS = {"participants": ["run", "member"], "groups": ["run"], "sessions": ["run", "week", "member"]}
 #: Outcomes reported at the end of the follow-up too (``<name>_followup``).
 FOLLOWUP = ("hope", "self_image", "self_efficacy", "recovery", "qpr", "connectedness")
 

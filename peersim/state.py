@@ -88,7 +88,7 @@ class State:
     similarity: np.ndarray  # (R, N, M) perceived similarity, 1 - difference_weight * difference
     comparison_weights: tuple  # three (R, N, M) arrays from similarity (see comparison.weights)
     tie_weight: np.ndarray  # (R, N, M) similarity with each participant's own entry zeroed
-    rules: bool  # group rules agreed so far
+    rules: object  # group rules agreed so far: a bool, or a PerRun when group_rules varies by run
     mishandled: np.ndarray  # (R,) a mishandled moment this session
     attempted: np.ndarray
     succeeded: np.ndarray

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..perrun import column
 from ..state import REAL, Context, State, Update
 from .connectedness import loneliness_from
 
@@ -47,7 +48,7 @@ def run(st: State, ctx: Context) -> Update:
     # everyone is. Out of the group all of a person's ties fade alike, so connectedness (their
     # mean) fades by the same factor; the tie matrix itself is kept as the group last left it.
     out_of_group = st.dropped if ctx.in_course else np.ones_like(st.dropped)
-    keep = np.where(out_of_group, REAL(1.0 - p.tie_decay), REAL(1.0))
+    keep = np.where(out_of_group, column(1.0 - p.tie_decay, 2, REAL), REAL(1.0))
     connectedness = st.connectedness * keep
     changes.update(
         connectedness=connectedness,

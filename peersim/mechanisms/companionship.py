@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..perrun import any_run, choose, column
 from ..state import Context, State, Update, nudge
 
 NAME = "companionship"
@@ -30,7 +31,7 @@ NAME = "companionship"
 
 def run(st: State, ctx: Context) -> Update:
     p = ctx.params
-    covid = p.bridge_covid if p.covid_restrictions else 1.0
+    covid = choose(p.covid_restrictions, p.bridge_covid, 1.0)
     changes: dict[str, object] = {}
     bridging = st.bridging
     network = ctx.theme("network")
@@ -41,13 +42,15 @@ def run(st: State, ctx: Context) -> Update:
         bridging = nudge(bridging, up=p.bridge_rate * covid * active)
         changes["companion_weeks_left"] = st.companion_weeks_left - active
     fired = active
-    if ctx.final_session and p.companionship_offered and p.companionship_weeks > 0:
+    offered = p.companionship_offered & (p.companionship_weeks > 0)
+    if ctx.final_session and any_run(offered):
         u = ctx.streams.uniform("uptake", ctx.week, ctx.members)
-        factor = p.uptake_covid if p.covid_restrictions else 1.0
-        takes = ~st.dropped & (u < p.uptake_base * factor * (0.5 + st.hope))
+        factor = choose(p.covid_restrictions, p.uptake_covid, 1.0)
+        takes = ~st.dropped & (u < p.uptake_base * factor * (0.5 + st.hope)) & offered
         changes["companionship"] = takes
         weeks_left = changes.get("companion_weeks_left", st.companion_weeks_left)
-        changes["companion_weeks_left"] = np.where(takes, p.companionship_weeks, weeks_left)
+        weeks = column(p.companionship_weeks, 2, weeks_left.dtype.type)
+        changes["companion_weeks_left"] = np.where(takes, weeks, weeks_left)
         fired = fired | takes
     changes["bridging"] = bridging
     return Update(changes, fired=fired)

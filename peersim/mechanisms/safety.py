@@ -40,12 +40,13 @@ def target(st: State, ctx: Context) -> np.ndarray:
     p = ctx.params
     distrust = ctx.group.attrs["system_distrust"]
     civil = p.setting == "civil_society"
+    service = p.setting != "civil_society"
     value = (
         p.safety_base
         + p.safety_skill_weight * (p.facilitator_skill - 0.5)
         + p.safety_rules_weight * st.rules
-        + p.safety_anonymity_weight * distrust * (p.anonymity and civil)
-        - p.safety_service_distrust * distrust * (not civil)
+        + p.safety_anonymity_weight * distrust * (p.anonymity & civil)
+        - p.safety_service_distrust * distrust * service
         - p.safety_size_weight * (p.group_size - 8) / 8
         + p.safety_listening_weight * st.others_shared
     )

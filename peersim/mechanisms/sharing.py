@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
+from ..perrun import choose
 from ..state import REAL, Context, State, Update
 
 NAME = "sharing"
@@ -35,7 +36,7 @@ NAME = "sharing"
 def run(st: State, ctx: Context) -> Update:
     p, g = ctx.params, ctx.group
     u = ctx.streams.uniform("sharing", ctx.week, ctx.all_members)
-    disclosure = p.facilitator_disclosure * (p.paid_disclosure if p.facilitator_role == "paid" else 1.0)
+    disclosure = p.facilitator_disclosure * choose(p.facilitator_role == "paid", p.paid_disclosure, 1.0)
     fac_shared = u[:, g.n :] < disclosure
     fac_share = fac_shared.mean(axis=1, keepdims=True, dtype=REAL)
     logit_p = (

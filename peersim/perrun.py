@@ -1,0 +1,198 @@
+"""Parameters that vary from run to run inside one batch.
+
+The kernel advances R runs at once, with arrays that carry a leading run axis: (R,) per group,
+(R, N) per participant, (R, N, M) per pair. A parameter may be one Python value for the whole batch
+or a :class:`PerRun` column of R values, and the mechanisms are written once for both: a PerRun
+broadcasts along the run axis of whatever array it meets, as a state does.
+
+Why a class and not a plain (R, 1) array: a run's numbers must be the same, bit for bit, whether
+its parameter is a Python number (a batch of one scenario) or one entry of a column (a batch of
+many scenarios). numpy treats Python numbers as *weak* (NEP 50): ``0.395 * float32_array`` rounds
+0.395 to float32 and stays float32, while a float64 array would make the result float64. A PerRun
+follows the same rule: against an array it takes that array's precision (``np.result_type`` with a
+Python scalar of its kind), against Python numbers and other PerRuns it computes in float64, as
+Python does, and stays weak. An explicit ufunc call on it (``logit(p.x)``) gives a strong float64
+PerRun, as numpy gives an np.float64 for a Python float. So the arithmetic of each run is exactly
+the arithmetic of that run alone, and a hypothesis test (tests/test_sets.py) holds it to that.
+
+Helpers for the few places where Python control flow meets a parameter:
+``choose(cond, a, b)`` for ``a if cond else b``; ``any_run(x)`` for ``if x``; ``column(x, ndim,
+dtype)`` for a numpy scalar of the model's dtype (``np.float32(x)``) that must broadcast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_PROXY = {"f": 0.0, "i": 0, "u": 0, "b": False}
+
+
+class PerRun:
+    """R values of one parameter, one per run of a batch (see the module docstring)."""
+
+    __slots__ = ("values", "weak")
+    __array_priority__ = 1000  # numpy defers binary operators to us
+
+    def __init__(self, values: Any, weak: bool = True) -> None:
+        self.values = np.asarray(values)
+        if self.values.ndim != 1:
+            raise ValueError("a per-run parameter holds one value per run (a 1-d array)")
+        self.weak = weak
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __repr__(self) -> str:
+        return f"PerRun({self.values!r}{'' if self.weak else ', weak=False'})"
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "a parameter that varies from run to run has no single truth value;"
+            " use peersim.perrun.choose or any_run"
+        )
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(
+            "a per-run parameter cannot be turned into a plain array (it would lose its run axis);"
+            " use peersim.perrun.column"
+        )
+
+    # --- numpy dispatch -------------------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method != "__call__" or "out" in kwargs:
+            return NotImplemented
+        return _apply(ufunc, inputs, kwargs, operator=False)
+
+    def _op(self, ufunc, *inputs):
+        return _apply(ufunc, inputs, {}, operator=True)
+
+    def __add__(self, other):
+        return self._op(np.add, self, other)
+
+    def __radd__(self, other):
+        return self._op(np.add, other, self)
+
+    def __sub__(self, other):
+        return self._op(np.subtract, self, other)
+
+    def __rsub__(self, other):
+        return self._op(np.subtract, other, self)
+
+    def __mul__(self, other):
+        return self._op(np.multiply, self, other)
+
+    def __rmul__(self, other):
+        return self._op(np.multiply, other, self)
+
+    def __truediv__(self, other):
+        return self._op(np.true_divide, self, other)
+
+    def __rtruediv__(self, other):
+        return self._op(np.true_divide, other, self)
+
+    def __pow__(self, other):
+        return self._op(np.power, self, other)
+
+    def __rpow__(self, other):
+        return self._op(np.power, other, self)
+
+    def __neg__(self):
+        return self._op(np.negative, self)
+
+    def __abs__(self):
+        return self._op(np.absolute, self)
+
+    def __lt__(self, other):
+        return self._op(np.less, self, other)
+
+    def __le__(self, other):
+        return self._op(np.less_equal, self, other)
+
+    def __gt__(self, other):
+        return self._op(np.greater, self, other)
+
+    def __ge__(self, other):
+        return self._op(np.greater_equal, self, other)
+
+    def __eq__(self, other):  # type: ignore[override]
+        return self._op(np.equal, self, other)
+
+    def __ne__(self, other):  # type: ignore[override]
+        return self._op(np.not_equal, self, other)
+
+    def __and__(self, other):
+        return self._op(np.logical_and, self, other)
+
+    def __rand__(self, other):
+        return self._op(np.logical_and, other, self)
+
+    def __or__(self, other):
+        return self._op(np.logical_or, self, other)
+
+    def __ror__(self, other):
+        return self._op(np.logical_or, other, self)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _apply(ufunc, inputs, kwargs, operator: bool):
+    """Run ``ufunc`` with numpy's weak-scalar rules for the PerRun operands (module docstring)."""
+    arrays = [x for x in inputs if isinstance(x, np.ndarray | np.generic)]
+    per_run = [x for x in inputs if isinstance(x, PerRun)]
+    runs = len(per_run[0])
+    for x in per_run:
+        if len(x) != runs:
+            raise ValueError(f"per-run parameters of different lengths ({len(x)} and {runs})")
+    ndim = max((a.ndim for a in arrays), default=0)
+    strong = [a.dtype for a in arrays] + [x.values.dtype for x in per_run if not x.weak]
+    args = []
+    for x in inputs:
+        if isinstance(x, PerRun):
+            values = x.values
+            if strong and x.weak and values.dtype.kind in _PROXY:
+                # what numpy would make of a Python number of this kind next to these operands
+                values = values.astype(np.result_type(*strong, _PROXY[values.dtype.kind]), copy=False)
+            x = values.reshape((runs,) + (1,) * (ndim - 1)) if ndim > 1 else values
+        elif isinstance(x, np.ndarray) and x.ndim > 0 and x.shape[0] not in (runs, 1):
+            raise ValueError(
+                f"a per-run parameter ({runs} runs) met an array without a run axis (shape {x.shape})"
+            )
+        args.append(x)
+    result = ufunc(*args, **kwargs)
+    if ndim > 0:  # met a state array: a plain array with the state's shape, as a scalar would give
+        return result
+    weak = operator and not arrays and all(x.weak for x in per_run)
+    return PerRun(result, weak=weak)
+
+
+def choose(condition, if_true, if_false):
+    """``if_true if condition else if_false``, run by run when the condition varies."""
+    if isinstance(condition, PerRun):
+        a, b = (x.values if isinstance(x, PerRun) else x for x in (if_true, if_false))
+        weak = all(x.weak for x in (if_true, if_false) if isinstance(x, PerRun))
+        return PerRun(np.where(condition.values, a, b), weak=weak)
+    return if_true if condition else if_false
+
+
+def any_run(value) -> bool:
+    """True if ``value`` holds for at least one run (a plain ``bool`` otherwise)."""
+    if isinstance(value, PerRun):
+        return bool(value.values.any())
+    return bool(value)
+
+
+def column(value, ndim: int, dtype):
+    """``dtype(value)`` for one value; for a PerRun, its values in ``dtype`` shaped (R, 1, ...)
+    with ``ndim`` axes, so that ``np.where`` or an assignment broadcasts them along the run axis."""
+    if isinstance(value, PerRun):
+        return value.values.astype(dtype).reshape((len(value),) + (1,) * (ndim - 1))
+    return dtype(value)
+
+
+def same_object(a, b) -> bool:
+    """Whether a cached value computed for parameter ``a`` may be reused for ``b``."""
+    if isinstance(a, PerRun) or isinstance(b, PerRun):
+        return a is b
+    return a == b
