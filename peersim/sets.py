@@ -52,10 +52,12 @@ class ParamSets:
 
     ``sets`` is a DataFrame (one row per set) or a list of dicts. A missing value (NaN, None) in a
     row means the base value. Values are checked exactly as ``Params`` checks them, with errors
-    that name the set and the parameter.
+    that name the set (``what`` and its index label) and the parameter.
     """
 
-    def __init__(self, sets: pd.DataFrame | Sequence[Mapping], base: Params | None = None) -> None:
+    def __init__(
+        self, sets: pd.DataFrame | Sequence[Mapping], base: Params | None = None, what: str = "sets: set"
+    ) -> None:
         base = Params() if base is None else base
         if not isinstance(base, Params):
             raise ValueError(f"base must be a peersim.Params, not {type(base).__name__}")
@@ -86,7 +88,7 @@ class ParamSets:
                 try:
                     values.append(_validate(name, spec, _plain(raw)))
                 except ValueError as error:
-                    raise ValueError(f"sets: set {label!r}: {error}") from None
+                    raise ValueError(f"{what} {label!r}: {error}") from None
             self.varied.append(name)
             self._values[name] = values
             if name not in STRUCTURAL:

@@ -162,18 +162,24 @@ def test_results_match_simulate_with_design_parameters_joined(tmp_path):
 def test_manifest_and_provenance(tmp_path):
     spec = spec_at(tmp_path)
     report = run_sweep(spec, executor=SerialExecutor(), progress=False)
-    assert report.chunks_total == 4 * 4 and report.chunks_run == 16
+    # chunks count courses, across design points: 4 points x 30 replicates in chunks of 8
+    assert report.chunks_total == 15 and report.chunks_run == 15
     lines = (spec.out_dir / "manifest.jsonl").read_text().splitlines()
     entries = [json.loads(line) for line in lines]
     assert sorted(e["chunk"] for e in entries) == sorted({e["chunk"] for e in entries})
-    assert sum(e["runs"] for e in entries) == 4 * 30
-    assert entries[0]["rows"] == {"participants": entries[0]["runs"] * 5, "groups": entries[0]["runs"]}
+    assert sum(e["stop"] - e["start"] for e in entries) == 4 * 30
+    assert entries[0]["rows"] == {"participants": 8 * 5, "groups": 8}  # point 0: groups of 5
+    # chunk 7 (courses 56-63) spans point 1 (groups of 5) and point 2 (groups of 9)
+    seventh = next(e for e in entries if e["start"] == 56)
+    assert seventh["rows"] == {"participants": 4 * 5 + 4 * 9, "groups": 8}
     prov = json.loads((spec.out_dir / "provenance.json").read_text())
     assert prov["status"] == "complete" and prov["seed"] == 5 and prov["finished"]
     assert {"python", "numpy", "pandas", "peersim"} <= set(prov["versions"])
     assert "system" in prov["platform"] and "started" in prov and "git_commit" in prov
     design = json.loads((spec.out_dir / "design.json").read_text())
-    assert design["varied"] == ["group_size", "covid_restrictions"] and len(design["params"]) == 4
+    assert design["varied"] == ["group_size", "covid_restrictions"] and len(design["points"]) == 4
+    assert design["fixed"]["follow_up_weeks"] == 4
+    assert load_results(spec.out_dir).params[3]["group_size"] == 9
 
 
 def test_refuses_other_specs_results_and_needs_resume(tmp_path):

@@ -50,7 +50,8 @@ class SweepResults:
         for col in self.varied:  # lists (e.g. disabled_mechanisms) as one readable string
             if self.design[col].map(lambda v: isinstance(v, list)).any():
                 self.design[col] = self.design[col].map(lambda v: ",".join(v) if isinstance(v, list) else v)
-        self.params = design["params"]
+        self.fixed: dict = design["fixed"]
+        self._points = design["points"]
 
     @property
     def complete(self) -> bool:
@@ -101,6 +102,11 @@ class SweepResults:
             )
             frame = frame[["point", *joined] + [c for c in frame.columns if c not in ("point", *joined)]]
         return frame
+
+    @cached_property
+    def params(self) -> list[dict]:
+        """The full parameters of every design point (fixed ones with the point's row applied)."""
+        return [{**self.fixed, **{k: v for k, v in row.items() if k != "point"}} for row in self._points]
 
     @cached_property
     def participants(self) -> pd.DataFrame:

@@ -1,9 +1,12 @@
-"""Running a sweep: the design becomes deterministic chunks of runs, sent to any Executor.
+"""Running a sweep: the design becomes deterministic chunks of courses, sent to any Executor.
 
-A chunk is (design point, first run, number of runs). Its tables depend only on the spec and those
-three numbers, so the results are the same row for row whatever the executor (in-process, a local
-process pool, a Dask cluster), the number of workers, the order chunks finish in, or how many
-times the sweep was interrupted and resumed.
+The sweep's courses are the design points times the replicates, in order (point 0's runs, then
+point 1's, ...). A chunk is a slice of ``chunk_size`` courses, however many points it spans, so a
+20,000-point design with one replicate each is 40 chunks of 500 courses, not 20,000 tiny ones; the
+kernel runs the points of a chunk together (parameters per run, :mod:`peersim.perrun`). A chunk's
+tables depend only on the spec and its slice, so the results are the same row for row whatever
+the executor (in-process, a local process pool, a Dask cluster), the number of workers, the order
+chunks finish in, or how many times the sweep was interrupted and resumed.
 """
 
 from __future__ import annotations
@@ -12,62 +15,79 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
 from tqdm.auto import tqdm
 
-from ..engine import simulate
+from ..engine import simulate_courses
 from ..params import Params
+from ..sets import ParamSets
 from .spec import ExperimentSpec, SpecError
 from .store import Store
 
 
 @dataclass(frozen=True)
 class Chunk:
+    """Courses ``start`` to ``stop - 1`` of the sweep (course c is run c % replicates of point
+    c // replicates)."""
+
     id: str
-    point: int
-    first_run: int
-    runs: int
+    start: int
+    stop: int
+
+    @property
+    def runs(self) -> int:
+        return self.stop - self.start
+
+    def points(self, replicates: int) -> range:
+        return range(self.start // replicates, (self.stop - 1) // replicates + 1)
 
 
-def plan_chunks(spec: ExperimentSpec, n_points: int) -> list[Chunk]:
-    chunks = []
-    for point in range(n_points):
-        for start in range(0, spec.replicates, spec.chunk_size):
-            runs = min(spec.chunk_size, spec.replicates - start)
-            chunks.append(Chunk(f"p{point:05d}-r{start:08d}", point, start, runs))
-    return chunks
+def plan_chunks(spec: ExperimentSpec, n_points: int) -> Iterator[Chunk]:
+    """The sweep's chunks, in order (a generator: a huge sweep is never listed in memory)."""
+    total = n_points * spec.replicates
+    for index, start in enumerate(range(0, total, spec.chunk_size)):
+        yield Chunk(f"c{index:07d}", start, min(start + spec.chunk_size, total))
 
 
 def run_chunk(
-    params: dict, seed: int, chunk: Chunk, record: str, tables: tuple[str, ...], folder: str | None = None
+    fixed: dict,
+    points: list[dict],
+    seed: int,
+    replicates: int,
+    chunk: Chunk,
+    record: str,
+    tables: tuple[str, ...],
+    folder: str | None = None,
 ) -> dict:
     """Simulate one chunk (in a worker): its tables, each with the design point as first column.
 
-    With ``folder`` (local workers, which share the disk) the worker writes the chunk's files
-    itself and returns only their row counts, so tables are never pickled back to the main process.
+    ``points`` are the design rows the chunk spans (``point`` and the varied parameters). With
+    ``folder`` (local workers, which share the disk) the worker writes the chunk's files itself
+    and returns only their row counts, so tables are never pickled back to the main process.
     """
-    res = simulate(
-        Params.from_dict(params),
-        runs=chunk.runs,
-        seed=seed,
-        record=record,
-        first_run=chunk.first_run,
-        chunk_size=chunk.runs,
-    )
+    design = pd.DataFrame(points).set_index("point")
+    first_point = int(design.index[0])
+    courses = np.arange(chunk.start, chunk.stop)
+    positions = courses // replicates - first_point
+    runs = courses % replicates
+    base = Params(**fixed)
+    sets = ParamSets(design, base, what="design point")
+    res = simulate_courses(sets, positions, runs, seed, record=record)
     out = {}
     for name in tables:
         if name == "control":  # the same runs (same people, same draws) with no group
-            control = Params.from_dict({**params, "control_arm": True})
-            table = simulate(
-                control, runs=chunk.runs, seed=seed, first_run=chunk.first_run, chunk_size=chunk.runs
-            ).groups
+            control = ParamSets(design, base.replace(control_arm=True), what="design point")
+            table = simulate_courses(control, positions, runs, seed)["groups"]
         else:
-            table = getattr(res, name)
-        table.insert(0, "point", chunk.point)
+            table = res[name]
+        table = table.rename(columns={"set": "point"})
+        table["point"] += first_point
         out[name] = table
     if folder is not None:
         return {"rows": Store(folder).write_chunk_files(chunk.id, out)}
@@ -139,11 +159,11 @@ def run_sweep(
 ) -> SweepReport:
     """Run (or finish) a sweep; results go to ``spec.out_dir`` (see :mod:`.store`)."""
     design = spec.design()
-    params = spec.point_params()
-    chunks = plan_chunks(spec, len(params))
+    spec.param_sets(design)  # every point valid before any work starts
     store = Store(spec.out_dir)
-    done = store.prepare(spec, resume=resume, overwrite=overwrite, total=len(chunks))
-    todo = [c for c in chunks if c.id not in done]
+    n_chunks = -(-len(design) * spec.replicates // spec.chunk_size)
+    done = store.prepare(spec, resume=resume, overwrite=overwrite, total=n_chunks)
+    todo = (c for c in plan_chunks(spec, len(design)) if c.id not in done)
     close: Callable[[], None] = lambda: None  # noqa: E731
     description = "given executor"
     # our own local workers write their chunks' files themselves; a given executor or a Dask
@@ -151,14 +171,15 @@ def run_sweep(
     write_in_workers = executor is None and not scheduler
     if executor is None:
         executor, close, description = make_executor(workers, scheduler)
-    store.write_header(spec, design, params, {"executor": description, "chunks_total": len(chunks)})
-    param_dicts = [p.to_dict() for p in params]
+    store.write_header(spec, design, {"executor": description, "chunks_total": n_chunks})
+    records = design.to_dict("records")
     workers_hint = workers or os.cpu_count() or 1
     max_in_flight = 2 * workers_hint  # bounded: results are written as they come, never piled up
     start = time.perf_counter()
-    done_runs = sum(c.runs for c in chunks if c.id in done)
+    total = len(design) * spec.replicates
+    done_runs = sum(c.runs for c in plan_chunks(spec, len(design)) if c.id in done)
     bar = tqdm(
-        total=sum(c.runs for c in chunks),
+        total=total,
         initial=done_runs,
         unit="course",
         disable=not progress,
@@ -166,8 +187,9 @@ def run_sweep(
         smoothing=0.1,
     )
     pending: dict[Future, Chunk] = {}
-    queue = iter(todo)
+    queue = todo
     finished = len(done)
+    ran, ran_runs = 0, 0
     status = "failed"
     try:
         while True:
@@ -176,8 +198,17 @@ def run_sweep(
                 if chunk is None:
                     break
                 folder = str(store.folder) if write_in_workers else None
+                span = chunk.points(spec.replicates)
                 future = executor.submit(
-                    run_chunk, param_dicts[chunk.point], spec.seed, chunk, spec.record, spec.tables, folder
+                    run_chunk,
+                    spec.fixed,
+                    records[span.start : span.stop],
+                    spec.seed,
+                    spec.replicates,
+                    chunk,
+                    spec.record,
+                    spec.tables,
+                    folder,
                 )
                 pending[future] = chunk
             if not pending:
@@ -186,12 +217,13 @@ def run_sweep(
             for future in ready:
                 chunk = pending.pop(future)
                 result = future.result()
-                meta = {"point": chunk.point, "first_run": chunk.first_run, "runs": chunk.runs}
+                meta = {"start": chunk.start, "stop": chunk.stop}
                 if write_in_workers:
                     store.record_chunk(chunk.id, result["rows"], meta)
                 else:
                     store.save_chunk(chunk.id, result, meta)
                 finished += 1
+                ran, ran_runs = ran + 1, ran_runs + chunk.runs
                 bar.update(chunk.runs)
         status = "complete"
     except KeyboardInterrupt:
@@ -199,7 +231,7 @@ def run_sweep(
         raise
     except BrokenProcessPool:
         raise SpecError(
-            f"a worker process died; {finished} of {len(chunks)} chunks are saved in {spec.out_dir};"
+            f"a worker process died; {finished} of {n_chunks} chunks are saved in {spec.out_dir};"
             " run again with --resume to finish"
         ) from None
     finally:
@@ -207,12 +239,5 @@ def run_sweep(
             future.cancel()
         bar.close()
         close()
-        store.finish(status, finished, len(chunks))
-    return SweepReport(
-        str(spec.out_dir),
-        len(chunks),
-        len(todo),
-        len(done),
-        sum(c.runs for c in todo),
-        time.perf_counter() - start,
-    )
+        store.finish(status, finished, n_chunks)
+    return SweepReport(str(spec.out_dir), n_chunks, ran, len(done), ran_runs, time.perf_counter() - start)

@@ -38,6 +38,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from ..params import Params
+from ..sets import ParamSets
 
 KINDS = ("single", "grid", "list", "lhs", "sobol", "saltelli", "morris")
 #: "control": the same runs in the control arm (group rows), for trial effect sizes per point
@@ -156,16 +157,24 @@ class ExperimentSpec:
         frame.insert(0, "point", np.arange(len(frame)))
         return frame
 
-    def point_params(self) -> list[Params]:
-        """The full, validated parameters of every design point."""
-        out = []
-        for row in self.design().to_dict("records"):
-            point = row.pop("point")
-            try:
-                out.append(Params(**{**self.fixed, **row}))
-            except ValueError as error:
-                raise SpecError(f"design point {point}: {error}") from None
-        return out
+    def base_params(self) -> Params:
+        """The parameters every design point shares: the defaults with ``[fixed]`` applied."""
+        try:
+            return Params(**self.fixed)
+        except ValueError as error:
+            raise SpecError(f"fixed: {error}") from None
+
+    def param_sets(self, design: pd.DataFrame | None = None) -> ParamSets:
+        """The design points as validated parameter sets (index: point)."""
+        design = self.design() if design is None else design
+        try:
+            return ParamSets(design.set_index("point"), self.base_params(), what="design point")
+        except ValueError as error:
+            raise SpecError(str(error)) from None
+
+    def point_params(self, point: int) -> Params:
+        """The full, validated parameters of one design point."""
+        return self.param_sets().params(point)
 
 
 def load_spec(path: str | Path) -> ExperimentSpec:
@@ -251,7 +260,7 @@ def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
         description=_typed(data, "description", str, ""),
         **_design_fields(kind, design, fixed),
     )
-    spec.point_params()  # every point must be a valid scenario
+    spec.param_sets()  # every point must be a valid scenario
     return spec
 
 

@@ -1,7 +1,7 @@
 """Where a sweep's results live, written so that nothing is lost or doubled.
 
     <out>/spec.json          the spec as run
-    <out>/design.json        the design points (point and varied parameters) and their full params
+    <out>/design.json        the design points (point and varied parameters) and the fixed params
     <out>/provenance.json    seed, versions, git commit, platform, start and end time, status
     <out>/manifest.jsonl     one line per finished chunk, appended after its files are in place
     <out>/<table>/<chunk>.parquet
@@ -89,7 +89,7 @@ class Store:
         for table in ("participants", "groups", "sessions", "control"):
             shutil.rmtree(self.folder / table, ignore_errors=True)
 
-    def write_header(self, spec: ExperimentSpec, design: pd.DataFrame, params: list, run_info: dict) -> None:
+    def write_header(self, spec: ExperimentSpec, design: pd.DataFrame, run_info: dict) -> None:
         write_json(
             self.folder / "spec.json",
             {**spec.to_dict(), "fingerprint": spec.fingerprint(), "code": code_fingerprint()},
@@ -99,7 +99,8 @@ class Store:
             {
                 "varied": [c for c in design.columns if c != "point"],
                 "points": design.to_dict("records"),
-                "params": [p.to_dict() for p in params],
+                # what every point shares; a point's parameters are these with its row applied
+                "fixed": spec.base_params().to_dict(),
             },
         )
         prov_path = self.folder / "provenance.json"
