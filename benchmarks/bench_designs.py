@@ -94,7 +94,7 @@ def main() -> None:
         single = results["one scenario"][0]
         for label, (rate, rss, files) in results.items():
             print(
-                f"round {round_ + 1}: {label:<24} {rate:>9,.0f} courses/s  {rate / single:5.2f} x one scenario"
+                f"round {round_ + 1}: {label:<24} {rate:>9,.0f} courses/s  {rate / single:5.2f} x one"
                 f"  peak RSS {rss:,.0f} MiB  {files} files per table"
             )
     shutil.rmtree(tmp)

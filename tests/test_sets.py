@@ -140,7 +140,7 @@ def test_a_homogeneous_table_is_simulate():
 
 
 def test_param_sets_validate_like_params():
-    with pytest.raises(ValueError, match="set 1: facilitator_skill = 1.5 is out of range"):
+    with pytest.raises(ValueError, match=r"set 1: facilitator_skill = 1\.5 is out of range"):
         ParamSets(pd.DataFrame({"facilitator_skill": [0.5, 1.5]}))
     with pytest.raises(ValueError, match="did you mean 'group_size'"):
         ParamSets([{"grup_size": 5}])
