@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from peersim import Params
-from peersim.analysis.calibration import calibrate, check, distance, evaluate, load_targets
+from peersim.analysis.calibration import calibrate, check, distance, evaluate, evaluate_sets, load_targets
 
 
 def test_the_defaults_meet_every_target():
@@ -57,3 +58,21 @@ def test_calibration_resumes_from_its_journal(tmp_path):
     )  # defaults first
     more = calibrate(space, trials=4, journal=journal, runs=60, seed=1)
     assert len(more) == 4 and set(first.trial) <= set(more.trial)
+
+
+def test_evaluate_sets_is_evaluate_for_each_set():
+    sets = pd.DataFrame({"dropout_intercept": [-3.0, -2.0], "tie_rate": [0.3, 0.45]}, index=["x", "y"])
+    together = evaluate_sets(sets, runs=60, seed=3, n_per_arm=80)
+    assert together.index.tolist() == ["x", "y"]
+    for label, row in sets.iterrows():
+        alone = evaluate(Params(**row.to_dict()), runs=60, seed=3, n_per_arm=80)
+        assert together.loc[label].to_dict() == alone
+
+
+def test_calibration_in_batches(tmp_path):
+    space = {"dropout_intercept": (-3.0, -1.5), "tie_rate": (0.2, 0.5)}
+    table = calibrate(space, trials=5, journal=tmp_path / "j.log", runs=40, seed=2, batch=3)
+    assert len(table) == 5 and table.loss.is_monotonic_increasing
+    assert table.dropout_intercept.between(-3.0, -1.5).all()
+    with pytest.raises(ValueError, match="batch = 0"):
+        calibrate(space, trials=1, journal=tmp_path / "k.log", batch=0)

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
-from ..engine import simulate
+from ..engine import simulate_sets
 from ..params import Params
 from .trial import effect, social_relations
 
@@ -41,8 +42,53 @@ def load_targets(path: str | Path | None = None) -> dict[str, dict]:
 
 def evaluate(params: Params, runs: int = 1500, seed: int = 0, n_per_arm: int = 1500) -> dict[str, float]:
     """The statistics the targets are about, for ``params`` (same seed: same people in every scenario)."""
-    base = simulate(params, runs=runs, seed=seed)
-    part = base.participants
+    return (
+        evaluate_sets(pd.DataFrame(index=[0]), params, runs=runs, seed=seed, n_per_arm=n_per_arm)
+        .iloc[0]
+        .to_dict()
+    )
+
+
+def evaluate_sets(
+    sets: pd.DataFrame, base: Params | None = None, runs: int = 1500, seed: int = 0, n_per_arm: int = 1500
+) -> pd.DataFrame:
+    """The target statistics of every parameter set in ``sets`` (one row per set, columns named
+    after parameters; others from ``base``), one row per set, index as given.
+
+    Each set runs in the scenarios the targets need: the PEER course, the same under COVID-19
+    restrictions as a virtual trial (PEER arm and control arm, ``n_per_arm`` participants each),
+    and with safety knocked out; all with the same seed, so the same people. All sets go through
+    ``simulate_sets`` together, so many sets with few runs each cost about what one set with as
+    many runs in all would.
+    """
+    base = base or Params()
+    sets = pd.DataFrame(sets)
+    plain = simulate_sets(sets, replicates=runs, seed=seed, base=base)
+    covid = sets.assign(covid_restrictions=True)
+    groups = -(-n_per_arm // base.group_size)
+    peer = simulate_sets(covid, replicates=groups, seed=seed, base=base).participants
+    ctrl = simulate_sets(
+        covid.assign(control_arm=True), replicates=groups, seed=seed, base=base, first_run=groups
+    ).participants
+    off = (*base.disabled_mechanisms, "safety")
+    no_safety = simulate_sets(sets, replicates=runs, seed=seed, base=base.replace(disabled_mechanisms=off))
+    rows = {}
+    by = {
+        name: dict(tuple(table.groupby("set", sort=False)))
+        for name, table in (
+            ("part", plain.participants),
+            ("groups", plain.groups),
+            ("peer", peer),
+            ("ctrl", ctrl),
+            ("no_safety", no_safety.groups),
+        )
+    }
+    for label in sets.index:
+        rows[label] = _statistics(*(by[name][label] for name in by), n_per_arm)
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _statistics(part, groups, peer, ctrl, no_safety, n_per_arm: int) -> dict[str, float]:
     left = part[part.dropped_out]
     completers = part[~part.dropped_out].copy()
     completers["gain"] = completers.recovery_end - completers.recovery_baseline
@@ -55,12 +101,7 @@ def evaluate(params: Params, runs: int = 1500, seed: int = 0, n_per_arm: int = 1
         "cohesion_outcome_r": float(centred.corr().iloc[0, 1]),
         "sprout_share_completers": float((completers.sprouts_end > 0).mean()),
     }
-    covid = params.replace(covid_restrictions=True)
-    groups = -(-n_per_arm // params.group_size)
-    peer = simulate(covid, runs=groups, seed=seed).participants.head(n_per_arm)
-    ctrl = simulate(
-        covid.replace(control_arm=True), runs=groups, seed=seed, first_run=groups
-    ).participants.head(n_per_arm)
+    peer, ctrl = peer.head(n_per_arm), ctrl.head(n_per_arm)
     peer = peer.assign(social_relations_end=social_relations(peer))
     ctrl = ctrl.assign(social_relations_end=social_relations(ctrl))
     qpr = effect(peer.qpr_end, ctrl.qpr_end)
@@ -73,10 +114,7 @@ def evaluate(params: Params, runs: int = 1500, seed: int = 0, n_per_arm: int = 1
     ):
         stats[f"trial_d_{name}"] = effect(peer[outcome], ctrl[outcome])["cohens_d"]
     stats["companionship_uptake_covid"] = float(peer[~peer.dropped_out].companionship.mean())
-    no_safety = simulate(
-        params.replace(disabled_mechanisms=(*params.disabled_mechanisms, "safety")), runs=runs, seed=seed
-    ).groups
-    stats["safety_knockout_share_ratio"] = float(no_safety.share_rate.mean() / base.groups.share_rate.mean())
+    stats["safety_knockout_share_ratio"] = float(no_safety.share_rate.mean() / groups.share_rate.mean())
     return stats
 
 
@@ -131,12 +169,15 @@ def calibrate(
     seed: int = 0,
     targets: Mapping[str, Mapping] | None = None,
     progress: bool = False,
+    batch: int = 1,
 ) -> pd.DataFrame:
     """Search ``space`` (name -> (low, high)) for the parameter set closest to all targets.
 
     Resumable: trials are kept in ``journal`` (an Optuna journal file); calling again with the same
-    journal continues the study up to ``trials`` in all. Returns one row per trial: its values,
-    its loss, whether every target was met, and each statistic.
+    journal continues the study up to ``trials`` in all. ``batch`` trials are asked at a time and
+    simulated together (``evaluate_sets``); 1 is the sequential search (each trial sees every
+    earlier one), which the committed calibration used. Returns one row per trial: its values, its
+    loss, whether every target was met, and each statistic.
     """
     import optuna
 
@@ -144,22 +185,29 @@ def calibrate(
     targets = targets or load_targets()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(journal)))
-    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(20, trials))
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ValueError(f"batch = {batch!r} must be a whole number >= 1")
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(20, trials), constant_liar=batch > 1)
     study = optuna.create_study(study_name="peersim", storage=storage, sampler=sampler, load_if_exists=True)
     if not study.trials:  # start from the current defaults, so the search can only improve on them
         study.enqueue_trial({k: getattr(base, k) for k in space})
 
-    def objective(trial) -> float:
-        values = {k: trial.suggest_float(k, lo, hi) for k, (lo, hi) in space.items()}
-        stats = evaluate(base.replace(**values), runs=runs, seed=seed)
-        for k, v in stats.items():
-            trial.set_user_attr(k, v)
-        trial.set_user_attr("all_met", bool(check(stats, targets).met.all()))
-        return distance(stats, targets)
-
-    remaining = trials - len([t for t in study.trials if t.state.is_finished()])
-    if remaining > 0:
-        study.optimize(objective, n_trials=remaining, show_progress_bar=progress)
+    finished = len([t for t in study.trials if t.state.is_finished()])
+    bar = tqdm(total=trials, initial=finished, unit="trial", disable=not progress, leave=False)
+    while finished < trials:
+        # ask a batch, evaluate it in one go (simulate_sets), tell the results; batch = 1 is
+        # Optuna's sequential search exactly
+        asked = [study.ask() for _ in range(min(batch, trials - finished))]
+        values = [{k: t.suggest_float(k, lo, hi) for k, (lo, hi) in space.items()} for t in asked]
+        stats = evaluate_sets(pd.DataFrame(values), base, runs=runs, seed=seed)
+        for trial, (_, row) in zip(asked, stats.iterrows(), strict=True):
+            for k, v in row.items():
+                trial.set_user_attr(k, float(v))
+            trial.set_user_attr("all_met", bool(check(row, targets).met.all()))
+            study.tell(trial, distance(row, targets))
+        finished += len(asked)
+        bar.update(len(asked))
+    bar.close()
     rows = []
     for t in study.trials:
         if t.state != optuna.trial.TrialState.COMPLETE:
