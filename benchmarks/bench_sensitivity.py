@@ -2,7 +2,7 @@
 points x 20 groups = 450,560 PEER courses plus the same in the control arm: about 900,000
 courses), through the experiments runner on this machine's cores.
 
-    .venv/bin/python benchmarks/bench_sensitivity.py [--n 1024] [--replicates 20] [--workers 2]
+    .venv/bin/python benchmarks/bench_sensitivity.py [--n 1024] [--replicates 20] [--workers 2] [--chunk 2000]
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1024)
     parser.add_argument("--replicates", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--chunk", type=int, default=2000, help="courses per chunk")
     args = parser.parse_args()
     out = Path(tempfile.mkdtemp(prefix="peersim-sens-"))
     base = load_spec(SPEC)
     spec = base.replace(
         out=str(out),
         replicates=args.replicates,
-        chunk_size=args.replicates,
+        chunk_size=args.chunk,
         design={**base.to_dict()["design"], "n": args.n},
     )
     points = len(spec.design())

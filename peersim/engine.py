@@ -10,7 +10,7 @@ with one replicate each runs at the engine's speed, not one kernel per set.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,34 +48,33 @@ def simulate(
     population = validate_population(population, params)
     if population is not None and len(population) != params.group_size:
         params = params.replace(group_size=len(population))
-    parts, groups, sessions = [], [], []
-    bar = tqdm(total=runs, unit="course", disable=not progress, leave=False)
-    for kernel in _chunks(params, runs, seed, population, record, chunk_size, first_run):
-        participants = participants_table(kernel)
-        parts.append(participants)
-        groups.append(groups_table(kernel, participants))
-        if record == "sessions":
-            sessions.append(sessions_table(kernel))
-        bar.update(kernel.group.runs)
-    bar.close()
+    one = ParamSets(pd.DataFrame(index=[0]), params)
+    tables = _run(one, runs, seed, population, record, chunk_size, first_run, progress, label=False)
     return Results(
-        participants=pd.concat(parts, ignore_index=True),
-        groups=pd.concat(groups, ignore_index=True),
-        sessions=pd.concat(sessions, ignore_index=True) if sessions else None,
+        participants=tables["participants"],
+        groups=tables["groups"],
+        sessions=tables.get("sessions"),
         params=params,
         seed=seed,
         runs=runs,
     )
 
 
-def _chunks(params, runs, seed, population, record, chunk_size, first_run) -> Iterator[Kernel]:
-    for start in range(first_run, first_run + runs, chunk_size):
-        stop = min(start + chunk_size, first_run + runs)
-        kernel = Kernel(
-            params, seed, np.arange(start, stop), population, record_sessions=record == "sessions"
-        )
-        kernel.run()
-        yield kernel
+def _run(table, replicates, seed, population, record, chunk_size, first_run, progress, label):
+    """Every set's runs first_run.. first_run + replicates - 1, chunk_size courses at a time."""
+    names = ("participants", "groups") + (("sessions",) if record == "sessions" else ())
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in names}
+    total = len(table) * replicates
+    bar = tqdm(total=total, unit="course", disable=not progress, leave=False)
+    for start in range(0, total, chunk_size):
+        courses = np.arange(start, min(start + chunk_size, total))
+        positions, runs = courses // replicates, first_run + courses % replicates
+        out = simulate_courses(table, positions, runs, seed, population, record, label=label)
+        for name in names:
+            parts[name].append(out[name])
+        bar.update(len(courses))
+    bar.close()
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
 
 
 def _check(params, runs, seed, record, chunk_size, first_run) -> Params:
@@ -142,25 +141,10 @@ def simulate_sets(
     table = ParamSets(sets, base)
     if population is not None and "group_size" in table.varied:
         raise ValueError("a population fixes the group size: do not vary group_size with it")
-    names = ("participants", "groups") + (("sessions",) if record == "sessions" else ())
-    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in names}
-    total = len(table) * replicates
-    bar = tqdm(total=total, unit="course", disable=not progress, leave=False)
-    for start in range(0, total, chunk_size):
-        courses = np.arange(start, min(start + chunk_size, total))
-        out = simulate_courses(
-            table, courses // replicates, first_run + courses % replicates, seed, population, record
-        )
-        for name in names:
-            parts[name].append(out[name])
-        bar.update(len(courses))
-    bar.close()
+    tables = _run(table, replicates, seed, population, record, chunk_size, first_run, progress, label=True)
     labels = table.index.to_numpy()
-    tables = {}
-    for name in names:
-        frame = pd.concat(parts[name], ignore_index=True)
+    for frame in tables.values():
         frame["set"] = labels[frame["set"].to_numpy()]
-        tables[name] = frame
     return SetResults(
         participants=tables["participants"],
         groups=tables["groups"],
@@ -179,13 +163,15 @@ def simulate_courses(
     seed: int,
     population=None,
     record: str = "summary",
+    label: bool = True,
 ) -> dict[str, pd.DataFrame]:
     """One chunk of courses: course i is run ``runs[i]`` of the set at ``positions[i]``. Returns
-    the tables (participants, groups, and sessions with ``record="sessions"``), each with a first
-    column ``set`` (the set's position), sorted by set and run."""
+    the tables (participants, groups, and sessions with ``record="sessions"``), sorted by set and
+    run, each with a first column ``set`` (the set's position) if ``label``."""
     positions, runs = np.asarray(positions), np.asarray(runs)
     parts: dict[str, list[pd.DataFrame]] = {"participants": [], "groups": [], "sessions": []}
-    for idx, params in table.batches(positions):
+    batches = table.batches(positions)
+    for idx, params in batches:
         kernel = Kernel(params, seed, runs[idx], population, record_sessions=record == "sessions")
         kernel.run()
         participants = participants_table(kernel)
@@ -193,15 +179,15 @@ def simulate_courses(
         if record == "sessions":
             tables["sessions"] = sessions_table(kernel)
         for name, frame in tables.items():
-            per_course = len(frame) // len(idx)
-            frame.insert(0, "set", np.repeat(positions[idx], per_course))
+            if label or len(batches) > 1:  # several batches are put back in order by set
+                frame.insert(0, "set", np.repeat(positions[idx], len(frame) // len(idx)))
             parts[name].append(frame)
     out = {}
     for name, frames in parts.items():
-        if not frames:
-            continue
-        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-        if len(frames) > 1:  # batches interleave when structural parameters alternate between sets
+        if len(frames) == 1:
+            out[name] = frames[0]
+        elif frames:  # batches interleave when structural parameters alternate between sets
+            frame = pd.concat(frames, ignore_index=True)
             frame = frame.sort_values(["set", *SORT_KEYS[name]], kind="stable", ignore_index=True)
-        out[name] = frame
+            out[name] = frame if label else frame.drop(columns="set")
     return out
