@@ -3,7 +3,7 @@
     name = "size_and_skill"
     seed = 2024
     replicates = 500              # runs (groups) per design point
-    chunk_size = 250              # runs per chunk of work (default 500)
+    chunk_size = 250              # courses per chunk of work, across design points (default 500)
     record = "summary"            # or "sessions" (adds the per-week table)
     tables = ["participants", "groups"]
     out = "results/size_and_skill"   # default results/<name>
