@@ -1,0 +1,144 @@
+"""The evidence register: for every parameter, what its value rests on.
+
+Each parameter carries an evidence grade, a source and a prior, in ``peersim/data/evidence.toml``
+(one table, keyed by parameter name; its name, default, range, unit and group live beside the
+field in ``peersim/params.py``, so nothing is written twice). Grades:
+
+    seed         the qualitative study says it (a quote, or a count such as 1 of 11)
+    trial        the PEER trial or its protocol (Poulsen et al. 2022, 2025)
+    literature   published evidence other than the PEER studies
+    calibrated   fitted to targets (docs/calibration.md); the prior is what the fit started from
+    assumption   none of the above: a modelling choice, to be read as such
+
+A prior is a distribution over the parameter's plausible values: ``uniform`` (low, high),
+``beta`` (a, b, scaled to low..high), ``normal`` (mean, sd, cut to low..high), or ``fixed`` (a
+design choice a user sets, not an uncertain quantity: group size, setting, switches). Calibration
+draws from the priors; sensitivity analyses take their ranges.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+GRADES = ("seed", "trial", "literature", "calibrated", "assumption")
+DISTRIBUTIONS = ("uniform", "beta", "normal", "fixed")
+
+
+@dataclass(frozen=True)
+class Prior:
+    dist: str
+    low: float | None = None
+    high: float | None = None
+    a: float | None = None  # beta shape parameters
+    b: float | None = None
+    mean: float | None = None  # normal
+    sd: float | None = None
+
+    @property
+    def fixed(self) -> bool:
+        return self.dist == "fixed"
+
+    def scipy(self):
+        """The prior as a frozen scipy.stats distribution (not for fixed priors)."""
+        lo, hi = self.low, self.high
+        if self.dist == "uniform":
+            return stats.uniform(lo, hi - lo)
+        if self.dist == "beta":
+            return stats.beta(self.a, self.b, loc=lo, scale=hi - lo)
+        if self.dist == "normal":
+            return stats.truncnorm((lo - self.mean) / self.sd, (hi - self.mean) / self.sd, self.mean, self.sd)
+        raise ValueError("a fixed prior has no distribution")
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Quantiles: maps uniforms in (0, 1) to draws from the prior."""
+        return self.scipy().ppf(u)
+
+    def __str__(self) -> str:
+        if self.dist == "fixed":
+            return "fixed (a design choice)"
+        if self.dist == "uniform":
+            return f"uniform({self.low:g}, {self.high:g})"
+        if self.dist == "beta":
+            return f"beta({self.a:g}, {self.b:g}) on [{self.low:g}, {self.high:g}]"
+        return f"normal({self.mean:g}, {self.sd:g}) cut to [{self.low:g}, {self.high:g}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    name: str
+    grade: str
+    source: str
+    prior: Prior
+
+
+@cache
+def register() -> dict[str, Evidence]:
+    """Every entry of ``peersim/data/evidence.toml``, checked (see :func:`check_register`)."""
+    text = resources.files("peersim.data").joinpath("evidence.toml").read_text(encoding="utf-8")
+    return {name: _entry(name, raw) for name, raw in tomllib.loads(text).items()}
+
+
+def _entry(name: str, raw: dict) -> Evidence:
+    where = f"evidence.toml [{name}]"
+    for key in raw:
+        if key not in ("evidence", "source", "prior"):
+            raise ValueError(f"{where}: unknown key {key!r} (keys: evidence, source, prior)")
+    grade = raw.get("evidence")
+    if grade not in GRADES:
+        raise ValueError(f"{where}: evidence = {grade!r}; choose one of {', '.join(GRADES)}")
+    source = raw.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise ValueError(f"{where}: needs a source (quote location or reference)")
+    prior = raw.get("prior")
+    if not isinstance(prior, dict) or prior.get("dist") not in DISTRIBUTIONS:
+        raise ValueError(f"{where}: prior = {{dist = ...}} with dist one of {', '.join(DISTRIBUTIONS)}")
+    try:
+        parsed = Prior(**prior)
+    except TypeError as error:
+        raise ValueError(f"{where}: prior: {error}") from None
+    needs = {"uniform": ("low", "high"), "beta": ("low", "high", "a", "b"), "normal": ("low", "high", "mean", "sd")}
+    for key in needs.get(parsed.dist, ()):
+        if getattr(parsed, key) is None:
+            raise ValueError(f"{where}: a {parsed.dist} prior needs {key}")
+    if not parsed.fixed and not parsed.low < parsed.high:
+        raise ValueError(f"{where}: prior low must be below high")
+    return Evidence(name, grade, source.strip(), parsed)
+
+
+def check_register(params_fields: dict) -> list[str]:
+    """Problems between the register and the parameters (empty when all is well): every
+    parameter has an entry and no entry lacks a parameter; every prior lies inside its
+    parameter's valid range and holds its default; only design choices have fixed priors."""
+    problems = []
+    entries = register()
+    for name in params_fields:
+        if name not in entries:
+            problems.append(f"{name}: no entry in the evidence register")
+    for name, ev in entries.items():
+        field = params_fields.get(name)
+        if field is None:
+            problems.append(f"{name}: in the evidence register but not a parameter")
+            continue
+        meta, prior = field.metadata, ev.prior
+        if prior.fixed:
+            continue
+        if meta["lo"] is None:
+            problems.append(f"{name}: not numeric, so its prior must be fixed")
+            continue
+        if prior.low < meta["lo"] or prior.high > meta["hi"]:
+            problems.append(
+                f"{name}: prior [{prior.low}, {prior.high}] outside the valid range {meta['lo']}..{meta['hi']}"
+            )
+        if not prior.low <= field.default <= prior.high:
+            problems.append(f"{name}: default {field.default} outside its prior [{prior.low}, {prior.high}]")
+    return problems
