@@ -106,7 +106,11 @@ def _entry(name: str, raw: dict) -> Evidence:
         parsed = Prior(**prior)
     except TypeError as error:
         raise ValueError(f"{where}: prior: {error}") from None
-    needs = {"uniform": ("low", "high"), "beta": ("low", "high", "a", "b"), "normal": ("low", "high", "mean", "sd")}
+    needs = {
+        "uniform": ("low", "high"),
+        "beta": ("low", "high", "a", "b"),
+        "normal": ("low", "high", "mean", "sd"),
+    }
     for key in needs.get(parsed.dist, ()):
         if getattr(parsed, key) is None:
             raise ValueError(f"{where}: a {parsed.dist} prior needs {key}")

@@ -1,216 +1,396 @@
-"""Pattern-oriented calibration: every target at once (Grimm et al. 2005, Science 310:987).
+"""Bayesian calibration: approximate Bayesian computation with sequential Monte Carlo (ABC-SMC).
 
-The targets (``peersim/data/targets.toml``) restate MODEL.md's patterns as numbers with tolerances.
-``evaluate`` simulates a parameter set in the scenarios the targets need (the PEER course, the same
-under COVID-19 restrictions with a virtual trial, and with safety knocked out; all with the same
-seed, so the same people) and returns the statistics; ``check`` says which targets are met;
-``calibrate`` searches the uncertain parameters with Optuna's TPE sampler (Akiba et al. 2019,
-KDD) for the set closest to all targets, in a journal file so that an interrupted calibration
-resumes where it stopped, and reports the accepted sets (all targets within tolerance).
+What was observed (``peersim/data/targets.toml``) is a trial of 145 and 151 people, a handful of
+interviews and some meta-analyses. ``statistics`` simulates, for each parameter set, one virtual
+trial of exactly that size under the trial's conditions (COVID-19 restrictions), so the model's
+sampling noise matches the data's; ``discrepancy`` measures how far its statistics lie from the
+observed ones, each in units of the observation's standard error (bounds count only when
+crossed). ``calibrate`` runs ELFI's adaptive-threshold ABC-SMC (Simola et al. 2021, Bayesian
+Analysis 16:397; Lintusaari et al. 2018, JMLR 19:16, ELFI) from the evidence register's priors,
+simulating each batch of particles together (``simulate_sets``'s path: one kernel batch for many
+parameter sets). Held-out targets (``fit = false``) are not used here; ``predictive_check``
+compares every target, fitted or held out, with the posterior predictive distribution.
+
+The posterior ships as package data (``peersim.posterior()``); docs/calibration.md reports what
+the data identify and what they leave to the priors.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+import warnings
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
-from ..engine import simulate_sets
+from ..engine import simulate_courses
+from ..evidence import register
 from ..params import Params
-from .trial import effect, social_relations
+from ..sets import ParamSets
+
+#: The PEER trial: 145 randomised to PEER, 151 to service as usual (Poulsen et al. 2025).
+TRIAL_ARMS = (145, 151)
+#: Control-arm runs are numbered from here, so they never share people with the PEER arm's runs.
+CONTROL_RUNS = 2**40
+KINDS = ("near", "at_least", "at_most", "within")
+STATISTICS = (
+    "trial_d_qpr",
+    "control_qpr_end",
+    "trial_d_hope",
+    "trial_d_self_efficacy",
+    "trial_d_social_relations",
+    "dropout_rate",
+    "early_dropout_share",
+    "companionship_uptake_covid",
+    "cohesion_outcome_r",
+    "sprout_share_completers",
+)
 
 
+# --- targets ------------------------------------------------------------------------------------
 def load_targets(path: str | Path | None = None) -> dict[str, dict]:
+    """The targets, checked: each has a value, a standard error, a kind, fit true/false, a grade
+    and a source, and names a statistic ``statistics`` computes."""
     text = (
-        Path(path).read_text()
+        Path(path).read_text(encoding="utf-8")
         if path
-        else resources.files("peersim.data").joinpath("targets.toml").read_text()
+        else resources.files("peersim.data").joinpath("targets.toml").read_text(encoding="utf-8")
     )
     targets = tomllib.loads(text)
     for name, t in targets.items():
-        if t.get("kind") not in ("near", "at_least", "at_most") or "value" not in t:
-            raise ValueError(f"target {name!r}: needs a value and kind near, at_least or at_most")
-        if t["kind"] == "near" and "tolerance" not in t:
-            raise ValueError(f"target {name!r}: a 'near' target needs a tolerance")
+        t.setdefault("statistic", name)
+        if t.get("kind") not in KINDS:
+            raise ValueError(f"target {name!r}: kind must be one of {', '.join(KINDS)}")
+        for key in ("value", "se"):
+            if not isinstance(t.get(key), int | float) or isinstance(t.get(key), bool):
+                raise ValueError(f"target {name!r}: needs a number {key!r}")
+        if t["se"] <= 0:
+            raise ValueError(f"target {name!r}: se must be positive")
+        if not isinstance(t.get("fit"), bool):
+            raise ValueError(f"target {name!r}: fit must be true or false")
+        if not t.get("source"):
+            raise ValueError(f"target {name!r}: needs a source")
+        if t["statistic"] not in STATISTICS:
+            raise ValueError(f"target {name!r}: unknown statistic {t['statistic']!r}")
     return targets
 
 
-def evaluate(params: Params, runs: int = 1500, seed: int = 0, n_per_arm: int = 1500) -> dict[str, float]:
-    """The statistics the targets are about, for ``params`` (same seed: same people in every scenario)."""
-    return (
-        evaluate_sets(pd.DataFrame(index=[0]), params, runs=runs, seed=seed, n_per_arm=n_per_arm)
-        .iloc[0]
-        .to_dict()
-    )
+def fitted(targets: Mapping[str, Mapping]) -> dict[str, Mapping]:
+    return {k: t for k, t in targets.items() if t["fit"]}
 
 
-def evaluate_sets(
-    sets: pd.DataFrame, base: Params | None = None, runs: int = 1500, seed: int = 0, n_per_arm: int = 1500
+def deviations(stats: pd.DataFrame, targets: Mapping[str, Mapping]) -> pd.DataFrame:
+    """How far each set's statistic lies from each target, in standard errors; bounds count only
+    when crossed (0 inside). One row per set, one column per target."""
+    out = {}
+    for name, t in targets.items():
+        s = stats[t["statistic"]].to_numpy(float)
+        s = np.where(np.isnan(s), np.inf, s)  # a statistic the set cannot produce misses
+        v, se = t["value"], t["se"]
+        if t["kind"] == "near":
+            z = (s - v) / se
+        elif t["kind"] == "at_least":
+            z = np.maximum(v - s, 0.0) / se
+        elif t["kind"] == "at_most":
+            z = np.maximum(s - v, 0.0) / se
+        else:
+            z = np.maximum(np.abs(s) - v, 0.0) / se
+        out[name] = z
+    return pd.DataFrame(out, index=stats.index)
+
+
+def discrepancy(stats: pd.DataFrame, targets: Mapping[str, Mapping]) -> np.ndarray:
+    """Euclidean distance over the fitted targets, in standard errors (0 = every target met)."""
+    z = deviations(stats, fitted(targets)).to_numpy()
+    return np.sqrt(np.nansum(np.where(np.isinf(z), 1e6, z) ** 2, axis=1))
+
+
+# --- statistics ---------------------------------------------------------------------------------
+def statistics(
+    sets: pd.DataFrame, base: Params | None = None, seed: int = 0, trials: Sequence[int] | None = None
 ) -> pd.DataFrame:
-    """The target statistics of every parameter set in ``sets`` (one row per set, columns named
-    after parameters; others from ``base``), one row per set, index as given.
-
-    Each set runs in the scenarios the targets need: the PEER course, the same under COVID-19
-    restrictions as a virtual trial (PEER arm and control arm, ``n_per_arm`` participants each),
-    and with safety knocked out; all with the same seed, so the same people. All sets go through
-    ``simulate_sets`` together, so many sets with few runs each cost about what one set with as
-    many runs in all would.
-    """
-    base = base or Params()
+    """One virtual PEER trial per parameter set: 145 people in groups of ``group_size`` against 151
+    in service as usual, under COVID-19 restrictions as the trial ran. Set i runs trial
+    ``trials[i]`` (default i): its own people, so sets are independent draws, as ABC needs. Returns
+    one row per set (index as given), one column per statistic in ``STATISTICS``."""
+    base = (base or Params()).replace(covid_restrictions=True)
     sets = pd.DataFrame(sets)
-    plain = simulate_sets(sets, replicates=runs, seed=seed, base=base)
-    covid = sets.assign(covid_restrictions=True)
-    groups = -(-n_per_arm // base.group_size)
-    peer = simulate_sets(covid, replicates=groups, seed=seed, base=base).participants
-    ctrl = simulate_sets(
-        covid.assign(control_arm=True), replicates=groups, seed=seed, base=base, first_run=groups
-    ).participants
-    off = (*base.disabled_mechanisms, "safety")
-    no_safety = simulate_sets(sets, replicates=runs, seed=seed, base=base.replace(disabled_mechanisms=off))
-    rows = {}
-    by = {
-        name: dict(tuple(table.groupby("set", sort=False)))
-        for name, table in (
-            ("part", plain.participants),
-            ("groups", plain.groups),
-            ("peer", peer),
-            ("ctrl", ctrl),
-            ("no_safety", no_safety.groups),
-        )
-    }
-    for label in sets.index:
-        rows[label] = _statistics(*(by[name][label] for name in by), n_per_arm)
-    return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def _statistics(part, groups, peer, ctrl, no_safety, n_per_arm: int) -> dict[str, float]:
-    left = part[part.dropped_out]
-    completers = part[~part.dropped_out].copy()
-    completers["gain"] = completers.recovery_end - completers.recovery_baseline
-    centred = completers[["connectedness_end", "gain"]] - completers.groupby("run")[
-        ["connectedness_end", "gain"]
-    ].transform("mean")
-    stats = {
-        "dropout_rate": float(part.dropped_out.mean()),
-        "early_dropout_share": float((left.dropout_session <= 3).mean()) if len(left) else 1.0,
-        "cohesion_outcome_r": float(centred.corr().iloc[0, 1]),
-        "sprout_share_completers": float((completers.sprouts_end > 0).mean()),
-    }
-    peer, ctrl = peer.head(n_per_arm), ctrl.head(n_per_arm)
-    peer = peer.assign(social_relations_end=social_relations(peer))
-    ctrl = ctrl.assign(social_relations_end=social_relations(ctrl))
-    qpr = effect(peer.qpr_end, ctrl.qpr_end)
-    stats["trial_d_qpr"] = qpr["cohens_d"]
-    stats["trial_difference_qpr"] = qpr["difference"]
-    for outcome, name in (
-        ("hope_end", "hope"),
-        ("self_efficacy_end", "self_efficacy"),
-        ("social_relations_end", "social_relations"),
+    n_sets = len(sets)
+    trials = np.arange(n_sets) if trials is None else np.asarray(trials, dtype=np.int64)
+    n_peer, n_control = TRIAL_ARMS
+    size = base.group_size
+    groups = max(-(-n_peer // size), -(-n_control // size))
+    positions = np.repeat(np.arange(n_sets), groups)
+    runs = (trials[:, None] * groups + np.arange(groups)[None, :]).ravel()
+    peer = simulate_courses(ParamSets(sets, base), positions, runs, seed)["participants"]
+    ctrl = simulate_courses(
+        ParamSets(sets, base.replace(control_arm=True)), positions, CONTROL_RUNS + runs, seed
+    )["participants"]
+    # the arms: the first 145 (151) people of each set's groups; the last group's spare places
+    # are left out, as in a trial that stops recruiting when the arm is full
+    peer = peer[peer.groupby("set").cumcount() < n_peer]
+    ctrl = ctrl[ctrl.groupby("set").cumcount() < n_control]
+    peer = peer.assign(social_relations_end=1.0 - peer.loneliness_end)
+    ctrl = ctrl.assign(social_relations_end=1.0 - ctrl.loneliness_end)
+    out = pd.DataFrame(index=pd.RangeIndex(n_sets))
+    for name, column in (
+        ("trial_d_qpr", "qpr_end"),
+        ("trial_d_hope", "hope_end"),
+        ("trial_d_self_efficacy", "self_efficacy_end"),
+        ("trial_d_social_relations", "social_relations_end"),
     ):
-        stats[f"trial_d_{name}"] = effect(peer[outcome], ctrl[outcome])["cohens_d"]
-    stats["companionship_uptake_covid"] = float(peer[~peer.dropped_out].companionship.mean())
-    stats["safety_knockout_share_ratio"] = float(no_safety.share_rate.mean() / groups.share_rate.mean())
-    return stats
+        out[name] = _cohens_d(peer, ctrl, column, n_sets)
+    out["control_qpr_end"] = ctrl.groupby("set").qpr_end.mean().reindex(out.index)
+    by = peer.groupby("set")
+    out["dropout_rate"] = by.dropped_out.mean().reindex(out.index)
+    left = peer[peer.dropped_out]
+    early = (left.dropout_session <= 2).astype(float).groupby(left["set"]).mean()
+    out["early_dropout_share"] = early.reindex(out.index)  # NaN: nobody left
+    completers = peer[~peer.dropped_out]
+    out["companionship_uptake_covid"] = completers.groupby("set").companionship.mean().reindex(out.index)
+    out["sprout_share_completers"] = (
+        (completers.sprouts_end > 0).groupby(completers["set"]).mean().reindex(out.index)
+    )
+    out["cohesion_outcome_r"] = _within_group_r(completers, out.index)
+    out.index = sets.index
+    return out[list(STATISTICS)]
 
 
-def _miss(value: float, target: Mapping) -> float:
-    """How far outside its tolerance a value lies, in units of the target's scale (0 if met)."""
-    kind, goal = target["kind"], target["value"]
-    scale = target.get("scale", target.get("tolerance", 1.0))
-    if kind == "near":
-        return max(0.0, abs(value - goal) - target["tolerance"]) / scale
-    if kind == "at_least":
-        return max(0.0, goal - value) / scale
-    return max(0.0, value - goal) / scale
+def _cohens_d(peer: pd.DataFrame, ctrl: pd.DataFrame, column: str, n_sets: int) -> np.ndarray:
+    """Cohen's d (pooled sd) of ``column``, PEER minus control, per set."""
+    a = peer.groupby("set")[column].agg(["mean", "var", "count"]).reindex(range(n_sets))
+    b = ctrl.groupby("set")[column].agg(["mean", "var", "count"]).reindex(range(n_sets))
+    pooled = np.sqrt(
+        ((a["count"] - 1) * a["var"] + (b["count"] - 1) * b["var"]) / (a["count"] + b["count"] - 2)
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return ((a["mean"] - b["mean"]) / pooled).to_numpy(float)
 
 
-def check(stats: Mapping[str, float], targets: Mapping[str, Mapping]) -> pd.DataFrame:
+def _within_group_r(completers: pd.DataFrame, index: pd.Index) -> pd.Series:
+    """Correlation of end-of-course connectedness with recovery gain among completers, both
+    centred within their group (the cohesion-outcome association within groups)."""
+    frame = pd.DataFrame(
+        {
+            "set": completers["set"],
+            "run": completers["run"],
+            "x": completers.connectedness_end.astype(float),
+            "y": (completers.recovery_end - completers.recovery_baseline).astype(float),
+        }
+    )
+    centred = frame[["x", "y"]] - frame.groupby(["set", "run"])[["x", "y"]].transform("mean")
+    centred["set"] = frame["set"]
+    sums = (
+        centred.assign(xy=centred.x * centred.y, xx=centred.x**2, yy=centred.y**2)
+        .groupby("set")[["xy", "xx", "yy"]]
+        .sum()
+        .reindex(index)
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums.xy / np.sqrt(sums.xx * sums.yy)
+
+
+# --- ABC-SMC ------------------------------------------------------------------------------------
+def calibrate(
+    parameters: Sequence[str],
+    particles: int = 1000,
+    rounds: int = 6,
+    batch: int = 500,
+    seed: int = 0,
+    base: Params | None = None,
+    targets: Mapping[str, Mapping] | None = None,
+    pool_dir: str | Path | None = None,
+    progress: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ABC-SMC over ``parameters`` (their priors from the evidence register; every other parameter
+    at ``base``). Returns (posterior, diagnostics): the posterior is one row per particle with the
+    parameters and a normalised ``weight``; the diagnostics one row per round with its threshold,
+    simulations, acceptance rate and effective sample size.
+
+    ``pool_dir`` keeps every simulated batch on disk: ELFI proposes the same batches again for
+    the same seed, so run again with the same arguments and folder, a calibration reuses what was
+    already simulated and resumes where it stopped (each batch file is written atomically).
+    """
+    import elfi
+
+    base = base or Params()
+    targets = dict(targets or load_targets())
+    entries = register()
+    for name in parameters:
+        if name not in entries:
+            raise ValueError(f"{name}: no entry in the evidence register, so no prior")
+        if entries[name].prior.fixed:
+            raise ValueError(f"{name}: a design choice (fixed prior), not something to calibrate")
+    names = list(parameters)
+    observed = np.array([[t["value"] for t in fitted(targets).values()]])
+
+    cache = _Cache(pool_dir, base, seed) if pool_dir is not None else None
+
+    def simulator(*values, batch_size=1, random_state=None):
+        frame = pd.DataFrame({k: np.asarray(v, dtype=float).reshape(-1) for k, v in zip(names, values)})
+        frame = _typed(frame)
+        # each particle is its own trial (own people), chosen by ELFI's seeded random state
+        trials = random_state.randint(0, 2**31 - 1, size=len(frame))
+        if cache is not None:
+            return cache.get(frame, trials, lambda: statistics(frame, base, seed=seed, trials=trials))
+        return statistics(frame, base, seed=seed, trials=trials).to_numpy(float)
+
+    def distance(simulated, observed=None):
+        stats = pd.DataFrame(np.asarray(simulated), columns=list(STATISTICS))
+        return discrepancy(stats, targets)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # ELFI's own imports
+        warnings.simplefilter("ignore", FutureWarning)
+        model = elfi.ElfiModel(name="peersim")
+        priors = [_elfi_prior(elfi, model, name, entries[name].prior) for name in names]
+        sim = elfi.Simulator(simulator, *priors, observed=observed, model=model, name="trial")
+        elfi.Discrepancy(distance, sim, model=model, name="d")
+        smc = elfi.AdaptiveThresholdSMC(model, "d", batch_size=batch, seed=seed, q_threshold=0.99)
+        result = smc.sample(particles, max_iter=rounds, bar=progress)
+    weights = np.asarray(result.weights, dtype=float)
+    posterior = pd.DataFrame({k: np.asarray(result.samples[k], dtype=float) for k in names})
+    posterior = _typed(posterior)
+    posterior["weight"] = weights / weights.sum()
+    rows = []
+    for i, pop in enumerate(result.populations):
+        w = np.asarray(pop.weights, dtype=float)
+        w = w / w.sum()
+        rows.append(
+            {
+                "round": i + 1,
+                "threshold": float(pop.threshold),
+                "simulations": int(pop.n_sim) if hasattr(pop, "n_sim") else np.nan,
+                "acceptance": float(pop.accept_rate) if hasattr(pop, "accept_rate") else np.nan,
+                "ess": float(1.0 / np.sum(w**2)),
+            }
+        )
+    return posterior, pd.DataFrame(rows)
+
+
+class _Cache:
+    """Simulated statistics of each batch on disk, keyed by the batch's parameters and trials (and
+    by what else decides them: the base parameters, the seed and the model code)."""
+
+    def __init__(self, folder, base: Params, seed: int) -> None:
+        import hashlib
+        import json
+
+        from ..experiments.store import code_fingerprint
+
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        what = json.dumps([base.to_dict(), seed, code_fingerprint()], sort_keys=True, default=str)
+        self.salt = hashlib.sha256(what.encode()).digest()
+
+    def get(self, frame: pd.DataFrame, trials: np.ndarray, compute) -> np.ndarray:
+        import hashlib
+        import os
+
+        digest = hashlib.sha256(self.salt)
+        digest.update(",".join(frame.columns).encode())
+        digest.update(np.ascontiguousarray(frame.to_numpy(float)).tobytes())
+        digest.update(np.ascontiguousarray(trials, dtype=np.int64).tobytes())
+        path = self.folder / f"{digest.hexdigest()[:32]}.npy"
+        if path.exists():
+            try:
+                return np.load(path)
+            except (OSError, ValueError):  # a damaged file: simulate the batch again
+                pass
+        values = compute().to_numpy(float)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            np.save(handle, values)
+        os.replace(tmp, path)
+        return values
+
+
+def _elfi_prior(elfi, model, name, prior):
+    if prior.dist == "uniform":
+        return elfi.Prior("uniform", prior.low, prior.high - prior.low, model=model, name=name)
+    if prior.dist == "beta":
+        return elfi.Prior("beta", prior.a, prior.b, prior.low, prior.high - prior.low, model=model, name=name)
+    a, b = (prior.low - prior.mean) / prior.sd, (prior.high - prior.mean) / prior.sd
+    return elfi.Prior("truncnorm", a, b, prior.mean, prior.sd, model=model, name=name)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Whole-number parameters rounded (the samplers draw reals)."""
+    from dataclasses import fields
+
+    kinds = {f.name: f.type for f in fields(Params)}
+    for name in frame.columns:
+        if kinds.get(name) in ("int", int):
+            frame[name] = np.rint(frame[name]).astype(int)
+    return frame
+
+
+# --- checks -------------------------------------------------------------------------------------
+def predictive_check(
+    posterior: pd.DataFrame,
+    draws: int = 400,
+    seed: int = 1,
+    base: Params | None = None,
+    targets: Mapping[str, Mapping] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Posterior predictive check: ``draws`` parameter sets from the posterior (by weight, seeded),
+    one new virtual trial each; for every target, the 95% predictive interval of its statistic
+    and whether the observed value lies inside it (for bounds: the share of draws on the observed
+    side). Returns (table, the simulated statistics)."""
+    targets = dict(targets or load_targets())
+    rng = np.random.default_rng(seed)
+    weights = posterior["weight"].to_numpy() if "weight" in posterior else None
+    picked = rng.choice(len(posterior), size=draws, p=weights)
+    sets = posterior.drop(columns=["weight"], errors="ignore").iloc[picked].reset_index(drop=True)
+    stats = statistics(sets, base, seed=seed, trials=10**9 + np.arange(draws))
     rows = []
     for name, t in targets.items():
-        value = stats[name]
+        s = stats[t["statistic"]].dropna().to_numpy(float)
+        low, high = np.quantile(s, [0.025, 0.975])
+        v = t["value"]
+        if t["kind"] == "near":
+            inside = bool(low <= v <= high)
+            side = float(np.mean(s <= v))
+        elif t["kind"] == "at_least":
+            side = float(np.mean(s >= v))
+            inside = side >= 0.025
+        elif t["kind"] == "at_most":
+            side = float(np.mean(s <= v))
+            inside = side >= 0.025
+        else:
+            side = float(np.mean(np.abs(s) <= v))
+            inside = side >= 0.025
         rows.append(
             {
                 "target": name,
-                "value": value,
-                "goal": t["value"],
+                "fitted": t["fit"],
                 "kind": t["kind"],
-                "tolerance": t.get("tolerance", np.nan),
-                "met": _miss(value, t) == 0.0,
-                "source": t.get("source", ""),
+                "observed": v,
+                "predictive_median": float(np.median(s)),
+                "predictive_low": float(low),
+                "predictive_high": float(high),
+                "share_on_observed_side": side,
+                "consistent": inside,
+                "grade": t.get("grade", ""),
+                "source": t["source"],
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), stats
 
 
-def distance(stats: Mapping[str, float], targets: Mapping[str, Mapping]) -> float:
-    """Calibration loss: misses beyond tolerance weigh heavily; inside it, the distance to the
-    centre of 'near' targets (in scale units, squared and small) breaks ties toward the middle."""
-    loss = 0.0
-    for name, t in targets.items():
-        value = stats[name]
-        miss = _miss(value, t)
-        loss += 10.0 * miss**2
-        if t["kind"] == "near":
-            loss += 0.1 * ((value - t["value"]) / t.get("scale", t["tolerance"])) ** 2
-    return float(loss)
-
-
-def calibrate(
-    space: Mapping[str, tuple[float, float]],
-    trials: int,
-    journal: str | Path,
-    base: Params | None = None,
-    runs: int = 1500,
-    seed: int = 0,
-    targets: Mapping[str, Mapping] | None = None,
-    progress: bool = False,
-    batch: int = 1,
-) -> pd.DataFrame:
-    """Search ``space`` (name -> (low, high)) for the parameter set closest to all targets.
-
-    Resumable: trials are kept in ``journal`` (an Optuna journal file); calling again with the same
-    journal continues the study up to ``trials`` in all. ``batch`` trials are asked at a time and
-    simulated together (``evaluate_sets``); 1 is the sequential search (each trial sees every
-    earlier one), which the committed calibration used. Returns one row per trial: its values, its
-    loss, whether every target was met, and each statistic.
-    """
-    import optuna
-
-    base = base or Params()
-    targets = targets or load_targets()
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(journal)))
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise ValueError(f"batch = {batch!r} must be a whole number >= 1")
-    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(20, trials), constant_liar=batch > 1)
-    study = optuna.create_study(study_name="peersim", storage=storage, sampler=sampler, load_if_exists=True)
-    if not study.trials:  # start from the current defaults, so the search can only improve on them
-        study.enqueue_trial({k: getattr(base, k) for k in space})
-
-    finished = len([t for t in study.trials if t.state.is_finished()])
-    bar = tqdm(total=trials, initial=finished, unit="trial", disable=not progress, leave=False)
-    while finished < trials:
-        # ask a batch, evaluate it in one go (simulate_sets), tell the results; batch = 1 is
-        # Optuna's sequential search exactly
-        asked = [study.ask() for _ in range(min(batch, trials - finished))]
-        values = [{k: t.suggest_float(k, lo, hi) for k, (lo, hi) in space.items()} for t in asked]
-        stats = evaluate_sets(pd.DataFrame(values), base, runs=runs, seed=seed)
-        for trial, (_, row) in zip(asked, stats.iterrows(), strict=True):
-            for k, v in row.items():
-                trial.set_user_attr(k, float(v))
-            trial.set_user_attr("all_met", bool(check(row, targets).met.all()))
-            study.tell(trial, distance(row, targets))
-        finished += len(asked)
-        bar.update(len(asked))
-    bar.close()
-    rows = []
-    for t in study.trials:
-        if t.state != optuna.trial.TrialState.COMPLETE:
-            continue
-        rows.append({"trial": t.number, "loss": t.value, **t.params, **t.user_attrs})
-    return pd.DataFrame(rows).sort_values("loss").reset_index(drop=True)
+def posterior(path: str | Path | None = None) -> pd.DataFrame:
+    """The calibrated posterior: one row per draw, columns are Params names, plus ``weight``
+    (normalised). Shipped as package data (``peersim/data/posterior.csv``)."""
+    if path is None:
+        text = resources.files("peersim.data").joinpath("posterior.csv")
+        with resources.as_file(text) as file:
+            frame = pd.read_csv(file)
+    else:
+        frame = pd.read_csv(path)
+    unknown = [c for c in frame.columns if c != "weight" and c not in Params.__dataclass_fields__]
+    if unknown:
+        raise ValueError(f"posterior: unknown parameter column {unknown[0]!r}")
+    return _typed(frame)
