@@ -141,7 +141,8 @@ def check_register(params_fields: dict) -> list[str]:
             continue
         if prior.low < meta["lo"] or prior.high > meta["hi"]:
             problems.append(
-                f"{name}: prior [{prior.low}, {prior.high}] outside the valid range {meta['lo']}..{meta['hi']}"
+                f"{name}: prior [{prior.low}, {prior.high}] outside the valid range"
+                f" {meta['lo']}..{meta['hi']}"
             )
         if not prior.low <= field.default <= prior.high:
             problems.append(f"{name}: default {field.default} outside its prior [{prior.low}, {prior.high}]")

@@ -230,7 +230,8 @@ def calibrate(
     cache = _Cache(pool_dir, base, seed) if pool_dir is not None else None
 
     def simulator(*values, batch_size=1, random_state=None):
-        frame = pd.DataFrame({k: np.asarray(v, dtype=float).reshape(-1) for k, v in zip(names, values)})
+        columns = zip(names, values, strict=True)
+        frame = pd.DataFrame({k: np.asarray(v, dtype=float).reshape(-1) for k, v in columns})
         frame = _typed(frame)
         # each particle is its own trial (own people), chosen by ELFI's seeded random state
         trials = random_state.randint(0, 2**31 - 1, size=len(frame))
