@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
         help="skip the control arm (by default the same people are also run without a group)",
     )
     run.add_argument("--chunk-size", type=int, default=2000, help="runs per kernel chunk")
+    _uncertainty_arg(run)
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep = sub.add_parser("sweep", help="run an experiment spec (TOML): a design of scenarios")
     sweep.add_argument("spec", type=Path, help="the experiment spec, e.g. experiments/contexts.toml")
@@ -107,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
         help="actor strata, comma-separated (e.g. employed,age,adversity,sharing_vulnerability)",
     )
     icamo.add_argument("--out", type=Path, default=None, help="write the table as CSV")
+    _uncertainty_arg(icamo)
     icamo.add_argument("--figure", type=Path, default=None, help="write the table as a figure (PNG)")
     knock = sub.add_parser(
         "knockout", help="each mechanism's contribution: the same groups with it switched off"
@@ -114,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     _scenario_args(knock, runs=True)
     knock.add_argument("--mechanisms", default=None, help="comma-separated (default: all)")
     knock.add_argument("--out", type=Path, default=None, help="write the contrasts as CSV")
+    _uncertainty_arg(knock)
     figure = sub.add_parser("figure", help="teaching figures of one group")
     figure.add_argument("kind", choices=("circles", "animation", "heatmap", "trajectories", "all"))
     _scenario_args(figure, runs=False)
@@ -131,12 +134,27 @@ def _parser() -> argparse.ArgumentParser:
     trial_p.add_argument("--n-per-arm", type=int, default=150, help="participants per arm (default 150)")
     trial_p.add_argument("--trials", type=int, default=1, help="number of hypothetical trials (default 1)")
     trial_p.add_argument("--out", type=Path, default=None, help="write the results as CSV")
+    _uncertainty_arg(trial_p)
     viz = sub.add_parser("viz", help="start the browser app (Solara)")
     viz.add_argument("--port", type=int, default=8765)
     viz.add_argument("--host", default="localhost")
     params = sub.add_parser("params", help="list every parameter with default, range and meaning")
     params.add_argument("--group", default=None, help="only this group (e.g. safety)")
     return parser
+
+
+def _uncertainty_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--uncertainty",
+        choices=("none", "posterior"),
+        default="none",
+        help="posterior: each run (trial) takes a draw of the calibrated posterior, and intervals"
+        " show parameter uncertainty apart from Monte Carlo error",
+    )
+
+
+def _uncertainty(args: argparse.Namespace) -> str | None:
+    return None if args.uncertainty == "none" else args.uncertainty
 
 
 def _check_out(out: Path | None) -> None:
@@ -177,6 +195,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         record=args.record,
         chunk_size=args.chunk_size,
         progress=progress,
+        uncertainty=_uncertainty(args),
     )
     control = None
     if not params.control_arm and not args.no_control:
@@ -186,6 +205,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             seed=args.seed,
             chunk_size=args.chunk_size,
             progress=progress,
+            uncertainty=_uncertainty(args),
         )
     print(report(res, control))
     if args.out is not None:
@@ -309,7 +329,7 @@ def cmd_icamo(args: argparse.Namespace) -> int:
     else:
         from .engine import simulate
 
-        results = simulate(_scenario(args), runs=args.runs, seed=args.seed)
+        results = simulate(_scenario(args), runs=args.runs, seed=args.seed, uncertainty=_uncertainty(args))
     with warnings.catch_warnings():  # said once above, in one line
         warnings.simplefilter("ignore", UserWarning)
         table = icamo_table(results, strata=strata)
@@ -331,7 +351,9 @@ def cmd_knockout(args: argparse.Namespace) -> int:
     mechanisms = (
         MECHANISMS if args.mechanisms is None else tuple(m.strip() for m in args.mechanisms.split(","))
     )
-    table = knockouts(_scenario(args), runs=args.runs, seed=args.seed, mechanisms=mechanisms)
+    table = knockouts(
+        _scenario(args), runs=args.runs, seed=args.seed, mechanisms=mechanisms, uncertainty=_uncertainty(args)
+    )
     print(format_knockouts(table))
     where = f"in {args.out}" if args.out else "in the CSV that --out writes"
     print(f"\n95% intervals (over groups) are {where}; with the same draws, a mechanism that does not act")
@@ -419,7 +441,13 @@ def cmd_trial(args: argparse.Namespace) -> int:
         raise UsageError(f"--n-per-arm {args.n_per_arm}: must be at least 2")
     if args.trials < 1:
         raise UsageError(f"--trials {args.trials}: must be at least 1")
-    result = trial(_scenario(args), n_per_arm=args.n_per_arm, seed=args.seed, trials=args.trials)
+    result = trial(
+        _scenario(args),
+        n_per_arm=args.n_per_arm,
+        seed=args.seed,
+        trials=args.trials,
+        uncertainty=_uncertainty(args),
+    )
     print(format_trial(result))
     if args.out:
         result.table.to_csv(args.out, index=False, float_format="%.6g")

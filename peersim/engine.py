@@ -21,10 +21,12 @@ from .kernel import Kernel
 from .params import Params
 from .population import validate_population
 from .results import SORT_KEYS, Results, groups_table, participants_table, sessions_table
+from .rng import Streams
 from .sets import ParamSets
 
 DEFAULT_CHUNK = 2000
 RECORDS = ("summary", "sessions")
+UNCERTAINTY = (None, "posterior")
 
 
 def simulate(
@@ -36,6 +38,8 @@ def simulate(
     chunk_size: int = DEFAULT_CHUNK,
     first_run: int = 0,
     progress: bool = False,
+    uncertainty: str | None = None,
+    posterior: pd.DataFrame | None = None,
 ) -> Results:
     """Simulate ``runs`` courses of the scenario ``params`` with random seed ``seed``.
 
@@ -43,13 +47,38 @@ def simulate(
     attributes) makes every run start from the same people; its length is the group size.
     ``record="sessions"`` adds the per-week table. ``first_run`` offsets the run indices, so
     ``simulate(runs=10, first_run=5)`` gives runs 5..14 of the same seed.
+
+    ``uncertainty="posterior"`` carries parameter uncertainty into the runs: run k takes a draw
+    of the calibrated posterior (``peersim.posterior()``, or the ``posterior`` given), chosen by
+    weight from (seed, k) alone, and the tables gain a ``draw`` column (its row in the posterior).
+    Parameters you set yourself (away from their defaults) keep your value; the others come from
+    the draw. ``peersim.analysis.uncertainty`` separates the two parts of an output's uncertainty.
     """
     params = _check(params, runs, seed, record, chunk_size, first_run)
     population = validate_population(population, params)
     if population is not None and len(population) != params.group_size:
         params = params.replace(group_size=len(population))
-    one = ParamSets(pd.DataFrame(index=[0]), params)
-    tables = _run(one, runs, seed, population, record, chunk_size, first_run, progress, label=False)
+    if uncertainty not in UNCERTAINTY:
+        raise ValueError(f"uncertainty = {uncertainty!r} is not valid; choose one of None, 'posterior'")
+    if uncertainty == "posterior":
+        draws, weights = _posterior_draws(params, posterior)
+        table = ParamSets(draws, params, what="posterior draw")
+        cumulative = np.cumsum(weights)
+
+        def choose_draws(run_indices: np.ndarray) -> np.ndarray:
+            u = Streams(seed, run_indices).group("posterior.draw", 0)
+            return np.minimum(np.searchsorted(cumulative, u * cumulative[-1], side="right"), len(draws) - 1)
+
+        tables = _run(
+            table, runs, seed, population, record, chunk_size, first_run, progress, True, choose_draws
+        )
+        for name, frame in tables.items():
+            frame = frame.rename(columns={"set": "draw"})
+            frame.insert(0, "run", frame.pop("run"))
+            tables[name] = frame.sort_values(SORT_KEYS[name], kind="stable", ignore_index=True)
+    else:
+        one = ParamSets(pd.DataFrame(index=[0]), params)
+        tables = _run(one, runs, seed, population, record, chunk_size, first_run, progress, label=False)
     return Results(
         participants=tables["participants"],
         groups=tables["groups"],
@@ -60,15 +89,43 @@ def simulate(
     )
 
 
-def _run(table, replicates, seed, population, record, chunk_size, first_run, progress, label):
-    """Every set's runs first_run.. first_run + replicates - 1, chunk_size courses at a time."""
+def _posterior_draws(params: Params, posterior: pd.DataFrame | None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The posterior's parameter columns (without those the user set away from their defaults)
+    and its normalised weights."""
+    if posterior is None:
+        from .analysis.calibration import posterior as shipped
+
+        posterior = shipped()
+    if not isinstance(posterior, pd.DataFrame) or len(posterior) == 0:
+        raise ValueError("posterior must be a non-empty DataFrame (one row per draw)")
+    posterior = posterior.reset_index(drop=True)
+    weights = posterior["weight"].to_numpy(float) if "weight" in posterior else np.ones(len(posterior))
+    if not (np.isfinite(weights).all() and (weights >= 0).all() and weights.sum() > 0):
+        raise ValueError("posterior: weights must be finite, non-negative and not all zero")
+    default = Params()
+    own = [
+        c
+        for c in posterior.columns
+        if c != "weight" and getattr(params, c, None) != getattr(default, c, None)
+    ]
+    return posterior.drop(columns=["weight", *own], errors="ignore"), weights / weights.sum()
+
+
+def _run(
+    table, replicates, seed, population, record, chunk_size, first_run, progress, label, choose_sets=None
+):
+    """Every set's runs first_run.. first_run + replicates - 1, chunk_size courses at a time; with
+    ``choose_sets`` (run indices -> set positions), ``replicates`` runs in all, each of the set
+    that function chooses for it."""
     names = ("participants", "groups") + (("sessions",) if record == "sessions" else ())
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in names}
-    total = len(table) * replicates
+    total = replicates if choose_sets else len(table) * replicates
     bar = tqdm(total=total, unit="course", disable=not progress, leave=False)
     for start in range(0, total, chunk_size):
         courses = np.arange(start, min(start + chunk_size, total))
         positions, runs = courses // replicates, first_run + courses % replicates
+        if choose_sets is not None:
+            positions = choose_sets(runs)
         out = simulate_courses(table, positions, runs, seed, population, record, label=label)
         for name in names:
             parts[name].append(out[name])

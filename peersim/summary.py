@@ -129,17 +129,21 @@ def effect_vs_control(res: Results, control: Results) -> pd.DataFrame:
         mean = float(diff.mean())
         half = _Z * float(diff.std(ddof=1)) / np.sqrt(len(diff)) if len(diff) > 1 else np.nan
         pooled = np.sqrt((a[col].var() + b[col].var()) / 2)
-        rows.append(
-            {
-                "outcome": col,
-                "peer": float(a[col].mean()),
-                "control": float(b[col].mean()),
-                "difference": mean,
-                "ci_low": mean - half,
-                "ci_high": mean + half,
-                "cohens_d": mean / pooled if pooled > 0 else np.nan,
-            }
-        )
+        row = {
+            "outcome": col,
+            "peer": float(a[col].mean()),
+            "control": float(b[col].mean()),
+            "difference": mean,
+            "ci_low": mean - half,
+            "ci_high": mean + half,
+            "cohens_d": mean / pooled if pooled > 0 else np.nan,
+        }
+        if "draw" in a:  # posterior draws: parameter uncertainty apart from Monte Carlo error
+            from .analysis.uncertainty import split
+
+            parts = split(diff, a.groupby("run")["draw"].first().loc[diff.index])
+            row.update(param_low=parts["param_low"], param_high=parts["param_high"])
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -149,6 +153,25 @@ def changed_parameters(params) -> list[str]:
 
     defaults = Params().to_dict()
     return [f"{k}={v}" for k, v in params.to_dict().items() if k != "session_plan" and v != defaults[k]]
+
+
+def _exploratory_note(params) -> list[str]:
+    from .analysis.uncertainty import exploratory
+    from .params import Params
+
+    default = Params()
+    changed = [
+        k
+        for k in params.__dataclass_fields__
+        if k != "session_plan" and getattr(params, k) != getattr(default, k)
+    ]
+    weak = exploratory(changed)
+    if not weak:
+        return []
+    return [
+        "EXPLORATORY: this scenario's changes act through parameters graded 'assumption' in the"
+        f" evidence register ({', '.join(weak)}); read its effects as what-ifs, not findings"
+    ]
 
 
 def report(res: Results, control: Results | None = None) -> str:
@@ -165,6 +188,16 @@ def report(res: Results, control: Results | None = None) -> str:
         *(
             ["Changed from the defaults: " + ", ".join(changed_parameters(p))]
             if changed_parameters(p)
+            else []
+        ),
+        *_exploratory_note(p),
+        *(
+            [
+                f"Parameter uncertainty: each run takes one of {part['draw'].nunique():,} posterior draws"
+                " (peersim.posterior()); intervals below are Monte Carlo error [MC] and, apart,"
+                " parameter uncertainty {par}"
+            ]
+            if "draw" in part
             else []
         ),
         "",
@@ -189,11 +222,14 @@ def report(res: Results, control: Results | None = None) -> str:
         for r in effect_vs_control(res, control).itertuples():
             label = "QPR-15 (0-60)" if r.outcome == "qpr_end" else r.outcome.replace("_end", "")
             digits = 1 if r.outcome == "qpr_end" else 3
-            lines.append(
+            line = (
                 f"  {label:17s} {r.peer:7.{digits}f} vs {r.control:7.{digits}f}   difference"
                 f" {r.difference:+.{digits}f} [{r.ci_low:+.{digits}f}, {r.ci_high:+.{digits}f}]"
                 f"   d = {r.cohens_d:+.2f}"
             )
+            if hasattr(r, "param_low"):
+                line += f"   {{par {r.param_low:+.{digits}f}, {r.param_high:+.{digits}f}}}"
+            lines.append(line)
     lines += ["", "Change from baseline to end of course within the PEER arm, mean [95% CI]"]
     changes = outcome_changes(res)
     changes = changes[changes["n"] > 0]

@@ -1,78 +1,181 @@
-"""Calibration: the target set, the loss, resumability, and the defaults meeting every target."""
+"""Bayesian calibration: targets with their uncertainty, the trial-sized statistics, ABC-SMC,
+posterior runs and the separation of parameter uncertainty from Monte Carlo error."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from peersim import Params
-from peersim.analysis.calibration import calibrate, check, distance, evaluate, evaluate_sets, load_targets
+from peersim import Params, simulate
+from peersim.analysis.calibration import (
+    STATISTICS,
+    TRIAL_ARMS,
+    calibrate,
+    deviations,
+    discrepancy,
+    fitted,
+    load_targets,
+    posterior,
+    predictive_check,
+    statistics,
+)
+from peersim.analysis.knockout import knockouts
+from peersim.analysis.trial import trial
+from peersim.analysis.uncertainty import exploratory, split
+
+POSTERIOR = pd.DataFrame(
+    {"facilitator_skill": [0.4, 0.9, 0.7], "tie_rate": [0.2, 0.45, 0.3], "weight": [0.2, 0.5, 0.3]}
+)
 
 
-def test_the_defaults_meet_every_target():
+def test_targets_carry_their_uncertainty_and_source():
     targets = load_targets()
-    fit = check(evaluate(Params(), runs=1500, seed=2024), targets)
-    missed = fit[~fit.met]
-    assert missed.empty, missed[["target", "value", "goal", "tolerance"]].to_string()
-
-
-def test_targets_are_machine_readable_and_cover_the_patterns():
-    targets = load_targets()
-    assert {
-        "dropout_rate",
-        "trial_d_qpr",
-        "companionship_uptake_covid",
-        "cohesion_outcome_r",
-        "trial_d_social_relations",
-        "safety_knockout_share_ratio",
-    } <= set(targets)
-    assert all(t.get("source") for t in targets.values())
-
-
-def test_check_and_distance_by_hand():
-    targets = {
-        "a": {"value": 0.2, "tolerance": 0.1, "kind": "near"},
-        "b": {"value": 0.5, "kind": "at_least", "scale": 0.1},
-        "c": {"value": 0.5, "kind": "at_most", "scale": 0.1},
-    }
-    fit = check({"a": 0.25, "b": 0.45, "c": 0.4}, targets).set_index("target")
-    assert fit.met.tolist() == [True, False, True]
-    # a: inside tolerance, centre term 0.1 * (0.05 / 0.1)^2 = 0.025; b: miss 0.05 / 0.1 = 0.5 -> 10 * 0.25
-    assert distance({"a": 0.25, "b": 0.45, "c": 0.4}, targets) == pytest.approx(0.025 + 2.5)
+    for name, t in targets.items():
+        assert t["se"] > 0 and t["source"] and t["grade"] in ("seed", "trial", "literature"), name
+    assert set(fitted(targets)) < set(targets), "some targets are held out for validation"
+    # one datum, used once: the trial's d, not also its QPR difference
+    assert "trial_d_qpr" in targets and "trial_difference_qpr" not in targets
+    assert targets["early_dropout_share"]["n"] == 2  # the seed's two leavers
 
 
 def test_bad_target_file(tmp_path):
     path = tmp_path / "t.toml"
-    path.write_text('[x]\nvalue = 1\nkind = "near"\n')
-    with pytest.raises(ValueError, match="needs a tolerance"):
+    path.write_text('[x]\nvalue = 1\nse = 0.1\nkind = "near"\nfit = true\nsource = "s"\n')
+    with pytest.raises(ValueError, match="unknown statistic 'x'"):
+        load_targets(path)
+    path.write_text('[dropout_rate]\nvalue = 1\nse = 0\nkind = "near"\nfit = true\nsource = "s"\n')
+    with pytest.raises(ValueError, match="se must be positive"):
         load_targets(path)
 
 
-def test_calibration_resumes_from_its_journal(tmp_path):
-    space = {"dropout_intercept": (-3.0, -1.5)}
-    journal = tmp_path / "journal.log"
-    first = calibrate(space, trials=2, journal=journal, runs=60, seed=1)
-    assert len(first) == 2
-    assert (
-        first.loc[first.trial == 0, "dropout_intercept"].item() == Params().dropout_intercept
-    )  # defaults first
-    more = calibrate(space, trials=4, journal=journal, runs=60, seed=1)
-    assert len(more) == 4 and set(first.trial) <= set(more.trial)
+def test_deviations_by_hand():
+    targets = {
+        "a": {"statistic": "dropout_rate", "value": 0.2, "se": 0.05, "kind": "near", "fit": True},
+        "b": {"statistic": "trial_d_hope", "value": 0.228, "se": 0.1, "kind": "at_least", "fit": True},
+        "c": {
+            "statistic": "trial_d_social_relations",
+            "value": 0.2,
+            "se": 0.1,
+            "kind": "within",
+            "fit": True,
+        },
+        "d": {"statistic": "cohesion_outcome_r", "value": 0.26, "se": 0.03, "kind": "near", "fit": False},
+    }
+    stats = pd.DataFrame(
+        {
+            "dropout_rate": [0.3, 0.2],
+            "trial_d_hope": [0.128, 0.5],
+            "trial_d_social_relations": [-0.4, 0.1],
+            "cohesion_outcome_r": [0.0, 0.0],
+        }
+    )
+    z = deviations(stats, targets)
+    assert z.loc[0].tolist() == pytest.approx([2.0, 1.0, 2.0, -26 / 3])
+    assert z.loc[1, ["a", "b", "c"]].tolist() == pytest.approx([0.0, 0.0, 0.0])
+    # the held-out target does not count in the calibration distance
+    assert discrepancy(stats, targets).tolist() == pytest.approx([3.0, 0.0])
 
 
-def test_evaluate_sets_is_evaluate_for_each_set():
-    sets = pd.DataFrame({"dropout_intercept": [-3.0, -2.0], "tie_rate": [0.3, 0.45]}, index=["x", "y"])
-    together = evaluate_sets(sets, runs=60, seed=3, n_per_arm=80)
-    assert together.index.tolist() == ["x", "y"]
-    for label, row in sets.iterrows():
-        alone = evaluate(Params(**row.to_dict()), runs=60, seed=3, n_per_arm=80)
-        assert together.loc[label].to_dict() == alone
+def test_statistics_are_one_trial_sized_virtual_trial_per_set():
+    sets = pd.DataFrame({"facilitator_skill": [0.5, 0.5, 0.9]}, index=["a", "b", "c"])
+    stats = statistics(sets, seed=4)
+    assert stats.index.tolist() == ["a", "b", "c"] and list(stats.columns) == list(STATISTICS)
+    # sets are independent trials (other people), reproducible from the trial numbers
+    assert stats.loc["a", "control_qpr_end"] != stats.loc["b", "control_qpr_end"]
+    again = statistics(sets.iloc[[1]], seed=4, trials=[1])
+    pd.testing.assert_series_equal(again.iloc[0], stats.loc["b"], check_names=False)
+    # the PEER arm of trial 0 is 145 people in groups of 8: 19 groups, the last one partly filled
+    assert TRIAL_ARMS == (145, 151)
+    part = simulate(
+        Params(covid_restrictions=True, facilitator_skill=0.5), runs=19, seed=4
+    ).participants.head(145)
+    assert stats.loc["a", "dropout_rate"] == pytest.approx(part.dropped_out.mean())
 
 
-def test_calibration_in_batches(tmp_path):
-    space = {"dropout_intercept": (-3.0, -1.5), "tie_rate": (0.2, 0.5)}
-    table = calibrate(space, trials=5, journal=tmp_path / "j.log", runs=40, seed=2, batch=3)
-    assert len(table) == 5 and table.loss.is_monotonic_increasing
-    assert table.dropout_intercept.between(-3.0, -1.5).all()
-    with pytest.raises(ValueError, match="batch = 0"):
-        calibrate(space, trials=1, journal=tmp_path / "k.log", batch=0)
+def test_abc_smc_runs_resumes_and_checks(tmp_path):
+    kwargs = {"particles": 120, "rounds": 2, "batch": 120, "seed": 5, "pool_dir": tmp_path / "pool"}
+    post, diagnostics = calibrate(["facilitator_skill"], **kwargs)
+    assert len(post) == 120 and post["weight"].sum() == pytest.approx(1.0)
+    assert post.facilitator_skill.between(0.3, 1.0).all()  # inside its prior
+    assert diagnostics["round"].tolist()[0] == 1 and (diagnostics.ess > 0).all()
+    # the second call finds every batch on disk: the same posterior
+    again, _ = calibrate(["facilitator_skill"], **kwargs)
+    pd.testing.assert_frame_equal(post, again)
+    table, stats = predictive_check(post, draws=40)
+    assert set(table.target) == set(load_targets()) and len(stats) == 40
+    assert table.predictive_low.le(table.predictive_high).all()
+    with pytest.raises(ValueError, match="design choice"):
+        calibrate(["group_size"], **kwargs)
+
+
+def test_posterior_runs_take_one_draw_each_chosen_by_seed_and_run():
+    res = simulate(Params(), runs=600, seed=3, uncertainty="posterior", posterior=POSTERIOR)
+    groups = res.groups
+    assert groups.columns[:2].tolist() == ["run", "draw"]
+    shares = groups.draw.value_counts(normalize=True).sort_index()
+    assert shares.tolist() == pytest.approx([0.2, 0.5, 0.3], abs=0.06)
+    for k in (0, 5, 77):  # run k with its draw is run k of that parameter set, bit for bit
+        draw = int(groups.draw[groups.run == k].item())
+        values = POSTERIOR.drop(columns="weight").iloc[draw].to_dict()
+        alone = simulate(Params(**values), runs=1, seed=3, first_run=k).groups
+        pd.testing.assert_frame_equal(
+            groups[groups.run == k].drop(columns="draw").reset_index(drop=True), alone, check_exact=True
+        )
+    small = simulate(Params(), runs=600, seed=3, uncertainty="posterior", posterior=POSTERIOR, chunk_size=97)
+    pd.testing.assert_frame_equal(small.groups, groups)
+    # a parameter the user sets keeps the user's value
+    mine = simulate(
+        Params(facilitator_skill=0.55), runs=40, seed=3, uncertainty="posterior", posterior=POSTERIOR
+    )
+    base = simulate(Params(facilitator_skill=0.55, tie_rate=0.2), runs=40, seed=3)
+    run0 = mine.groups[mine.groups.draw == 0].run.iloc[0]
+    pd.testing.assert_frame_equal(
+        mine.groups[mine.groups.run == run0].drop(columns="draw").reset_index(drop=True),
+        base.groups[base.groups.run == run0].reset_index(drop=True),
+    )
+    with pytest.raises(ValueError, match="uncertainty = 'prior'"):
+        simulate(Params(), runs=2, uncertainty="prior")
+
+
+def test_split_separates_parameter_uncertainty_from_monte_carlo_error():
+    rng = np.random.default_rng(0)
+    draws = np.repeat(np.arange(400), 25)
+    truth = rng.normal(0.0, 0.3, 400)  # between-draw sd 0.3
+    values = truth[draws] + rng.normal(0.0, 1.0, len(draws))  # run-to-run sd 1
+    parts = split(values, draws)
+    assert parts["param_sd"] == pytest.approx(0.3, rel=0.15)
+    assert parts["mc_high"] - parts["mean"] == pytest.approx(1.96 * np.sqrt(1.09 / 10_000), rel=0.1)
+    # without parameter uncertainty, none is reported
+    flat = split(rng.normal(0, 1, 10_000), draws)
+    assert flat["param_sd"] < 0.05
+
+
+def test_contexts_resting_on_assumptions_are_exploratory():
+    assert "service_equality" in exploratory(["setting"])
+    assert exploratory([]) == []
+
+
+def test_trials_and_knockouts_with_posterior():
+    res = trial(Params(), n_per_arm=30, seed=2, trials=6, uncertainty="posterior", posterior=POSTERIOR)
+    assert res.table.groupby("trial").draw.nunique().eq(1).all()
+    table = knockouts(
+        Params(follow_up_weeks=2),
+        runs=90,
+        seed=1,
+        mechanisms=["sharing"],
+        outcomes=["hope_end"],
+        uncertainty="posterior",
+        posterior=POSTERIOR,
+    )
+    row = table.iloc[0]
+    assert row.param_low <= row.contribution <= row.param_high
+
+
+def test_posterior_file_is_checked(tmp_path):
+    path = tmp_path / "p.csv"
+    POSTERIOR.to_csv(path, index=False)
+    assert posterior(path).shape == (3, 3)
+    path.write_text("facilty_skill,weight\n0.5,1\n")
+    with pytest.raises(ValueError, match="unknown parameter column 'facilty_skill'"):
+        posterior(path)

@@ -193,6 +193,55 @@ def _within_group_r(completers: pd.DataFrame, index: pd.Index) -> pd.Series:
         return sums.xy / np.sqrt(sums.xx * sums.yy)
 
 
+# --- which parameters matter --------------------------------------------------------------------
+def eligible(parameters: Sequence[str] | None = None) -> list[str]:
+    """Parameters the data could inform: graded ``assumption`` or ``calibrated`` in the evidence
+    register, with a real (not fixed) prior."""
+    entries = register()
+    names = parameters if parameters is not None else list(entries)
+    return [
+        n for n in names if entries[n].grade in ("assumption", "calibrated") and not entries[n].prior.fixed
+    ]
+
+
+def screen(
+    parameters: Sequence[str],
+    trajectories: int = 10,
+    trials_per_point: int = 8,
+    seed: int = 0,
+    base: Params | None = None,
+    targets: Mapping[str, Mapping] | None = None,
+) -> pd.DataFrame:
+    """Morris screening (SALib) of ``parameters`` over their priors, on the fitted targets'
+    statistics: for each parameter, mu* (mean absolute elementary effect across the prior, each
+    point the mean of ``trials_per_point`` virtual trials) per target, in units of the target's
+    standard error, and their maximum (``importance``). A parameter whose importance is small moves
+    no target by a meaningful share of its uncertainty: the data cannot inform it."""
+    from SALib.analyze import morris as morris_analyze
+    from SALib.sample import morris as morris_sample
+
+    targets = fitted(dict(targets or load_targets()))
+    entries = register()
+    names = list(parameters)
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    unit = morris_sample.sample(problem, trajectories, num_levels=4, seed=seed)
+    # the unit levels (1/6 .. 5/6 of the way through each prior's quantiles) as parameter values
+    values = {n: entries[n].prior.ppf(np.clip(unit[:, i], 0.02, 0.98)) for i, n in enumerate(names)}
+    sets = _typed(pd.DataFrame(values).iloc[np.repeat(np.arange(len(unit)), trials_per_point)])
+    sets = sets.reset_index(drop=True)
+    stats = statistics(sets, base, seed=seed, trials=np.arange(len(sets)))
+    means = stats.groupby(np.repeat(np.arange(len(unit)), trials_per_point)).mean()
+    rows = {}
+    for target, t in targets.items():
+        y = means[t["statistic"]].fillna(means[t["statistic"]].mean()).to_numpy()
+        res = morris_analyze.analyze(problem, unit, y, num_levels=4, seed=seed)
+        rows[target] = np.asarray(res["mu_star"]) / t["se"]
+    table = pd.DataFrame(rows, index=names)
+    table["importance"] = table.max(axis=1)
+    table["grade"] = [entries[n].grade for n in names]
+    return table.sort_values("importance", ascending=False)
+
+
 # --- ABC-SMC ------------------------------------------------------------------------------------
 def calibrate(
     parameters: Sequence[str],
@@ -214,8 +263,14 @@ def calibrate(
     the same seed, so run again with the same arguments and folder, a calibration reuses what was
     already simulated and resumes where it stopped (each batch file is written atomically).
     """
-    import elfi
+    with warnings.catch_warnings():
+        # ELFI imports matplotlib and GPy, whose dependencies warn about their own deprecations
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        import elfi
 
+    if particles < 100:  # ELFI's adaptive thresholds estimate a density ratio from >= 100 points
+        raise ValueError(f"particles = {particles}: ABC-SMC with adaptive thresholds needs at least 100")
     base = base or Params()
     targets = dict(targets or load_targets())
     entries = register()

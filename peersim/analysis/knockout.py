@@ -15,6 +15,7 @@ import pandas as pd
 from ..engine import simulate
 from ..params import MECHANISMS, Params
 from .stats import paired_difference
+from .uncertainty import split
 
 OUTCOMES = (
     "connectedness_end",
@@ -35,14 +36,19 @@ def knockouts(
     mechanisms: Sequence[str] = MECHANISMS,
     outcomes: Sequence[str] = OUTCOMES,
     population=None,
+    uncertainty: str | None = None,
+    posterior: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per (mechanism, outcome): full-model mean, knock-out mean, contribution and its
-    95% interval (paired over the same participants, intervals over groups)."""
+    95% interval (paired over the same participants, intervals over groups). With
+    ``uncertainty="posterior"`` both runs of a pair share their posterior draw, and the rows gain
+    ``param_low``/``param_high``: the contribution's interval from parameter uncertainty alone."""
     params = params or Params()
     for name in mechanisms:
         if name not in MECHANISMS:
             raise ValueError(f"unknown mechanism {name!r} (mechanisms: {', '.join(MECHANISMS)})")
-    full = simulate(params, runs=runs, seed=seed, population=population).participants
+    draws = {"uncertainty": uncertainty, "posterior": posterior}
+    full = simulate(params, runs=runs, seed=seed, population=population, **draws).participants
     rows = []
     for mechanism in mechanisms:
         off = simulate(
@@ -50,20 +56,24 @@ def knockouts(
             runs=runs,
             seed=seed,
             population=population,
+            **draws,
         ).participants
         for outcome in outcomes:
             mean, low, high = paired_difference(full[outcome], off[outcome], full["run"])
-            rows.append(
-                {
-                    "mechanism": mechanism,
-                    "outcome": outcome,
-                    "with": float(full[outcome].astype(float).mean()),
-                    "without": float(off[outcome].astype(float).mean()),
-                    "contribution": mean,
-                    "ci_low": low,
-                    "ci_high": high,
-                }
-            )
+            row = {
+                "mechanism": mechanism,
+                "outcome": outcome,
+                "with": float(full[outcome].astype(float).mean()),
+                "without": float(off[outcome].astype(float).mean()),
+                "contribution": mean,
+                "ci_low": low,
+                "ci_high": high,
+            }
+            if "draw" in full:
+                diff = (full[outcome].astype(float) - off[outcome].astype(float)).groupby(full["run"]).mean()
+                parts = split(diff, full.groupby("run")["draw"].first().loc[diff.index])
+                row.update(param_low=parts["param_low"], param_high=parts["param_high"])
+            rows.append(row)
     return pd.DataFrame(rows)
 
 

@@ -111,8 +111,20 @@ class TrialResult:
         return pd.DataFrame(rows)
 
 
-def trial(params: Params | None = None, n_per_arm: int = 150, seed: int = 0, trials: int = 1) -> TrialResult:
-    """Run ``trials`` virtual trials of ``n_per_arm`` people per arm (see the module docstring)."""
+def trial(
+    params: Params | None = None,
+    n_per_arm: int = 150,
+    seed: int = 0,
+    trials: int = 1,
+    uncertainty: str | None = None,
+    posterior: pd.DataFrame | None = None,
+) -> TrialResult:
+    """Run ``trials`` virtual trials of ``n_per_arm`` people per arm (see the module docstring).
+
+    ``uncertainty="posterior"``: each trial takes one posterior draw (chosen by weight from seed
+    and trial number; both arms and all its groups share it), so the spread of d over trials is
+    what trials could see given what we know of the parameters, not only which people came.
+    """
     params = params or Params()
     if isinstance(n_per_arm, bool) or not isinstance(n_per_arm, int) or n_per_arm < 2:
         raise ValueError(f"n_per_arm = {n_per_arm!r} must be a whole number >= 2")
@@ -120,17 +132,23 @@ def trial(params: Params | None = None, n_per_arm: int = 150, seed: int = 0, tri
         raise ValueError(f"trials = {trials!r} must be a whole number >= 1")
     size = params.group_size
     groups = -(-n_per_arm // size)  # the last group may have places left over: they stay empty
-    peer = simulate(params.replace(control_arm=False), runs=groups * trials, seed=seed).participants
+    if uncertainty == "posterior":
+        peer, ctrl = _arms_with_posterior(params, posterior, seed, groups, trials)
+    elif uncertainty is None:
+        peer = simulate(params.replace(control_arm=False), runs=groups * trials, seed=seed).participants
+        ctrl = simulate(
+            params.replace(control_arm=True), runs=groups * trials, seed=seed, first_run=CONTROL_RUNS
+        ).participants
+    else:
+        raise ValueError(f"uncertainty = {uncertainty!r} is not valid; choose one of None, 'posterior'")
     peer["social_relations_end"] = social_relations(peer)
-    ctrl = simulate(
-        params.replace(control_arm=True), runs=groups * trials, seed=seed, first_run=CONTROL_RUNS
-    ).participants
     ctrl["social_relations_end"] = social_relations(ctrl)
     rows = []
     for k in range(trials):
         a = peer[(peer.run >= k * groups) & (peer.run < (k + 1) * groups)].head(n_per_arm)
         b = ctrl[(ctrl.run >= CONTROL_RUNS + k * groups) & (ctrl.run < CONTROL_RUNS + (k + 1) * groups)]
         b = b.head(n_per_arm)
+        draw = {"draw": int(a["draw"].iloc[0])} if "draw" in a else {}
         for analysis, arm in (("intention to treat", a), ("completers", a[~a.dropped_out])):
             for outcome in TRIAL_OUTCOMES:
                 if len(arm) < 2:
@@ -138,12 +156,42 @@ def trial(params: Params | None = None, n_per_arm: int = 150, seed: int = 0, tri
                 rows.append(
                     {
                         "trial": k,
+                        **draw,
                         "analysis": analysis,
                         "outcome": outcome,
                         **effect(arm[outcome].to_numpy(), b[outcome].to_numpy()),
                     }
                 )
     return TrialResult(pd.DataFrame(rows), params, n_per_arm, trials, seed)
+
+
+def _arms_with_posterior(params, posterior, seed, groups, trials) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both arms' participants, trial k's groups all with the posterior draw chosen for trial k."""
+    from ..engine import _posterior_draws, _run
+    from ..rng import Streams
+    from ..sets import ParamSets
+
+    draws, weights = _posterior_draws(params, posterior)
+    cumulative = np.cumsum(weights)
+    u = Streams(seed, np.arange(trials)).group("posterior.trial", 0)
+    of_trial = np.minimum(np.searchsorted(cumulative, u * cumulative[-1], side="right"), len(draws) - 1)
+    arms = []
+    for control, first in ((False, 0), (True, CONTROL_RUNS)):
+        table = ParamSets(draws, params.replace(control_arm=control), what="posterior draw")
+        tables = _run(
+            table,
+            groups * trials,
+            seed,
+            None,
+            "summary",
+            2000,
+            first,
+            False,
+            True,
+            lambda runs, first=first: of_trial[(runs - first) // groups],
+        )
+        arms.append(tables["participants"].rename(columns={"set": "draw"}).sort_values(["run", "member"]))
+    return arms[0].reset_index(drop=True), arms[1].reset_index(drop=True)
 
 
 def format_trial(result: TrialResult) -> str:
