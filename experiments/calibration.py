@@ -1,16 +1,21 @@
-"""Calibration study: search the uncertain parameters for the set closest to all targets.
+"""Calibration study: which parameters the data can inform, their posterior, and the checks.
 
-    python experiments/calibration.py [--small] [--trials N]
+    python experiments/calibration.py [--small] [--ship]
 
-Writes results/calibration/: every trial (calibration_trials.csv), the accepted sets (all targets
-met), the fit of the chosen set per target (fit_per_target.csv), the chosen values
-(chosen_parameters.csv) and a figure. Resumable: the Optuna journal is in results/calibration/raw/.
-Copy the chosen values into peersim/params.py deliberately (docs/calibration.md records it).
+Writes results/calibration/: screening.csv (Morris importance of every eligible parameter for
+every fitted target), posterior.csv (weighted draws), diagnostics.csv (per ABC-SMC round:
+threshold, simulations, acceptance, effective sample size), predictive_check.csv (every target,
+fitted and held out: observed value against the 95% posterior predictive interval),
+posterior_summary.csv (prior and posterior of each calibrated parameter), and figures
+(prior_vs_posterior.png, correlations.png, predictive_check.png). Resumable: simulated batches are
+kept in results/calibration/raw/. ``--ship`` copies the posterior into the package
+(peersim/data/posterior.csv), where ``peersim.posterior()`` reads it.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tomllib
 from pathlib import Path
@@ -19,75 +24,168 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
-from peersim import Params
-from peersim.analysis.calibration import calibrate, check, evaluate, load_targets
+import peersim
+from peersim.analysis.calibration import calibrate, eligible, load_targets, predictive_check, screen
+from peersim.evidence import register
 from peersim.experiments.study import report_written
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, q * cumulative[-1])])
 
 
 def main(argv=None) -> list:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--small", action="store_true", help="6 trials of 150 groups (a quick check)")
-    parser.add_argument("--trials", type=int, default=None)
+    parser.add_argument("--small", action="store_true", help="a quick check: few particles and rounds")
+    parser.add_argument("--ship", action="store_true", help="copy the posterior into peersim/data")
     parser.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        help="default results/calibration (--small: results/calibration/small)",
+        "--out", type=Path, default=None, help="default results/calibration (--small: .../small)"
     )
     args = parser.parse_args(argv)
-    args.out = args.out or Path("results/calibration") / ("small" if args.small else "")
     spec = tomllib.loads(Path(__file__).with_suffix(".toml").read_text())
-    trials = args.trials or (6 if args.small else spec["trials"])
-    runs = 150 if args.small else spec["runs"]
-    out = args.out
+    if args.small:
+        spec.update(trajectories=2, trials_per_point=2, particles=120, rounds=2, batch=120, check_draws=60)
+    out = args.out or Path("results/calibration") / ("small" if args.small else "")
     (out / "raw").mkdir(parents=True, exist_ok=True)
-    journal = out / "raw" / f"journal_{runs}runs.log"
-    space = {k: tuple(v) for k, v in spec["space"].items()}
+    seed = spec["seed"]
     targets = load_targets()
-    table = calibrate(space, trials, journal, runs=runs, seed=spec["seed"], targets=targets)
-    table.to_csv(out / "calibration_trials.csv", index=False, float_format="%.5g")
-    accepted = table[table.all_met]
-    accepted.to_csv(out / "accepted.csv", index=False, float_format="%.5g")
-    best = table.iloc[0]
-    chosen = {k: float(best[k]) for k in space}
-    pd.Series(chosen, name="value").to_csv(
-        out / "chosen_parameters.csv", index_label="parameter", float_format="%.4g"
-    )
-    fit = check(
-        evaluate(
-            Params().replace(**{k: round(v, 4) for k, v in chosen.items()}), runs=runs, seed=spec["seed"]
-        ),
-        targets,
-    )
-    fit.to_csv(out / "fit_per_target.csv", index=False, float_format="%.5g")
+    entries = register()
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 4.8), constrained_layout=True)
-    ordered = table.sort_values("trial")
-    ax1.plot(ordered.trial, ordered.loss, ".", color="#999999", label="trial")
-    ax1.plot(ordered.trial, ordered.loss.cummin(), color="#2f6f8f", label="best so far")
-    ax1.set(
-        yscale="symlog",
-        xlabel="trial",
-        ylabel="loss (0 inside every tolerance; symlog)",
-        title=f"Calibration: {len(table)} trials, {len(accepted)} meet every target",
+    screening = screen(eligible(), spec["trajectories"], spec["trials_per_point"], seed=seed, targets=targets)
+    screening.to_csv(out / "screening.csv", index_label="parameter", float_format="%.4g")
+    chosen = screening.index[screening.importance >= spec["min_importance"]].tolist()
+    if not chosen:
+        chosen = screening.index[:1].tolist()
+    post, diagnostics = calibrate(
+        chosen,
+        particles=spec["particles"],
+        rounds=spec["rounds"],
+        batch=spec["batch"],
+        seed=seed,
+        targets=targets,
+        pool_dir=out / "raw" / "batches",
     )
-    ax1.legend(frameon=False)
-    rel = []
-    for r in fit.itertuples():
-        scale = targets[r.target].get("scale", targets[r.target].get("tolerance", 1.0))
-        rel.append((r.value - r.goal) / scale)
-    colours = ["#2f6f8f" if m else "#b5523b" for m in fit.met]
-    ax2.barh(fit.target, rel, color=colours)
-    ax2.axvline(0, color="black", linewidth=0.8)
-    ax2.set(
-        xlabel="chosen set: value minus target, in units of the target's scale (blue: met)",
-        title="Fit per target of the chosen parameters",
+    post.to_csv(out / "posterior.csv", index=False, float_format="%.6g")
+    diagnostics.to_csv(out / "diagnostics.csv", index=False, float_format="%.5g")
+    check, _ = predictive_check(post, draws=spec["check_draws"], seed=seed + 1, targets=targets)
+    check.to_csv(out / "predictive_check.csv", index=False, float_format="%.4g")
+
+    weights = post["weight"].to_numpy()
+    defaults = peersim.Params()
+    rows = []
+    for name in chosen:
+        prior = entries[name].prior
+        values = post[name].to_numpy(float)
+        p_low, p_high = prior.scipy().ppf([0.025, 0.975])
+        q_low, q_med, q_high = (weighted_quantile(values, weights, q) for q in (0.025, 0.5, 0.975))
+        rows.append(
+            {
+                "parameter": name,
+                "grade": entries[name].grade,
+                "default": getattr(defaults, name),
+                "prior": str(prior),
+                "prior_low": p_low,
+                "prior_high": p_high,
+                "posterior_median": q_med,
+                "posterior_low": q_low,
+                "posterior_high": q_high,
+                # 1 - (posterior 95% width / prior 95% width): 0 = the data say nothing
+                "narrowing": 1.0 - (q_high - q_low) / (p_high - p_low),
+            }
+        )
+    summary = pd.DataFrame(rows)
+    summary.to_csv(out / "posterior_summary.csv", index=False, float_format="%.4g")
+
+    figures = [_prior_vs_posterior(post, chosen, entries, out), _correlations(post, chosen, out)]
+    figures.append(_check_figure(check, out))
+    if args.ship:
+        shutil.copy(out / "posterior.csv", Path(peersim.__file__).parent / "data" / "posterior.csv")
+    return [*figures, out / "posterior_summary.csv", out / "predictive_check.csv"]
+
+
+def _prior_vs_posterior(post, chosen, entries, out: Path) -> Path:
+    cols = 4
+    rows = -(-len(chosen) // cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(4 * cols, 2.6 * rows), squeeze=False, constrained_layout=True
     )
-    fig.savefig(out / "calibration.png", dpi=110)
+    for ax, name in zip(axes.ravel(), chosen, strict=False):
+        prior = entries[name].prior
+        grid = np.linspace(prior.low, prior.high, 200)
+        ax.plot(grid, prior.scipy().pdf(grid), color="#999999", label="prior")
+        ax.hist(
+            post[name],
+            bins=30,
+            weights=post["weight"],
+            density=True,
+            color="#2f6f8f",
+            alpha=0.7,
+            label="posterior",
+        )
+        ax.axvline(getattr(peersim.Params(), name), color="#b5523b", linewidth=1, label="default")
+        ax.set_title(f"{name} ({entries[name].grade})", fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in axes.ravel()[len(chosen) :]:
+        ax.axis("off")
+    axes[0][0].legend(fontsize=7, frameon=False)
+    fig.suptitle(
+        "Prior (grey) and ABC-SMC posterior (blue) of every calibrated parameter; red: current default"
+    )
+    path = out / "prior_vs_posterior.png"
+    fig.savefig(path, dpi=100)
     plt.close(fig)
-    return [out / "calibration.png", out / "fit_per_target.csv", out / "chosen_parameters.csv"]
+    return path
+
+
+def _correlations(post, chosen, out: Path) -> Path:
+    weights = post["weight"].to_numpy()
+    x = post[chosen].to_numpy(float)
+    mean = np.average(x, axis=0, weights=weights)
+    cov = np.atleast_2d(np.cov((x - mean).T, aweights=weights))
+    sd = np.sqrt(np.diag(cov))
+    corr = cov / np.outer(sd, sd)
+    fig, ax = plt.subplots(
+        figsize=(1.0 + 0.45 * len(chosen), 0.8 + 0.45 * len(chosen)), constrained_layout=True
+    )
+    image = ax.imshow(corr, cmap="RdBu_r", vmin=-1, vmax=1)
+    ax.set_xticks(range(len(chosen)), chosen, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(chosen)), chosen, fontsize=7)
+    for i in range(len(chosen)):
+        for j in range(len(chosen)):
+            ax.text(j, i, f"{corr[i, j]:.2f}", ha="center", va="center", fontsize=6)
+    fig.colorbar(image, ax=ax, shrink=0.7, label="posterior correlation (weighted)")
+    ax.set_title(
+        "Pairwise posterior correlations: strong ones are trade-offs the data cannot separate", fontsize=9
+    )
+    path = out / "correlations.png"
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def _check_figure(check: pd.DataFrame, out: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(check) + 1.5), constrained_layout=True)
+    ys = np.arange(len(check))
+    for y, r in zip(ys, check.itertuples(), strict=True):
+        scale = max(abs(r.predictive_high - r.predictive_low), 1e-9)
+        lo, hi = (r.predictive_low - r.observed) / scale, (r.predictive_high - r.observed) / scale
+        colour = "#2f6f8f" if r.consistent else "#b5523b"
+        ax.plot([lo, hi], [y, y], color=colour, linewidth=4, alpha=0.8)
+        ax.plot([(r.predictive_median - r.observed) / scale], [y], "o", color="black", markersize=4)
+    ax.axvline(0, color="black", linewidth=1)
+    labels = [f"{r.target} ({'fitted' if r.fitted else 'held out'}, {r.kind})" for r in check.itertuples()]
+    ax.set_yticks(ys, labels, fontsize=8)
+    ax.set_xlabel("95% posterior predictive interval, relative to the observed value (0), in interval widths")
+    ax.set_title("Posterior predictive check: blue consistent with the observation, red not", fontsize=10)
+    path = out / "predictive_check.png"
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
 
 
 if __name__ == "__main__":
