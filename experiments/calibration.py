@@ -149,9 +149,8 @@ def _correlations(post, chosen, out: Path) -> Path:
     cov = np.atleast_2d(np.cov((x - mean).T, aweights=weights))
     sd = np.sqrt(np.diag(cov))
     corr = cov / np.outer(sd, sd)
-    fig, ax = plt.subplots(
-        figsize=(1.0 + 0.45 * len(chosen), 0.8 + 0.45 * len(chosen)), constrained_layout=True
-    )
+    size = max(5.0, 1.5 + 0.45 * len(chosen))
+    fig, ax = plt.subplots(figsize=(size + 1.0, size), constrained_layout=True)
     image = ax.imshow(corr, cmap="RdBu_r", vmin=-1, vmax=1)
     ax.set_xticks(range(len(chosen)), chosen, rotation=90, fontsize=7)
     ax.set_yticks(range(len(chosen)), chosen, fontsize=7)
