@@ -123,7 +123,7 @@ def main(argv=None) -> list:
     )
     ax.legend(frameon=False)
     fig.suptitle(f"Baseline: PEER defaults, {n_runs:,} simulated groups (bars: 95% intervals across groups)")
-    return [save(fig, out / "baseline.png"), out / "dropout_by_session.csv", out / "outcome_changes.csv"]
+    return [save(fig, out / "baseline.png", res), out / "dropout_by_session.csv", out / "outcome_changes.csv"]
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ def main(argv=None) -> list:
         f"Companionship and bridging, {int(summary.replicates.iloc[0])} groups per cell, completers"
         " (shading: 95% intervals across groups)"
     )
-    return [save(fig, out / "companionship.png"), out / "companionship.csv"]
+    return [save(fig, out / "companionship.png", res), out / "companionship.csv"]
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def main(argv=None) -> list:
         f"Composition: {len(by_point)} design points x {int(by_point.replicates.iloc[0])} groups"
         " (shading: 95% intervals across groups)"
     )
-    return [save(fig, out / "composition.png"), out / "composition_by_point.csv"]
+    return [save(fig, out / "composition.png", res), out / "composition_by_point.csv"]
 
 
 if __name__ == "__main__":

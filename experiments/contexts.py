@@ -12,6 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from peersim.analysis.uncertainty import split
 from peersim.experiments.study import (
     Z95,
     bars_with_ci,
@@ -55,15 +56,17 @@ def main(argv=None) -> list:
         for metric in METRICS:
             d = diff[metric]
             half = Z95 * d.std() / len(d) ** 0.5
-            rows.append(
-                {
-                    "point": point,
-                    "metric": metric,
-                    "difference": d.mean(),
-                    "ci_low": d.mean() - half,
-                    "ci_high": d.mean() + half,
-                }
-            )
+            row = {
+                "point": point,
+                "metric": metric,
+                "difference": d.mean(),
+                "ci_low": d.mean() - half,
+                "ci_high": d.mean() + half,
+            }
+            if "draw" in ref:  # run k takes the same posterior draw at every point: paired
+                parts = split(d, ref["draw"].loc[d.index])
+                row.update(param_low=parts["param_low"], param_high=parts["param_high"])
+            rows.append(row)
     paired = pd.DataFrame(rows).merge(res.design, on="point")
     paired.to_csv(out / "contexts_paired_differences.csv", index=False, float_format="%.5g")
 
@@ -78,7 +81,7 @@ def main(argv=None) -> list:
         " (bars: 95% intervals across groups)"
     )
     return [
-        save(fig, out / "contexts.png"),
+        save(fig, out / "contexts.png", res),
         out / "contexts_summary.csv",
         out / "contexts_paired_differences.csv",
     ]

@@ -59,7 +59,7 @@ def main(argv=None) -> list:
         f"Course length x support, {int(summary.replicates.iloc[0])} groups per cell, completers"
         " (shading: 95% intervals across groups)"
     )
-    return [save(fig, out / "course_length.png"), out / "course_length.csv"]
+    return [save(fig, out / "course_length.png", res), out / "course_length.csv"]
 
 
 if __name__ == "__main__":

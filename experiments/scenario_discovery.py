@@ -93,7 +93,7 @@ def main(argv=None) -> list:
     )
     table = pd.concat(boxes, ignore_index=True) if boxes else pd.DataFrame()
     table.to_csv(out / "prim_boxes.csv", index=False, float_format="%.5g")
-    return [save(fig, out / "scenario_discovery.png"), out / "prim_boxes.csv"]
+    return [save(fig, out / "scenario_discovery.png", res), out / "prim_boxes.csv"]
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def main(argv=None) -> list:
         f"Group size x facilitator skill, {int(summary.replicates.iloc[0])} groups per cell"
         " (shading: 95% intervals across groups)"
     )
-    return [save(fig, out / "size_and_skill.png"), out / "size_and_skill.csv"]
+    return [save(fig, out / "size_and_skill.png", res), out / "size_and_skill.csv"]
 
 
 if __name__ == "__main__":

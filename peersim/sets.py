@@ -81,14 +81,23 @@ class ParamSets:
                 raise ValueError(f"sets: {_unknown_message(str(name))}")
             spec, default = _FIELDS[name], getattr(base, name)
             values = []
+            checked: dict = {}  # tables repeat values (replicates, posterior draws): check each once
             for label, raw in zip(frame.index, frame[name].tolist(), strict=True):
                 if _missing(raw):
                     values.append(default)
                     continue
+                raw = _plain(raw)
+                key = (type(raw), raw) if isinstance(raw, int | float | str | bool) else None
+                if key is not None and key in checked:
+                    values.append(checked[key])
+                    continue
                 try:
-                    values.append(_validate(name, spec, _plain(raw)))
+                    value = _validate(name, spec, raw)
                 except ValueError as error:
                     raise ValueError(f"{what} {label!r}: {error}") from None
+                values.append(value)
+                if key is not None:
+                    checked[key] = value
             self.varied.append(name)
             self._values[name] = values
             if name not in STRUCTURAL:

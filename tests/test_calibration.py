@@ -179,3 +179,38 @@ def test_posterior_file_is_checked(tmp_path):
     path.write_text("facilty_skill,weight\n0.5,1\n")
     with pytest.raises(ValueError, match="unknown parameter column 'facilty_skill'"):
         posterior(path)
+
+
+def test_sweeps_with_posterior_draws(tmp_path, monkeypatch):
+    import peersim.analysis.calibration as calibration
+    from peersim.experiments import SerialExecutor, load_results, parse_spec, run_sweep
+
+    monkeypatch.setattr(calibration, "posterior", lambda path=None: POSTERIOR.copy())
+    spec = parse_spec(
+        {
+            "name": "post",
+            "seed": 4,
+            "replicates": 6,
+            "chunk_size": 5,
+            "uncertainty": "posterior",
+            "out": str(tmp_path / "raw"),
+            "fixed": {"follow_up_weeks": 2},
+            "design": {"kind": "grid", "factors": {"facilitator_skill": [0.5, 0.9]}},
+        }
+    )
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    groups = load_results(tmp_path / "raw").groups
+    assert groups.columns[:4].tolist() == ["point", "facilitator_skill", "run", "draw"]
+    # run k takes the same draw at every point (common random numbers, parameters included)
+    assert groups.groupby("run").draw.nunique().eq(1).all()
+    row = groups[(groups.point == 1) & (groups.run == 3)]
+    draw = int(row.draw.item())
+    # the point's own value wins over the draw's; the draw gives the rest
+    alone = simulate(
+        Params(follow_up_weeks=2, facilitator_skill=0.9, tie_rate=POSTERIOR.tie_rate[draw]),
+        runs=1,
+        seed=4,
+        first_run=3,
+    ).groups
+    got = row.drop(columns=["point", "facilitator_skill", "draw"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, alone, check_exact=True, check_dtype=False)

@@ -64,6 +64,7 @@ def run_chunk(
     record: str,
     tables: tuple[str, ...],
     folder: str | None = None,
+    uncertainty: str = "none",
 ) -> dict:
     """Simulate one chunk (in a worker): its tables, each with the design point as first column.
 
@@ -77,6 +78,10 @@ def run_chunk(
     positions = courses // replicates - first_point
     runs = courses % replicates
     base = Params(**fixed)
+    draws = None
+    if uncertainty == "posterior":  # one set per course: its point's values and its run's draw
+        design, draws = _with_posterior(design, positions, runs, seed, base, fixed)
+        positions = np.arange(len(courses))
     sets = ParamSets(design, base, what="design point")
     res = simulate_courses(sets, positions, runs, seed, record=record)
     out = {}
@@ -87,11 +92,39 @@ def run_chunk(
         else:
             table = res[name]
         table = table.rename(columns={"set": "point"})
-        table["point"] += first_point
+        if draws is not None:  # rows are in course order: put back the point, add the draw
+            course = table["point"].to_numpy()
+            table["point"] = draws["point"].to_numpy()[course]
+            table.insert(2, "draw", draws["draw"].to_numpy()[course])
+        else:
+            table["point"] += first_point
         out[name] = table
     if folder is not None:
         return {"rows": Store(folder).write_chunk_files(chunk.id, out)}
     return out
+
+
+def _with_posterior(design, positions, runs, seed, base, fixed) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One parameter set per course: its design point's row, and the posterior draw of its run
+    (chosen from (seed, run) as in ``simulate(uncertainty="posterior")``) for every parameter the
+    spec neither fixes nor varies."""
+    from ..engine import _posterior_draws
+    from ..rng import Streams
+
+    draws, weights = _posterior_draws(base, None)
+    draws = draws.drop(columns=[c for c in draws.columns if c in design.columns or c in fixed])
+    cumulative = np.cumsum(weights)
+    u = Streams(seed, runs).group("posterior.draw", 0)
+    chosen = np.minimum(np.searchsorted(cumulative, u * cumulative[-1], side="right"), len(draws) - 1)
+    per_course = pd.concat(
+        [
+            design.iloc[positions].reset_index(drop=True),
+            draws.iloc[chosen].reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    labels = pd.DataFrame({"point": design.index.to_numpy()[positions], "draw": chosen})
+    return per_course, labels
 
 
 class SerialExecutor(Executor):
@@ -209,6 +242,7 @@ def run_sweep(
                     spec.record,
                     spec.tables,
                     folder,
+                    spec.uncertainty,
                 )
                 pending[future] = chunk
             if not pending:

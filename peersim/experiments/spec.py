@@ -6,7 +6,8 @@
     chunk_size = 250              # courses per chunk of work, across design points (default 500)
     record = "summary"            # or "sessions" (adds the per-week table)
     tables = ["participants", "groups"]
-    out = "results/size_and_skill"   # default results/<name>
+    out = "results/size_and_skill/raw"   # default results/<name>/raw
+    uncertainty = "posterior"     # optional: run k of every point takes posterior draw d(seed, k)
 
     [fixed]                       # parameters held at one value
     covid_restrictions = false
@@ -55,7 +56,9 @@ _TOP_KEYS = (
     "out",
     "fixed",
     "design",
+    "uncertainty",
 )
+UNCERTAINTY = ("none", "posterior")
 _PARAM_FIELDS = {f.name: f for f in fields(Params)}
 
 
@@ -80,6 +83,7 @@ class ExperimentSpec:
     tables: tuple[str, ...] = ("participants", "groups")
     out: str = ""
     description: str = ""
+    uncertainty: str = "none"  # "posterior": run k of every point takes posterior draw d(seed, k)
 
     @property
     def out_dir(self) -> Path:
@@ -100,6 +104,7 @@ class ExperimentSpec:
         return {
             "name": self.name,
             "description": self.description,
+            **({"uncertainty": self.uncertainty} if self.uncertainty != "none" else {}),
             "seed": self.seed,
             "replicates": self.replicates,
             "chunk_size": self.chunk_size,
@@ -258,10 +263,18 @@ def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
         tables=tuple(dict.fromkeys(tables)),
         out=_typed(data, "out", str, ""),
         description=_typed(data, "description", str, ""),
+        uncertainty=_uncertainty(data),
         **_design_fields(kind, design, fixed),
     )
     spec.param_sets()  # every point must be a valid scenario
     return spec
+
+
+def _uncertainty(data: dict) -> str:
+    value = _typed(data, "uncertainty", str, "none")
+    if value not in UNCERTAINTY:
+        raise SpecError(f"uncertainty = {value!r} must be one of {', '.join(UNCERTAINTY)}")
+    return value
 
 
 def _design_fields(kind: str, design: dict, fixed: dict) -> dict[str, Any]:

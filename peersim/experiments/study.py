@@ -39,15 +39,25 @@ def study_args(argv: Sequence[str] | None, description: str) -> argparse.Namespa
     parser.add_argument("--scheduler", default=None, help="a Dask scheduler address")
     parser.add_argument("--out", type=Path, default=None, help="folder for figures and tables")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument(
+        "--uncertainty",
+        choices=("none", "posterior"),
+        default="none",
+        help="posterior: run k of every point takes a draw of the calibrated posterior; summaries"
+        " add intervals from parameter uncertainty (<metric>_param_low/high) beside the Monte Carlo"
+        " ones; outputs go to results/<study>/posterior unless --out says otherwise",
+    )
     return parser.parse_args(argv)
 
 
 def run_study(spec_path: str | Path, args: argparse.Namespace) -> tuple[SweepResults, Path]:
     """Run (or finish) the study's sweep; return its results and the folder for outputs."""
     spec = load_spec(spec_path)
+    uncertainty = getattr(args, "uncertainty", "none")
     # a quick check never writes over the committed reference outputs of the full study
-    out = args.out or Path("results") / spec.name / ("small" if args.small else "")
-    changes = {"out": str(out / "raw")}
+    folder = Path("results") / spec.name / ("posterior" if uncertainty == "posterior" else "")
+    out = args.out or folder / ("small" if args.small else "")
+    changes = {"out": str(out / "raw"), "uncertainty": uncertainty}
     if args.small:
         changes.update(replicates=SMALL_REPLICATES, chunk_size=SMALL_REPLICATES)
         small_design = getattr(args, "small_design", None)
@@ -68,7 +78,26 @@ def run_study(spec_path: str | Path, args: argparse.Namespace) -> tuple[SweepRes
             spec, workers=args.workers, scheduler=args.scheduler, overwrite=True, progress=not args.quiet
         )
     out.mkdir(parents=True, exist_ok=True)
-    return load_results(raw), out
+    res = load_results(raw)
+    note = exploratory_note(res)
+    if note and not args.quiet:
+        print(note)
+    return res, out
+
+
+def exploratory_note(res: SweepResults) -> str:
+    """A line for text and figures when the study's contexts act through assumption-graded
+    parameters (``peersim.analysis.uncertainty.exploratory``); empty otherwise."""
+    from ..analysis.uncertainty import exploratory
+
+    weak = exploratory([*res.varied, *res.spec.get("fixed", {})])
+    if not weak:
+        return ""
+    return (
+        "Exploratory: these contexts act through parameters graded 'assumption' ("
+        + ", ".join(weak)
+        + "); read differences between them as what-ifs, not findings"
+    )
 
 
 def report_written(paths) -> int:
@@ -78,21 +107,28 @@ def report_written(paths) -> int:
 
 
 def summarise(frame: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
-    """Mean and 95% interval of each metric over the replicates in each cell of ``by``."""
+    """Mean and 95% interval of each metric over the replicates in each cell of ``by`` (Monte
+    Carlo error); with posterior draws (a ``draw`` column) also ``<metric>_param_low/high``, the
+    95% interval from parameter uncertainty alone (``peersim.analysis.uncertainty.split``)."""
     grouped = frame.groupby(list(by), observed=True, sort=True)
     parts = []
     for metric in metrics:
         stats = grouped[metric].agg(["mean", "std", "count"])
         half = Z95 * stats["std"] / np.sqrt(stats["count"])
-        parts.append(
-            pd.DataFrame(
-                {
-                    f"{metric}": stats["mean"],
-                    f"{metric}_ci_low": stats["mean"] - half,
-                    f"{metric}_ci_high": stats["mean"] + half,
-                }
-            )
+        part = pd.DataFrame(
+            {
+                f"{metric}": stats["mean"],
+                f"{metric}_ci_low": stats["mean"] - half,
+                f"{metric}_ci_high": stats["mean"] + half,
+            }
         )
+        if "draw" in frame:  # runs carry posterior draws: parameter uncertainty, apart
+            from ..analysis.uncertainty import split
+
+            param = grouped[[metric, "draw"]].apply(lambda g, m=metric: pd.Series(split(g[m], g["draw"])))
+            part[f"{metric}_param_low"] = param["param_low"]
+            part[f"{metric}_param_high"] = param["param_high"]
+        parts.append(part)
     out = pd.concat(parts, axis=1)
     out["replicates"] = grouped.size()
     return out.reset_index()
@@ -126,7 +162,11 @@ def bars_with_ci(
     ax.set_xticks(range(len(values)), labels)
 
 
-def save(fig, path: Path) -> Path:
+def save(fig, path: Path, res: SweepResults | None = None) -> Path:
+    """Write the figure; with the study's results, say under it when its contexts are exploratory."""
+    note = exploratory_note(res) if res is not None else ""
+    if note:
+        fig.text(0.5, 0.002, note, ha="center", va="bottom", fontsize=8, color="#b5523b", wrap=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
@@ -147,4 +187,5 @@ def per_run(
 
     ``columns`` as for pandas named aggregation, e.g. ``{"dropout": ("dropped_out", "mean")}``.
     """
-    return participants.groupby(["point", *keys, "run"], observed=True).agg(**columns).reset_index()
+    run = ["run", "draw"] if "draw" in participants else ["run"]
+    return participants.groupby(["point", *keys, *run], observed=True).agg(**columns).reset_index()
