@@ -63,11 +63,9 @@ def simulate(
     if uncertainty == "posterior":
         draws, weights = _posterior_draws(params, posterior)
         table = ParamSets(draws, params, what="posterior draw")
-        cumulative = np.cumsum(weights)
 
         def choose_draws(run_indices: np.ndarray) -> np.ndarray:
-            u = Streams(seed, run_indices).group("posterior.draw", 0)
-            return np.minimum(np.searchsorted(cumulative, u * cumulative[-1], side="right"), len(draws) - 1)
+            return pick_draws(weights, seed, run_indices)
 
         tables = _run(
             table, runs, seed, population, record, chunk_size, first_run, progress, True, choose_draws
@@ -87,6 +85,16 @@ def simulate(
         seed=seed,
         runs=runs,
     )
+
+
+def pick_draws(
+    weights: np.ndarray, seed: int, keys: np.ndarray, stream: str = "posterior.draw"
+) -> np.ndarray:
+    """For each key (a run, or a trial), a posterior draw chosen by weight from (seed, key) alone,
+    through its own counter-based stream: the same key always gets the same draw."""
+    cumulative = np.cumsum(weights)
+    u = Streams(seed, np.asarray(keys)).group(stream, 0)
+    return np.minimum(np.searchsorted(cumulative, u * cumulative[-1], side="right"), len(weights) - 1)
 
 
 def _posterior_draws(params: Params, posterior: pd.DataFrame | None) -> tuple[pd.DataFrame, np.ndarray]:

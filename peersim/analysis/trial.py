@@ -167,14 +167,11 @@ def trial(
 
 def _arms_with_posterior(params, posterior, seed, groups, trials) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Both arms' participants, trial k's groups all with the posterior draw chosen for trial k."""
-    from ..engine import _posterior_draws, _run
-    from ..rng import Streams
+    from ..engine import _posterior_draws, _run, pick_draws
     from ..sets import ParamSets
 
     draws, weights = _posterior_draws(params, posterior)
-    cumulative = np.cumsum(weights)
-    u = Streams(seed, np.arange(trials)).group("posterior.trial", 0)
-    of_trial = np.minimum(np.searchsorted(cumulative, u * cumulative[-1], side="right"), len(draws) - 1)
+    of_trial = pick_draws(weights, seed, np.arange(trials), stream="posterior.trial")
     arms = []
     for control, first in ((False, 0), (True, CONTROL_RUNS)):
         table = ParamSets(draws, params.replace(control_arm=control), what="posterior draw")
