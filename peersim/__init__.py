@@ -24,6 +24,7 @@ __all__ = [
     "__version__",
     "load_results",
     "load_spec",
+    "posterior",
     "run_sweep",
     "simulate",
     "simulate_sets",
@@ -41,6 +42,10 @@ def __getattr__(name: str):
         from .analysis.trial import trial
 
         return trial
+    if name == "posterior":
+        from .analysis.calibration import posterior
+
+        return posterior
     if name in ("load_results", "load_spec", "run_sweep"):
         from . import experiments
 
