@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..params import MECHANISMS
 from .stats import cluster_mean
+from .uncertainty import split
 
 OUTCOMES = ("connectedness", "hope", "self_image", "self_efficacy", "recovery")
 
@@ -94,20 +95,27 @@ def icamo_table(
             row["groups"] = sub["_cluster"].nunique()
             for mech in MECHANISMS:
                 fired = (sub[f"mech_{mech}_sessions"] > 0).astype(float)
-                _add(row, f"{mech}_rate", cluster_mean(fired, sub["_cluster"]))
-            _add(row, "dropout_rate", cluster_mean(sub["dropped_out"].astype(float), sub["_cluster"]))
+                _add(row, f"{mech}_rate", fired, sub)
+            _add(row, "dropout_rate", sub["dropped_out"].astype(float), sub)
             for outcome in outcomes:
                 change = sub[f"{outcome}_end"].astype(float) - sub[f"{outcome}_baseline"].astype(float)
-                _add(row, f"{outcome}_change", cluster_mean(change, sub["_cluster"]))
+                _add(row, f"{outcome}_change", change, sub)
             rows.append(row)
     table = pd.DataFrame(rows)
     front = ["point", *varied, "actor", "stratum", "participants", "groups"]
     return table[front + [c for c in table.columns if c not in front]]
 
 
-def _add(row: dict, name: str, estimate: tuple) -> None:
-    mean, low, high, _ = estimate
+def _add(row: dict, name: str, values: pd.Series, sub: pd.DataFrame) -> None:
+    """Mean with its 95% interval over groups (Monte Carlo error); with posterior draws also the
+    interval from parameter uncertainty (``<name>_param_low/high``), groups being the runs."""
+    mean, low, high, _ = cluster_mean(values, sub["_cluster"])
     row[name], row[f"{name}_low"], row[f"{name}_high"] = mean, low, high
+    if "draw" in sub:
+        by_group = values.groupby(sub["_cluster"].to_numpy())
+        draws = sub["draw"].groupby(sub["_cluster"].to_numpy()).first()
+        parts = split(by_group.mean(), draws.loc[by_group.mean().index])
+        row[f"{name}_param_low"], row[f"{name}_param_high"] = parts["param_low"], parts["param_high"]
 
 
 def format_icamo(
