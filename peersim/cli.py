@@ -140,6 +140,11 @@ def _parser() -> argparse.ArgumentParser:
     viz.add_argument("--host", default="localhost")
     params = sub.add_parser("params", help="list every parameter with default, range and meaning")
     params.add_argument("--group", default=None, help="only this group (e.g. safety)")
+    params.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON list: name, default, low, high, unit, group, evidence, source, prior",
+    )
     return parser
 
 
@@ -513,6 +518,15 @@ def cmd_params(args: argparse.Namespace) -> int:
     groups = list(dict.fromkeys(r["group"] for r in rows))
     if args.group is not None and args.group not in groups:
         raise UsageError(f"--group {args.group!r}: unknown; groups are {', '.join(groups)}")
+    if args.json:
+        import json
+
+        keys = ("name", "default", "low", "high", "unit", "group", "evidence", "source", "prior")
+        chosen = [r for r in rows if args.group in (None, r["group"])]
+        plain = [{k: _jsonable(r[k]) for k in keys} for r in chosen]
+        print(json.dumps(plain, indent=1, ensure_ascii=False))
+        return 0
+    print("evidence: S seed, T trial, L literature, C calibrated, A assumption (--json: sources, priors)")
     for group in groups:
         if args.group not in (None, group):
             continue
@@ -522,9 +536,17 @@ def cmd_params(args: argparse.Namespace) -> int:
             if isinstance(default, tuple):
                 default = ",".join(default) or "(none)"
             unit = f" {r['unit']}" if r["unit"] else ""
-            print(f"  {r['name']:28s} {default!s:>14s}   [{r['valid']}{unit}]  {r['meaning']}")
+            grade = r["evidence"][0].upper()
+            print(f"  {grade} {r['name']:28s} {default!s:>14s}   [{r['valid']}{unit}]  {r['meaning']}")
         print()
     return 0
+
+
+def _jsonable(value):
+    """Parameter values for JSON: the session plan as its titles, tuples as lists."""
+    if isinstance(value, tuple):
+        return [v.title if hasattr(v, "title") else v for v in value]
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -547,15 +569,16 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:  # UsageError and every validation error of Params / population
         print(f"peersim: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # e.g. `peersim params | head`: the reader left; that is fine
+        # (before OSError, of which it is one); stdout is gone, so no flush at exit either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as error:  # e.g. the disk filled while writing: say so, without a traceback
         print(f"peersim: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("peersim: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # e.g. `peersim params | head`: the reader left; that is fine
-        sys.stderr.close()
-        return 0
 
 
 if __name__ == "__main__":

@@ -147,3 +147,27 @@ def check_register(params_fields: dict) -> list[str]:
         if not prior.low <= field.default <= prior.high:
             problems.append(f"{name}: default {field.default} outside its prior [{prior.low}, {prior.high}]")
     return problems
+
+
+def markdown() -> str:
+    """The register as a Markdown table, grouped as ``peersim params`` groups the parameters (for
+    docs/evidence.md; ``python -m peersim.evidence`` prints it)."""
+    from .params import Params
+
+    lines = ["| parameter | default | evidence | prior | source |", "|---|---|---|---|---|"]
+    group = None
+    for row in Params.describe():
+        if row["group"] != group:
+            group = row["group"]
+            lines.append(f"| **{group}** | | | | |")
+        entry = register()[row["name"]]
+        default = row["default"]
+        if isinstance(default, tuple):
+            default = ", ".join(default) or "(none)"
+        source = entry.source.replace("|", "/")
+        lines.append(f"| `{row['name']}` | {default} | {entry.grade} | {entry.prior} | {source} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown())

@@ -365,7 +365,11 @@ class Params:
 
     @staticmethod
     def describe() -> list[dict[str, Any]]:
-        """One row per parameter: name, group, default, range or choices, unit, meaning."""
+        """One row per parameter: name, group, default, range or choices, unit, meaning, and from
+        the evidence register its grade, source and prior (``peersim/evidence.py``)."""
+        from .evidence import register
+
+        entries = register()
         rows = []
         for name, spec in _FIELDS.items():
             meta = spec.metadata
@@ -382,14 +386,20 @@ class Params:
             default = spec.default
             if name == "session_plan":
                 default = f"PEER plan ({len(PEER_PLAN)} sessions)"
+            entry = entries.get(name)
             rows.append(
                 {
                     "name": name,
                     "group": meta["group"],
                     "default": default,
+                    "low": meta["lo"],
+                    "high": meta["hi"],
                     "valid": valid,
                     "unit": meta["unit"],
                     "meaning": meta["doc"],
+                    "evidence": entry.grade if entry else "ungraded",
+                    "source": entry.source if entry else "",
+                    "prior": entry.prior.to_dict() if entry else None,
                 }
             )
         return rows
