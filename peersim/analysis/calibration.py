@@ -5,8 +5,9 @@ interviews and some meta-analyses. ``statistics`` simulates, for each parameter 
 trial of exactly that size under the trial's conditions (COVID-19 restrictions), so the model's
 sampling noise matches the data's; ``discrepancy`` measures how far its statistics lie from the
 observed ones, each in units of the observation's standard error (bounds count only when
-crossed). ``calibrate`` runs ELFI's adaptive-threshold ABC-SMC (Simola et al. 2021, Bayesian
-Analysis 16:397; Lintusaari et al. 2018, JMLR 19:16, ELFI) from the evidence register's priors,
+crossed). ``calibrate`` runs ELFI's ABC-SMC (Beaumont et al. 2009, Biometrika 96:983; Lintusaari
+et al. 2018, JMLR 19:16, ELFI) from the evidence register's priors, with thresholds from quantiles
+of the previous round's discrepancies,
 simulating each batch of particles together (``simulate_sets``'s path: one kernel batch for many
 parameter sets). Held-out targets (``fit = false``) are not used here; ``predictive_check``
 compares every target, fitted or held out, with the posterior predictive distribution.
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from ..engine import simulate_courses
 from ..evidence import register
@@ -216,7 +218,9 @@ def screen(
     statistics: for each parameter, mu* (mean absolute elementary effect across the prior, each
     point the mean of ``trials_per_point`` virtual trials) per target, in units of the target's
     standard error, and their maximum (``importance``). A parameter whose importance is small moves
-    no target by a meaningful share of its uncertainty: the data cannot inform it."""
+    no target by a meaningful share of its uncertainty: the data cannot inform it. Every point
+    meets the same ``trials_per_point`` virtual trials, so differences between points are the
+    parameters' effects (common random numbers), not sampling noise."""
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
 
@@ -229,7 +233,9 @@ def screen(
     values = {n: entries[n].prior.ppf(np.clip(unit[:, i], 0.02, 0.98)) for i, n in enumerate(names)}
     sets = _typed(pd.DataFrame(values).iloc[np.repeat(np.arange(len(unit)), trials_per_point)])
     sets = sets.reset_index(drop=True)
-    stats = statistics(sets, base, seed=seed, trials=np.arange(len(sets)))
+    # every point meets the same trials (the same people and draws): an elementary effect is the
+    # parameter's, not the noise of two different samples (common random numbers)
+    stats = statistics(sets, base, seed=seed, trials=np.tile(np.arange(trials_per_point), len(unit)))
     means = stats.groupby(np.repeat(np.arange(len(unit)), trials_per_point)).mean()
     rows = {}
     for target, t in targets.items():
@@ -257,7 +263,8 @@ def calibrate(
     """ABC-SMC over ``parameters`` (their priors from the evidence register; every other parameter
     at ``base``). Returns (posterior, diagnostics): the posterior is one row per particle with the
     parameters and a normalised ``weight``; the diagnostics one row per round with its threshold,
-    simulations, acceptance rate and effective sample size.
+    simulations, acceptance rate and effective sample size. ``rounds`` rounds: the first accepts the
+    closest 20% of draws from the prior, each later one the closest half of the previous round's.
 
     ``pool_dir`` keeps every simulated batch on disk: ELFI proposes the same batches again for
     the same seed, so run again with the same arguments and folder, a calibration reuses what was
@@ -269,8 +276,10 @@ def calibrate(
         warnings.simplefilter("ignore", FutureWarning)
         import elfi
 
-    if particles < 100:  # ELFI's adaptive thresholds estimate a density ratio from >= 100 points
-        raise ValueError(f"particles = {particles}: ABC-SMC with adaptive thresholds needs at least 100")
+    if particles < 10 or rounds < 1:
+        raise ValueError(
+            f"particles = {particles}, rounds = {rounds}: need 10 particles and 1 round at least"
+        )
     base = base or Params()
     targets = dict(targets or load_targets())
     entries = register()
@@ -284,10 +293,16 @@ def calibrate(
 
     cache = _Cache(pool_dir, base, seed) if pool_dir is not None else None
 
+    def to_parameters(latent: dict) -> pd.DataFrame:
+        # ABC runs on z = logit(prior CDF(value)), a standard logistic under the prior: the SMC
+        # kernel's proposals never leave the prior's support, however many parameters
+        frame = pd.DataFrame(
+            {k: entries[k].prior.ppf(expit(np.asarray(latent[k], dtype=float).reshape(-1))) for k in names}
+        )
+        return _typed(frame)
+
     def simulator(*values, batch_size=1, random_state=None):
-        columns = zip(names, values, strict=True)
-        frame = pd.DataFrame({k: np.asarray(v, dtype=float).reshape(-1) for k, v in columns})
-        frame = _typed(frame)
+        frame = to_parameters(dict(zip(names, values, strict=True)))
         # each particle is its own trial (own people), chosen by ELFI's seeded random state
         trials = random_state.randint(0, 2**31 - 1, size=len(frame))
         if cache is not None:
@@ -302,14 +317,18 @@ def calibrate(
         warnings.simplefilter("ignore", DeprecationWarning)  # ELFI's own imports
         warnings.simplefilter("ignore", FutureWarning)
         model = elfi.ElfiModel(name="peersim")
-        priors = [_elfi_prior(elfi, model, name, entries[name].prior) for name in names]
+        priors = [elfi.Prior("logistic", 0.0, 1.0, model=model, name=name) for name in names]
         sim = elfi.Simulator(simulator, *priors, observed=observed, model=model, name="trial")
         elfi.Discrepancy(distance, sim, model=model, name="d")
-        smc = elfi.AdaptiveThresholdSMC(model, "d", batch_size=batch, seed=seed, q_threshold=0.99)
-        result = smc.sample(particles, max_iter=rounds, bar=progress)
+        # thresholds from quantiles of the previous round's discrepancies (Beaumont et al. 2009,
+        # Biometrika 96:983; ELFI's SMC): the first keeps the best 20% of prior draws, later ones
+        # the best half. (ELFI's adaptive-threshold variant estimates a density ratio that breaks
+        # down with tens of parameters.)
+        smc = elfi.SMC(model, "d", batch_size=batch, seed=seed)
+        quantiles = [0.2] + [0.5] * (rounds - 1)
+        result = smc.sample(particles, quantiles=quantiles, bar=progress)
     weights = np.asarray(result.weights, dtype=float)
-    posterior = pd.DataFrame({k: np.asarray(result.samples[k], dtype=float) for k in names})
-    posterior = _typed(posterior)
+    posterior = to_parameters(result.samples)
     posterior["weight"] = weights / weights.sum()
     rows = []
     for i, pop in enumerate(result.populations):
@@ -362,15 +381,6 @@ class _Cache:
             np.save(handle, values)
         os.replace(tmp, path)
         return values
-
-
-def _elfi_prior(elfi, model, name, prior):
-    if prior.dist == "uniform":
-        return elfi.Prior("uniform", prior.low, prior.high - prior.low, model=model, name=name)
-    if prior.dist == "beta":
-        return elfi.Prior("beta", prior.a, prior.b, prior.low, prior.high - prior.low, model=model, name=name)
-    a, b = (prior.low - prior.mean) / prior.sd, (prior.high - prior.mean) / prior.sd
-    return elfi.Prior("truncnorm", a, b, prior.mean, prior.sd, model=model, name=name)
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
