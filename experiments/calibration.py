@@ -61,8 +61,10 @@ def main(argv=None) -> list:
     chosen = screening.index[screening.importance >= spec["min_importance"]].tolist()
     if not chosen:
         chosen = screening.index[:1].tolist()
+    nuisance = [n for n in screening.index if n not in chosen]
     post, diagnostics = calibrate(
         chosen,
+        nuisance=nuisance,
         particles=spec["particles"],
         rounds=spec["rounds"],
         batch=spec["batch"],

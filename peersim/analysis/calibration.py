@@ -259,10 +259,15 @@ def calibrate(
     targets: Mapping[str, Mapping] | None = None,
     pool_dir: str | Path | None = None,
     progress: bool = False,
+    nuisance: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """ABC-SMC over ``parameters`` (their priors from the evidence register; every other parameter
-    at ``base``). Returns (posterior, diagnostics): the posterior is one row per particle with the
-    parameters and a normalised ``weight``; the diagnostics one row per round with its threshold,
+    """ABC-SMC over ``parameters`` (their priors from the evidence register). ``nuisance``
+    parameters (those the targets barely inform) are not calibrated but integrated over: every
+    simulation draws them from their priors, and the posterior carries fresh prior draws of them,
+    so their uncertainty stays in posterior runs. Every other parameter is held at ``base``.
+
+    Returns (posterior, diagnostics): the posterior is one row per particle with the parameters
+    and a normalised ``weight``; the diagnostics one row per round with its threshold,
     simulations, acceptance rate and effective sample size. ``rounds`` rounds: the first accepts the
     closest 20% of draws from the prior, each later one the closest half of the previous round's.
 
@@ -283,12 +288,13 @@ def calibrate(
     base = base or Params()
     targets = dict(targets or load_targets())
     entries = register()
-    for name in parameters:
+    for name in (*parameters, *nuisance):
         if name not in entries:
             raise ValueError(f"{name}: no entry in the evidence register, so no prior")
         if entries[name].prior.fixed:
             raise ValueError(f"{name}: a design choice (fixed prior), not something to calibrate")
     names = list(parameters)
+    nuisance = [n for n in nuisance if n not in names]
     observed = np.array([[t["value"] for t in fitted(targets).values()]])
 
     cache = _Cache(pool_dir, base, seed) if pool_dir is not None else None
@@ -301,10 +307,18 @@ def calibrate(
         )
         return _typed(frame)
 
+    def with_nuisance(frame: pd.DataFrame, rng) -> pd.DataFrame:
+        u = rng.random_sample((len(frame), len(nuisance))) if nuisance else None
+        for j, name in enumerate(nuisance):
+            frame[name] = entries[name].prior.ppf(u[:, j])
+        return _typed(frame)
+
     def simulator(*values, batch_size=1, random_state=None):
         frame = to_parameters(dict(zip(names, values, strict=True)))
-        # each particle is its own trial (own people), chosen by ELFI's seeded random state
+        # each particle is its own trial (own people), chosen by ELFI's seeded random state, and
+        # meets its own draw of the nuisance parameters
         trials = random_state.randint(0, 2**31 - 1, size=len(frame))
+        frame = with_nuisance(frame, random_state)
         if cache is not None:
             return cache.get(frame, trials, lambda: statistics(frame, base, seed=seed, trials=trials))
         return statistics(frame, base, seed=seed, trials=trials).to_numpy(float)
@@ -328,7 +342,7 @@ def calibrate(
         quantiles = [0.2] + [0.5] * (rounds - 1)
         result = smc.sample(particles, quantiles=quantiles, bar=progress)
     weights = np.asarray(result.weights, dtype=float)
-    posterior = to_parameters(result.samples)
+    posterior = with_nuisance(to_parameters(result.samples), np.random.RandomState(seed))
     posterior["weight"] = weights / weights.sum()
     rows = []
     for i, pop in enumerate(result.populations):
