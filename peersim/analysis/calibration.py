@@ -260,6 +260,8 @@ def calibrate(
     pool_dir: str | Path | None = None,
     progress: bool = False,
     nuisance: Sequence[str] = (),
+    method: str = "smc",
+    quantile: float = 0.01,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """ABC-SMC over ``parameters`` (their priors from the evidence register). ``nuisance``
     parameters (those the targets barely inform) are not calibrated but integrated over: every
@@ -271,6 +273,11 @@ def calibrate(
     simulations, acceptance rate and effective sample size. ``rounds`` rounds: the first accepts the
     closest 20% of draws from the prior, each later one the closest half of the previous round's.
 
+    ``method="rejection"`` is rejection ABC instead (Pritchard et al. 1999): the ``particles``
+    closest of ``particles / quantile`` prior draws, equally weighted. Cruder than SMC, but it
+    cannot degenerate: with many parameters, SMC's importance weights can concentrate on a few
+    particles (the diagnostics' effective sample size shows it).
+
     ``pool_dir`` keeps every simulated batch on disk: ELFI proposes the same batches again for
     the same seed, so run again with the same arguments and folder, a calibration reuses what was
     already simulated and resumes where it stopped (each batch file is written atomically).
@@ -281,6 +288,10 @@ def calibrate(
         warnings.simplefilter("ignore", FutureWarning)
         import elfi
 
+    if method not in ("smc", "rejection"):
+        raise ValueError(f"method = {method!r}; choose smc or rejection")
+    if not 0 < quantile <= 1:
+        raise ValueError(f"quantile = {quantile!r} must lie in (0, 1]")
     if particles < 10 or rounds < 1:
         raise ValueError(
             f"particles = {particles}, rounds = {rounds}: need 10 particles and 1 round at least"
@@ -334,19 +345,26 @@ def calibrate(
         priors = [elfi.Prior("logistic", 0.0, 1.0, model=model, name=name) for name in names]
         sim = elfi.Simulator(simulator, *priors, observed=observed, model=model, name="trial")
         elfi.Discrepancy(distance, sim, model=model, name="d")
-        # thresholds from quantiles of the previous round's discrepancies (Beaumont et al. 2009,
-        # Biometrika 96:983; ELFI's SMC): the first keeps the best 20% of prior draws, later ones
-        # the best half. (ELFI's adaptive-threshold variant estimates a density ratio that breaks
-        # down with tens of parameters.)
-        smc = elfi.SMC(model, "d", batch_size=batch, seed=seed)
-        quantiles = [0.2] + [0.5] * (rounds - 1)
-        result = smc.sample(particles, quantiles=quantiles, bar=progress)
-    weights = np.asarray(result.weights, dtype=float)
+        if method == "rejection":
+            # the closest `particles` of particles / quantile draws from the prior, equal weights
+            sampler = elfi.Rejection(model, "d", batch_size=batch, seed=seed)
+            result = sampler.sample(particles, quantile=quantile, bar=progress)
+            populations = [result]
+        else:
+            # thresholds from quantiles of the previous round's discrepancies (Beaumont et al.
+            # 2009, Biometrika 96:983; ELFI's SMC): the first keeps the best 20% of prior draws,
+            # later ones the best half. (ELFI's adaptive-threshold variant estimates a density
+            # ratio that breaks down with tens of parameters.)
+            sampler = elfi.SMC(model, "d", batch_size=batch, seed=seed)
+            result = sampler.sample(particles, quantiles=[0.2] + [0.5] * (rounds - 1), bar=progress)
+            populations = result.populations
+    n = len(result.samples[names[0]])
+    weights = np.ones(n) if result.weights is None else np.asarray(result.weights, dtype=float)
     posterior = with_nuisance(to_parameters(result.samples), np.random.RandomState(seed))
     posterior["weight"] = weights / weights.sum()
     rows = []
-    for i, pop in enumerate(result.populations):
-        w = np.asarray(pop.weights, dtype=float)
+    for i, pop in enumerate(populations):
+        w = np.ones(n) if pop.weights is None else np.asarray(pop.weights, dtype=float)
         w = w / w.sum()
         rows.append(
             {
