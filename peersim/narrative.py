@@ -53,7 +53,7 @@ def describe_context(kernel: Kernel, row: int, member: int) -> str:
     fac = "volunteer peers" if p.facilitator_role == "volunteer" else "paid peer workers"
     text = (
         f"Context: {p.group_size} participants in {place}, led by {p.n_facilitators} {fac} (skill"
-        f" {p.facilitator_skill:.1f})"
+        f" {p.facilitator_skill:g})"
         + (", under COVID-19 restrictions" if p.covid_restrictions else "")
         + f". Ages {ages.min():.0f} to {ages.max():.0f}; {working} of {p.group_size} in work."
     )
