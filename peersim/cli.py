@@ -512,9 +512,10 @@ def cmd_viz(args: argparse.Namespace) -> int:
         raise UsageError("the browser app needs Solara: pip install 'peersim[viz]'")
     app = Path(__file__).with_name("viz") / "app.py"
     print(f"peersim: starting the app at http://{args.host}:{args.port} (Ctrl-C to stop)")
-    return subprocess.call(
-        [solara, "run", str(app), "--host", args.host, "--port", str(args.port), "--production"]
-    )
+    # offline: no look-up of Solara's newest version, no usage reports
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    command = [solara, "run", str(app), "--host", args.host, "--port", str(args.port), "--production"]
+    return subprocess.call([*command, "--no-check-version"], env=env)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
