@@ -345,7 +345,7 @@ def test_export_writes_each_table_as_csv_chunk_by_chunk(tmp_path, capsys):
         csv = pd.read_csv(spec.out_dir / "csv" / f"{name}.csv")
         table = res.table(name)
         assert list(csv.columns) == list(table.columns) and len(csv) == len(table)
-        for column in ("point", "run", "group_size", "dropouts", "hope_end", "covid_restrictions"):
+        for column in ("point", "run", "group_size", "n_dropouts", "hope_end", "covid_restrictions"):
             if column in table:
                 # float32 columns are written at float32's shortest exact precision
                 values = csv[column].to_numpy().astype(table[column].to_numpy().dtype)
