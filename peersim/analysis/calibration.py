@@ -437,7 +437,8 @@ def predictive_check(
     """Posterior predictive check: ``draws`` parameter sets from the posterior (by weight, seeded),
     one new virtual trial each; for every target, the 95% predictive interval of its statistic
     and whether the observed value lies inside it (for bounds: the share of draws on the observed
-    side). Returns (table, the simulated statistics)."""
+    side). A share observed in a handful of people (``binomial``, e.g. 2 of 2 leavers) is checked
+    as a count: n people drawn from each simulated share. Returns (table, the statistics)."""
     targets = dict(targets or load_targets())
     rng = np.random.default_rng(seed)
     weights = posterior["weight"].to_numpy() if "weight" in posterior else None
@@ -447,6 +448,8 @@ def predictive_check(
     rows = []
     for name, t in targets.items():
         s = stats[t["statistic"]].dropna().to_numpy(float)
+        if t.get("binomial"):  # observed in n people: draw n people's worth from each simulated share
+            s = rng.binomial(int(t["n"]), np.clip(s, 0.0, 1.0)) / t["n"]
         low, high = np.quantile(s, [0.025, 0.975])
         v = t["value"]
         if t["kind"] == "near":
