@@ -14,7 +14,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from .spec import SpecError
-from .store import Store
+from .store import Store, Verification
 
 SORT = {
     "participants": ["point", "run", "member"],
@@ -33,7 +33,7 @@ class SweepResults:
     gives a lazy pyarrow dataset.
     """
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, verify: bool = False) -> None:
         self.folder = Path(folder)
         if not (self.folder / "spec.json").exists():
             hint = (
@@ -42,9 +42,9 @@ class SweepResults:
                 else ""
             )
             raise SpecError(f"{self.folder} holds no sweep results (no spec.json){hint}")
-        self.spec = json.loads((self.folder / "spec.json").read_text())
-        self.provenance = json.loads((self.folder / "provenance.json").read_text())
-        design = json.loads((self.folder / "design.json").read_text())
+        self.spec = _read(self.folder / "spec.json")
+        self.provenance = _read(self.folder / "provenance.json")
+        design = _read(self.folder / "design.json")
         self.varied: list[str] = design["varied"]
         self.design = pd.DataFrame(design["points"])
         for col in self.varied:  # lists (e.g. disabled_mechanisms) as one readable string
@@ -52,6 +52,29 @@ class SweepResults:
                 self.design[col] = self.design[col].map(lambda v: ",".join(v) if isinstance(v, list) else v)
         self.fixed: dict = design["fixed"]
         self._points = design["points"]
+        store = Store(self.folder)
+        #: "complete", "running" (a process holds the folder), "interrupted", "failed" or "stopped"
+        self.status = store.status(self.provenance)
+        #: what checking the recorded chunks found (counts and sizes; checksums with verify=True)
+        self.verification = store.verify(checksums=verify, tables=self.spec.get("tables"))
+        self._chunks = sorted(self.verification.good)
+        self._refuse_damage()
+
+    def _refuse_damage(self) -> None:
+        """Never hand out a silently short or altered table: damaged chunks, or fewer sound
+        chunks than a complete sweep has, stop here with the command that repairs them."""
+        check = self.verification
+        total = self.provenance.get("chunks_total")
+        missing = self.complete and isinstance(total, int) and len(check.good) < total
+        if not check.problems and not missing:
+            return
+        problems = check.summary()
+        if missing and not check.problems:
+            problems = f"{total - len(check.good)} of {total} chunks have no sound manifest record"
+        raise SpecError(
+            f"{self.folder}: results are damaged ({problems}); their tables would be short or altered,"
+            f" so they are not read. Repair: peersim sweep {self.folder} --resume"
+        )
 
     @property
     def complete(self) -> bool:
@@ -62,8 +85,7 @@ class SweepResults:
             raise SpecError(
                 f"table {name!r} was not kept in this sweep (kept: {', '.join(self.spec['tables'])})"
             )
-        done = sorted(Store(self.folder).finished())
-        return [self.folder / name / f"{chunk}.parquet" for chunk in done]
+        return [self.folder / name / f"{chunk}.parquet" for chunk in self._chunks]
 
     def dataset(self, name: str) -> ds.Dataset:
         return ds.dataset([str(f) for f in self._files(name)], format="parquet")
@@ -74,9 +96,9 @@ class SweepResults:
             raise SpecError(f"{self.folder} has no finished chunks yet")
         if not self.complete:
             warnings.warn(
-                f"{self.folder}: the sweep is not complete ({len(files)} chunks of"
+                f"{self.folder}: the sweep is not complete ({self.status}: {len(files)} chunks of"
                 f" {self.provenance.get('chunks_total', '?')}); these tables hold only the finished ones"
-                " (run it again with --resume)",
+                f" (finish it: peersim sweep {self.folder} --resume)",
                 UserWarning,
                 stacklevel=2,
             )
@@ -121,6 +143,50 @@ class SweepResults:
         return self.table("sessions")
 
 
-def load_results(folder: str | Path) -> SweepResults:
-    """The tables of a sweep folder (see :class:`SweepResults`)."""
-    return SweepResults(folder)
+def load_results(folder: str | Path, verify: bool = False) -> SweepResults:
+    """The tables of a sweep folder (see :class:`SweepResults`).
+
+    Every recorded chunk is checked (its files there, readable, with the recorded rows and size);
+    with ``verify=True`` their contents too (SHA-256, reads every byte). Damage raises a
+    ``SpecError`` naming the chunks and the command that repairs them."""
+    return SweepResults(folder, verify=verify)
+
+
+def verify_folder(folder: str | Path) -> tuple[bool, list[str]]:
+    """``peersim verify DIR``: check every chunk of a sweep folder, contents included. Returns
+    whether it is complete and sound, and lines to print."""
+    folder = Path(folder)
+    store = Store(folder)
+    if not (folder / "spec.json").exists():
+        raise SpecError(f"{folder} holds no sweep results (no spec.json)")
+    spec = _read(folder / "spec.json")
+    provenance = _read(folder / "provenance.json") if (folder / "provenance.json").exists() else {}
+    check: Verification = store.verify(checksums=True, tables=spec.get("tables"))
+    status = store.status(provenance)
+    total = provenance.get("chunks_total")
+    good = len(check.good)
+    rows = sum(r["rows"].get("groups", 0) for r in check.good.values() if isinstance(r.get("rows"), dict))
+    lines = [
+        f"{folder}: {spec.get('name')!r}, {status}; {good} of {total if total is not None else '?'} chunks"
+        f" sound (files, rows, sizes and checksums){f', {rows:,} groups' if rows else ''}"
+    ]
+    lines += [f"  damaged: {problem}" for problem in check.problems]
+    unsealed = store.read_manifest().unsealed
+    if unsealed:
+        lines.append(f"  note: {unsealed} records were written by an older peersim and carry no checksum")
+    ok = not check.problems and status == "complete" and (total is None or good >= total)
+    if not ok:
+        lines.append(f"Repair or finish it: peersim sweep {folder} --resume")
+    return ok, lines
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(f"{path} is missing; the results folder is incomplete") from None
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise SpecError(f"{path} cannot be read ({error})") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{path} is not a JSON object")
+    return data

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tomllib
 from dataclasses import dataclass, field, fields
 from difflib import get_close_matches
@@ -124,6 +125,20 @@ class ExperimentSpec:
         return parse_spec({**self.to_dict(), **changes})
 
     # --- the design --------------------------------------------------------------------------
+    def n_points(self) -> int:
+        """How many design points there are, counted from the spec (the design is not built)."""
+        if self.design_kind == "single":
+            return 1
+        if self.design_kind == "list":
+            return len(self.points)
+        if self.design_kind == "grid":
+            return math.prod(len(v) for v in self.factors.values())
+        if self.design_kind == "saltelli":  # first and total order: n (d + 2)
+            return self.n * (len(self.ranges) + 2)
+        if self.design_kind == "morris":  # n trajectories of d + 1 points
+            return self.n * (len(self.ranges) + 1)
+        return self.n  # lhs, sobol
+
     def design(self) -> pd.DataFrame:
         """One row per design point: ``point`` and the value of each varied parameter."""
         if self.design_kind == "single":
@@ -183,21 +198,63 @@ class ExperimentSpec:
 
 
 def load_spec(path: str | Path) -> ExperimentSpec:
-    """Read and validate a TOML spec; any problem is a one-line SpecError."""
+    """Read and validate a TOML spec; any problem is a one-line SpecError.
+
+    A results folder (or its ``spec.json``) gives the spec it was run with, writing to that
+    folder: ``peersim sweep results/x/raw --resume`` finishes or repairs it."""
     path = Path(path)
+    if path.is_dir() or path.suffix == ".json":
+        return _load_stored_spec(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as error:
         raise SpecError(f"cannot read spec {path}: {error.strerror or error}") from None
+    text = _decode(raw, path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"{path}: not valid TOML ({error})") from None
+    except RecursionError:
+        raise SpecError(f"{path}: nested too deeply to be a spec") from None
     data.setdefault("name", path.stem)
     try:
         return parse_spec(data)
     except SpecError as error:
         raise SpecError(f"{path}: {error}") from None
+    except RecursionError:
+        raise SpecError(f"{path}: nested too deeply to be a spec") from None
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    """UTF-8 text (a byte-order mark is dropped); anything else is a one-line error naming the file."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SpecError(
+            f"{path}: not UTF-8 text (byte {error.start} is {raw[error.start : error.start + 1]!r});"
+            " save it as UTF-8"
+        ) from None
+
+
+def _load_stored_spec(path: Path) -> ExperimentSpec:
+    folder = path if path.is_dir() else path.parent
+    file = folder / "spec.json" if path.is_dir() else path
+    if not file.exists():
+        raise SpecError(f"{path}: no spec.json there (a results folder of peersim sweep holds one)")
+    try:
+        data = json.loads(_decode(file.read_bytes(), file))
+    except OSError as error:
+        raise SpecError(f"cannot read spec {file}: {error.strerror or error}") from None
+    except (ValueError, RecursionError) as error:
+        raise SpecError(f"{file}: not valid JSON ({str(error)[:200]})") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{file}: not a spec (a JSON object)")
+    data = {k: v for k, v in data.items() if k not in ("fingerprint", "code")}
+    data["out"] = str(folder)
+    try:
+        return parse_spec(data)
+    except SpecError as error:
+        raise SpecError(f"{file}: {error}") from None
 
 
 def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
