@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import numbers
 import tomllib
 from dataclasses import dataclass, field, fields
 from difflib import get_close_matches
@@ -39,7 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from ..params import Params
+from ..params import Params, show
 from ..sets import ParamSets
 
 KINDS = ("single", "grid", "list", "lhs", "sobol", "saltelli", "morris")
@@ -60,6 +61,11 @@ _TOP_KEYS = (
     "uncertainty",
 )
 UNCERTAINTY = ("none", "posterior")
+MAX_SEED = 2**63 - 1  # seeds and counts past this would wrap around in the random streams
+MAX_COUNT = 2**63 - 1
+#: designs up to this many points are checked point by point when parsed; larger ones when run,
+#: after the size check (so that a design of 10^9 points is refused before it is built)
+VALIDATE_POINTS = 100_000
 _PARAM_FIELDS = {f.name: f for f in fields(Params)}
 
 
@@ -258,21 +264,41 @@ def _load_stored_spec(path: Path) -> ExperimentSpec:
 
 
 def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
+    """Validate a spec given as data (a dict, as TOML gives it); any problem is a one-line
+    SpecError naming the key."""
+    if not isinstance(data, dict):
+        raise SpecError(f"a spec must be a table of key = value, not {type(data).__name__}")
+    try:
+        return _parse_spec(data)
+    except SpecError:
+        raise
+    except RecursionError:
+        raise SpecError("the spec is nested too deeply") from None
+    except (ValueError, TypeError, OverflowError, AttributeError, KeyError) as error:
+        # a value of a kind no check foresaw: still one line, never a traceback
+        raise SpecError(f"a value in the spec is not valid ({' '.join(str(error).split())[:200]})") from None
+
+
+def _parse_spec(data: dict[str, Any]) -> ExperimentSpec:
     for key in data:
         if key not in _TOP_KEYS:
-            raise SpecError(f"unknown key {key!r}{_near(key, _TOP_KEYS)} (keys: {', '.join(_TOP_KEYS)})")
+            raise SpecError(
+                f"unknown key {show(key)}{_near(str(key), _TOP_KEYS)} (keys: {', '.join(_TOP_KEYS)})"
+            )
     name = _typed(data, "name", str, None)
-    if not name or not all(c.isalnum() or c in "_-" for c in name):
-        raise SpecError(f"name = {name!r} must be a non-empty word (letters, digits, _ or -)")
+    if not name or len(name) > 100 or not all(c.isalnum() or c in "_-" for c in name):
+        raise SpecError(
+            f"name = {show(name)} must be a non-empty word (letters, digits, _ or -; at most 100)"
+        )
     seed = _typed(data, "seed", int, 0)
     replicates = _typed(data, "replicates", int, None)
     chunk_size = _typed(data, "chunk_size", int, 500)
-    if seed < 0:
-        raise SpecError(f"seed = {seed} must be 0 or more")
-    if replicates < 1:
-        raise SpecError(f"replicates = {replicates} must be at least 1")
-    if chunk_size < 1:
-        raise SpecError(f"chunk_size = {chunk_size} must be at least 1")
+    if not 0 <= seed <= MAX_SEED:
+        raise SpecError(f"seed = {show(seed)} must be 0 or more (and at most 2**63 - 1)")
+    if not 1 <= replicates <= MAX_COUNT:
+        raise SpecError(f"replicates = {show(replicates)} must be at least 1 (and at most 2**63 - 1)")
+    if not 1 <= chunk_size <= MAX_COUNT:
+        raise SpecError(f"chunk_size = {show(chunk_size)} must be at least 1 (and at most 2**63 - 1)")
     record = _typed(data, "record", str, "summary")
     if record not in RECORDS:
         raise SpecError(f"record = {record!r} must be one of {', '.join(RECORDS)}")
@@ -281,7 +307,9 @@ def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
         raise SpecError("tables must be a non-empty list of table names")
     for t in tables:
         if t not in TABLES:
-            raise SpecError(f"tables: unknown table {t!r}{_near(t, TABLES)} (tables: {', '.join(TABLES)})")
+            raise SpecError(
+                f"tables: unknown table {show(t)}{_near(t, TABLES)} (tables: {', '.join(TABLES)})"
+            )
     if "sessions" in tables and record != "sessions":
         raise SpecError('tables includes "sessions" but record = "summary"; set record = "sessions"')
     fixed = data.get("fixed", {})
@@ -293,7 +321,9 @@ def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
         raise SpecError("[design] must be a table")
     kind = design.get("kind", "single")
     if kind not in KINDS:
-        raise SpecError(f"design kind = {kind!r}{_near(str(kind), KINDS)}; choose one of {', '.join(KINDS)}")
+        raise SpecError(
+            f"design kind = {show(kind)}{_near(str(kind), KINDS)}; choose one of {', '.join(KINDS)}"
+        )
     allowed = {
         "single": {"kind"},
         "grid": {"kind", "factors"},
@@ -323,14 +353,15 @@ def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
         uncertainty=_uncertainty(data),
         **_design_fields(kind, design, fixed),
     )
-    spec.param_sets()  # every point must be a valid scenario
-    return spec
+    if spec.n_points() <= VALIDATE_POINTS:
+        spec.param_sets()  # every point must be a valid scenario (larger designs: in run_sweep,
+    return spec  # after the size check, so a huge design is refused before it is built)
 
 
 def _uncertainty(data: dict) -> str:
     value = _typed(data, "uncertainty", str, "none")
     if value not in UNCERTAINTY:
-        raise SpecError(f"uncertainty = {value!r} must be one of {', '.join(UNCERTAINTY)}")
+        raise SpecError(f"uncertainty = {show(value)} must be one of {', '.join(UNCERTAINTY)}")
     return value
 
 
@@ -354,17 +385,21 @@ def _design_fields(kind: str, design: dict, fixed: dict) -> dict[str, Any]:
             _check_params(p, "design.points", fixed)
         return {"points": [dict(p) for p in points]}
     n = design.get("n")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise SpecError(f"design: n = {n!r} must be a whole number of points, at least 1")
+    if isinstance(n, bool | np.bool_) or not isinstance(n, numbers.Integral) or not 1 <= n <= MAX_COUNT:
+        raise SpecError(f"design: n = {show(n)} must be a whole number of points, 1 to 2**63 - 1")
+    n = int(n)
     if kind in ("sobol", "saltelli") and n & (n - 1):
         raise SpecError(
             f"design: a {kind} design needs n a power of two (got {n}; try {1 << n.bit_length()})"
         )
     levels = design.get("levels", 4)
     if kind == "morris" and (
-        isinstance(levels, bool) or not isinstance(levels, int) or levels < 2 or levels % 2
+        isinstance(levels, bool | np.bool_)
+        or not isinstance(levels, numbers.Integral)
+        or not 2 <= levels <= 1000
+        or levels % 2
     ):
-        raise SpecError(f"design: levels = {levels!r} must be an even whole number >= 2")
+        raise SpecError(f"design: levels = {show(levels)} must be an even whole number, 2 to 1000")
     ranges = design.get("ranges")
     if not isinstance(ranges, dict) or not ranges:
         raise SpecError(f"design: a {kind} design needs [design.ranges] with name = [low, high]")
@@ -373,10 +408,12 @@ def _design_fields(kind: str, design: dict, fixed: dict) -> dict[str, Any]:
         f = _PARAM_FIELDS[name]
         if f.metadata["lo"] is None:
             raise SpecError(f"design.ranges.{name}: only numeric parameters can take a range")
-        ok = isinstance(bounds, list) and len(bounds) == 2
-        ok = ok and all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+        ok = isinstance(bounds, list | tuple) and len(bounds) == 2
+        ok = ok and all(
+            isinstance(b, numbers.Real) and not isinstance(b, bool | np.bool_) and _finite(b) for b in bounds
+        )
         if not ok or bounds[0] >= bounds[1]:
-            raise SpecError(f"design.ranges.{name} = {bounds!r} must be [low, high] with low < high")
+            raise SpecError(f"design.ranges.{name} = {show(bounds)} must be [low, high] with low < high")
         lo, hi = f.metadata["lo"], f.metadata["hi"]
         if bounds[0] < lo or bounds[1] > hi:
             raise SpecError(
@@ -400,8 +437,8 @@ def _check_params(values: dict, where: str, fixed: dict | None = None) -> None:
 
 def _check_names(names: list[str], where: str, fixed: dict | None) -> None:
     for name in names:
-        if name not in _PARAM_FIELDS:
-            raise SpecError(f"{where}: unknown parameter {name!r}{_near(name, _PARAM_FIELDS)}")
+        if not isinstance(name, str) or name not in _PARAM_FIELDS:
+            raise SpecError(f"{where}: unknown parameter {show(name)}{_near(str(name), _PARAM_FIELDS)}")
         if fixed and name in fixed:
             raise SpecError(f"{where}: {name!r} is also in [fixed]; a parameter is either fixed or varied")
 
@@ -419,11 +456,20 @@ def _typed(data: dict, key: str, kind: type, default: Any) -> Any:
             raise SpecError(f"missing required key {key!r}")
         return default
     value = data[key]
-    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise SpecError(f"{key} = {value!r} must be a whole number")
+    if kind is int:
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+            raise SpecError(f"{key} = {show(value)} must be a whole number")
+        return int(value)
     if kind is str and not isinstance(value, str):
-        raise SpecError(f"{key} = {value!r} must be a string")
+        raise SpecError(f"{key} = {show(value)} must be a string")
     return value
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def _near(name: str, options) -> str:

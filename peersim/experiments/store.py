@@ -557,6 +557,18 @@ def code_fingerprint() -> str:
 
 
 def provenance(spec: ExperimentSpec) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "fingerprint": spec.fingerprint(),
+        "code": code_fingerprint(),
+        "seed": spec.seed,
+        "replicates": spec.replicates,
+        **environment(),
+    }
+
+
+def environment() -> dict[str, Any]:
+    """Package versions, git commit and platform: what a result was made with."""
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {}
@@ -566,11 +578,6 @@ def provenance(spec: ExperimentSpec) -> dict[str, Any]:
         except PackageNotFoundError:
             continue
     return {
-        "name": spec.name,
-        "fingerprint": spec.fingerprint(),
-        "code": code_fingerprint(),
-        "seed": spec.seed,
-        "replicates": spec.replicates,
         "versions": {"python": sys.version.split()[0], **versions},
         "git_commit": _git_commit(),
         "platform": {
@@ -580,6 +587,111 @@ def provenance(spec: ExperimentSpec) -> dict[str, Any]:
             "hostname": platform.node(),
         },
     }
+
+
+class RunFolder:
+    """Where ``peersim run --out`` writes: tables, summaries and a figure, with the provenance a
+    sweep writes (parameters, seed, runs, versions, git commit, platform, times, status and every
+    file with its size and SHA-256). A folder holding another scenario's results is refused
+    unless ``overwrite``, which removes only the files its provenance recorded; a non-empty
+    folder without peersim's provenance is refused. Locked while written, like a sweep's."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self._lock = Store(folder)
+        self.path = self.folder / "provenance.json"
+        self.data: dict[str, Any] = {}
+
+    def claim(self, scenario: dict[str, Any], overwrite: bool) -> None:
+        folder = self.folder
+        fingerprint = hashlib.sha256(json.dumps(scenario, sort_keys=True, default=str).encode()).hexdigest()[
+            :16
+        ]
+        if folder.exists() and not folder.is_dir():
+            raise SpecError(f"--out {folder}: exists and is not a folder")
+        old: dict[str, Any] = {}
+        if folder.is_dir():
+            if self.path.exists():
+                old = _read_json(self.path)
+                if old.get("kind") != "run":
+                    raise SpecError(f"--out {folder} holds a sweep's results; give another --out")
+            elif others := sorted(p.name for p in folder.iterdir() if p.name != LOCK):
+                shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+                raise SpecError(
+                    f"--out {folder} is not empty and holds no peersim results ({shown});"
+                    " give a new or empty folder"
+                )
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise SpecError(f"--out {folder}: cannot create it ({error.strerror or error})") from None
+        self._lock.lock()
+        if old:
+            if old.get("fingerprint") != fingerprint and not overwrite:
+                self._lock.release()
+                raise SpecError(
+                    f"--out {folder} holds the results of another scenario ({_describe_run(old)});"
+                    " use --overwrite to replace them or give another --out"
+                )
+            self._remove_recorded(old)  # the same scenario again, or replaced as asked
+        self.data = {
+            "kind": "run",
+            "name": "run",
+            "fingerprint": fingerprint,
+            "code": code_fingerprint(),
+            **scenario,
+            **environment(),
+            "started": now(),
+            "finished": None,
+            "status": "running",
+            "reason": None,
+            "files": {},
+        }
+        write_json(self.path, self.data)
+
+    def _remove_recorded(self, old: dict) -> None:
+        files = old.get("files") if isinstance(old.get("files"), dict) else {}
+        for name in files:
+            if _safe_name(name):
+                (self.folder / name).unlink(missing_ok=True)
+        self.path.unlink(missing_ok=True)
+        left = sorted(p.name for p in self.folder.iterdir() if p.name != LOCK)
+        if left:
+            shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+            warnings.warn(
+                f"{self.folder}: removed only the files peersim recorded there; left in place: {shown}",
+                StoreWarning,
+                stacklevel=3,
+            )
+
+    def record(self, paths: Iterable[Path]) -> None:
+        for path in paths:
+            path = Path(path)
+            entry: dict[str, Any] = {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
+            if path.suffix == ".parquet":
+                import pyarrow.parquet as pq
+
+                entry["rows"] = pq.ParquetFile(path).metadata.num_rows
+            self.data["files"][path.name] = entry
+        write_json(self.path, self.data)
+
+    def finish(self, status: str = "complete", reason: str | None = None) -> None:
+        try:
+            self.data.update(status=status, reason=reason, finished=now() if status == "complete" else None)
+            if self.data:
+                write_json(self.path, self.data)
+        except OSError:
+            if status == "complete":
+                raise
+        finally:
+            self._lock.release()
+
+
+def _describe_run(old: dict) -> str:
+    changed = old.get("changed") or []
+    return f"{old.get('runs', '?')} runs, seed {old.get('seed', '?')}" + (
+        f", {', '.join(map(str, changed[:3]))}" if changed else ", default parameters"
+    )
 
 
 def _git_commit() -> str | None:
