@@ -375,7 +375,7 @@ def _population(args: argparse.Namespace, params: Params):
         raw = args.population.read_bytes()
     except OSError as error:
         raise UsageError(
-            f"--population {args.population}: cannot read it ({error.strerror or error})"
+            f"--population {args.population}: cannot read it as CSV ({error.strerror or error})"
         ) from None
     if len(raw) > 1_000_000:
         raise UsageError(
