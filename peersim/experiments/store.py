@@ -240,7 +240,7 @@ class Store:
         if existing.exists():
             old = _read_json(existing)
             same = old.get("fingerprint") == spec.fingerprint()
-            check = self.verify(checksums=same and not overwrite, tables=spec.tables)
+            check = self.verify(checksums=same and not overwrite, tables=spec.tables, total=total)
             done = set(check.good)
             if not same and not overwrite:
                 raise SpecError(
@@ -451,9 +451,13 @@ class Store:
     def manifest(self) -> list[dict]:
         return list(self.read_manifest().records.values())
 
-    def verify(self, checksums: bool = True, tables: Iterable[str] | None = None) -> Verification:
+    def verify(
+        self, checksums: bool = True, tables: Iterable[str] | None = None, total: int | None = None
+    ) -> Verification:
         """Check every recorded chunk: its files are there, readable, hold the recorded rows and
-        bytes, and (with ``checksums``) the recorded content."""
+        bytes, and (with ``checksums``) the recorded content. Torn or garbled manifest lines count
+        as damage while chunks are missing (with ``total``, the sweep's number of chunks); once
+        every chunk is recorded soundly (e.g. run again) an illegible line hides nothing."""
         read = self.read_manifest()
         good, bad = {}, {}
         for chunk, record in read.records.items():
@@ -463,7 +467,8 @@ class Store:
             else:
                 bad[chunk] = problem
         # a garbled line whose chunk was recorded soundly again later is not a loss
-        damaged = [(n, c) for n, c in read.damaged if c is None or c not in good]
+        whole = total is not None and len(good) >= total
+        damaged = [(n, c) for n, c in read.damaged if (c is None and not whole) or (c and c not in good)]
         return Verification(good=good, bad=bad, damaged_lines=damaged, checksums=checksums)
 
     def finished(self, checksums: bool = False) -> set[str]:
