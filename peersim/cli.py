@@ -236,60 +236,66 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_and_write(args: argparse.Namespace, params: Params, control_arm: bool, folder) -> int:
+    """Simulate block by block (both arms), adding each block to the summaries and, with --out,
+    appending it to the Parquet files: memory stays bounded however many runs. Run k is the
+    same whatever the block (its draws are keyed by (seed, k)), so the tables are those of one
+    whole simulate()."""
+    from tqdm.auto import tqdm
+
     from .engine import simulate
-    from .summary import (
-        dropout_by_session,
-        effect_vs_control,
-        headline,
-        mechanism_activation,
-        outcome_changes,
-        report,
-    )
+    from .experiments.limits import run_block
+    from .results import ParquetStream
+    from .summary import Summary
 
     progress = not args.quiet and sys.stderr.isatty()
-    res = simulate(
-        params,
-        runs=args.runs,
-        seed=args.seed,
-        record=args.record,
-        chunk_size=args.chunk_size,
-        progress=progress,
-        uncertainty=_uncertainty(args),
-    )
-    control = None
-    if control_arm:
-        control = simulate(
-            params.replace(control_arm=True),
-            runs=args.runs,
-            seed=args.seed,
-            chunk_size=args.chunk_size,
-            progress=progress,
-            uncertainty=_uncertainty(args),
-        )
-    print(report(res, control))
+    block = run_block(params, args.record, control_arm, args.runs)
+    summary = Summary(params, args.seed)
+    streams: dict[str, ParquetStream] = {}
+    bar = tqdm(total=args.runs * (2 if control_arm else 1), unit="course", disable=not progress, leave=False)
+    try:
+        for start in range(0, args.runs, block):
+            n = min(block, args.runs - start)
+            common = {"runs": n, "seed": args.seed, "first_run": start, "chunk_size": args.chunk_size}
+            res = simulate(params, record=args.record, uncertainty=_uncertainty(args), **common)
+            bar.update(n)
+            control = None
+            if control_arm:
+                control = simulate(params.replace(control_arm=True), uncertainty=_uncertainty(args), **common)
+                bar.update(n)
+            summary.add(res, control)
+            if args.out is not None:
+                for name in ("participants", "groups", "sessions"):
+                    table = getattr(res, name)
+                    if table is not None:
+                        streams.setdefault(name, ParquetStream(args.out / f"{name}.parquet")).write(table)
+            del res, control
+    except BaseException:
+        for stream in streams.values():
+            stream.abort()
+        raise
+    finally:
+        bar.close()
+    print(summary.report())
     if args.out is not None:
         from .figures import baseline_figure
 
         out = args.out
-        out.mkdir(parents=True, exist_ok=True)
-        written = res.save(out)
-        for name, table in (
-            ("dropout_by_session", dropout_by_session(res)),
-            ("outcome_changes", outcome_changes(res)),
-            ("mechanism_activation", mechanism_activation(res)),
-        ):
+        written = [stream.close() for stream in streams.values()]
+        tables = [
+            ("dropout_by_session", summary.dropout_by_session()),
+            ("outcome_changes", summary.outcome_changes()),
+            ("mechanism_activation", summary.mechanism_activation()),
+        ]
+        if control_arm:
+            tables.append(("effect_vs_control", summary.effect_vs_control()))
+        for name, table in tables:
             table.to_csv(out / f"{name}.csv", index=False, float_format="%.6g")
             written.append(out / f"{name}.csv")
         import pandas as pd
 
-        pd.Series(headline(res)).rename("value").to_csv(out / "headline.csv", index_label="statistic")
+        pd.Series(summary.headline()).rename("value").to_csv(out / "headline.csv", index_label="statistic")
         written.append(out / "headline.csv")
-        if control is not None:
-            effect_vs_control(res, control).to_csv(
-                out / "effect_vs_control.csv", index=False, float_format="%.6g"
-            )
-            written.append(out / "effect_vs_control.csv")
-        written.append(baseline_figure(res, out / "summary.png"))
+        written.append(baseline_figure(summary, out / "summary.png"))
         folder.record(written)
         folder.finish("complete")
         print("\nWrote " + ", ".join(str(p) for p in written) + f", {out / 'provenance.json'}")
@@ -357,7 +363,7 @@ def _scenario(args: argparse.Namespace, arms: int = 1) -> Params:
     if hasattr(args, "runs"):
         from .experiments.limits import check_run
 
-        check_run(params, args.runs * arms, control=False)
+        check_run(params, args.runs * arms, control=False, streamed=False)
     return params
 
 
@@ -561,7 +567,8 @@ def cmd_trial(args: argparse.Namespace) -> int:
     from .experiments.limits import check_run
 
     # each trial runs about n_per_arm / group_size groups per arm
-    check_run(params, args.trials * 2 * (-(-args.n_per_arm // params.group_size)), control=False)
+    groups = args.trials * 2 * (-(-args.n_per_arm // params.group_size))
+    check_run(params, groups, control=False, streamed=False)
     result = trial(
         params,
         n_per_arm=args.n_per_arm,

@@ -309,12 +309,41 @@ def test_oversize_sweeps_are_refused_within_a_second(tmp_path, changes):
     assert not spec.out_dir.exists()
 
 
-def test_oversize_run_is_refused_with_one_line(capsys):
+def test_oversize_runs_are_refused_with_one_line(tmp_path, capsys):
     start = time.perf_counter()
-    assert main(["run", "--runs", "300000000"]) == 2
+    assert main(["run", "--runs", "300000000", "--out", str(tmp_path / "big")]) == 2
     err = capsys.readouterr().err.strip()
-    assert "of memory" in err and "--force" in err and len(err.splitlines()) == 1
+    assert "300,000,000 runs need about" in err and "of disk" in err and "--force" in err
+    assert len(err.splitlines()) == 1 and not (tmp_path / "big").exists()
+    assert main(["knockout", "--runs", "300000000"]) == 2  # takes one whole simulation in memory
+    err = capsys.readouterr().err.strip()
+    assert "of memory" in err and len(err.splitlines()) == 1
     assert time.perf_counter() - start < 2.0
+
+
+def test_run_streams_blocks_to_the_same_tables_and_summaries(tmp_path, monkeypatch, capsys):
+    import peersim
+    from peersim.experiments import limits
+    from peersim.summary import Summary
+
+    args = ["run", "--runs", "30", "--seed", "2", "--set", "group_size=5", "--set", "follow_up_weeks=2"]
+    assert main([*args, "--out", str(tmp_path / "whole")]) == 0
+    monkeypatch.setattr(limits, "BLOCK_MEMORY", 1)  # blocks of the minimum: 200 runs ...
+    monkeypatch.setattr(limits, "run_block", lambda *a, **k: 7)  # ... or here, 7
+    assert main([*args, "--out", str(tmp_path / "blocks")]) == 0
+    whole, blocks = (pd.read_parquet(tmp_path / f / "participants.parquet") for f in ("whole", "blocks"))
+    pd.testing.assert_frame_equal(whole, blocks)
+    params = peersim.Params(group_size=5, follow_up_weeks=2)
+    direct = peersim.simulate(params, runs=30, seed=2)
+    pd.testing.assert_frame_equal(direct.groups, pd.read_parquet(tmp_path / "blocks" / "groups.parquet"))
+    for name in ("outcome_changes", "effect_vs_control", "headline"):
+        a, b = (pd.read_csv(tmp_path / f / f"{name}.csv") for f in ("whole", "blocks"))
+        pd.testing.assert_frame_equal(a, b, rtol=1e-5)
+    merged = Summary(params, 2)
+    for first in range(0, 30, 7):
+        merged.add(peersim.simulate(params, runs=min(7, 30 - first), seed=2, first_run=first))
+    for name, value in Summary.of(direct).headline().items():
+        assert merged.headline()[name] == pytest.approx(value, rel=1e-6), name
 
 
 def test_workers_are_capped_at_the_cores_unless_forced():

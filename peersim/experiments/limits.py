@@ -186,25 +186,49 @@ def check_sweep(spec: ExperimentSpec, workers: int | None = None, force: bool = 
     return estimate
 
 
-def estimate_run(
-    params: Params, runs: int, record: str = "summary", control: bool = True, chunk_size: int = 2000
-) -> Estimate:
-    """What ``peersim run`` needs: its tables in memory (both arms), and on disk with --out."""
+BLOCK_MEMORY = 256 * MB  # what one block of ``peersim run`` may hold (tables of both arms)
+
+
+def _run_bytes(params: Params, record: str, control: bool) -> tuple[int, int, int]:
+    """Per run of ``peersim run``: bytes in memory (tables of both arms, and a copy while they are
+    put together), bytes on disk, and the kernel's working bytes."""
     n, weeks = params.group_size, params.n_sessions + params.follow_up_weeks + 1
-    per_course = PARTICIPANT_MEMORY * n + GROUP_MEMORY
+    memory = PARTICIPANT_MEMORY * n + GROUP_MEMORY
     disk = PARTICIPANT_DISK * n + GROUP_DISK
+    kernel = KERNEL_PER_PARTICIPANT * n
     if record == "sessions":
-        per_course += SESSION_ROW_MEMORY * n * weeks
+        memory += SESSION_ROW_MEMORY * n * weeks
         disk += SESSION_ROW_DISK * n * weeks
-    arms = 2 if control else 1
-    kernel = min(chunk_size, runs) * (KERNEL_PER_PARTICIPANT * n + KERNEL_PER_PARTICIPANT_WEEK * n * weeks)
-    # the chunks' tables and their concatenation are in memory together at the end
-    memory = PROCESS_BASE + kernel + 2 * runs * per_course * arms
+        kernel += KERNEL_PER_PARTICIPANT_WEEK * n * weeks
+    return 2 * memory * (2 if control else 1), disk, kernel
+
+
+def run_block(params: Params, record: str = "summary", control: bool = True, runs: int | None = None) -> int:
+    """How many runs ``peersim run`` simulates and keeps in memory at a time."""
+    memory, _, _ = _run_bytes(params, record, control)
+    block = int(min(max(BLOCK_MEMORY // memory, 200), 50_000))
+    return block if runs is None else max(1, min(block, runs))
+
+
+def estimate_run(
+    params: Params,
+    runs: int,
+    record: str = "summary",
+    control: bool = True,
+    chunk_size: int = 2000,
+    streamed: bool = True,
+) -> Estimate:
+    """What ``peersim run`` needs: one block of runs in memory (it streams), and its tables on
+    disk with --out. ``streamed=False``: every run's tables in memory at once (the analyses that
+    take one whole simulation: icamo, knockout, trial)."""
+    memory, disk, kernel = _run_bytes(params, record, control)
+    block = run_block(params, record, control, runs) if streamed else runs
+    peak = PROCESS_BASE + block * memory + min(chunk_size, block) * kernel
     return Estimate(
-        courses=runs * arms,
+        courses=runs * (2 if control else 1),
         points=1,
         disk=int(runs * disk * SAFETY),
-        memory=int(memory * SAFETY),
+        memory=int(peak * SAFETY),
         workers=1,
     )
 
@@ -217,22 +241,28 @@ def check_run(
     out: Path | None = None,
     chunk_size: int = 2000,
     force: bool = False,
+    streamed: bool = True,
 ) -> Estimate:
-    estimate = estimate_run(params, runs, record, control, chunk_size)
+    """Refuse (one line) a run that will not fit in this machine's memory or (with ``out``) disk."""
+    estimate = estimate_run(params, runs, record, control, chunk_size, streamed)
     if force:
         return estimate
     memory = available_memory()
     if memory is not None and estimate.memory > memory:
+        advice = (
+            "use fewer runs, or --force to start anyway"
+            if streamed
+            else "use fewer runs (or a sweep, which writes its results as it goes)"
+        )
         raise LimitError(
-            f"--runs {runs:,} needs about {size(estimate.memory)} of memory but {size(memory)} is"
-            " available here; use fewer runs (or peersim sweep, which writes as it goes), or --force"
-            " to start anyway"
+            f"{runs:,} runs need about {size(estimate.memory)} of memory but {size(memory)} is"
+            f" available here; {advice}"
         )
     if out is not None:
         free, place = free_disk(out)
         if estimate.disk > free:
             raise LimitError(
-                f"--runs {runs:,} needs about {size(estimate.disk)} of disk but {place} has {size(free)}"
+                f"{runs:,} runs need about {size(estimate.disk)} of disk but {place} has {size(free)}"
                 " free; use fewer runs, or --force to start anyway"
             )
     return estimate
