@@ -58,8 +58,13 @@ class SweepResults:
         self.status = store.status(self.provenance)
         #: what checking the recorded chunks found (counts and sizes; checksums with verify=True)
         total = self.provenance.get("chunks_total")
+        # sizes now (a stat per file); row counts as each file is read (its footer is read then
+        # anyway), contents as whole tables are read; everything now with verify=True
         self.verification = store.verify(
-            checksums=verify, tables=self.spec.get("tables"), total=total if isinstance(total, int) else None
+            checksums=verify,
+            tables=self.spec.get("tables"),
+            total=total if isinstance(total, int) else None,
+            counts=verify,
         )
         self._chunks = sorted(self.verification.good)
         self._verify_reads = verify
@@ -93,7 +98,11 @@ class SweepResults:
         return [self.folder / name / f"{chunk}.parquet" for chunk in self._chunks]
 
     def dataset(self, name: str) -> ds.Dataset:
-        return ds.dataset([str(f) for f in self._files(name)], format="parquet")
+        """A lazy pyarrow dataset of a table's chunk files (their row counts checked first)."""
+        files = self._files(name)
+        for path in files:
+            self._check_rows(name, path, pq.ParquetFile(path).metadata.num_rows)
+        return ds.dataset([str(f) for f in files], format="parquet")
 
     def table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         files = self._files(name)
@@ -133,18 +142,33 @@ class SweepResults:
         return frame
 
     def _read(self, name: str, path: Path, columns: list[str] | None) -> pa.Table:
-        """One chunk file; a whole table is checked against its checksum as it is read (its bytes
-        are read anyway), so the tables handed out are never silently altered."""
-        if columns is not None and not self._verify_reads:
-            return pq.read_table(path, columns=columns)
-        data = path.read_bytes()
-        expected = (self.verification.good[path.stem].get("sha256") or {}).get(name)
-        if expected is not None and hashlib.sha256(data).hexdigest() != expected:
-            raise SpecError(
-                f"{self.folder}: {name}/{path.name} has changed since it was written (checksum differs);"
-                f" it is not read. Repair: peersim sweep {self.folder} --resume"
-            )
-        return pq.read_table(pa.BufferReader(data), columns=columns)
+        """One chunk file, its row count checked; a whole table is also checked against its
+        checksum as it is read (its bytes are read anyway), so the tables handed out are never
+        silently short or altered."""
+        try:
+            if columns is not None and not self._verify_reads:
+                table = pq.read_table(path, columns=columns)
+            else:
+                data = path.read_bytes()
+                expected = (self.verification.good[path.stem].get("sha256") or {}).get(name)
+                if expected is not None and hashlib.sha256(data).hexdigest() != expected:
+                    self._damaged(f"{name}/{path.name} has changed since it was written (checksum differs)")
+                table = pq.read_table(pa.BufferReader(data), columns=columns)
+        except (OSError, pa.ArrowException) as error:
+            self._damaged(f"{name}/{path.name} cannot be read ({type(error).__name__})")
+        self._check_rows(name, path, table.num_rows)
+        return table
+
+    def _check_rows(self, name: str, path: Path, found: int) -> None:
+        expected = self.verification.good[path.stem]["rows"].get(name)
+        if found != expected:
+            self._damaged(f"{name}/{path.name} has {found} rows, the manifest says {expected}")
+
+    def _damaged(self, what: str) -> None:
+        raise SpecError(
+            f"{self.folder}: results are damaged ({what}); it is not read."
+            f" Repair: peersim sweep {self.folder} --resume"
+        )
 
     @cached_property
     def params(self) -> list[dict]:
