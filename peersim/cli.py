@@ -196,7 +196,7 @@ def _check_out(out: Path | None) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
 
-    from .experiments.limits import check_run
+    from .limits import check_run
 
     _check_count("--runs", args.runs, 1)
     _check_count("--seed", args.seed, 0)
@@ -243,7 +243,7 @@ def _run_and_write(args: argparse.Namespace, params: Params, control_arm: bool, 
     from tqdm.auto import tqdm
 
     from .engine import simulate
-    from .experiments.limits import run_block
+    from .limits import run_block
     from .results import ParquetStream
     from .summary import Summary
 
@@ -361,7 +361,7 @@ def _scenario(args: argparse.Namespace, arms: int = 1) -> Params:
         _check_count("--run", args.run, 0)
     params = Params(**dict(parse_assignment(s) for s in args.set))
     if hasattr(args, "runs"):
-        from .experiments.limits import check_run
+        from .limits import check_run
 
         check_run(params, args.runs * arms, control=False, streamed=False)
     return params
@@ -564,7 +564,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
     if args.trials < 1:
         raise UsageError(f"--trials {args.trials}: must be at least 1")
     params = _scenario(args)
-    from .experiments.limits import check_run
+    from .limits import check_run
 
     # each trial runs about n_per_arm / group_size groups per arm
     groups = args.trials * 2 * (-(-args.n_per_arm // params.group_size))
@@ -691,10 +691,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """peersim's own warnings (results folders, limits) as one line each, like its errors."""
-    from .experiments.limits import LimitWarning
-    from .experiments.store import StoreWarning
-
-    if issubclass(category, StoreWarning | LimitWarning):
+    if issubclass(category, UserWarning) and category.__module__.startswith("peersim."):
         print(f"peersim: warning: {message}", file=sys.stderr)
     else:
         _default_show_warning(message, category, filename, lineno, file, line)

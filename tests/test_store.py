@@ -90,7 +90,8 @@ def test_torn_last_line_is_redone_and_never_swallows_the_next_record(tmp_path, r
     manifest.write_bytes(data[:-40])  # the last record cut mid-line, no newline
     with pytest.raises(SpecError, match="already holds 2 sound chunks"):
         sweep(spec)
-    report = sweep(spec, resume=True)
+    with pytest.warns(StoreWarning, match=r"manifest line 3 \(chunk c\d+'s record\) is torn"):
+        report = sweep(spec, resume=True)
     assert report.chunks_run == 1
     lines = manifest.read_bytes().split(b"\n")
     assert json.loads(lines[3])["chunk"] == torn  # on a fresh line after the fragment
@@ -323,7 +324,7 @@ def test_oversize_runs_are_refused_with_one_line(tmp_path, capsys):
 
 def test_run_streams_blocks_to_the_same_tables_and_summaries(tmp_path, monkeypatch, capsys):
     import peersim
-    from peersim.experiments import limits
+    from peersim import limits
     from peersim.summary import Summary
 
     args = ["run", "--runs", "30", "--seed", "2", "--set", "group_size=5", "--set", "follow_up_weeks=2"]
