@@ -457,7 +457,10 @@ def test_run_out_writes_provenance_and_guards_other_scenarios(tmp_path, capsys):
     assert prov["params"]["group_size"] == 5 and prov["changed"] == ["group_size=5"]
     assert {"python", "numpy", "peersim"} <= set(prov["versions"]) and "git_commit" in prov
     assert prov["files"]["groups.parquet"]["rows"] == 12 and len(prov["files"]["summary.png"]["sha256"]) == 64
-    capsys.readouterr()
+    assert main(["verify", str(out)]) == 0
+    (out / "headline.csv").write_text("statistic,value\n")
+    assert main(["verify", str(out)]) == 1
+    assert "damaged: headline.csv has" in capsys.readouterr().out
     assert main(["run", "--runs", "12", "--seed", "5", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "holds the results of another scenario (12 runs, seed 4, group_size=5)" in err

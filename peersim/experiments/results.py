@@ -203,7 +203,9 @@ def verify_folder(folder: str | Path) -> tuple[bool, list[str]]:
     folder = Path(folder)
     store = Store(folder)
     if not (folder / "spec.json").exists():
-        raise SpecError(f"{folder} holds no sweep results (no spec.json)")
+        if (folder / "provenance.json").exists():
+            return _verify_run_folder(folder)
+        raise SpecError(f"{folder} holds no peersim results (no spec.json or provenance.json)")
     spec = _read(folder / "spec.json")
     provenance = _read(folder / "provenance.json") if (folder / "provenance.json").exists() else {}
     total = provenance.get("chunks_total")
@@ -229,6 +231,34 @@ def verify_folder(folder: str | Path) -> tuple[bool, list[str]]:
     ok = not check.problems and status == "complete" and (total is None or good >= total)
     if not ok:
         lines.append(f"Repair or finish it: peersim sweep {folder} --resume")
+    return ok, lines
+
+
+def _verify_run_folder(folder: Path) -> tuple[bool, list[str]]:
+    """``peersim verify`` of a ``peersim run --out`` folder: every file its provenance recorded."""
+    from .store import file_sha256
+
+    provenance = _read(folder / "provenance.json")
+    if provenance.get("kind") != "run":
+        raise SpecError(f"{folder} holds no peersim results (no spec.json)")
+    files = provenance.get("files") if isinstance(provenance.get("files"), dict) else {}
+    problems = []
+    for name, entry in sorted(files.items()):
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{name} is missing")
+        elif path.stat().st_size != entry.get("bytes"):
+            problems.append(
+                f"{name} has {path.stat().st_size} bytes, the provenance says {entry.get('bytes')}"
+            )
+        elif file_sha256(path) != entry.get("sha256"):
+            problems.append(f"{name} has changed since it was written (checksum differs)")
+    status = Store(folder).status(provenance)
+    lines = [f"{folder}: peersim run, {status}; {len(files) - len(problems)} of {len(files)} files sound"]
+    lines += [f"  damaged: {problem}" for problem in problems]
+    ok = not problems and status == "complete"
+    if not ok:
+        lines.append("Run it again (the same command) to replace them")
     return ok, lines
 
 
