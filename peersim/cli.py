@@ -1,7 +1,8 @@
 """The ``peersim`` command.
 
     peersim run [--runs N] [--seed S] [--set name=value ...] [--population FILE.csv] [--out PATH]
-    peersim sweep SPEC.toml [--workers N] [--resume]
+    peersim sweep SPEC.toml | RESULTS_FOLDER [--workers N] [--resume] [--overwrite] [--out PATH]
+    peersim verify RESULTS_FOLDER
     peersim export RESULTS_FOLDER --format csv [--out FOLDER]
     peersim params [--group GROUP]
     (and explain, icamo, knockout, figure, sensitivity, trial, viz: ``peersim --help``)
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import warnings
 from dataclasses import fields
@@ -20,8 +22,10 @@ from pathlib import Path
 
 from . import __version__
 from .params import Params
+from .progress import progress_bar
 
 EXIT_USAGE = 2
+MAX_SEED = 2**63 - 1  # seeds and run indices past this would wrap around in the random streams
 
 
 class UsageError(ValueError):
@@ -37,6 +41,8 @@ def parse_assignment(text: str) -> tuple[str, object]:
     if name not in kinds:
         Params(**{name: None})  # raises the standard unknown-parameter message with a suggestion
     kind = kinds[name]
+    if len(raw) > 1000:
+        raise UsageError(f"--set {name}: the value is too long ({len(raw):,} characters)")
     if name == "session_plan":
         raise UsageError("session_plan cannot be set on the command line; use the Python API")
     if name == "disabled_mechanisms":
@@ -49,6 +55,10 @@ def parse_assignment(text: str) -> tuple[str, object]:
             return name, False
         raise UsageError(f"{name} = {raw!r} must be true or false")
     if kind in ("int", "float"):
+        try:
+            return name, int(raw)  # exact, however large (Params then says it is out of range)
+        except ValueError:
+            pass
         try:
             value = float(raw)
         except ValueError:
@@ -72,6 +82,14 @@ def _parser() -> argparse.ArgumentParser:
     _population_arg(run)
     run.add_argument("--out", type=Path, default=None, help="folder for tables and figure")
     run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace another scenario's results in --out (only the files peersim recorded there)",
+    )
+    run.add_argument(
+        "--force", action="store_true", help="start even if the run looks too large for this machine"
+    )
+    run.add_argument(
         "--record",
         choices=("summary", "sessions"),
         default="summary",
@@ -86,8 +104,16 @@ def _parser() -> argparse.ArgumentParser:
     _uncertainty_arg(run)
     run.add_argument("--quiet", action="store_true", help="no progress (a bar on a terminal, lines in a log)")
     sweep = sub.add_parser("sweep", help="run an experiment spec (TOML): a design of scenarios")
-    sweep.add_argument("spec", type=Path, help="the experiment spec, e.g. experiments/contexts.toml")
+    sweep.add_argument(
+        "spec",
+        type=Path,
+        help="the experiment spec, e.g. experiments/contexts.toml, or a results folder (to finish or repair)",
+    )
     _sweep_args(sweep)
+    verify = sub.add_parser(
+        "verify", help="check a sweep's results folder: every chunk's files, rows and checksums"
+    )
+    verify.add_argument("folder", type=Path, help="the results folder (holds spec.json and manifest.jsonl)")
     explain = sub.add_parser("explain", help="tell one participant's course in plain language")
     _scenario_args(explain, runs=False)
     _group_args(explain)
@@ -191,72 +217,117 @@ def _check_out(out: Path | None) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .engine import simulate
-    from .summary import (
-        dropout_by_session,
-        effect_vs_control,
-        headline,
-        mechanism_activation,
-        outcome_changes,
-        report,
-    )
 
-    if args.runs < 1:
-        raise UsageError(f"--runs {args.runs}: must be at least 1")
-    if args.seed < 0:
-        raise UsageError(f"--seed {args.seed}: must be 0 or more")
-    if args.chunk_size < 1:
-        raise UsageError(f"--chunk-size {args.chunk_size}: must be at least 1")
+    from .limits import check_run
+
+    _check_count("--runs", args.runs, 1)
+    _check_count("--seed", args.seed, 0)
+    _check_count("--chunk-size", args.chunk_size, 1)
     population, params = _population(args, Params(**dict(parse_assignment(s) for s in args.set)))
+    control_arm = not params.control_arm and not args.no_control
+    check_run(params, args.runs, args.record, control_arm, args.out, args.chunk_size, args.force)
     _check_out(args.out)
-    progress = not args.quiet
-    res = simulate(
-        params,
-        runs=args.runs,
-        seed=args.seed,
-        population=population,
-        record=args.record,
-        chunk_size=args.chunk_size,
-        progress=progress,
-        uncertainty=_uncertainty(args),
-    )
-    control = None
-    if not params.control_arm and not args.no_control:
-        control = simulate(
-            params.replace(control_arm=True),
-            runs=args.runs,
-            seed=args.seed,
-            population=population,
-            chunk_size=args.chunk_size,
-            progress=progress,
-            uncertainty=_uncertainty(args),
+    folder = None
+    if args.out is not None:
+        from .experiments.store import RunFolder
+        from .summary import changed_parameters
+
+        folder = RunFolder(args.out)
+        folder.claim(
+            {
+                "seed": args.seed,
+                "runs": args.runs,
+                "record": args.record,
+                "control": control_arm,
+                "uncertainty": args.uncertainty,
+                "params": params.to_dict(),
+                "population": None if population is None else population.to_dict("list"),
+                "changed": changed_parameters(params),
+            },
+            overwrite=args.overwrite,
         )
-    print(report(res, control))
+    try:
+        return _run_and_write(args, params, control_arm, folder, population)
+    except BaseException as error:
+        if folder is not None:
+            interrupted = isinstance(error, KeyboardInterrupt)
+            folder.finish(
+                "interrupted" if interrupted else "failed",
+                None if interrupted else f"{type(error).__name__}: {error}",
+            )
+        raise
+
+
+def _run_and_write(args: argparse.Namespace, params: Params, control_arm: bool, folder, population) -> int:
+    """Simulate block by block (both arms), adding each block to the summaries and, with --out,
+    appending it to the Parquet files: memory stays bounded however many runs. Run k is the
+    same whatever the block (its draws are keyed by (seed, k)), so the tables are those of one
+    whole simulate()."""
+    from .engine import simulate
+    from .limits import run_block
+    from .results import ParquetStream
+    from .summary import Summary
+
+    block = run_block(params, args.record, control_arm, args.runs)
+    summary = Summary(params, args.seed)
+    streams: dict[str, ParquetStream] = {}
+    bar = progress_bar(args.runs * (2 if control_arm else 1), desc="run", enabled=not args.quiet)
+    try:
+        for start in range(0, args.runs, block):
+            n = min(block, args.runs - start)
+            common = {"runs": n, "seed": args.seed, "first_run": start, "chunk_size": args.chunk_size}
+            common.update(population=population, uncertainty=_uncertainty(args))
+            res = simulate(params, record=args.record, **common)
+            bar.update(n)
+            control = None
+            if control_arm:
+                control = simulate(params.replace(control_arm=True), **common)
+                bar.update(n)
+            summary.add(res, control)
+            if args.out is not None:
+                for name in ("participants", "groups", "sessions"):
+                    table = getattr(res, name)
+                    if table is not None:
+                        streams.setdefault(name, ParquetStream(args.out / f"{name}.parquet")).write(table)
+            del res, control
+    except BaseException:
+        for stream in streams.values():
+            stream.abort()
+        raise
+    finally:
+        bar.close()
+    print(summary.report())
     if args.out is not None:
         from .figures import baseline_figure
 
         out = args.out
-        out.mkdir(parents=True, exist_ok=True)
-        written = res.save(out)
-        for name, table in (
-            ("dropout_by_session", dropout_by_session(res)),
-            ("outcome_changes", outcome_changes(res)),
-            ("mechanism_activation", mechanism_activation(res)),
-        ):
+        written = [stream.close() for stream in streams.values()]
+        tables = [
+            ("dropout_by_session", summary.dropout_by_session()),
+            ("outcome_changes", summary.outcome_changes()),
+            ("mechanism_activation", summary.mechanism_activation()),
+        ]
+        if control_arm:
+            tables.append(("effect_vs_control", summary.effect_vs_control()))
+        for name, table in tables:
             table.to_csv(out / f"{name}.csv", index=False, float_format="%.6g")
             written.append(out / f"{name}.csv")
         import pandas as pd
 
-        pd.Series(headline(res)).rename("value").to_csv(out / "headline.csv", index_label="statistic")
+        pd.Series(summary.headline()).rename("value").to_csv(out / "headline.csv", index_label="statistic")
         written.append(out / "headline.csv")
-        if control is not None:
-            effect_vs_control(res, control).to_csv(
-                out / "effect_vs_control.csv", index=False, float_format="%.6g"
-            )
-            written.append(out / "effect_vs_control.csv")
-        written.append(baseline_figure(res, out / "summary.png"))
-        print("\nWrote " + ", ".join(str(p) for p in written))
+        written.append(baseline_figure(summary, out / "summary.png"))
+        folder.record(written)
+        folder.finish("complete")
+        print("\nWrote " + ", ".join(str(p) for p in written) + f", {out / 'provenance.json'}")
     return 0
+
+
+def _check_count(flag: str, value: int, low: int) -> None:
+    """A whole-number option within low .. 2**63 - 1 (seeds, runs and run indices)."""
+    if not low <= value <= MAX_SEED:
+        shown = value if abs(value) < 10**30 else f"a {len(str(abs(value)))}-digit number"
+        raise UsageError(f"{flag} {shown}: must be {low} to 2**63 - 1")
 
 
 def _sweep_args(parser: argparse.ArgumentParser) -> None:
@@ -269,8 +340,22 @@ def _sweep_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resume", action="store_true", help="finish an interrupted run (only missing chunks)"
     )
-    parser.add_argument("--overwrite", action="store_true", help="replace results already in the folder")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace results already in the folder (only the files peersim recorded there)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="results folder (default: the spec's out)")
+    parser.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let the spec's out lie outside the current folder (--out on the command line needs no flag)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="start even if the sweep looks too large for this machine, and use more workers than cores",
+    )
     parser.add_argument(
         "--quiet", action="store_true", help="no progress (a bar on a terminal, lines in a log)"
     )
@@ -299,28 +384,56 @@ def _scenario_args(parser: argparse.ArgumentParser, runs: bool) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="change a parameter")
 
 
-def _scenario(args: argparse.Namespace) -> Params:
-    if args.seed < 0:
-        raise UsageError(f"--seed {args.seed}: must be 0 or more")
-    if getattr(args, "runs", 1) < 1:
-        raise UsageError(f"--runs {args.runs}: must be at least 1")
-    if getattr(args, "run", 0) < 0:
-        raise UsageError(f"--run {args.run}: must be 0 or more")
-    return Params(**dict(parse_assignment(s) for s in args.set))
+def _scenario(args: argparse.Namespace, arms: int = 1) -> Params:
+    """The scenario of --seed and --set; with --runs, refused if ``arms`` times that many courses
+    cannot fit in memory here."""
+    _check_count("--seed", args.seed, 0)
+    if hasattr(args, "runs"):
+        _check_count("--runs", args.runs, 1)
+    if hasattr(args, "run"):
+        _check_count("--run", args.run, 0)
+    params = Params(**dict(parse_assignment(s) for s in args.set))
+    if hasattr(args, "runs"):
+        from .limits import check_run
+
+        check_run(params, args.runs * arms, control=False, streamed=False)
+    return params
 
 
 def _population(args: argparse.Namespace, params: Params):
     """The --population table (validated) and the params with its group size."""
     if args.population is None:
         return None, params
+    import io
+
     import pandas as pd
 
     from .population import validate_population
 
     try:
-        table = pd.read_csv(args.population)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise UsageError(f"--population {args.population}: cannot read it as CSV ({error})") from None
+        raw = args.population.read_bytes()
+    except OSError as error:
+        raise UsageError(
+            f"--population {args.population}: cannot read it as CSV ({error.strerror or error})"
+        ) from None
+    if len(raw) > 1_000_000:
+        raise UsageError(
+            f"--population {args.population}: too large for a group of 2 to 24 ({len(raw):,} bytes)"
+        )
+    try:
+        text = raw.decode("utf-8-sig")  # a byte-order mark (as spreadsheets save) is fine
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"--population {args.population}: not UTF-8 text (byte {error.start}); save it as UTF-8 CSV"
+        ) from None
+    try:
+        table = pd.read_csv(io.StringIO(text))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
+        reason = " ".join(str(error).split())[:200]
+        raise UsageError(f"--population {args.population}: cannot read it as CSV ({reason})") from None
+    if table.columns.duplicated().any() or any(str(c).endswith(".1") for c in table.columns):
+        twice = [c for c in table.columns if f"{c}.1" in table.columns] or list(table.columns)
+        raise UsageError(f"--population {args.population}: column {twice[0]!r} appears twice")
     table = validate_population(table, params)
     if any(s.split("=", 1)[0].strip() == "group_size" for s in args.set):
         raise UsageError(
@@ -392,7 +505,11 @@ def cmd_knockout(args: argparse.Namespace) -> int:
         MECHANISMS if args.mechanisms is None else tuple(m.strip() for m in args.mechanisms.split(","))
     )
     table = knockouts(
-        _scenario(args), runs=args.runs, seed=args.seed, mechanisms=mechanisms, uncertainty=_uncertainty(args)
+        _scenario(args, arms=len(mechanisms) + 1),
+        runs=args.runs,
+        seed=args.seed,
+        mechanisms=mechanisms,
+        uncertainty=_uncertainty(args),
     )
     print(format_knockouts(table))
     where = f"in {args.out}" if args.out else "in the CSV that --out writes"
@@ -457,6 +574,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         spec = spec.replace(tables=sorted({*spec.tables, "groups", "control"}))
     if args.out is not None:
         spec = spec.replace(out=str(args.out))
+    else:
+        _check_spec_out(spec, args)
     code = cmd_sweep_spec(spec, args)
     if code:
         return code
@@ -482,6 +601,11 @@ def cmd_trial(args: argparse.Namespace) -> int:
     if args.trials < 1:
         raise UsageError(f"--trials {args.trials}: must be at least 1")
     population, params = _population(args, _scenario(args))
+    from .limits import check_run
+
+    # each trial runs about n_per_arm / group_size groups per arm
+    groups = args.trials * 2 * (-(-args.n_per_arm // params.group_size))
+    check_run(params, groups, control=False, streamed=False)
     result = trial(
         params,
         n_per_arm=args.n_per_arm,
@@ -509,18 +633,28 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
-    import shutil
+    import importlib.util
     import subprocess
 
-    solara = shutil.which("solara") or str(Path(sys.executable).with_name("solara"))
-    if not Path(solara).exists():
+    if importlib.util.find_spec("solara") is None:
         raise UsageError("the browser app needs Solara: pip install 'peersim[viz]'")
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port}: must be 1 to 65535")
     app = Path(__file__).with_name("viz") / "app.py"
-    print(f"peersim: starting the app at http://{args.host}:{args.port} (Ctrl-C to stop)")
-    # offline: no look-up of Solara's newest version, no usage reports
+    print(f"peersim: starting the app at http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
+    # the server ends with this process, however it ends (peersim.lifeline): killing `peersim viz`
+    # never leaves it serving; offline: no look-up of Solara's newest version, no usage reports
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    command = [solara, "run", str(app), "--host", args.host, "--port", str(args.port), "--production"]
-    return subprocess.call([*command, "--no-check-version"], env=env)
+    command = [sys.executable, "-m", "peersim.lifeline", str(os.getpid()), "solara", "run", str(app)]
+    options = ["--host", args.host, "--port", str(args.port), "--production", "--no-check-version"]
+    server = subprocess.Popen([*command, *options], env=env)
+    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        server.wait(timeout=10)
+        raise
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -529,14 +663,38 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     if args.out is not None:
         spec = spec.replace(out=str(args.out))
+    else:
+        _check_spec_out(spec, args)
     return cmd_sweep_spec(spec, args)
+
+
+def _check_spec_out(spec, args: argparse.Namespace) -> None:
+    """A spec file may not send results outside the current folder unless the user says so: a
+    shared spec with ``out = "../../"`` never writes somewhere unexpected."""
+    if args.allow_outside or args.spec.is_dir() or args.spec.suffix == ".json":
+        return  # a results folder named on the command line is where the user asked
+    cwd = Path.cwd().resolve()
+    out = spec.out_dir.resolve()
+    if not out.is_relative_to(cwd):
+        raise UsageError(
+            f"{args.spec}: out = {str(spec.out_dir)!r} lies outside the current folder {cwd}; give --out"
+            " on the command line, or --allow-outside to confirm"
+        )
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .experiments.results import verify_folder
+
+    ok, lines = verify_folder(args.folder)
+    print("\n".join(lines))
+    return 0 if ok else 1
 
 
 def cmd_sweep_spec(spec, args: argparse.Namespace) -> int:
     from .experiments import run_sweep
 
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers {args.workers}: must be at least 1")
+    if args.workers is not None and not 1 <= args.workers <= 100_000:
+        raise UsageError(f"--workers {args.workers}: must be 1 to 100000")
     if args.workers is not None and args.scheduler:
         raise UsageError("--workers and --scheduler exclude each other (a Dask cluster has its own workers)")
     try:
@@ -547,6 +705,7 @@ def cmd_sweep_spec(spec, args: argparse.Namespace) -> int:
             resume=args.resume,
             overwrite=args.overwrite,
             progress=not args.quiet,
+            force=args.force,
         )
     except KeyboardInterrupt:
         print(
@@ -598,13 +757,26 @@ def _jsonable(value):
     return value
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """peersim's own warnings (results folders, limits) as one line each, like its errors."""
+    if issubclass(category, UserWarning) and category.__module__.startswith("peersim."):
+        print(f"peersim: warning: {message}", file=sys.stderr)
+    else:
+        _default_show_warning(message, category, filename, lineno, file, line)
+
+
+_default_show_warning = warnings.showwarning
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    warnings.showwarning = _show_warning
     try:
         if args.command == "run":
             return cmd_run(args)
         commands = {
             "sweep": cmd_sweep,
+            "verify": cmd_verify,
             "explain": cmd_explain,
             "icamo": cmd_icamo,
             "knockout": cmd_knockout,
@@ -626,6 +798,15 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:  # e.g. the disk filled while writing: say so, without a traceback
         print(f"peersim: error: {error}", file=sys.stderr)
         return 1
+    except MemoryError:
+        print(
+            "peersim: error: out of memory; use fewer runs (or a sweep, which writes as it goes)",
+            file=sys.stderr,
+        )
+        return 1
+    except RecursionError:
+        print("peersim: error: an input is nested too deeply", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("peersim: interrupted", file=sys.stderr)
         return 130

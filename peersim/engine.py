@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .kernel import Kernel
-from .params import Params
+from .params import Params, show
 from .population import validate_population
 from .progress import progress_bar
 from .results import SORT_KEYS, Results, groups_table, participants_table, sessions_table
@@ -147,11 +147,14 @@ def _check(params, runs, seed, record, chunk_size, first_run) -> Params:
         params = Params()
     if not isinstance(params, Params):
         raise ValueError(f"params must be a peersim.Params, not {type(params).__name__}")
+    top = 2**63 - 1  # run indices and seeds past this would wrap around in the random streams
     for name, value, low in (("runs", runs, 1), ("chunk_size", chunk_size, 1), ("first_run", first_run, 0)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise ValueError(f"{name} = {value!r} must be a whole number >= {low}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed = {seed!r} must be a whole number >= 0")
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or not low <= value <= top:
+            raise ValueError(f"{name} = {show(value)} must be a whole number, {low} to 2**63 - 1")
+    if first_run + runs - 1 > top:
+        raise ValueError(f"first_run + runs = {show(first_run + runs)} goes past run 2**63 - 1")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= top:
+        raise ValueError(f"seed = {show(seed)} must be a whole number, 0 to 2**63 - 1")
     if record not in RECORDS:
         raise ValueError(f"record = {record!r} is not valid; choose one of {', '.join(RECORDS)}")
     return params

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from .results import Results
-from .summary import OUTCOMES, dropout_by_session, outcome_changes
+from .summary import OUTCOMES, Summary
 
 
 def _error_bars(centre, low, high) -> np.ndarray:
@@ -19,19 +19,21 @@ def _error_bars(centre, low, high) -> np.ndarray:
     return np.maximum(np.nan_to_num(np.vstack([centre - low, high - centre])), 0.0)
 
 
-def baseline_figure(res: Results, path: str | Path) -> Path:
-    """Two panels: who left after which session; change in outcomes, completers vs leavers."""
+def baseline_figure(res: Results | Summary, path: str | Path) -> Path:
+    """Two panels: who left after which session; change in outcomes, completers vs leavers (from a
+    simulation's Results, or a Summary gathered block by block)."""
     path = Path(path)
+    summary = res if isinstance(res, Summary) else Summary.of(res)
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
-    drop = dropout_by_session(res)
+    drop = summary.dropout_by_session()
     err = _error_bars(100 * drop["share"], 100 * drop["ci_low"], 100 * drop["ci_high"])
     left.bar(drop["session"], 100 * drop["share"], yerr=err, color="#b5523b", capsize=3)
     left.set_xlabel("session after which the participant left")
     left.set_ylabel("participants who left (% of all)")
-    left.set_title(f"Dropout by session ({res.participants['dropped_out'].mean():.1%} in all)")
+    left.set_title(f"Dropout by session ({summary.n_left / summary.n:.1%} in all)")
     left.set_xticks(drop["session"])
 
-    changes = outcome_changes(res)
+    changes = summary.outcome_changes()
     outcomes = [o for o in OUTCOMES if o != "qpr"]
     width = 0.38
     for k, (group, colour) in enumerate((("completers", "#2f6f8f"), ("left early", "#b5523b"))):
@@ -45,7 +47,7 @@ def baseline_figure(res: Results, path: str | Path) -> Path:
     right.set_ylabel("change, baseline to end of course (0-1 scale)")
     right.set_title("Change in outcomes (mean, 95% CI)")
     right.legend(frameon=False)
-    fig.suptitle(f"PEER course, {res.runs:,} simulated groups (seed {res.seed})")
+    fig.suptitle(f"PEER course, {summary.runs:,} simulated groups (seed {summary.seed})")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)

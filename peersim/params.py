@@ -13,10 +13,13 @@ reproduce MODEL.md's patterns 1–8 (tests/test_patterns.py, tests/test_calibrat
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from difflib import get_close_matches
 from typing import Any
+
+import numpy as np
 
 from .perrun import choose
 from .plan import PEER_PLAN, Session
@@ -409,9 +412,29 @@ _FIELDS = {f.name: f for f in fields(Params)}
 
 
 def _unknown_message(name: str) -> str:
-    near = get_close_matches(name, list(_FIELDS), n=1, cutoff=0.5)
+    near = get_close_matches(str(name), list(_FIELDS), n=1, cutoff=0.5)
     hint = f"; did you mean {near[0]!r}?" if near else ""
-    return f"unknown parameter {name!r}{hint} (`peersim params` lists them all)"
+    return f"unknown parameter {show(name)}{hint} (`peersim params` lists them all)"
+
+
+def show(value: Any, limit: int = 60) -> str:
+    """A value as it goes in a one-line error: its repr, shortened (huge numbers, deep nesting and
+    long strings included; never raises)."""
+    try:
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 180:
+            digits = len(str(abs(value))) if value.bit_length() < 13000 else "huge"
+            return f"a {digits}-digit {'negative ' if value < 0 else ''}number"
+        text = repr(value)
+    except (RecursionError, ValueError, TypeError, AttributeError):
+        return f"a {type(value).__name__} too deep or large to show"
+    except Exception:
+        return f"a {type(value).__name__}"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _kind(spec) -> str:
@@ -420,6 +443,17 @@ def _kind(spec) -> str:
 
 
 def _validate(name: str, spec, value: Any) -> Any:
+    """The valid value of parameter ``name``, or a one-line ValueError naming it (whatever the value:
+    infinities, huge or deep ones, wrong types)."""
+    try:
+        return _validate_value(name, spec, value)
+    except ValueError as error:  # ours, one line; a stray one (e.g. a huge int's repr) too
+        raise ValueError(_one_line(str(error))[:500] or f"{name} = {show(value)} is not valid") from None
+    except (TypeError, OverflowError, RecursionError, AttributeError, KeyError):
+        raise ValueError(f"{name} = {show(value)} is not a valid value") from None
+
+
+def _validate_value(name: str, spec, value: Any) -> Any:
     meta = spec.metadata
     kind = _kind(spec)
     if name == "session_plan":
@@ -427,30 +461,43 @@ def _validate(name: str, spec, value: Any) -> Any:
     if name == "disabled_mechanisms":
         return _validate_mechanisms(value)
     if kind == "bool":
+        if isinstance(value, np.bool_):  # numpy's booleans are booleans too
+            value = bool(value)
         if not isinstance(value, bool):
-            raise ValueError(f"{name} = {value!r} must be true or false")
+            raise ValueError(f"{name} = {show(value)} must be true or false")
         return value
     if kind == "str":
-        if value not in meta["choices"]:
-            near = get_close_matches(str(value), meta["choices"], n=1, cutoff=0.4)
+        if not isinstance(value, str) or value not in meta["choices"]:
+            near = (
+                get_close_matches(str(value), meta["choices"], n=1, cutoff=0.4)
+                if isinstance(value, str)
+                else []
+            )
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise ValueError(
-                f"{name} = {value!r} is not valid; choose one of {', '.join(meta['choices'])}{hint}"
+                f"{name} = {show(value)} is not valid; choose one of {', '.join(meta['choices'])}{hint}"
             )
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{name} = {value!r} must be a number ({meta['lo']} to {meta['hi']})")
-    if kind == "int":
-        if float(value) != int(value):
-            raise ValueError(f"{name} = {value!r} must be a whole number ({meta['lo']} to {meta['hi']})")
+        return str(value)
+    valid = f"({meta['lo']} to {meta['hi']})"
+    # numbers of any kind (numpy's included, as Python numbers); never booleans
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} = {show(value)} must be a number {valid}")
+    if isinstance(value, numbers.Integral):
         value = int(value)
+    elif not math.isfinite(value):
+        raise ValueError(f"{name} = {show(value)} must be a finite number {valid}")
+    if kind == "int":
+        if not isinstance(value, int):
+            if not float(value).is_integer():
+                raise ValueError(f"{name} = {show(value)} must be a whole number {valid}")
+            value = int(value)
+    elif isinstance(value, int) and abs(value) > 2**53:  # beyond any range here: no float overflow
+        pass
     else:
         value = float(value)
-        if not math.isfinite(value):
-            raise ValueError(f"{name} = {value!r} must be finite ({meta['lo']} to {meta['hi']})")
     if not meta["lo"] <= value <= meta["hi"]:
         raise ValueError(
-            f"{name} = {value!r} is out of range; valid range is {meta['lo']} to {meta['hi']}"
+            f"{name} = {show(value)} is out of range; valid range is {meta['lo']} to {meta['hi']}"
             + (f" ({meta['unit']})" if meta["unit"] else "")
         )
     return value
@@ -459,7 +506,12 @@ def _validate(name: str, spec, value: Any) -> Any:
 def _validate_plan(value: Any) -> tuple[Session, ...]:
     if isinstance(value, str | bytes | Mapping) or not hasattr(value, "__iter__"):
         raise ValueError("session_plan must be a list of sessions (mappings with title and themes)")
-    plan = tuple(Session.from_value(s) for s in value)
+    try:
+        plan = tuple(Session.from_value(s) for s in value)
+    except (TypeError, OverflowError, RecursionError):
+        raise ValueError(
+            "session_plan: each session must be a mapping with 'title' and 'themes' (name = number)"
+        ) from None
     if not plan:
         raise ValueError("session_plan must hold at least one session")
     return plan
@@ -468,15 +520,16 @@ def _validate_plan(value: Any) -> tuple[Session, ...]:
 def _validate_mechanisms(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = (value,)
-    if not hasattr(value, "__iter__"):
+    if isinstance(value, bytes | Mapping) or not hasattr(value, "__iter__"):
         raise ValueError("disabled_mechanisms must be a list of mechanism names")
     out = []
     for name in value:
-        if name not in MECHANISMS:
-            near = get_close_matches(str(name), MECHANISMS, n=1, cutoff=0.5)
+        if not isinstance(name, str) or name not in MECHANISMS:
+            near = get_close_matches(name, MECHANISMS, n=1, cutoff=0.5) if isinstance(name, str) else []
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise ValueError(
-                f"disabled_mechanisms: unknown mechanism {name!r}{hint} (mechanisms: {', '.join(MECHANISMS)})"
+                f"disabled_mechanisms: unknown mechanism {show(name)}{hint}"
+                f" (mechanisms: {', '.join(MECHANISMS)})"
             )
         if name not in out:
             out.append(name)

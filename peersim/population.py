@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit, ndtri
 
-from .params import Params
+from .params import Params, show
 from .perrun import choose, column, same_object
 from .rng import FACILITATOR_BASE, Streams
 
@@ -101,16 +101,20 @@ def validate_population(population, params: Params) -> pd.DataFrame | None:
     if len(df) < 2 or len(df) > 24:
         raise ValueError(f"population has {len(df)} rows; a group needs 2 to 24 participants")
     for col in df.columns:  # names first: a typo explains the missing values it causes
-        if col not in STATIC_ATTRIBUTES:
+        if not isinstance(col, str) or col not in STATIC_ATTRIBUTES:
             from difflib import get_close_matches
 
             near = get_close_matches(str(col), STATIC_ATTRIBUTES, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise ValueError(
-                f"population: unknown column {col!r}{hint} (columns: {', '.join(STATIC_ATTRIBUTES)})"
+                f"population: unknown column {show(col)}{hint} (columns: {', '.join(STATIC_ATTRIBUTES)})"
             )
+    twice = df.columns[df.columns.duplicated()]
+    if len(twice):
+        raise ValueError(f"population: column {twice[0]!r} appears twice; give each attribute once")
+    df = df.copy()
     for col in df.columns:
-        values = pd.to_numeric(df[col], errors="coerce")
+        values = _numeric(df[col])
         bad = values.isna()
         if bad.any():
             rows = ", ".join(str(i + 1) for i in np.flatnonzero(bad.to_numpy())[:5])
@@ -135,6 +139,23 @@ def validate_population(population, params: Params) -> pd.DataFrame | None:
             )
         df[col] = values.astype(float)
     return df
+
+
+def _numeric(column: pd.Series) -> pd.Series:
+    """A column as floats; what is not a number becomes NaN (reported as such), whatever it is."""
+    try:
+        return pd.to_numeric(column, errors="coerce").astype(float)
+    except (TypeError, ValueError, OverflowError):  # lists, huge integers and the like in a cell
+        return pd.Series([_number(v) for v in column], index=column.index, dtype=float)
+
+
+def _number(value) -> float:
+    if isinstance(value, str):
+        value = value.strip()
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return float("nan")
 
 
 def draw_group(params: Params, streams: Streams, population: pd.DataFrame | None = None) -> Group:

@@ -77,8 +77,12 @@ class Streams:
     """
 
     def __init__(self, seed: int, runs: np.ndarray) -> None:
-        if not isinstance(seed, int | np.integer) or seed < 0:
-            raise ValueError(f"seed = {seed!r} must be a whole number >= 0")
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**63:
+            shown = seed if isinstance(seed, int | np.integer) and abs(seed) < 2**100 else type(seed).__name__
+            raise ValueError(f"seed = {shown} must be a whole number, 0 to 2**63 - 1")
+        runs = np.asarray(runs)
+        if runs.size and (runs.dtype.kind not in "iu" or runs.min() < 0 or runs.max() > 2**63 - 1):
+            raise ValueError("run indices must be whole numbers, 0 to 2**63 - 1")
         self.seed = int(seed)
         self.runs = np.asarray(runs, dtype=np.int64)
         seed_key = _combine(np.zeros(1, dtype=np.uint64), self.seed % 2**64)

@@ -207,6 +207,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
         f'out = "{tmp_path / "killed"}"\n[design]\nkind = "grid"\n[design.factors]\ngroup_size = [6, 8]\n'
     )
     cmd = [sys.executable, "-m", "peersim.cli", "sweep", str(spec_file), "--workers", "1", "--quiet"]
+    cmd.append("--allow-outside")  # the spec's out is in a temporary folder
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     manifest = tmp_path / "killed" / "manifest.jsonl"
     deadline = time.time() + 120

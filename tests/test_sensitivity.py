@@ -85,7 +85,17 @@ def test_cli_sensitivity(tmp_path):
         "safety_rate = [0.1, 0.6]\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "peersim.cli", "sensitivity", str(spec), "--workers", "1", "--quiet"],
+        [
+            sys.executable,
+            "-m",
+            "peersim.cli",
+            "sensitivity",
+            str(spec),
+            "--workers",
+            "1",
+            "--quiet",
+            "--allow-outside",
+        ],
         capture_output=True,
         text=True,
     )

@@ -24,10 +24,12 @@ import numpy as np
 import pandas as pd
 
 from ..engine import simulate_courses
+from ..lifeline import exit_with_parent
 from ..params import Params
 from ..population import validate_population
 from ..progress import progress_bar
 from ..sets import ParamSets
+from .limits import cap_workers, check_sweep
 from .spec import ExperimentSpec, SpecError
 from .store import Store
 
@@ -139,8 +141,11 @@ class SerialExecutor(Executor):
         return future
 
 
-def _ignore_interrupt() -> None:
+def _worker_init(parent: int | None = None) -> None:
+    """In each local worker: ignore Ctrl-C (the main process handles it, saving what is done) and
+    exit when the main process dies, however it dies (no orphans computing for no one)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent(parent)
 
 
 def make_executor(workers: int | None, scheduler: str | None) -> tuple[Executor, Callable[[], None], str]:
@@ -162,7 +167,10 @@ def make_executor(workers: int | None, scheduler: str | None) -> tuple[Executor,
     # spawn, not fork: forking a process that already runs threads is unsafe (and warns); workers
     # ignore Ctrl-C, which the main process handles (saving what is done), so no worker tracebacks
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupt
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
     )
     return pool, lambda: pool.shutdown(cancel_futures=True), f"process pool, {workers} workers"
 
@@ -189,11 +197,41 @@ def run_sweep(
     resume: bool = False,
     overwrite: bool = False,
     progress: bool = True,
+    force: bool = False,
 ) -> SweepReport:
-    """Run (or finish) a sweep; results go to ``spec.out_dir`` (see :mod:`.store`)."""
+    """Run (or finish) a sweep; results go to ``spec.out_dir`` (see :mod:`.store`).
+
+    Before any work, the sweep's memory and disk needs are estimated from the spec and a sweep
+    that cannot fit is refused, and local workers are capped at the cores here (``force=True``
+    goes ahead anyway). The folder is locked while the sweep runs: one writer at a time. A sweep
+    that fails records why in its provenance."""
+    if executor is None and not scheduler:
+        workers = cap_workers(workers, force)
+    check_sweep(spec, workers=workers if executor is None and not scheduler else None, force=force)
+    store = Store(spec.out_dir)
+    store.claim()
+    try:
+        return _run_sweep(spec, workers, scheduler, executor, resume, overwrite, progress, store)
+    except BaseException as error:
+        if not isinstance(error, KeyboardInterrupt):
+            store.record_failure(f"{type(error).__name__}: {error}")
+        raise
+    finally:
+        store.release()
+
+
+def _run_sweep(
+    spec: ExperimentSpec,
+    workers: int | None,
+    scheduler: str | None,
+    executor: Executor | None,
+    resume: bool,
+    overwrite: bool,
+    progress: bool,
+    store: Store,
+) -> SweepReport:
     design = spec.design()
     spec.param_sets(design)  # every point valid before any work starts
-    store = Store(spec.out_dir)
     n_chunks = -(-len(design) * spec.replicates // spec.chunk_size)
     done = store.prepare(spec, resume=resume, overwrite=overwrite, total=n_chunks)
     todo = (c for c in plan_chunks(spec, len(design)) if c.id not in done)

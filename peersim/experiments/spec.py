@@ -31,6 +31,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
+import numbers
 import tomllib
 from dataclasses import dataclass, field, fields
 from difflib import get_close_matches
@@ -41,7 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from ..params import Params
+from ..params import Params, show
 from ..sets import ParamSets
 
 KINDS = ("single", "grid", "list", "lhs", "sobol", "saltelli", "morris")
@@ -63,6 +65,11 @@ _TOP_KEYS = (
     "population",
 )
 UNCERTAINTY = ("none", "posterior")
+MAX_SEED = 2**63 - 1  # seeds and counts past this would wrap around in the random streams
+MAX_COUNT = 2**63 - 1
+#: designs up to this many points are checked point by point when parsed; larger ones when run,
+#: after the size check (so that a design of 10^9 points is refused before it is built)
+VALIDATE_POINTS = 100_000
 _PARAM_FIELDS = {f.name: f for f in fields(Params)}
 
 
@@ -134,6 +141,20 @@ class ExperimentSpec:
         return parse_spec({**self.to_dict(), **changes})
 
     # --- the design --------------------------------------------------------------------------
+    def n_points(self) -> int:
+        """How many design points there are, counted from the spec (the design is not built)."""
+        if self.design_kind == "single":
+            return 1
+        if self.design_kind == "list":
+            return len(self.points)
+        if self.design_kind == "grid":
+            return math.prod(len(v) for v in self.factors.values())
+        if self.design_kind == "saltelli":  # first and total order: n (d + 2)
+            return self.n * (len(self.ranges) + 2)
+        if self.design_kind == "morris":  # n trajectories of d + 1 points
+            return self.n * (len(self.ranges) + 1)
+        return self.n  # lhs, sobol
+
     def design(self) -> pd.DataFrame:
         """One row per design point: ``point`` and the value of each varied parameter."""
         if self.design_kind == "single":
@@ -193,16 +214,24 @@ class ExperimentSpec:
 
 
 def load_spec(path: str | Path) -> ExperimentSpec:
-    """Read and validate a TOML spec; any problem is a one-line SpecError."""
+    """Read and validate a TOML spec; any problem is a one-line SpecError.
+
+    A results folder (or its ``spec.json``) gives the spec it was run with, writing to that
+    folder: ``peersim sweep results/x/raw --resume`` finishes or repairs it."""
     path = Path(path)
+    if path.is_dir() or path.suffix == ".json":
+        return _load_stored_spec(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as error:
         raise SpecError(f"cannot read spec {path}: {error.strerror or error}") from None
+    text = _decode(raw, path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"{path}: not valid TOML ({error})") from None
+    except RecursionError:
+        raise SpecError(f"{path}: nested too deeply to be a spec") from None
     data.setdefault("name", path.stem)
     if isinstance(data.get("population"), str):  # relative to the spec file, not to where we run
         data["population"] = str(path.parent / Path(data["population"]).expanduser())
@@ -210,24 +239,78 @@ def load_spec(path: str | Path) -> ExperimentSpec:
         return parse_spec(data)
     except SpecError as error:
         raise SpecError(f"{path}: {error}") from None
+    except RecursionError:
+        raise SpecError(f"{path}: nested too deeply to be a spec") from None
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    """UTF-8 text (a byte-order mark is dropped); anything else is a one-line error naming the file."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SpecError(
+            f"{path}: not UTF-8 text (byte {error.start} is {raw[error.start : error.start + 1]!r});"
+            " save it as UTF-8"
+        ) from None
+
+
+def _load_stored_spec(path: Path) -> ExperimentSpec:
+    folder = path if path.is_dir() else path.parent
+    file = folder / "spec.json" if path.is_dir() else path
+    if not file.exists():
+        raise SpecError(f"{path}: no spec.json there (a results folder of peersim sweep holds one)")
+    try:
+        data = json.loads(_decode(file.read_bytes(), file))
+    except OSError as error:
+        raise SpecError(f"cannot read spec {file}: {error.strerror or error}") from None
+    except (ValueError, RecursionError) as error:
+        raise SpecError(f"{file}: not valid JSON ({str(error)[:200]})") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{file}: not a spec (a JSON object)")
+    data = {k: v for k, v in data.items() if k not in ("fingerprint", "code")}
+    data["out"] = str(folder)
+    try:
+        return parse_spec(data)
+    except SpecError as error:
+        raise SpecError(f"{file}: {error}") from None
 
 
 def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
+    """Validate a spec given as data (a dict, as TOML gives it); any problem is a one-line
+    SpecError naming the key."""
+    if not isinstance(data, dict):
+        raise SpecError(f"a spec must be a table of key = value, not {type(data).__name__}")
+    try:
+        return _parse_spec(data)
+    except SpecError:
+        raise
+    except RecursionError:
+        raise SpecError("the spec is nested too deeply") from None
+    except (ValueError, TypeError, OverflowError, AttributeError, KeyError) as error:
+        # a value of a kind no check foresaw: still one line, never a traceback
+        raise SpecError(f"a value in the spec is not valid ({' '.join(str(error).split())[:200]})") from None
+
+
+def _parse_spec(data: dict[str, Any]) -> ExperimentSpec:
     for key in data:
         if key not in _TOP_KEYS:
-            raise SpecError(f"unknown key {key!r}{_near(key, _TOP_KEYS)} (keys: {', '.join(_TOP_KEYS)})")
+            raise SpecError(
+                f"unknown key {show(key)}{_near(str(key), _TOP_KEYS)} (keys: {', '.join(_TOP_KEYS)})"
+            )
     name = _typed(data, "name", str, None)
-    if not name or not all(c.isalnum() or c in "_-" for c in name):
-        raise SpecError(f"name = {name!r} must be a non-empty word (letters, digits, _ or -)")
+    if not name or len(name) > 100 or not all(c.isalnum() or c in "_-" for c in name):
+        raise SpecError(
+            f"name = {show(name)} must be a non-empty word (letters, digits, _ or -; at most 100)"
+        )
     seed = _typed(data, "seed", int, 0)
     replicates = _typed(data, "replicates", int, None)
     chunk_size = _typed(data, "chunk_size", int, 500)
-    if seed < 0:
-        raise SpecError(f"seed = {seed} must be 0 or more")
-    if replicates < 1:
-        raise SpecError(f"replicates = {replicates} must be at least 1")
-    if chunk_size < 1:
-        raise SpecError(f"chunk_size = {chunk_size} must be at least 1")
+    if not 0 <= seed <= MAX_SEED:
+        raise SpecError(f"seed = {show(seed)} must be 0 or more (and at most 2**63 - 1)")
+    if not 1 <= replicates <= MAX_COUNT:
+        raise SpecError(f"replicates = {show(replicates)} must be at least 1 (and at most 2**63 - 1)")
+    if not 1 <= chunk_size <= MAX_COUNT:
+        raise SpecError(f"chunk_size = {show(chunk_size)} must be at least 1 (and at most 2**63 - 1)")
     record = _typed(data, "record", str, "summary")
     if record not in RECORDS:
         raise SpecError(f"record = {record!r} must be one of {', '.join(RECORDS)}")
@@ -236,7 +319,9 @@ def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
         raise SpecError("tables must be a non-empty list of table names")
     for t in tables:
         if t not in TABLES:
-            raise SpecError(f"tables: unknown table {t!r}{_near(t, TABLES)} (tables: {', '.join(TABLES)})")
+            raise SpecError(
+                f"tables: unknown table {show(t)}{_near(t, TABLES)} (tables: {', '.join(TABLES)})"
+            )
     if "sessions" in tables and record != "sessions":
         raise SpecError('tables includes "sessions" but record = "summary"; set record = "sessions"')
     fixed = data.get("fixed", {})
@@ -251,7 +336,9 @@ def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
         raise SpecError("[design] must be a table")
     kind = design.get("kind", "single")
     if kind not in KINDS:
-        raise SpecError(f"design kind = {kind!r}{_near(str(kind), KINDS)}; choose one of {', '.join(KINDS)}")
+        raise SpecError(
+            f"design kind = {show(kind)}{_near(str(kind), KINDS)}; choose one of {', '.join(KINDS)}"
+        )
     allowed = {
         "single": {"kind"},
         "grid": {"kind", "factors"},
@@ -290,8 +377,9 @@ def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
             else {}
         ),
     )
-    spec.param_sets()  # every point must be a valid scenario
-    return spec
+    if spec.n_points() <= VALIDATE_POINTS:
+        spec.param_sets()  # every point must be a valid scenario (larger designs: in run_sweep,
+    return spec  # after the size check, so a huge design is refused before it is built)
 
 
 def _population(data: dict, fixed: dict) -> tuple[str, tuple[dict, ...], str] | None:
@@ -331,7 +419,7 @@ def _population(data: dict, fixed: dict) -> tuple[str, tuple[dict, ...], str] | 
 def _uncertainty(data: dict) -> str:
     value = _typed(data, "uncertainty", str, "none")
     if value not in UNCERTAINTY:
-        raise SpecError(f"uncertainty = {value!r} must be one of {', '.join(UNCERTAINTY)}")
+        raise SpecError(f"uncertainty = {show(value)} must be one of {', '.join(UNCERTAINTY)}")
     return value
 
 
@@ -355,17 +443,21 @@ def _design_fields(kind: str, design: dict, fixed: dict) -> dict[str, Any]:
             _check_params(p, "design.points", fixed)
         return {"points": [dict(p) for p in points]}
     n = design.get("n")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise SpecError(f"design: n = {n!r} must be a whole number of points, at least 1")
+    if isinstance(n, bool | np.bool_) or not isinstance(n, numbers.Integral) or not 1 <= n <= MAX_COUNT:
+        raise SpecError(f"design: n = {show(n)} must be a whole number of points, 1 to 2**63 - 1")
+    n = int(n)
     if kind in ("sobol", "saltelli") and n & (n - 1):
         raise SpecError(
             f"design: a {kind} design needs n a power of two (got {n}; try {1 << n.bit_length()})"
         )
     levels = design.get("levels", 4)
     if kind == "morris" and (
-        isinstance(levels, bool) or not isinstance(levels, int) or levels < 2 or levels % 2
+        isinstance(levels, bool | np.bool_)
+        or not isinstance(levels, numbers.Integral)
+        or not 2 <= levels <= 1000
+        or levels % 2
     ):
-        raise SpecError(f"design: levels = {levels!r} must be an even whole number >= 2")
+        raise SpecError(f"design: levels = {show(levels)} must be an even whole number, 2 to 1000")
     ranges = design.get("ranges")
     if not isinstance(ranges, dict) or not ranges:
         raise SpecError(f"design: a {kind} design needs [design.ranges] with name = [low, high]")
@@ -374,10 +466,12 @@ def _design_fields(kind: str, design: dict, fixed: dict) -> dict[str, Any]:
         f = _PARAM_FIELDS[name]
         if f.metadata["lo"] is None:
             raise SpecError(f"design.ranges.{name}: only numeric parameters can take a range")
-        ok = isinstance(bounds, list) and len(bounds) == 2
-        ok = ok and all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+        ok = isinstance(bounds, list | tuple) and len(bounds) == 2
+        ok = ok and all(
+            isinstance(b, numbers.Real) and not isinstance(b, bool | np.bool_) and _finite(b) for b in bounds
+        )
         if not ok or bounds[0] >= bounds[1]:
-            raise SpecError(f"design.ranges.{name} = {bounds!r} must be [low, high] with low < high")
+            raise SpecError(f"design.ranges.{name} = {show(bounds)} must be [low, high] with low < high")
         lo, hi = f.metadata["lo"], f.metadata["hi"]
         if bounds[0] < lo or bounds[1] > hi:
             raise SpecError(
@@ -401,8 +495,8 @@ def _check_params(values: dict, where: str, fixed: dict | None = None) -> None:
 
 def _check_names(names: list[str], where: str, fixed: dict | None) -> None:
     for name in names:
-        if name not in _PARAM_FIELDS:
-            raise SpecError(f"{where}: unknown parameter {name!r}{_near(name, _PARAM_FIELDS)}")
+        if not isinstance(name, str) or name not in _PARAM_FIELDS:
+            raise SpecError(f"{where}: unknown parameter {show(name)}{_near(str(name), _PARAM_FIELDS)}")
         if fixed and name in fixed:
             raise SpecError(f"{where}: {name!r} is also in [fixed]; a parameter is either fixed or varied")
 
@@ -420,11 +514,20 @@ def _typed(data: dict, key: str, kind: type, default: Any) -> Any:
             raise SpecError(f"missing required key {key!r}")
         return default
     value = data[key]
-    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise SpecError(f"{key} = {value!r} must be a whole number")
+    if kind is int:
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+            raise SpecError(f"{key} = {show(value)} must be a whole number")
+        return int(value)
     if kind is str and not isinstance(value, str):
-        raise SpecError(f"{key} = {value!r} must be a string")
+        raise SpecError(f"{key} = {show(value)} must be a string")
     return value
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def _near(name: str, options) -> str:
