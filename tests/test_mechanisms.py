@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from peersim import Params
 from peersim import mechanisms as m
-from peersim.population import DIFFERENCE_WEIGHTS, STANDING_STAGE, STANDING_WORK
 from peersim.state import CHANNELS
 
 from .conftest import scripted_kernel
@@ -152,8 +152,9 @@ def test_employed_member_among_unemployed_gains_self_image_by_downward_compariso
     st.shared = np.array([[False, True, True, True, False, False]])
     before = st.self_image.copy()
     update = m.comparison.run(st, ctx)
-    gap = (STANDING_STAGE * 0.6 + STANDING_WORK) - STANDING_STAGE * 0.2
-    difference = DIFFERENCE_WEIGHTS["employed"] + DIFFERENCE_WEIGHTS["stage"] * 0.4
+    p = Params()
+    gap = (p.standing_stage * 0.6 + p.standing_work) - p.standing_stage * 0.2
+    difference = p.difference_employed + p.difference_stage * 0.4
     d = 3 * (1 - difference) * gap  # three worse-off sharers, perceived similarity 1 - difference
     expected = before[0, 0] + 0.1 * 0.8 * d * (1 - before[0, 0])
     assert update.changes["self_image"][0, 0] == pytest.approx(expected)

@@ -4,7 +4,7 @@ The network session raises bridging a little for those present (network_bridge *
 times bridge_covid under restrictions). After the last session, a completer takes up the offered
 companionship with
 
-    p_uptake = uptake_base * (uptake_covid if COVID restrictions) * (0.5 + hope)
+    p_uptake = uptake_base * (uptake_covid if COVID restrictions) * (uptake_hope_base + hope)
 
 and then, for companionship_weeks, builds bridging (ties outside the group) by bridge_rate per
 week (times bridge_covid under restrictions) while the companion also waters sprouts.
@@ -46,7 +46,7 @@ def run(st: State, ctx: Context) -> Update:
     if ctx.final_session and any_run(offered):
         u = ctx.streams.uniform("uptake", ctx.week, ctx.members)
         factor = choose(p.covid_restrictions, p.uptake_covid, 1.0)
-        takes = ~st.dropped & (u < p.uptake_base * factor * (0.5 + st.hope)) & offered
+        takes = ~st.dropped & (u < p.uptake_base * factor * (p.uptake_hope_base + st.hope)) & offered
         changes["companionship"] = takes
         weeks_left = changes.get("companion_weeks_left", st.companion_weeks_left)
         weeks = column(p.companionship_weeks, 2, weeks_left.dtype.type)

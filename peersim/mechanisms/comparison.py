@@ -1,7 +1,8 @@
 """Social comparison, upward and downward (ICAMO 2 and 3).
 
 When a member shares, each present listener compares situations. Standing is what others can see:
-0.6 * recovery stage + 0.4 * having work (facilitators: their recovery stage, and active). With
+standing_stage * recovery stage + standing_work * having work (facilitators: their recovery stage,
+and active). With
 gap = standing_sharer - standing_listener and perceived similarity s (comparison weight grows with
 similarity; Gerber, Wheeler & Suls 2018, Psychol Bull 144:177), summed over the sharers heard and
 scaled by the listener's safety (safety is the precondition of ICAMO 2 and 3):
@@ -19,7 +20,7 @@ participants in their groups were not"; Discussion: "comparing oneself to others
 are well, but also those who are worse off, might change one's self-image" (Festinger 1954).
 Facilitators as attainable role models: "Others felt inspired by the peer group facilitators".
 
-Fires when comparison left a net gain of FIRING_THRESHOLD or more: comparison_down when
+Fires when comparison left a net gain of firing_threshold or more: comparison_down when
 self-image rose (others worse off), comparison_up when hope rose (inspiration); the comparison
 channel when either did. A discouraging contrast lowers self-image but is not recorded as firing.
 Switched off: no comparison effects.
@@ -31,7 +32,7 @@ import numpy as np
 
 from ..params import Params
 from ..population import Group
-from ..state import FIRING_THRESHOLD, REAL, Context, State, Update, member_dot, nudge
+from ..state import REAL, Context, State, Update, member_dot, nudge
 
 NAME = "comparison"
 
@@ -60,8 +61,8 @@ def run(st: State, ctx: Context) -> Update:
     d, u, c = (receptive * member_dot(w, sharers) for w in st.comparison_weights)
     self_image = nudge(st.self_image, up=p.down_gain * d, down=p.up_contrast * c)
     hope = nudge(st.hope, up=p.up_inspire * u, down=p.down_mood_cost * d)
-    fired_down = self_image - st.self_image >= FIRING_THRESHOLD
-    fired_up = hope - st.hope >= FIRING_THRESHOLD
+    fired_down = self_image - st.self_image >= p.firing_threshold
+    fired_up = hope - st.hope >= p.firing_threshold
     return Update(
         {"self_image": self_image, "hope": hope},
         fired=fired_down | fired_up,

@@ -22,7 +22,7 @@ barrier"; Discussion: "one explanation for the lack of connectedness is the tend
 differences rather than similarities with the others in the group" (Festinger 1954). Protocol
 Table 1, session 4: "Similarities and differences".
 
-Fires for a participant whose connectedness rose by FIRING_THRESHOLD or more. Switched off: no
+Fires for a participant whose connectedness rose by firing_threshold or more. Switched off: no
 ties grow (session 4 still changes how differences are seen).
 """
 
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import FIRING_THRESHOLD, REAL, Context, State, Update, member_sum
+from ..state import REAL, Context, State, Update, member_sum
 from . import comparison
 
 NAME = "connectedness"
@@ -68,7 +68,7 @@ def run(st: State, ctx: Context) -> Update:
     loneliness = loneliness_from(connectedness, st.bridging, st.baseline["loneliness"], p)
     return Update(
         {"ties": ties, "connectedness": connectedness, "loneliness": loneliness},
-        fired=connectedness - st.connectedness >= FIRING_THRESHOLD,
+        fired=connectedness - st.connectedness >= p.firing_threshold,
     )
 
 
