@@ -204,7 +204,7 @@ class Params:
         0.25, 0.0, 0.5, "0-1", "target loss inside services, times system distrust", "safety"
     )
     safety_size_weight: float = _p(
-        0.2, 0.0, 1.0, "0-1", "target loss per reference size above the reference (gain below)", "safety"
+        0.2, -1.0, 1.0, "0-1", "target loss per reference size above the reference (gain below)", "safety"
     )
     safety_size_reference: float = _p(
         8.0, 2.0, 24.0, "participants", "group size that neither adds nor takes safety", "safety"

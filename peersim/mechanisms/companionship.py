@@ -11,9 +11,12 @@ week (times bridge_covid under restrictions) while the companion also waters spr
 
 Evidence (Egmose et al. 2024, Discussion): "Our findings did not confirm proposed mechanisms of
 'bridge building' to the wider community ... the offer was challenged by COVID-19 restrictions at
-the time of the PEER trial and only accepted by one of the interviewed participants" (1 of 11);
-PEER "offers individual companionship for up to six months to local communities and activities
-outside the group setting".
+the time of the PEER trial and only accepted by one of the interviewed participants possibly
+explaining why these potential mechanisms were not unfolded in this study" (1 of 11); PEER "offers
+individual companionship for up to six months to local communities and activities outside the
+group setting". The seed hedges: COVID-19 restrictions *possibly* explain the low uptake. How much
+they lower uptake (uptake_covid) is calibrated, how much they lower bridging (bridge_covid), and
+that uptake rises with hope (uptake_hope_base), are assumptions.
 
 Fires in the week of uptake and each week companionship is active. Switched off: no uptake, no
 bridging.

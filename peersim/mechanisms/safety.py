@@ -20,8 +20,14 @@ mattered for whether participants felt safe or unsafe e.g., the size of the grou
 "such as everyone getting speaking time ... created a safe space"; "Participation in the group was
 anonymous and confidential"; "Listening to others sharing experiences increased the feeling of a
 safe space"; Participant 1: "not being able to create a safe space. Because when there are people,
-who are having a hard time, when there is just complete silence". Anonymity weighted by system
-distrust: the civil-society setting matters most to those with bad service experience (Discussion).
+who are having a hard time, when there is just complete silence". The seed gives no direction for
+group size: "larger is less safe" (safety_size_weight > 0) is the model's assumption, and its prior
+allows the other direction. Anonymity weighted by system distrust is an assumption too: the seed's
+Discussion says only that the groups ran "in-dependent of the mental health service- and social
+systems, where most of the participants had previous experiences"; that these experiences were bad,
+and that anonymity matters most to those for whom they were, is the model's reading. Every effect
+of a service setting (safety_service_distrust) is an assumption: no such group was studied, and
+"the influence of context were not adequately unfolded in this study" (Strengths and limitations).
 
 Fires for a present participant who feels safe (safety >= safe_threshold) after the update.
 Switched off: safety stays where it was on arrival.
