@@ -178,6 +178,7 @@ class Kernel:
             realised=izeros.copy(),
             companionship=bzeros.copy(),
             companion_weeks_left=izeros.copy(),
+            story_open=zeros.copy(),
             recovery_weights=(
                 p.recovery_weight_connectedness,
                 p.recovery_weight_hope,

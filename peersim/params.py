@@ -301,6 +301,9 @@ class Params:
     )
     down_mood_cost: float = _p(0.01, 0.0, 1.0, "per gap", "hope cost of meeting the worse off", "comparison")
     up_inspire: float = _p(0.012, 0.0, 1.0, "per gap", "hope from a similar better-off sharer", "comparison")
+    up_self_image: float = _p(
+        0.005, 0.0, 1.0, "per gap", "self-image from a similar better-off sharer", "comparison"
+    )
     up_contrast: float = _p(
         0.04, 0.0, 1.0, "per gap", "self-image cost of a dissimilar better-off", "comparison"
     )
@@ -319,17 +322,15 @@ class Params:
 
     # --- self-image revision ------------------------------------------------------------------
     story_intercept: float = _p(
-        -1.0, -40.0, 40.0, "logit", "reframing log-odds at zero drivers", "self_image"
+        -1.0, -40.0, 40.0, "logit", "retelling log-odds at zero drivers", "self_image"
     )
-    story_safety: float = _p(2.5, 0.0, 40.0, "logit", "reframing per unit of safety", "self_image")
+    story_safety: float = _p(2.5, 0.0, 40.0, "logit", "retelling per unit of safety", "self_image")
     story_connectedness: float = _p(
-        1.5, 0.0, 40.0, "logit", "reframing per unit of connectedness", "self_image"
+        1.5, 0.0, 40.0, "logit", "retelling per unit of connectedness", "self_image"
     )
-    story_gain: float = _p(
-        0.116, 0.0, 1.0, "share", "self-image gain when the story is reframed", "self_image"
-    )
+    story_gain: float = _p(0.116, 0.0, 1.0, "share", "self-image gain when the story is retold", "self_image")
     story_hurt: float = _p(
-        0.06, 0.0, 1.0, "share", "self-image loss when it stays a story of illness", "self_image"
+        0.06, 0.0, 1.0, "share", "self-image loss from the first telling (illness and limits)", "self_image"
     )
 
     # --- acting in own life -------------------------------------------------------------------

@@ -94,6 +94,7 @@ class State:
     realised: np.ndarray
     companionship: np.ndarray  # took up companionship
     companion_weeks_left: np.ndarray
+    story_open: np.ndarray  # (R, N) intensity of a life story told and not yet retold (0: none)
     recovery_weights: tuple = (1.0, 1.0, 1.0, 1.0, 1.0)  # CHIME weights (recovery_weight_* in Params)
     fired: dict[str, np.ndarray] = field(default_factory=dict)
 
