@@ -1,6 +1,9 @@
 """Exact behaviour of each mechanism on small scripted groups (in the spirit of Axelrod's tests).
 
 Extreme logits (±30) make a decision certain, so the expected numbers can be computed by hand.
+These tests hold by construction on purpose: they pin each mechanism's equations (as written in
+its docstring and docs/ODD.md, Section 7), so a change to a formula cannot pass unnoticed. What
+the mechanisms produce together is tested in tests/test_patterns.py.
 """
 
 from __future__ import annotations
