@@ -12,7 +12,8 @@ grows too, more slowly (being heard):
     loneliness_i = loneliness_baseline_i * (1 - loneliness_relief * (1 - (1 - conn)(1 - bridging)))
 
 The "differences are a strength" theme (session 4) lowers difference_weight for those present
-by differences_strength * intensity, for the rest of the course.
+by differences_strength * intensity, for the rest of the course. That is an assumption: the
+protocol names session 4 "Similarities and differences", and what it does is not reported.
 
 Evidence (Egmose et al. 2024, "Connectedness as a prerequisite for engagement"): "Through sharing
 experiences participants felt safe and connected to others"; "Lack of connections to the other

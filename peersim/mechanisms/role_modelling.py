@@ -1,8 +1,9 @@
 """Role modelling and hope (ICAMO 2).
 
 Hope of a present participant rises with the facilitators' recovery stories (in sessions with the
-role-models theme, session 3 by default, and only if they shared), with not being alone (hearing
-others share), and with the dreams exercise, all taken in as far as the person feels safe:
+role-models theme, session 3 by default, whose theme is an assumption, and only if they shared),
+with not being alone (hearing others share), and with the dreams exercise, all taken in as far as
+the person feels safe:
 
     up = role_model_gain * role_models_theme * equality * (share of facilitators who shared)
          + not_alone_gain * (share of the others who shared)
