@@ -11,7 +11,7 @@ The schedule of one week, in order (MODEL.md, "Mechanisms, in the order of one s
     connectedness   ties between listeners and sharers             mechanism   ICAMO 1
     comparison      upward and downward social comparison          mechanism   ICAMO 2, 3
     role_modelling  hope from role models, not being alone, dreams mechanism   ICAMO 2
-    self_image      life storytelling reframed or not              mechanism   ICAMO 3
+    self_image      life story told (hurts), then possibly retold  mechanism   ICAMO 3
     acting          trying something new; sprouts start            mechanism   ICAMO 4
     differences     "differences are a strength" (session 4)       [intervention element]
   every week, both arms:

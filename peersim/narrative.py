@@ -119,12 +119,16 @@ def _week_line(kernel: Kernel, record: dict, row: int, member: int, seen: dict) 
             (w for t, w in _HOPE_SOURCES.items() if session.intensity(t) > 0), "from not being alone"
         )
         parts.append(f"gained hope {source}")
+    retold = _at(record, "mech_self_image", row, member)
     if kernel.plan[week - 1].intensity("life_story") > 0 and _at(record, "shared", row, member):
         parts.append(
-            "told their life story and, with the group, retold it around their resources"
-            if _at(record, "mech_self_image", row, member)
-            else "told their life story; it stayed a story of illness and limits"
+            "told their life story; it came out as illness and limits, and with the group they"
+            " retold it around their resources"
+            if retold
+            else "told their life story; it came out as illness and limits, and it hurt"
         )
+    elif retold:
+        parts.append("retold their life story around their resources")
     if _at(record, "attempted", row, member):
         parts.append(
             "tried something new and it worked (a sprout of change)"
