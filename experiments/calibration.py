@@ -50,6 +50,7 @@ def main(argv=None) -> list:
     spec = tomllib.loads(Path(__file__).with_suffix(".toml").read_text())
     if args.small:
         spec.update(trajectories=2, trials_per_point=2, particles=120, rounds=2, batch=120, check_draws=60)
+        spec.update(quantile=0.2)
     out = args.out or Path("results/calibration") / ("small" if args.small else "")
     (out / "raw").mkdir(parents=True, exist_ok=True)
     seed = spec["seed"]
@@ -61,8 +62,12 @@ def main(argv=None) -> list:
     chosen = screening.index[screening.importance >= spec["min_importance"]].tolist()
     if not chosen:
         chosen = screening.index[:1].tolist()
+    nuisance = [n for n in screening.index if n not in chosen]
     post, diagnostics = calibrate(
         chosen,
+        nuisance=nuisance,
+        method=spec["method"],
+        quantile=spec["quantile"],
         particles=spec["particles"],
         rounds=spec["rounds"],
         batch=spec["batch"],

@@ -1,7 +1,10 @@
 """The ``peersim`` command.
 
-    peersim run [--runs N] [--seed S] [--set name=value ...] [--out PATH] [--record sessions]
+    peersim run [--runs N] [--seed S] [--set name=value ...] [--population FILE.csv] [--out PATH]
+    peersim sweep SPEC.toml [--workers N] [--resume]
+    peersim export RESULTS_FOLDER --format csv [--out FOLDER]
     peersim params [--group GROUP]
+    (and explain, icamo, knockout, figure, sensitivity, trial, viz: ``peersim --help``)
 
 Bad input gets one line on stderr and exit code 2, never a traceback.
 """
@@ -66,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="change a parameter (repeatable)"
     )
+    _population_arg(run)
     run.add_argument("--out", type=Path, default=None, help="folder for tables and figure")
     run.add_argument(
         "--record",
@@ -80,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--chunk-size", type=int, default=2000, help="runs per kernel chunk")
     _uncertainty_arg(run)
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--quiet", action="store_true", help="no progress (a bar on a terminal, lines in a log)")
     sweep = sub.add_parser("sweep", help="run an experiment spec (TOML): a design of scenarios")
     sweep.add_argument("spec", type=Path, help="the experiment spec, e.g. experiments/contexts.toml")
     _sweep_args(sweep)
@@ -99,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
         "icamo", help="ICAMO table: mechanisms fired, for whom, in which context, with what outcome"
     )
     _scenario_args(icamo, runs=True)
+    _population_arg(icamo)
     icamo.add_argument(
         "--sweep", type=Path, default=None, help="read a sweep's results folder instead of simulating"
     )
@@ -134,7 +139,19 @@ def _parser() -> argparse.ArgumentParser:
     trial_p.add_argument("--n-per-arm", type=int, default=150, help="participants per arm (default 150)")
     trial_p.add_argument("--trials", type=int, default=1, help="number of hypothetical trials (default 1)")
     trial_p.add_argument("--out", type=Path, default=None, help="write the results as CSV")
+    _population_arg(trial_p)
     _uncertainty_arg(trial_p)
+    trial_p.add_argument("--quiet", action="store_true", help="no progress")
+    export = sub.add_parser("export", help="write a sweep's tables as CSV (chunk by chunk)")
+    export.add_argument("folder", type=Path, help="a sweep's results folder, e.g. results/contexts/raw")
+    export.add_argument("--format", choices=("csv",), default="csv", help="output format (csv)")
+    export.add_argument(
+        "--out", type=Path, default=None, help="folder for the CSV files (default: FOLDER/csv)"
+    )
+    export.add_argument(
+        "--tables", default=None, help="comma-separated tables to export (default: every table kept)"
+    )
+    export.add_argument("--overwrite", action="store_true", help="replace CSV files already there")
     viz = sub.add_parser("viz", help="start the browser app (Solara)")
     viz.add_argument("--port", type=int, default=8765)
     viz.add_argument("--host", default="localhost")
@@ -190,13 +207,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--seed {args.seed}: must be 0 or more")
     if args.chunk_size < 1:
         raise UsageError(f"--chunk-size {args.chunk_size}: must be at least 1")
-    params = Params(**dict(parse_assignment(s) for s in args.set))
+    population, params = _population(args, Params(**dict(parse_assignment(s) for s in args.set)))
     _check_out(args.out)
-    progress = not args.quiet and sys.stderr.isatty()
+    progress = not args.quiet
     res = simulate(
         params,
         runs=args.runs,
         seed=args.seed,
+        population=population,
         record=args.record,
         chunk_size=args.chunk_size,
         progress=progress,
@@ -208,6 +226,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             params.replace(control_arm=True),
             runs=args.runs,
             seed=args.seed,
+            population=population,
             chunk_size=args.chunk_size,
             progress=progress,
             uncertainty=_uncertainty(args),
@@ -252,13 +271,25 @@ def _sweep_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--overwrite", action="store_true", help="replace results already in the folder")
     parser.add_argument("--out", type=Path, default=None, help="results folder (default: the spec's out)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress (a bar on a terminal, lines in a log)"
+    )
+
+
+def _population_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--population",
+        type=Path,
+        default=None,
+        metavar="FILE.csv",
+        help="CSV of the group's participants (one row each); the same people in every group",
+    )
 
 
 def _group_args(parser: argparse.ArgumentParser) -> None:
     """One group to look at: which run of the seed, and optionally its people from a CSV."""
     parser.add_argument("--run", type=int, default=0, help="which run (group) of the seed")
-    parser.add_argument("--population", type=Path, default=None, help="CSV of the group's participants")
+    _population_arg(parser)
 
 
 def _scenario_args(parser: argparse.ArgumentParser, runs: bool) -> None:
@@ -322,8 +353,9 @@ def cmd_icamo(args: argparse.Namespace) -> int:
     if args.sweep is not None:
         from .experiments import load_results
 
-        if args.set:
-            raise UsageError("--set does not apply to --sweep: the sweep's parameters are fixed")
+        if args.set or args.population:
+            flag = "--set" if args.set else "--population"
+            raise UsageError(f"{flag} does not apply to --sweep: the sweep's parameters are fixed")
         results = load_results(args.sweep)
         if not results.complete:
             print(
@@ -334,7 +366,10 @@ def cmd_icamo(args: argparse.Namespace) -> int:
     else:
         from .engine import simulate
 
-        results = simulate(_scenario(args), runs=args.runs, seed=args.seed, uncertainty=_uncertainty(args))
+        population, params = _population(args, _scenario(args))
+        results = simulate(
+            params, runs=args.runs, seed=args.seed, population=population, uncertainty=_uncertainty(args)
+        )
     with warnings.catch_warnings():  # said once above, in one line
         warnings.simplefilter("ignore", UserWarning)
         table = icamo_table(results, strata=strata)
@@ -446,17 +481,30 @@ def cmd_trial(args: argparse.Namespace) -> int:
         raise UsageError(f"--n-per-arm {args.n_per_arm}: must be at least 2")
     if args.trials < 1:
         raise UsageError(f"--trials {args.trials}: must be at least 1")
+    population, params = _population(args, _scenario(args))
     result = trial(
-        _scenario(args),
+        params,
         n_per_arm=args.n_per_arm,
         seed=args.seed,
         trials=args.trials,
         uncertainty=_uncertainty(args),
+        population=population,
+        progress=not args.quiet,
     )
     print(format_trial(result))
     if args.out:
         result.table.to_csv(args.out, index=False, float_format="%.6g")
         print(f"\nWrote {args.out}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .experiments.export import export_csv
+
+    tables = None if args.tables is None else [t.strip() for t in args.tables.split(",") if t.strip()]
+    written = export_csv(args.folder, args.out, tables=tables, overwrite=args.overwrite)
+    for path, rows in written:
+        print(f"Wrote {path} ({rows:,} rows)")
     return 0
 
 
@@ -469,9 +517,10 @@ def cmd_viz(args: argparse.Namespace) -> int:
         raise UsageError("the browser app needs Solara: pip install 'peersim[viz]'")
     app = Path(__file__).with_name("viz") / "app.py"
     print(f"peersim: starting the app at http://{args.host}:{args.port} (Ctrl-C to stop)")
-    return subprocess.call(
-        [solara, "run", str(app), "--host", args.host, "--port", str(args.port), "--production"]
-    )
+    # offline: no look-up of Solara's newest version, no usage reports
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    command = [solara, "run", str(app), "--host", args.host, "--port", str(args.port), "--production"]
+    return subprocess.call([*command, "--no-check-version"], env=env)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -565,6 +614,7 @@ def main(argv: list[str] | None = None) -> int:
             "trial": cmd_trial,
             "sensitivity": cmd_sensitivity,
             "params": cmd_params,
+            "export": cmd_export,
         }
         return commands[args.command](args)
     except ValueError as error:  # UsageError and every validation error of Params / population

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from .kernel import Kernel
 from .params import Params
 from .population import validate_population
+from .progress import progress_bar
 from .results import SORT_KEYS, Results, groups_table, participants_table, sessions_table
 from .rng import Streams
 from .sets import ParamSets
@@ -128,7 +128,7 @@ def _run(
     names = ("participants", "groups") + (("sessions",) if record == "sessions" else ())
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in names}
     total = replicates if choose_sets else len(table) * replicates
-    bar = tqdm(total=total, unit="course", disable=not progress, leave=False)
+    bar = progress_bar(total, enabled=progress)
     for start in range(0, total, chunk_size):
         courses = np.arange(start, min(start + chunk_size, total))
         positions, runs = courses // replicates, first_run + courses % replicates

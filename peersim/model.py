@@ -7,6 +7,20 @@ week; ``model.running`` turns false after the follow-up.
     m = PeerGroupModel(rng=7, run=0, group_size=10)
     m.run_model()
     m.participants_frame()     # == simulate(Params(group_size=10), runs=1, seed=7).participants
+
+The members live on a Mesa network, ``model.grid`` (also ``model.network``), a
+``mesa.discrete_space.Network`` whose node ``m`` is member ``m`` (participants 0 to N-1, then the
+facilitators N to N+F-1; ``agent.member == agent.unique_id``). Its networkx graph,
+``model.grid.G``, has an edge wherever there is a tie, with ``weight`` the tie's strength, renewed
+every week:
+
+- between participants i and j: the mean of i's tie to j and j's tie to i (the kernel keeps both
+  directions, ``model.kernel.state.ties[0]``, shape (N, N+F));
+- between participant i and facilitator f: i's tie to f (the kernel keeps no tie from a
+  facilitator, and none between facilitators).
+
+So Mesa's tools work on the group: ``agent.cell.neighborhood`` (those this member has a tie with),
+SolaraViz's network drawing, and networkx (``nx.clustering(model.grid.G, weight="weight")``).
 """
 
 from __future__ import annotations
@@ -14,8 +28,10 @@ from __future__ import annotations
 from typing import Any
 
 import mesa
+import networkx as nx
 import numpy as np
 import pandas as pd
+from mesa.discrete_space import Network
 
 from .agents import Facilitator, Participant
 from .kernel import Kernel
@@ -58,10 +74,16 @@ class PeerGroupModel(mesa.Model):
         self.run = int(run)
         self.params = params
         self.kernel = Kernel(params, self.seed, np.array([self.run]), population, record_ties=True)
-        for i in range(params.group_size):
+        n, f = params.group_size, params.n_facilitators
+        graph = nx.Graph()
+        graph.add_nodes_from(range(n + f))
+        self.grid = Network(graph, random=self.random, layout=member_layout(n, f))
+        self.agent_id_counter = 0  # Mesa counts from 1; from 0, unique_id == member number
+        for i in range(n):
             Participant(self, i)
-        for i in range(params.n_facilitators):
+        for i in range(f):
             Facilitator(self, i)
+        self._update_network()
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "week": lambda m: m.week,
@@ -97,12 +119,45 @@ class PeerGroupModel(mesa.Model):
         self.datacollector.collect(self)
 
     @property
+    def network(self) -> Network:
+        """The group's network (the same object as ``model.grid``, Mesa's name for a space)."""
+        return self.grid
+
+    def tie_weights(self) -> np.ndarray:
+        """(N+F, N+F) symmetric edge weights from the kernel's ties (see the module docstring)."""
+        ties = self.kernel.state.ties[0].astype(np.float64)
+        n = self.params.group_size
+        weights = np.zeros((ties.shape[1], ties.shape[1]))
+        weights[:n, :n] = (ties[:, :n] + ties[:, :n].T) / 2
+        weights[:n, n:] = ties[:, n:]
+        weights[n:, :n] = ties[:, n:].T
+        return weights
+
+    def _update_network(self) -> None:
+        """Make the graph's edges and weights this week's ties."""
+        weights = self.tie_weights()
+        graph, changed = self.grid.G, False
+        for i, j in zip(*np.triu_indices(len(weights), k=1), strict=True):
+            i, j, weight = int(i), int(j), float(weights[i, j])
+            if weight > 0:
+                if not graph.has_edge(i, j):
+                    self.grid.add_connection(self.grid[i], self.grid[j])
+                    changed = True
+                graph.edges[i, j]["weight"] = weight
+            elif graph.has_edge(i, j):
+                self.grid.remove_connection(self.grid[i], self.grid[j])
+                changed = True
+        if changed:  # Mesa clears only the touched cells' neighbourhood caches; radius > 1 needs all
+            for cell in self.grid.all_cells:
+                cell._clear_cache()
+
+    @property
     def week(self) -> int:
         return self.kernel.state.week
 
     @property
     def participants(self) -> list[Participant]:
-        return sorted(self.agents_by_type[Participant], key=lambda a: a.index)
+        return sorted(self.agents_by_type[Participant], key=lambda a: a.member)
 
     @property
     def facilitators(self) -> list[Facilitator]:
@@ -114,9 +169,16 @@ class PeerGroupModel(mesa.Model):
             self.running = False
             return
         self.kernel.step()
+        self._update_network()
         self.datacollector.collect(self)
         self.running = not self.kernel.done
 
     def participants_frame(self) -> pd.DataFrame:
         """This run's participants, with the same columns (and values) as ``simulate``'s table."""
         return participants_table(self.kernel)
+
+
+def member_layout(n: int, f: int) -> dict[int, tuple[float, float]]:
+    """Node positions: the members on a circle, as the teaching figures draw the group."""
+    angles = np.pi / 2 - 2 * np.pi * np.arange(n + f) / (n + f)
+    return {m: (float(np.cos(a)), float(np.sin(a))) for m, a in enumerate(angles)}

@@ -53,7 +53,7 @@ def describe_context(kernel: Kernel, row: int, member: int) -> str:
     fac = "volunteer peers" if p.facilitator_role == "volunteer" else "paid peer workers"
     text = (
         f"Context: {p.group_size} participants in {place}, led by {p.n_facilitators} {fac} (skill"
-        f" {p.facilitator_skill:.1f})"
+        f" {p.facilitator_skill:g})"
         + (", under COVID-19 restrictions" if p.covid_restrictions else "")
         + f". Ages {ages.min():.0f} to {ages.max():.0f}; {working} of {p.group_size} in work."
     )
@@ -114,11 +114,7 @@ def _week_line(kernel: Kernel, record: dict, row: int, member: int, seen: dict) 
     if _at(record, "mech_comparison_up", row, member):
         parts.append("was inspired by someone further along the road")
     if _at(record, "mech_role_modelling", row, member):
-        session = kernel.plan[week - 1]
-        source = next(
-            (w for t, w in _HOPE_SOURCES.items() if session.intensity(t) > 0), "from not being alone"
-        )
-        parts.append(f"gained hope {source}")
+        parts.append(f"gained hope {_hope_source(kernel, week)}")
     retold = _at(record, "mech_self_image", row, member)
     if kernel.plan[week - 1].intensity("life_story") > 0 and _at(record, "shared", row, member):
         parts.append(
@@ -141,6 +137,94 @@ def _week_line(kernel: Kernel, record: dict, row: int, member: int, seen: dict) 
     if _at(record, "mech_dropout", row, member):
         text += f"; left the group after this session ({_why_left(kernel, record, row, member)})"
     return text + "."
+
+
+def why(kernel: Kernel, member: int, week: int | None = None, row: int = 0) -> list[str]:
+    """What happened to ``member`` in ``week`` (default: the latest recorded) and why, one line
+    each, from the same records and reasons as the story: the browser app's "why did this happen?"
+    panel. Needs a kernel built with ``record_sessions=True`` (the Mesa model's is)."""
+    if not kernel.history or "closest_tie" not in kernel.history[0]:
+        raise ValueError("this kernel keeps no weekly record; build it with record_sessions=True")
+    if not 0 <= member < kernel.group.n:
+        raise ValueError(f"member = {member} is not in the group (0 to {kernel.group.n - 1})")
+    p, a = kernel.params, kernel.group.attrs
+    record = kernel.history[-1 if week is None else week]
+    week = record["week"]
+    if week == 0:
+        return ["Nothing yet: the course has not begun. Press Next week to run session 1."]
+    if p.control_arm:
+        return ["Service as usual (control arm): no group, so only background drift and life events act."]
+    if week > p.n_sessions:
+        return [
+            f"Follow-up week {week}: the group has ended; sprouts of change grow into realised"
+            " changes or wither, and companionship continues where it was taken up."
+        ]
+    if bool(kernel.history[week - 1]["dropped"][row, member]):
+        return [
+            "Has left the group: no longer attends, shares or listens (still followed, as in an"
+            " intention-to-treat analysis)."
+        ]
+    if not _at(record, "present", row, member):
+        return [
+            f"Absent from session {week}: absence is more likely with heavy adversity (this person's"
+            f" {a['adversity'][row, member]:.2f}, 0-1)"
+            + (" and under COVID-19 restrictions." if p.covid_restrictions else ".")
+        ]
+    lines = []
+    safety = float(_at(record, "safety", row, member))
+    threshold = p.safe_threshold
+    if record["mishandled"][row, member]:
+        lines.append(
+            "Felt unsafe: a silence when someone was having a hard time was not handled (more likely"
+            f" with less skilled facilitators; skill {p.facilitator_skill:g})."
+        )
+    felt = "feels safe" if safety >= threshold else "does not yet feel safe"
+    lines.append(
+        f"Safety {safety:.2f}: {felt} (safe from {threshold:g}); rules, skilled facilitators"
+        " and hearing others share raise it; a large group lowers it."
+    )
+    vulnerability = float(a["sharing_vulnerability"][row, member])
+    if _at(record, "shared", row, member):
+        lines.append(
+            "Shared their own experience: sharing is likelier the safer and more connected one feels and"
+            f" when the facilitators share (vulnerability to exposure {vulnerability:.2f})."
+        )
+    elif vulnerability >= 0.5:
+        lines.append(f"Did not share: being exposed has hurt before (vulnerability {vulnerability:.2f}).")
+    elif safety < threshold:
+        lines.append("Did not share: not safe enough yet.")
+    else:
+        lines.append("Did not share this time: feeling safe makes sharing likelier, not certain.")
+    tie = float(_at(record, "closest_tie", row, member))
+    lines.append(
+        f"Closest tie {tie:.2f}: a tie grows when one hears another share (or is heard), the more so the"
+        " safer one feels and the more alike the two feel."
+    )
+    explained = {
+        "mech_comparison_down": "Saw others worse off and their own strengths (downward comparison).",
+        "mech_comparison_up": "Was inspired by someone further along the road (upward comparison).",
+        "mech_role_modelling": f"Gained hope {_hope_source(kernel, week)}, as far as they felt safe.",
+        "mech_self_image": "Retold their life story around their resources: self-image revised.",
+        "mech_sprouts": "A sprout of change grew into a realised change.",
+    }
+    lines += [text for key, text in explained.items() if _at(record, key, row, member)]
+    if _at(record, "attempted", row, member):
+        lines.append(
+            "Tried something new in their own life"
+            + (
+                " and it worked (a sprout of change)."
+                if _at(record, "succeeded", row, member)
+                else "; it did not work out this time."
+            )
+        )
+    if _at(record, "mech_dropout", row, member):
+        lines.append(f"Left the group after this session: {_why_left(kernel, record, row, member)}.")
+    return lines
+
+
+def _hope_source(kernel: Kernel, week: int) -> str:
+    session = kernel.plan[week - 1]
+    return next((w for t, w in _HOPE_SOURCES.items() if session.intensity(t) > 0), "from not being alone")
 
 
 def _why_left(kernel: Kernel, record: dict, row: int, member: int) -> str:

@@ -144,6 +144,42 @@ def test_narrative_of_a_scripted_group():
     assert "shared their own experience" in other
 
 
+def test_why_explains_the_week_of_a_scripted_group():
+    from peersim.narrative import why
+
+    k = scripted_kernel(
+        [{"sharing_vulnerability": 1.0}, {}, {}],
+        record_ties=True,
+        share_intercept=20.0,
+        share_vulnerability=40.0,
+        absence_base=0.0,
+        absence_adversity=0.0,
+        dropout_intercept=-20.0,
+        mishandle_rate=0.0,
+    )
+    assert why(k, 0)[0].startswith("Nothing yet")
+    k.step()
+    k.step()
+    lines = why(k, 0)
+    assert lines[0].startswith("Safety 0.") and "safe from" in lines[0]
+    assert any(
+        x.startswith("Did not share: being exposed has hurt before (vulnerability 1.00)") for x in lines
+    )
+    assert any(x.startswith("Closest tie 0.") for x in lines)
+    assert any(x.startswith("Shared their own experience") for x in why(k, 1))
+    assert why(k, 1, week=1)[0] != why(k, 1)[0]  # an earlier week can be asked for
+    with pytest.raises(ValueError, match="not in the group"):
+        why(k, 9)
+
+
+def test_why_tells_why_someone_left():
+    from peersim.narrative import why
+
+    kernel, _ = story(Params(dropout_intercept=5.0), seed=2, run=0, member=0)
+    assert any(x.startswith("Left the group after this session: ") for x in why(kernel, 0, week=1))
+    assert why(kernel, 0, week=2)[0].startswith("Has left the group")
+
+
 def test_story_tells_why_someone_left():
     params = Params(dropout_intercept=5.0)  # almost everyone leaves after session 1
     _, text = story(params, seed=2, run=0, member=0)

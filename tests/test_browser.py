@@ -1,9 +1,11 @@
 """The browser app, end to end: Solara serves it, Playwright drives Debian's chromium (headless).
 
-It opens the page, steps several weeks, checks that the group circle, the mechanisms panel and the
-narrative change, that neither the browser console nor the server reports an error, and saves a
-screenshot. CI installs chromium (make test); elsewhere, without chromium, the test says why it
-cannot run.
+It opens the page, steps several weeks (with the mouse and with the keyboard), checks the group
+circle's legend, human labels (no ``mean_safety``, no "Step", no "Page 0" tab), values shown on
+the controls, the "why did this happen?" panel, and the side-by-side mode (two values of one
+control, the same people); that neither the browser console nor the server reports an error, and
+that nothing is fetched from outside. It keeps a screenshot at docs/app.png. CI installs chromium
+(make test); elsewhere, without chromium, the test says why it cannot run.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-APP = Path(__file__).resolve().parent.parent / "peersim" / "viz" / "app.py"
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "peersim" / "viz" / "app.py"
+DOCS_SCREENSHOT = ROOT / "docs" / "app.png"
 
 
 def _free_port() -> int:
@@ -50,9 +54,20 @@ def server(tmp_path):
     log_path = tmp_path / "server.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [str(solara), "run", str(APP), "--host", "127.0.0.1", "--port", str(port), "--production"],
+            [
+                str(solara),
+                "run",
+                str(APP),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--production",
+                "--no-check-version",
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            env={**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"},
         )
         url = f"http://127.0.0.1:{port}/"
         deadline = time.time() + 90
@@ -73,7 +88,7 @@ def server(tmp_path):
             proc.wait(timeout=20)
 
 
-def test_app_steps_through_weeks(server, tmp_path):
+def test_app_steps_explains_and_compares(server, tmp_path):
     from playwright.sync_api import sync_playwright
 
     url, server_log = server
@@ -81,25 +96,81 @@ def test_app_steps_through_weeks(server, tmp_path):
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         problems: list[str] = []
+        outside: list[str] = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
         page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+        page.on(
+            "request",
+            lambda r: None if r.url.startswith(url) or r.url.startswith("data:") else outside.append(r.url),
+        )
         page.goto(url, timeout=90_000)
-        page.get_by_text("Before the first session").wait_for(timeout=90_000)
-        circle_before = page.locator("img").first.get_attribute("src")
+        page.get_by_text("Before the first session.", exact=True).wait_for(timeout=90_000)
+        circle_before = page.get_by_role("img", name="The group in week 0").get_attribute("src")
         story_before = page.get_by_text("Participant 0:").first.inner_text()
-        for week in (1, 2, 3):
-            page.get_by_role("button", name="Step").click()
+
+        # controls show their values; the legend explains the circle
+        for text in (
+            "facilitator skill: 0.70",
+            "group size: 8",
+            "share in work: 0.15",
+            "COVID-19 restrictions: no",
+        ):
+            page.get_by_text(text, exact=True).wait_for(timeout=10_000)
+        legend = page.get_by_role("note", name="legend of the group circle").inner_text()
+        for key in (
+            "Colour: hope",
+            "0 low",
+            "1 high",
+            "absent this week",
+            "has left the group",
+            "facilitator",
+        ):
+            assert key in legend, legend
+
+        # the keyboard alone: arrow keys move a focused slider (its value shown), Enter presses a button
+        page.get_by_role("slider", name="chosen participant: 0").focus()
+        page.keyboard.press("ArrowRight")
+        page.get_by_role("slider", name="chosen participant: 1").wait_for(state="attached", timeout=10_000)
+        page.keyboard.press("ArrowLeft")
+        page.get_by_role("slider", name="chosen participant: 0").wait_for(state="attached", timeout=10_000)
+        for week in (1, 2):
+            page.get_by_role("button", name="Next week").click()
             page.get_by_text(f"This week (session {week}:").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Next week").focus()
+        page.keyboard.press("Enter")
+        page.get_by_text("This week (session 3:").wait_for(timeout=30_000)
         panel = page.get_by_text("This week (session 3:").locator("..").inner_text()
         assert "mechanisms that fired" in panel and "safety" in panel
         page.get_by_text("Session 3 (").first.wait_for(timeout=30_000)
-        assert page.locator("img").first.get_attribute("src") != circle_before, "the group circle redraws"
+        assert page.get_by_role("img", name="The group in week 3").get_attribute("src") != circle_before
         assert "Session 1 (" in page.get_by_text("Participant 0:").locator("..").inner_text()
         assert story_before
+        why = page.get_by_text("Why did this happen? Participant 0, session 3").locator("..").inner_text()
+        assert "Safety 0." in why and "tie" in why
+        chart = page.get_by_role("img", name="Group means by week")
+        assert "safety" in chart.get_attribute("alt") and "week" in chart.get_attribute("alt")
+        body = page.locator("body").inner_text()
+        for raw in ("mean_safety", "Step", "PAGE 0", "Page 0", "civil_society"):
+            assert raw not in body, raw
+        page.screenshot(path=str(tmp_path / "single.png"), full_page=True)
+
+        # side by side: the same people, facilitators volunteer (A) and paid (B)
+        page.get_by_text("compare two values of one control").click()
+        page.get_by_text("A: facilitators volunteer").wait_for(timeout=30_000)
+        page.get_by_text("B: facilitators paid").wait_for(timeout=30_000)
+        page.get_by_text("Where the stories of participant 0 part").wait_for(timeout=30_000)
+        for _ in range(3):
+            page.get_by_role("button", name="Next week").click()
+        page.get_by_role("img", name="The group in week 3").nth(1).wait_for(timeout=30_000)
+        assert page.get_by_role("img", name="The group in week 3").count() == 2
+        page.get_by_text("B: Why did this happen? Participant 0, session 3").wait_for(timeout=30_000)
         page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
         browser.close()
     assert (tmp_path / "app.png").stat().st_size > 10_000
+    shutil.copyfile(tmp_path / "app.png", DOCS_SCREENSHOT)
     assert problems == [], problems
+    assert outside == [], outside
     log = server_log.read_text()
     assert "Traceback" not in log and "ERROR" not in log, log[-3000:]
+    assert "New version of Solara" not in log

@@ -225,3 +225,20 @@ def test_icamo_with_posterior_separates_parameter_uncertainty():
     # facilitator skill and tie rate differ a lot between the draws: parameter uncertainty is
     # wider than the Monte Carlo interval of 150 groups
     assert row.hope_change_param_high - row.hope_change_param_low > row.hope_change_high - row.hope_change_low
+
+
+def test_rejection_abc_keeps_every_particle_alive(tmp_path):
+    post, diagnostics = calibrate(
+        ["facilitator_skill"],
+        particles=50,
+        batch=100,
+        seed=2,
+        method="rejection",
+        quantile=0.25,
+        nuisance=["tie_rate"],
+    )
+    assert len(post) == 50 and post.weight.nunique() == 1
+    assert diagnostics.ess.item() == pytest.approx(50)
+    assert post.tie_rate.between(0.2, 0.5).all() and post.tie_rate.nunique() == 50  # prior draws
+    with pytest.raises(ValueError, match="method = 'mcmc'"):
+        calibrate(["facilitator_skill"], method="mcmc")

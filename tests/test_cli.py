@@ -81,3 +81,41 @@ def test_argparse_errors_exit_2():
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     proc = run_cli("fly")
     assert proc.returncode == 2
+
+
+OUTSIDER = "docs/examples/outsider.csv"
+
+
+def test_population_for_run_trial_and_icamo(capsys, tmp_path):
+    import pandas as pd
+
+    import peersim
+
+    people = pd.read_csv(OUTSIDER)
+    assert (
+        main(["run", "--runs", "12", "--population", OUTSIDER, "--no-control", "--out", str(tmp_path)]) == 0
+    )
+    assert "8 per group" in capsys.readouterr().out
+    written = pd.read_parquet(tmp_path / "participants.parquet")
+    assert (written.age.to_numpy().reshape(-1, 8) == people.age.to_numpy()).all()
+    expected = peersim.simulate(peersim.Params(), runs=12, seed=2024, population=people).participants
+    pd.testing.assert_frame_equal(written, expected)
+    assert main(["trial", "--n-per-arm", "16", "--population", OUTSIDER, "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "groups of 8" in out and "PEER [95% CI]" in out
+    assert main(["icamo", "--runs", "20", "--population", OUTSIDER, "--strata", "employed"]) == 0
+    assert "employed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--population", "nope.csv"], "--population nope.csv: cannot read it as CSV"),
+        (["trial", "--population", OUTSIDER, "--set", "group_size=5"], "drop --set group_size"),
+        (["icamo", "--sweep", "x", "--population", OUTSIDER], "--population does not apply to --sweep"),
+    ],
+)
+def test_population_errors_one_line_exit_2(capsys, args, message):
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]

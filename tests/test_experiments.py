@@ -270,3 +270,94 @@ def test_resume_refuses_results_of_other_model_code(tmp_path):
     (spec.out_dir / "spec.json").write_text(json.dumps({**meta, "code": "an-older-model"}))
     with pytest.raises(SpecError, match="different version of peersim's model code"):
         run_sweep(spec, executor=SerialExecutor(), progress=False, resume=True)
+
+
+# --- a population in a spec; CSV export ----------------------------------------------------------
+PEOPLE = (
+    "age,employed,lives_alone,recovery_stage\n24,1,0,0.55\n44,0,1,0.35\n47,0,1,0.3\n41,0,1,0.4\n50,0,0,0.2\n"
+)
+
+
+def test_spec_with_a_population_file_runs_those_people(tmp_path):
+    folder = tmp_path / "study"
+    (folder / "people").mkdir(parents=True)
+    (folder / "people" / "five.csv").write_text(PEOPLE)
+    path = folder / "pop.toml"
+    path.write_text(
+        'name = "pop"\nseed = 3\nreplicates = 7\nchunk_size = 5\npopulation = "people/five.csv"\n'
+        f'out = "{tmp_path / "out"}"\n'
+        "[fixed]\nfollow_up_weeks = 2\n"
+        '[design]\nkind = "grid"\n[design.factors]\ncovid_restrictions = [false, true]\n'
+    )
+    spec = load_spec(path)  # the path is relative to the spec file, not to the working folder
+    assert spec.base_params().group_size == 5 and len(spec.population_rows) == 5
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    res = load_results(spec.out_dir)
+    people = pd.read_csv(folder / "people" / "five.csv")
+    for point, covid in enumerate((False, True)):
+        expected = peersim.simulate(
+            peersim.Params(follow_up_weeks=2, covid_restrictions=covid), runs=7, seed=3, population=people
+        ).participants
+        got = res.participants[res.participants.point == point].drop(columns=["point", "covid_restrictions"])
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), expected, check_dtype=False)
+    assert (res.participants.age.to_numpy().reshape(-1, 5) == people.age.to_numpy()).all()
+    # the fingerprint follows the file's content, not its name
+    moved = tmp_path / "elsewhere.csv"
+    moved.write_text(PEOPLE)
+    assert spec.replace(population=str(moved)).fingerprint() == spec.fingerprint()
+    moved.write_text(PEOPLE.replace("24,1", "25,1"))
+    assert spec.replace(population=str(moved)).fingerprint() != spec.fingerprint()
+    assert "population" not in parse_spec({**BASE, "design": {"kind": "single"}}).to_dict()
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "message"),
+    [
+        (None, "", "population = '.*missing.csv': cannot read it as CSV"),
+        ("age,employd\n30,1\n40,0\n", "", "did you mean 'employed'"),
+        (PEOPLE, "[fixed]\ngroup_size = 8\n", "has 5 participants, so the group size is 5"),
+        (
+            PEOPLE,
+            '[design]\nkind = "grid"\n[design.factors]\ngroup_size = [5, 6]\n',
+            "cannot vary group_size",
+        ),
+    ],
+)
+def test_spec_population_errors_are_one_line_naming_the_file(tmp_path, content, extra, message):
+    if content is not None:
+        (tmp_path / "missing.csv").write_text(content)
+    path = tmp_path / "bad.toml"
+    path.write_text(f'name = "bad"\nreplicates = 2\npopulation = "missing.csv"\n{extra}')
+    with pytest.raises(SpecError, match=message) as error:
+        load_spec(path)
+    assert "missing.csv" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_export_writes_each_table_as_csv_chunk_by_chunk(tmp_path, capsys):
+    from peersim.cli import main
+
+    spec = spec_at(tmp_path, tables=["participants", "groups", "control"])
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    res = load_results(spec.out_dir)
+    assert main(["export", str(spec.out_dir), "--format", "csv"]) == 0
+    assert "groups.csv" in capsys.readouterr().out
+    for name in ("participants", "groups", "control"):
+        csv = pd.read_csv(spec.out_dir / "csv" / f"{name}.csv")
+        table = res.table(name)
+        assert list(csv.columns) == list(table.columns) and len(csv) == len(table)
+        for column in ("point", "run", "group_size", "n_dropouts", "hope_end", "covid_restrictions"):
+            if column in table:
+                # float32 columns are written at float32's shortest exact precision
+                values = csv[column].to_numpy().astype(table[column].to_numpy().dtype)
+                assert (values == table[column].to_numpy()).all(), (name, column)
+    # not again over the files written, unless asked; one line, exit 2
+    assert main(["export", str(spec.out_dir)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--overwrite" in err[0]
+    out = tmp_path / "csv_groups"
+    assert main(["export", str(spec.out_dir), "--tables", "groups", "--out", str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == ["groups.csv"]
+    assert main(["export", str(spec.out_dir), "--tables", "sessions", "--out", str(out)]) == 2
+    assert "was not kept" in capsys.readouterr().err
+    assert main(["export", str(tmp_path)]) == 2
+    assert "holds no sweep results" in capsys.readouterr().err

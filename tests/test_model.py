@@ -108,3 +108,90 @@ def test_bad_run_is_rejected():
         PeerGroupModel(rng=1, run=-1)
     with pytest.raises(ValueError, match="unknown parameter 'grop_size'"):
         PeerGroupModel(rng=1, grop_size=3)
+
+
+def test_plain_attribute_reporters_over_all_agents():
+    """What Mesa's docs teach: one reporter by attribute name over every agent."""
+    m = PeerGroupModel(rng=4, group_size=6, follow_up_weeks=1)
+    dc = mesa.DataCollector(
+        agent_reporters={"hope": "hope", "member": "member", "shared": "shared", "age": "age"}
+    )
+    dc.collect(m)
+    m.run_model()
+    dc.collect(m)
+    df = dc.get_agent_vars_dataframe().reset_index()
+    assert len(df) == 2 * (6 + 2)
+    last = df[df.Step == df.Step.max()].set_index("AgentID")
+    assert (last.index == last.member).all()  # unique_id is the member number
+    np.testing.assert_allclose(last.hope.iloc[:6].to_numpy(), m.kernel.state.hope[0])
+    assert last.hope.iloc[6:].isna().all() and last.age.iloc[6:].isna().all()  # facilitators: None
+    assert last.shared.dtype == bool
+    f = m.facilitators[0]
+    assert f.hope is None and f.safety is None and f.recovery_stage == m.params.facilitator_recovery_stage
+    assert f.member == 6 and f.unique_id == 6 and f.index == 0
+
+
+def test_members_numbered_as_in_the_tables():
+    m = PeerGroupModel(rng=2, group_size=5)
+    assert [a.unique_id for a in m.participants] == [0, 1, 2, 3, 4] == [a.member for a in m.participants]
+    assert [a.member for a in m.facilitators] == [5, 6]
+    assert all(a.cell.coordinate == a.member for a in m.agents)
+    m.run_model()
+    frame = m.participants_frame()
+    hope = {a.member: a.hope for a in m.participants}
+    assert frame.member.tolist() == list(hope)
+
+
+def test_network_edge_weights_are_the_kernels_ties_every_week():
+    import networkx as nx
+
+    m = PeerGroupModel(rng=11, group_size=7, follow_up_weeks=3)
+    n, f = 7, 2
+    assert m.network is m.grid and set(m.grid.G.nodes) == set(range(n + f))
+    assert m.grid.G.number_of_edges() == 0  # nobody has met yet
+    weeks_with_edges = 0
+    while m.running:
+        m.step()
+        ties = m.kernel.state.ties[0].astype(np.float64)
+        expected = {}
+        for i in range(n):
+            for j in range(i + 1, n):
+                expected[(i, j)] = (ties[i, j] + ties[j, i]) / 2
+            for k in range(f):
+                expected[(i, n + k)] = ties[i, n + k]
+        graph = m.grid.G
+        assert not any(graph.has_edge(n + a, n + b) for a in range(f) for b in range(f))
+        for (i, j), weight in expected.items():
+            if weight > 0:
+                assert graph.edges[i, j]["weight"] == pytest.approx(weight, rel=1e-12, abs=0)
+            else:
+                assert not graph.has_edge(i, j)
+        assert graph.number_of_edges() == sum(w > 0 for w in expected.values())
+        # Mesa's neighbourhood follows the graph: a member's neighbours are those it has a tie with
+        for agent in m.participants:
+            neighbours = {a.member for a in agent.cell.neighborhood.agents}
+            assert neighbours == set(graph.neighbors(agent.member)) == set(agent.ties)
+        weeks_with_edges += graph.number_of_edges() > 0
+    assert weeks_with_edges >= 5
+    strength = dict(nx.degree(m.grid.G, weight="weight"))
+    assert strength[0] == pytest.approx(sum(m.participants[0].ties.values()))
+
+
+def test_mesa_draws_the_network():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from mesa.visualization.components import AgentPortrayalStyle
+    from mesa.visualization.mpl_space_drawing import draw_space
+
+    m = PeerGroupModel(rng=3, group_size=6)
+    for _ in range(3):
+        m.step()
+    ax = Figure().subplots()
+
+    def portrayal(agent):
+        return AgentPortrayalStyle(color="tab:blue" if agent.kind == "participant" else "tab:orange", size=40)
+
+    draw_space(m.grid, portrayal, ax=ax)
+    assert len(ax.collections) >= 2  # the members and the ties

@@ -60,3 +60,26 @@ def test_trial_k_is_the_same_whatever_the_number_of_trials():
     one = peersim.trial(Params(), n_per_arm=30, seed=5, trials=1).table
     three = peersim.trial(Params(), n_per_arm=30, seed=5, trials=3).table
     pd.testing.assert_frame_equal(one, three[three.trial == 0].reset_index(drop=True))
+
+
+def test_each_arm_mean_has_its_95_interval():
+    r = peersim.trial(Params(), n_per_arm=48, seed=9)
+    t = r.table
+    assert ((t.peer_low < t.mean_peer) & (t.mean_peer < t.peer_high)).all()
+    assert ((t.control_low < t.mean_control) & (t.mean_control < t.control_high)).all()
+    # the PEER arm's interval is over groups (its participants share one): check it by hand
+    from peersim.analysis.stats import cluster_mean
+
+    peer = peersim.simulate(Params(), runs=6, seed=9).participants
+    row = t[(t.analysis == "intention to treat") & (t.outcome == "hope_end")].iloc[0]
+    assert (row.mean_peer, row.peer_low, row.peer_high) == pytest.approx(
+        cluster_mean(peer.hope_end, peer.run)[:3]
+    )
+    text = format_trial(r)
+    line = next(x for x in text.splitlines() if x.strip().startswith("hope (0-1)"))
+    assert f"{row.mean_peer:.3f} [{row.peer_low:.3f}, {row.peer_high:.3f}]" in line
+    assert f"{row.mean_control:.3f} [{row.control_low:.3f}, {row.control_high:.3f}]" in line
+    many = peersim.trial(Params(), n_per_arm=16, seed=9, trials=4)
+    s = many.summary()
+    assert {"peer_mean", "peer_p2_5", "peer_p97_5", "control_mean"} <= set(s.columns)
+    assert "PEER" in format_trial(many)

@@ -5,8 +5,9 @@ interviews and some meta-analyses. ``statistics`` simulates, for each parameter 
 trial of exactly that size under the trial's conditions (COVID-19 restrictions), so the model's
 sampling noise matches the data's; ``discrepancy`` measures how far its statistics lie from the
 observed ones, each in units of the observation's standard error (bounds count only when
-crossed). ``calibrate`` runs ELFI's adaptive-threshold ABC-SMC (Simola et al. 2021, Bayesian
-Analysis 16:397; Lintusaari et al. 2018, JMLR 19:16, ELFI) from the evidence register's priors,
+crossed). ``calibrate`` runs ELFI's ABC-SMC (Beaumont et al. 2009, Biometrika 96:983; Lintusaari
+et al. 2018, JMLR 19:16, ELFI) from the evidence register's priors, with thresholds from quantiles
+of the previous round's discrepancies,
 simulating each batch of particles together (``simulate_sets``'s path: one kernel batch for many
 parameter sets). Held-out targets (``fit = false``) are not used here; ``predictive_check``
 compares every target, fitted or held out, with the posterior predictive distribution.
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from ..engine import simulate_courses
 from ..evidence import register
@@ -216,7 +218,9 @@ def screen(
     statistics: for each parameter, mu* (mean absolute elementary effect across the prior, each
     point the mean of ``trials_per_point`` virtual trials) per target, in units of the target's
     standard error, and their maximum (``importance``). A parameter whose importance is small moves
-    no target by a meaningful share of its uncertainty: the data cannot inform it."""
+    no target by a meaningful share of its uncertainty: the data cannot inform it. Every point
+    meets the same ``trials_per_point`` virtual trials, so differences between points are the
+    parameters' effects (common random numbers), not sampling noise."""
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
 
@@ -229,7 +233,9 @@ def screen(
     values = {n: entries[n].prior.ppf(np.clip(unit[:, i], 0.02, 0.98)) for i, n in enumerate(names)}
     sets = _typed(pd.DataFrame(values).iloc[np.repeat(np.arange(len(unit)), trials_per_point)])
     sets = sets.reset_index(drop=True)
-    stats = statistics(sets, base, seed=seed, trials=np.arange(len(sets)))
+    # every point meets the same trials (the same people and draws): an elementary effect is the
+    # parameter's, not the noise of two different samples (common random numbers)
+    stats = statistics(sets, base, seed=seed, trials=np.tile(np.arange(trials_per_point), len(unit)))
     means = stats.groupby(np.repeat(np.arange(len(unit)), trials_per_point)).mean()
     rows = {}
     for target, t in targets.items():
@@ -253,11 +259,24 @@ def calibrate(
     targets: Mapping[str, Mapping] | None = None,
     pool_dir: str | Path | None = None,
     progress: bool = False,
+    nuisance: Sequence[str] = (),
+    method: str = "smc",
+    quantile: float = 0.01,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """ABC-SMC over ``parameters`` (their priors from the evidence register; every other parameter
-    at ``base``). Returns (posterior, diagnostics): the posterior is one row per particle with the
-    parameters and a normalised ``weight``; the diagnostics one row per round with its threshold,
-    simulations, acceptance rate and effective sample size.
+    """ABC-SMC over ``parameters`` (their priors from the evidence register). ``nuisance``
+    parameters (those the targets barely inform) are not calibrated but integrated over: every
+    simulation draws them from their priors, and the posterior carries fresh prior draws of them,
+    so their uncertainty stays in posterior runs. Every other parameter is held at ``base``.
+
+    Returns (posterior, diagnostics): the posterior is one row per particle with the parameters
+    and a normalised ``weight``; the diagnostics one row per round with its threshold,
+    simulations, acceptance rate and effective sample size. ``rounds`` rounds: the first accepts the
+    closest 20% of draws from the prior, each later one the closest half of the previous round's.
+
+    ``method="rejection"`` is rejection ABC instead (Pritchard et al. 1999): the ``particles``
+    closest of ``particles / quantile`` prior draws, equally weighted. Cruder than SMC, but it
+    cannot degenerate: with many parameters, SMC's importance weights can concentrate on a few
+    particles (the diagnostics' effective sample size shows it).
 
     ``pool_dir`` keeps every simulated batch on disk: ELFI proposes the same batches again for
     the same seed, so run again with the same arguments and folder, a calibration reuses what was
@@ -269,27 +288,48 @@ def calibrate(
         warnings.simplefilter("ignore", FutureWarning)
         import elfi
 
-    if particles < 100:  # ELFI's adaptive thresholds estimate a density ratio from >= 100 points
-        raise ValueError(f"particles = {particles}: ABC-SMC with adaptive thresholds needs at least 100")
+    if method not in ("smc", "rejection"):
+        raise ValueError(f"method = {method!r}; choose smc or rejection")
+    if not 0 < quantile <= 1:
+        raise ValueError(f"quantile = {quantile!r} must lie in (0, 1]")
+    if particles < 10 or rounds < 1:
+        raise ValueError(
+            f"particles = {particles}, rounds = {rounds}: need 10 particles and 1 round at least"
+        )
     base = base or Params()
     targets = dict(targets or load_targets())
     entries = register()
-    for name in parameters:
+    for name in (*parameters, *nuisance):
         if name not in entries:
             raise ValueError(f"{name}: no entry in the evidence register, so no prior")
         if entries[name].prior.fixed:
             raise ValueError(f"{name}: a design choice (fixed prior), not something to calibrate")
     names = list(parameters)
+    nuisance = [n for n in nuisance if n not in names]
     observed = np.array([[t["value"] for t in fitted(targets).values()]])
 
     cache = _Cache(pool_dir, base, seed) if pool_dir is not None else None
 
+    def to_parameters(latent: dict) -> pd.DataFrame:
+        # ABC runs on z = logit(prior CDF(value)), a standard logistic under the prior: the SMC
+        # kernel's proposals never leave the prior's support, however many parameters
+        frame = pd.DataFrame(
+            {k: entries[k].prior.ppf(expit(np.asarray(latent[k], dtype=float).reshape(-1))) for k in names}
+        )
+        return _typed(frame)
+
+    def with_nuisance(frame: pd.DataFrame, rng) -> pd.DataFrame:
+        u = rng.random_sample((len(frame), len(nuisance))) if nuisance else None
+        for j, name in enumerate(nuisance):
+            frame[name] = entries[name].prior.ppf(u[:, j])
+        return _typed(frame)
+
     def simulator(*values, batch_size=1, random_state=None):
-        columns = zip(names, values, strict=True)
-        frame = pd.DataFrame({k: np.asarray(v, dtype=float).reshape(-1) for k, v in columns})
-        frame = _typed(frame)
-        # each particle is its own trial (own people), chosen by ELFI's seeded random state
+        frame = to_parameters(dict(zip(names, values, strict=True)))
+        # each particle is its own trial (own people), chosen by ELFI's seeded random state, and
+        # meets its own draw of the nuisance parameters
         trials = random_state.randint(0, 2**31 - 1, size=len(frame))
+        frame = with_nuisance(frame, random_state)
         if cache is not None:
             return cache.get(frame, trials, lambda: statistics(frame, base, seed=seed, trials=trials))
         return statistics(frame, base, seed=seed, trials=trials).to_numpy(float)
@@ -302,18 +342,29 @@ def calibrate(
         warnings.simplefilter("ignore", DeprecationWarning)  # ELFI's own imports
         warnings.simplefilter("ignore", FutureWarning)
         model = elfi.ElfiModel(name="peersim")
-        priors = [_elfi_prior(elfi, model, name, entries[name].prior) for name in names]
+        priors = [elfi.Prior("logistic", 0.0, 1.0, model=model, name=name) for name in names]
         sim = elfi.Simulator(simulator, *priors, observed=observed, model=model, name="trial")
         elfi.Discrepancy(distance, sim, model=model, name="d")
-        smc = elfi.AdaptiveThresholdSMC(model, "d", batch_size=batch, seed=seed, q_threshold=0.99)
-        result = smc.sample(particles, max_iter=rounds, bar=progress)
-    weights = np.asarray(result.weights, dtype=float)
-    posterior = pd.DataFrame({k: np.asarray(result.samples[k], dtype=float) for k in names})
-    posterior = _typed(posterior)
+        if method == "rejection":
+            # the closest `particles` of particles / quantile draws from the prior, equal weights
+            sampler = elfi.Rejection(model, "d", batch_size=batch, seed=seed)
+            result = sampler.sample(particles, quantile=quantile, bar=progress)
+            populations = [result]
+        else:
+            # thresholds from quantiles of the previous round's discrepancies (Beaumont et al.
+            # 2009, Biometrika 96:983; ELFI's SMC): the first keeps the best 20% of prior draws,
+            # later ones the best half. (ELFI's adaptive-threshold variant estimates a density
+            # ratio that breaks down with tens of parameters.)
+            sampler = elfi.SMC(model, "d", batch_size=batch, seed=seed)
+            result = sampler.sample(particles, quantiles=[0.2] + [0.5] * (rounds - 1), bar=progress)
+            populations = result.populations
+    n = len(result.samples[names[0]])
+    weights = np.ones(n) if result.weights is None else np.asarray(result.weights, dtype=float)
+    posterior = with_nuisance(to_parameters(result.samples), np.random.RandomState(seed))
     posterior["weight"] = weights / weights.sum()
     rows = []
-    for i, pop in enumerate(result.populations):
-        w = np.asarray(pop.weights, dtype=float)
+    for i, pop in enumerate(populations):
+        w = np.ones(n) if pop.weights is None else np.asarray(pop.weights, dtype=float)
         w = w / w.sum()
         rows.append(
             {
@@ -362,15 +413,6 @@ class _Cache:
             np.save(handle, values)
         os.replace(tmp, path)
         return values
-
-
-def _elfi_prior(elfi, model, name, prior):
-    if prior.dist == "uniform":
-        return elfi.Prior("uniform", prior.low, prior.high - prior.low, model=model, name=name)
-    if prior.dist == "beta":
-        return elfi.Prior("beta", prior.a, prior.b, prior.low, prior.high - prior.low, model=model, name=name)
-    a, b = (prior.low - prior.mean) / prior.sd, (prior.high - prior.mean) / prior.sd
-    return elfi.Prior("truncnorm", a, b, prior.mean, prior.sd, model=model, name=name)
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

@@ -5,8 +5,10 @@ groups of ``group_size``, or to service as usual (the control arm: the same popu
 random machinery, no group). Outcomes are taken at the end of the course: personal recovery on the
 QPR-15 (0-60, through the measurement model), hope, self-efficacy, self-image, meaning, loneliness,
 and social relations outside the group (bridging). Reported as the PEER trial reported them:
-mean difference, Cohen's d with a 95% interval, and a p-value (Welch's t-test), intention to
-treat (everyone randomised) and completers.
+each arm's mean with its 95% interval, the mean difference, Cohen's d with a 95% interval, and a
+p-value (Welch's t-test), intention to treat (everyone randomised) and completers. An arm mean's
+interval treats the group as the unit in the PEER arm (its participants share a group; the
+cluster-robust interval of :mod:`peersim.analysis.stats`) and the person in the control arm.
 
 The PEER trial (Poulsen et al., BMC Psychiatry 25:695, 2025): 145 PEER, 151 service as usual;
 QPR-15 at end of course 37.3 vs 32.1, difference 5.1 (95% CI 2.4-7.8), d = 0.43; effects on hope
@@ -26,6 +28,7 @@ from scipy import stats
 
 from ..engine import simulate
 from ..params import Params
+from .stats import cluster_mean
 
 TRIAL_OUTCOMES = {
     "qpr_end": "personal recovery, QPR-15 (0-60)",
@@ -106,6 +109,15 @@ class TrialResult:
                     "d_p50": d.median(),
                     "d_p97_5": d.quantile(0.975),
                     "share_significant": (sub["p_value"] < 0.05).mean(),
+                    **{
+                        f"{arm}_{stat}": value
+                        for arm in ("peer", "control")
+                        for stat, value in (
+                            ("mean", sub[f"mean_{arm}"].mean()),
+                            ("p2_5", sub[f"mean_{arm}"].quantile(0.025)),
+                            ("p97_5", sub[f"mean_{arm}"].quantile(0.975)),
+                        )
+                    },
                 }
             )
         return pd.DataFrame(rows)
@@ -118,14 +130,25 @@ def trial(
     trials: int = 1,
     uncertainty: str | None = None,
     posterior: pd.DataFrame | None = None,
+    population=None,
+    progress: bool = False,
 ) -> TrialResult:
     """Run ``trials`` virtual trials of ``n_per_arm`` people per arm (see the module docstring).
+
+    ``population`` (a table of participants, as for ``simulate``) makes every group of the PEER
+    arm, and every block of the control arm, those people (with their own draws in each group);
+    its length is the group size. ``progress`` shows progress while the arms are simulated.
 
     ``uncertainty="posterior"``: each trial takes one posterior draw (chosen by weight from seed
     and trial number; both arms and all its groups share it), so the spread of d over trials is
     what trials could see given what we know of the parameters, not only which people came.
     """
     params = params or Params()
+    if population is not None:
+        from ..population import validate_population
+
+        population = validate_population(population, params)
+        params = params.replace(group_size=len(population))
     if isinstance(n_per_arm, bool) or not isinstance(n_per_arm, int) or n_per_arm < 2:
         raise ValueError(f"n_per_arm = {n_per_arm!r} must be a whole number >= 2")
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
@@ -133,12 +156,11 @@ def trial(
     size = params.group_size
     groups = -(-n_per_arm // size)  # the last group may have places left over: they stay empty
     if uncertainty == "posterior":
-        peer, ctrl = _arms_with_posterior(params, posterior, seed, groups, trials)
+        peer, ctrl = _arms_with_posterior(params, posterior, seed, groups, trials, population, progress)
     elif uncertainty is None:
-        peer = simulate(params.replace(control_arm=False), runs=groups * trials, seed=seed).participants
-        ctrl = simulate(
-            params.replace(control_arm=True), runs=groups * trials, seed=seed, first_run=CONTROL_RUNS
-        ).participants
+        common = {"runs": groups * trials, "seed": seed, "population": population, "progress": progress}
+        peer = simulate(params.replace(control_arm=False), **common).participants
+        ctrl = simulate(params.replace(control_arm=True), first_run=CONTROL_RUNS, **common).participants
     else:
         raise ValueError(f"uncertainty = {uncertainty!r} is not valid; choose one of None, 'posterior'")
     peer["social_relations_end"] = social_relations(peer)
@@ -153,6 +175,8 @@ def trial(
             for outcome in TRIAL_OUTCOMES:
                 if len(arm) < 2:
                     continue
+                peer_mean = cluster_mean(arm[outcome], arm["run"])  # groups are the PEER arm's units
+                control_mean = cluster_mean(b[outcome], pd.Series(np.arange(len(b)), index=b.index))
                 rows.append(
                     {
                         "trial": k,
@@ -160,12 +184,18 @@ def trial(
                         "analysis": analysis,
                         "outcome": outcome,
                         **effect(arm[outcome].to_numpy(), b[outcome].to_numpy()),
+                        "peer_low": peer_mean[1],
+                        "peer_high": peer_mean[2],
+                        "control_low": control_mean[1],
+                        "control_high": control_mean[2],
                     }
                 )
     return TrialResult(pd.DataFrame(rows), params, n_per_arm, trials, seed)
 
 
-def _arms_with_posterior(params, posterior, seed, groups, trials) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _arms_with_posterior(
+    params, posterior, seed, groups, trials, population=None, progress=False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Both arms' participants, trial k's groups all with the posterior draw chosen for trial k."""
     from ..engine import _posterior_draws, _run, pick_draws
     from ..sets import ParamSets
@@ -179,11 +209,11 @@ def _arms_with_posterior(params, posterior, seed, groups, trials) -> tuple[pd.Da
             table,
             groups * trials,
             seed,
-            None,
+            population,
             "summary",
             2000,
             first,
-            False,
+            progress,
             True,
             lambda runs, first=first: of_trial[(runs - first) // groups],
         )
@@ -199,25 +229,46 @@ def format_trial(result: TrialResult) -> str:
         "",
     ]
     if result.trials == 1:
+        head = (
+            f"  {'':40s} {'PEER [95% CI]':>20s}  {'control [95% CI]':>20s}  {'difference [95% CI]':>21s}"
+            f"  {'d [95% CI]':>20s}  p"
+        )
         for analysis, sub in result.table.groupby("analysis", sort=False):
             lines.append(
                 f"{analysis} (PEER n={int(sub.n_peer.iloc[0])}, control n={int(sub.n_control.iloc[0])}):"
             )
+            lines.append(head)
             for r in sub.itertuples():
                 digits = 1 if r.outcome == "qpr_end" else 3
                 lines.append(
-                    f"  {TRIAL_OUTCOMES[r.outcome]:42s} {r.mean_peer:6.{digits}f}"
-                    f" vs {r.mean_control:6.{digits}f}"
-                    f"  diff {r.difference:+.{digits}f} [{r.diff_low:+.{digits}f}, {r.diff_high:+.{digits}f}]"
-                    f"  d = {r.cohens_d:+.2f} [{r.d_low:+.2f}, {r.d_high:+.2f}]  p = {r.p_value:.3g}"
+                    f"  {TRIAL_OUTCOMES[r.outcome]:40s}"
+                    f" {_ci(r.mean_peer, r.peer_low, r.peer_high, digits):>20s}"
+                    f"  {_ci(r.mean_control, r.control_low, r.control_high, digits):>20s}"
+                    f"  {_ci(r.difference, r.diff_low, r.diff_high, digits, '+'):>21s}"
+                    f"  {_ci(r.cohens_d, r.d_low, r.d_high, 2, '+'):>20s}  {r.p_value:.3g}"
                 )
             lines.append("")
+        lines.append(
+            "Arm means: 95% intervals over groups in the PEER arm, over people in the control arm;"
+            " difference: Welch."
+        )
     else:
         summary = result.summary()
-        lines.append("Cohen's d across trials: mean, 2.5th, 50th, 97.5th percentile; share with p < 0.05")
+        lines.append(
+            "Across trials: each arm's mean and Cohen's d, mean [2.5th, 97.5th percentile];"
+            " share of trials with p < 0.05"
+        )
+        lines.append(f"  {'':18s} {'':40s} {'PEER':>21s}  {'control':>21s}  {'d':>21s}")
         for r in summary.itertuples():
+            digits = 1 if r.outcome == "qpr_end" else 3
             lines.append(
-                f"  {r.analysis:18s} {TRIAL_OUTCOMES[r.outcome]:42s} {r.d_mean:+.2f}  [{r.d_p2_5:+.2f},"
-                f" {r.d_p50:+.2f}, {r.d_p97_5:+.2f}]  {r.share_significant:.0%}"
+                f"  {r.analysis:18s} {TRIAL_OUTCOMES[r.outcome]:40s}"
+                f" {_ci(r.peer_mean, r.peer_p2_5, r.peer_p97_5, digits):>21s}"
+                f"  {_ci(r.control_mean, r.control_p2_5, r.control_p97_5, digits):>21s}"
+                f"  {_ci(r.d_mean, r.d_p2_5, r.d_p97_5, 2, '+'):>21s}  {r.share_significant:.0%}"
             )
     return "\n".join(lines)
+
+
+def _ci(value: float, low: float, high: float, digits: int, sign: str = "") -> str:
+    return f"{value:{sign}.{digits}f} [{low:{sign}.{digits}f}, {high:{sign}.{digits}f}]"

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from ..engine import simulate_courses
 from ..params import Params
+from ..population import validate_population
+from ..progress import progress_bar
 from ..sets import ParamSets
 from .spec import ExperimentSpec, SpecError
 from .store import Store
@@ -65,6 +66,7 @@ def run_chunk(
     tables: tuple[str, ...],
     folder: str | None = None,
     uncertainty: str = "none",
+    population: list[dict] | None = None,
 ) -> dict:
     """Simulate one chunk (in a worker): its tables, each with the design point as first column.
 
@@ -78,17 +80,18 @@ def run_chunk(
     positions = courses // replicates - first_point
     runs = courses % replicates
     base = Params(**fixed)
+    population = validate_population(population, base)  # the spec's people (rows), or None
     draws = None
     if uncertainty == "posterior":  # one set per course: its point's values and its run's draw
         design, draws = _with_posterior(design, positions, runs, seed, base, fixed)
         positions = np.arange(len(courses))
     sets = ParamSets(design, base, what="design point")
-    res = simulate_courses(sets, positions, runs, seed, record=record)
+    res = simulate_courses(sets, positions, runs, seed, population, record=record)
     out = {}
     for name in tables:
         if name == "control":  # the same runs (same people, same draws) with no group
             control = ParamSets(design, base.replace(control_arm=True), what="design point")
-            table = simulate_courses(control, positions, runs, seed)["groups"]
+            table = simulate_courses(control, positions, runs, seed, population)["groups"]
         else:
             table = res[name]
         table = table.rename(columns={"set": "point"})
@@ -208,14 +211,7 @@ def run_sweep(
     start = time.perf_counter()
     total = len(design) * spec.replicates
     done_runs = sum(c.runs for c in plan_chunks(spec, len(design)) if c.id in done)
-    bar = tqdm(
-        total=total,
-        initial=done_runs,
-        unit="course",
-        disable=not progress,
-        desc=spec.name,
-        smoothing=0.1,
-    )
+    bar = progress_bar(total, desc=spec.name, initial=done_runs, enabled=progress)
     pending: dict[Future, Chunk] = {}
     queue = todo
     finished = len(done)
@@ -240,6 +236,7 @@ def run_sweep(
                     spec.tables,
                     folder,
                     spec.uncertainty,
+                    list(spec.population_rows) or None,
                 )
                 pending[future] = chunk
             if not pending:

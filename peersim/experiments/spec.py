@@ -8,6 +8,8 @@
     tables = ["participants", "groups"]
     out = "results/size_and_skill/raw"   # default results/<name>/raw
     uncertainty = "posterior"     # optional: run k of every point takes posterior draw d(seed, k)
+    population = "people.csv"    # optional: these participants in every group (path relative to
+                                  # this file); its rows set the group size
 
     [fixed]                       # parameters held at one value
     covid_restrictions = false
@@ -27,6 +29,7 @@ random numbers): differences between points are the design's effect, not noise.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -57,6 +60,7 @@ _TOP_KEYS = (
     "fixed",
     "design",
     "uncertainty",
+    "population",
 )
 UNCERTAINTY = ("none", "posterior")
 _PARAM_FIELDS = {f.name: f for f in fields(Params)}
@@ -84,6 +88,9 @@ class ExperimentSpec:
     out: str = ""
     description: str = ""
     uncertainty: str = "none"  # "posterior": run k of every point takes posterior draw d(seed, k)
+    population: str = ""  # a CSV of participants (path as resolved), the same people in every group
+    population_rows: tuple[dict, ...] = ()  # its validated rows, read once when the spec is parsed
+    population_sha256: str = ""  # its content's hash (the fingerprint's, not the path's)
 
     @property
     def out_dir(self) -> Path:
@@ -105,6 +112,7 @@ class ExperimentSpec:
             "name": self.name,
             "description": self.description,
             **({"uncertainty": self.uncertainty} if self.uncertainty != "none" else {}),
+            **({"population": self.population} if self.population else {}),
             "seed": self.seed,
             "replicates": self.replicates,
             "chunk_size": self.chunk_size,
@@ -118,6 +126,8 @@ class ExperimentSpec:
     def fingerprint(self) -> str:
         """Hash of what determines the results (not where they go): guards against mixing specs."""
         what = {k: v for k, v in self.to_dict().items() if k not in ("out", "description")}
+        if self.population:  # the people, not where their file lies
+            what["population"] = self.population_sha256
         return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def replace(self, **changes: Any) -> ExperimentSpec:
@@ -194,6 +204,8 @@ def load_spec(path: str | Path) -> ExperimentSpec:
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"{path}: not valid TOML ({error})") from None
     data.setdefault("name", path.stem)
+    if isinstance(data.get("population"), str):  # relative to the spec file, not to where we run
+        data["population"] = str(path.parent / Path(data["population"]).expanduser())
     try:
         return parse_spec(data)
     except SpecError as error:
@@ -230,6 +242,9 @@ def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
     fixed = data.get("fixed", {})
     if not isinstance(fixed, dict):
         raise SpecError("[fixed] must be a table of parameter = value")
+    population = _population(data, fixed)
+    if population:
+        fixed = {**fixed, "group_size": len(population[1])}
     _check_params(fixed, "fixed")
     design = data.get("design", {"kind": "single"})
     if not isinstance(design, dict):
@@ -265,9 +280,52 @@ def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
         description=_typed(data, "description", str, ""),
         uncertainty=_uncertainty(data),
         **_design_fields(kind, design, fixed),
+        **(
+            {
+                "population": population[0],
+                "population_rows": population[1],
+                "population_sha256": population[2],
+            }
+            if population
+            else {}
+        ),
     )
     spec.param_sets()  # every point must be a valid scenario
     return spec
+
+
+def _population(data: dict, fixed: dict) -> tuple[str, tuple[dict, ...], str] | None:
+    """The ``population`` file: (path, validated rows, sha256 of its bytes), or None."""
+    if "population" not in data:
+        return None
+    file = _typed(data, "population", str, None)
+    try:
+        raw = Path(file).read_bytes()
+        table = pd.read_csv(io.BytesIO(raw))
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error).splitlines()[0]
+        raise SpecError(f"population = {file!r}: cannot read it as CSV ({reason})") from None
+    from ..population import validate_population
+
+    try:
+        table = validate_population(table, Params())
+    except ValueError as error:
+        raise SpecError(f"population = {file!r}: {error}") from None
+    n = len(table)
+    if "group_size" in fixed and fixed["group_size"] != n:
+        raise SpecError(
+            f"population = {file!r} has {n} participants, so the group size is {n};"
+            f" drop group_size = {fixed['group_size']!r} from [fixed]"
+        )
+    design = data.get("design", {})
+    varied = [*design.get("factors", {}), *design.get("ranges", {})] if isinstance(design, dict) else []
+    points = design.get("points", []) if isinstance(design, dict) else []
+    if "group_size" in varied or any(isinstance(p, dict) and "group_size" in p for p in points):
+        raise SpecError(
+            f"population = {file!r} fixes the group size ({n}); the design cannot vary group_size"
+        )
+    rows = tuple({k: float(v) for k, v in row.items()} for row in table.to_dict("records"))
+    return file, rows, hashlib.sha256(raw).hexdigest()
 
 
 def _uncertainty(data: dict) -> str:
