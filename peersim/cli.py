@@ -735,6 +735,7 @@ def cmd_params(args: argparse.Namespace) -> int:
         print(json.dumps(plain, indent=1, ensure_ascii=False))
         return 0
     print("evidence: S seed, T trial, L literature, C calibrated, A assumption (--json: sources, priors)")
+    width = max(len(r["name"]) for r in rows)
     for group in groups:
         if args.group not in (None, group):
             continue
@@ -745,7 +746,7 @@ def cmd_params(args: argparse.Namespace) -> int:
                 default = ",".join(default) or "(none)"
             unit = f" {r['unit']}" if r["unit"] else ""
             grade = r["evidence"][0].upper()
-            print(f"  {grade} {r['name']:28s} {default!s:>14s}   [{r['valid']}{unit}]  {r['meaning']}")
+            print(f"  {grade} {r['name']:{width}s} {default!s:>14s}   [{r['valid']}{unit}]  {r['meaning']}")
         print()
     return 0
 

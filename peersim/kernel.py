@@ -11,7 +11,7 @@ The schedule of one week, in order (MODEL.md, "Mechanisms, in the order of one s
     connectedness   ties between listeners and sharers             mechanism   ICAMO 1
     comparison      upward and downward social comparison          mechanism   ICAMO 2, 3
     role_modelling  hope from role models, not being alone, dreams mechanism   ICAMO 2
-    self_image      life storytelling reframed or not              mechanism   ICAMO 3
+    self_image      life story told (hurts), then possibly retold  mechanism   ICAMO 3
     acting          trying something new; sprouts start            mechanism   ICAMO 4
     differences     "differences are a strength" (session 4)       [intervention element]
   every week, both arms:
@@ -59,17 +59,20 @@ WEEKLY_PHASES = (
 )
 
 QPR_ITEMS = 15
-# Baseline states from the static attributes, as (intercept, weight of recovery stage, weight of
-# adversity, other attribute, its weight): those further on the recovery journey start with more
-# hope, a better self-image, more self-efficacy and meaning, and less loneliness; adversity weighs
-# on hope and self-efficacy; a diagnosis on self-image; living alone on loneliness; having work
-# gives meaning. Person-level noise (baseline_noise) is added on top, then cut to 0.01-0.99.
-_BASELINE = {
-    "hope": (0.15, 0.7, -0.15, None, 0.0),
-    "self_image": (0.2, 0.65, -0.1, "diagnosis", -0.08),
-    "self_efficacy": (0.2, 0.65, -0.15, None, 0.0),
-    "meaning": (0.2, 0.6, -0.05, "employed", 0.1),
-    "loneliness": (0.55, -0.5, 0.1, "lives_alone", 0.2),
+# Baseline states from the static attributes: intercept + stage weight * recovery stage + adversity
+# weight * adversity (+ the weight of one more attribute, for the states that have one), with the
+# numbers in Params (baseline_<state>_intercept, _stage, _adversity, _<attribute>). Those further on
+# the recovery journey start with more hope, a better self-image, more self-efficacy and meaning,
+# and less loneliness; adversity weighs on hope and self-efficacy; a diagnosis on self-image; living
+# alone on loneliness; having work gives meaning. Which attribute each state uses is structure;
+# how much it weighs is a parameter. Person-level noise (baseline_noise) is added on top, then cut
+# to 0.01-0.99.
+BASELINE_ATTRIBUTE = {
+    "hope": None,
+    "self_image": "diagnosis",
+    "self_efficacy": None,
+    "meaning": "employed",
+    "loneliness": "lives_alone",
 }
 _STATE_FLOOR, _STATE_CEIL = 0.01, 0.99
 
@@ -126,13 +129,17 @@ class Kernel:
         runs, n, f = g.runs, g.n, g.f
         attrs = g.attrs
         baseline = {}
-        for name, (icpt, w_stage, w_adv, other, w_other) in _BASELINE.items():
+        for name, other in BASELINE_ATTRIBUTE.items():
             z = ndtri(self.streams.uniform(f"baseline.{name}", 0, self._members))
-            value = icpt + w_stage * attrs["recovery_stage"] + w_adv * attrs["adversity"]
+            value = (
+                getattr(p, f"baseline_{name}_intercept")
+                + getattr(p, f"baseline_{name}_stage") * attrs["recovery_stage"]
+                + getattr(p, f"baseline_{name}_adversity") * attrs["adversity"]
+            )
             if other:
-                value = value + w_other * attrs[other]
+                value = value + getattr(p, f"baseline_{name}_{other}") * attrs[other]
             baseline[name] = np.clip(value + p.baseline_noise * z, _STATE_FLOOR, _STATE_CEIL).astype(REAL)
-        safety = p.safety_arrival * (1.0 - 0.5 * attrs["sharing_vulnerability"])
+        safety = p.safety_arrival * (1.0 - p.safety_arrival_vulnerability * attrs["sharing_vulnerability"])
         zeros = np.zeros((runs, n), dtype=REAL)
         izeros = np.zeros((runs, n), dtype=np.int16)
         bzeros = np.zeros((runs, n), dtype=bool)
@@ -171,6 +178,14 @@ class Kernel:
             realised=izeros.copy(),
             companionship=bzeros.copy(),
             companion_weeks_left=izeros.copy(),
+            story_open=zeros.copy(),
+            recovery_weights=(
+                p.recovery_weight_connectedness,
+                p.recovery_weight_hope,
+                p.recovery_weight_identity,
+                p.recovery_weight_meaning,
+                p.recovery_weight_empowerment,
+            ),
         )
 
     # --- one week -----------------------------------------------------------------------------

@@ -115,12 +115,16 @@ def _week_line(kernel: Kernel, record: dict, row: int, member: int, seen: dict) 
         parts.append("was inspired by someone further along the road")
     if _at(record, "mech_role_modelling", row, member):
         parts.append(f"gained hope {_hope_source(kernel, week)}")
+    retold = _at(record, "mech_self_image", row, member)
     if kernel.plan[week - 1].intensity("life_story") > 0 and _at(record, "shared", row, member):
         parts.append(
-            "told their life story and, with the group, retold it around their resources"
-            if _at(record, "mech_self_image", row, member)
-            else "told their life story; it stayed a story of illness and limits"
+            "told their life story; it came out as illness and limits, and with the group they"
+            " retold it around their resources"
+            if retold
+            else "told their life story; it came out as illness and limits, and it hurt"
         )
+    elif retold:
+        parts.append("retold their life story around their resources")
     if _at(record, "attempted", row, member):
         parts.append(
             "tried something new and it worked (a sprout of change)"

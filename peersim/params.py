@@ -127,6 +127,56 @@ class Params:
         0.08, 0.0, 0.3, "0-1 sd", "person-level noise in the baseline states", "population"
     )
 
+    # --- baseline states (week 0, from the static attributes) ---------------------------------
+    baseline_hope_intercept: float = _p(0.15, -1.0, 1.0, "0-1", "hope at stage 0, no adversity", "baseline")
+    baseline_hope_stage: float = _p(0.7, -1.0, 1.0, "per unit", "hope per unit of recovery stage", "baseline")
+    baseline_hope_adversity: float = _p(
+        -0.15, -1.0, 1.0, "per unit", "hope per unit of adversity", "baseline"
+    )
+    baseline_self_image_intercept: float = _p(
+        0.2, -1.0, 1.0, "0-1", "self-image at stage 0, no adversity", "baseline"
+    )
+    baseline_self_image_stage: float = _p(
+        0.65, -1.0, 1.0, "per unit", "self-image per unit of recovery stage", "baseline"
+    )
+    baseline_self_image_adversity: float = _p(
+        -0.1, -1.0, 1.0, "per unit", "self-image per unit of adversity", "baseline"
+    )
+    baseline_self_image_diagnosis: float = _p(
+        -0.08, -1.0, 1.0, "0-1", "self-image with a diagnosis, relative", "baseline"
+    )
+    baseline_self_efficacy_intercept: float = _p(
+        0.2, -1.0, 1.0, "0-1", "self-efficacy at stage 0, no adversity", "baseline"
+    )
+    baseline_self_efficacy_stage: float = _p(
+        0.65, -1.0, 1.0, "per unit", "self-efficacy per unit of recovery stage", "baseline"
+    )
+    baseline_self_efficacy_adversity: float = _p(
+        -0.15, -1.0, 1.0, "per unit", "self-efficacy per unit of adversity", "baseline"
+    )
+    baseline_meaning_intercept: float = _p(
+        0.2, -1.0, 1.0, "0-1", "meaning at stage 0, no adversity", "baseline"
+    )
+    baseline_meaning_stage: float = _p(
+        0.6, -1.0, 1.0, "per unit", "meaning per unit of recovery stage", "baseline"
+    )
+    baseline_meaning_adversity: float = _p(
+        -0.05, -1.0, 1.0, "per unit", "meaning per unit of adversity", "baseline"
+    )
+    baseline_meaning_employed: float = _p(0.1, -1.0, 1.0, "0-1", "meaning with work, relative", "baseline")
+    baseline_loneliness_intercept: float = _p(
+        0.55, -1.0, 1.0, "0-1", "loneliness at stage 0, no adversity", "baseline"
+    )
+    baseline_loneliness_stage: float = _p(
+        -0.5, -1.0, 1.0, "per unit", "loneliness per unit of recovery stage", "baseline"
+    )
+    baseline_loneliness_adversity: float = _p(
+        0.1, -1.0, 1.0, "per unit", "loneliness per unit of adversity", "baseline"
+    )
+    baseline_loneliness_lives_alone: float = _p(
+        0.2, -1.0, 1.0, "0-1", "loneliness when living alone, relative", "baseline"
+    )
+
     # --- attendance ---------------------------------------------------------------------------
     absence_base: float = _p(0.05, 0.0, 0.5, "prob/session", "absence without adversity", "attendance")
     absence_adversity: float = _p(
@@ -138,9 +188,17 @@ class Params:
 
     # --- safety -------------------------------------------------------------------------------
     safety_arrival: float = _p(0.4, 0.0, 1.0, "0-1", "safety on arrival among strangers", "safety")
+    safety_arrival_vulnerability: float = _p(
+        0.5, 0.0, 1.0, "share", "arrival safety lost per unit of sharing vulnerability", "safety"
+    )
     safety_base: float = _p(0.45, 0.0, 1.0, "0-1", "safety target of a plain group", "safety")
     safety_rate: float = _p(0.35, 0.0, 1.0, "1/session", "speed toward the safety target", "safety")
-    safety_skill_weight: float = _p(0.4, 0.0, 1.0, "0-1", "target gain per unit of skill above 0.5", "safety")
+    safety_skill_weight: float = _p(
+        0.4, 0.0, 1.0, "0-1", "target gain per unit of skill above safety_skill_centre", "safety"
+    )
+    safety_skill_centre: float = _p(
+        0.5, 0.0, 1.0, "0-1", "facilitator skill that neither adds nor takes safety", "safety"
+    )
     safety_rules_weight: float = _p(0.12, 0.0, 0.5, "0-1", "target gain from agreed rules", "safety")
     safety_anonymity_weight: float = _p(
         0.2, 0.0, 0.5, "0-1", "target gain from anonymity, times system distrust", "safety"
@@ -149,13 +207,19 @@ class Params:
         0.25, 0.0, 0.5, "0-1", "target loss inside services, times system distrust", "safety"
     )
     safety_size_weight: float = _p(
-        0.2, 0.0, 1.0, "0-1", "target loss per 8 members above 8 (gain below)", "safety"
+        0.2, -1.0, 1.0, "0-1", "target loss per reference size above the reference (gain below)", "safety"
+    )
+    safety_size_reference: float = _p(
+        8.0, 2.0, 24.0, "participants", "group size that neither adds nor takes safety", "safety"
     )
     safety_listening_weight: float = _p(
         0.2, 0.0, 0.5, "0-1", "target gain when all others shared last session", "safety"
     )
     mishandle_rate: float = _p(
         0.35, 0.0, 1.0, "prob/session", "chance of a mishandled moment at zero skill", "safety"
+    )
+    mishandle_distress_base: float = _p(
+        0.5, 0.0, 2.0, "factor", "mishandle factor with no adversity present (plus mean adversity)", "safety"
     )
     mishandle_drop: float = _p(
         0.3, 0.0, 1.0, "share", "share of safety lost by all present when mishandled", "safety"
@@ -202,16 +266,47 @@ class Params:
         "cut in perceived difference after 'differences are a strength'",
         "connectedness",
     )
+    difference_age: float = _p(
+        0.3, 0.0, 1.0, "weight", "difference from a full age gap (sum cut to 1)", "connectedness"
+    )
+    difference_employed: float = _p(
+        0.3, 0.0, 1.0, "weight", "difference from work versus none", "connectedness"
+    )
+    difference_lives_alone: float = _p(
+        0.1, 0.0, 1.0, "weight", "difference from living alone versus not", "connectedness"
+    )
+    difference_diagnosis: float = _p(
+        0.1, 0.0, 1.0, "weight", "difference from a diagnosis versus none", "connectedness"
+    )
+    difference_stage: float = _p(
+        0.2, 0.0, 1.0, "weight", "difference per unit of recovery-stage gap", "connectedness"
+    )
+    difference_age_scale: float = _p(
+        25.0, 1.0, 62.0, "years", "age gap that counts as fully different in age", "connectedness"
+    )
+    paid_distance: float = _p(0.25, 0.0, 1.0, "0-1", "extra difference to paid peer workers", "connectedness")
+    service_distance: float = _p(
+        0.1, 0.0, 1.0, "0-1", "extra difference to facilitators inside services", "connectedness"
+    )
 
     # --- social comparison --------------------------------------------------------------------
     comparison_margin: float = _p(
         0.1, 0.0, 1.0, "standing", "smallest gap in standing that counts", "comparison"
+    )
+    standing_stage: float = _p(
+        0.6, 0.0, 1.0, "weight", "visible standing per unit of recovery stage", "comparison"
+    )
+    standing_work: float = _p(
+        0.4, 0.0, 1.0, "weight", "visible standing from having work (facilitators: active)", "comparison"
     )
     down_gain: float = _p(
         0.0965, 0.0, 1.0, "per gap", "self-image gain from a worse-off sharer", "comparison"
     )
     down_mood_cost: float = _p(0.01, 0.0, 1.0, "per gap", "hope cost of meeting the worse off", "comparison")
     up_inspire: float = _p(0.012, 0.0, 1.0, "per gap", "hope from a similar better-off sharer", "comparison")
+    up_self_image: float = _p(
+        0.005, 0.0, 1.0, "per gap", "self-image from a similar better-off sharer", "comparison"
+    )
     up_contrast: float = _p(
         0.04, 0.0, 1.0, "per gap", "self-image cost of a dissimilar better-off", "comparison"
     )
@@ -230,17 +325,15 @@ class Params:
 
     # --- self-image revision ------------------------------------------------------------------
     story_intercept: float = _p(
-        -1.0, -40.0, 40.0, "logit", "reframing log-odds at zero drivers", "self_image"
+        -1.0, -40.0, 40.0, "logit", "retelling log-odds at zero drivers", "self_image"
     )
-    story_safety: float = _p(2.5, 0.0, 40.0, "logit", "reframing per unit of safety", "self_image")
+    story_safety: float = _p(2.5, 0.0, 40.0, "logit", "retelling per unit of safety", "self_image")
     story_connectedness: float = _p(
-        1.5, 0.0, 40.0, "logit", "reframing per unit of connectedness", "self_image"
+        1.5, 0.0, 40.0, "logit", "retelling per unit of connectedness", "self_image"
     )
-    story_gain: float = _p(
-        0.116, 0.0, 1.0, "share", "self-image gain when the story is reframed", "self_image"
-    )
+    story_gain: float = _p(0.116, 0.0, 1.0, "share", "self-image gain when the story is retold", "self_image")
     story_hurt: float = _p(
-        0.06, 0.0, 1.0, "share", "self-image loss when it stays a story of illness", "self_image"
+        0.06, 0.0, 1.0, "share", "self-image loss from the first telling (illness and limits)", "self_image"
     )
 
     # --- acting in own life -------------------------------------------------------------------
@@ -302,11 +395,19 @@ class Params:
     companion_support: float = _p(
         0.6, 0.0, 1.0, "0-1", "support to sprouts from a companion", "companionship"
     )
+    uptake_hope_base: float = _p(
+        0.5, 0.0, 2.0, "factor", "uptake factor at zero hope (uptake times base + hope)", "companionship"
+    )
 
     # --- background (both arms) ---------------------------------------------------------------
     natural_recovery: float = _p(0.002, 0.0, 0.1, "1/week", "drift of hope etc. toward 1", "background")
     regression_rate: float = _p(0.01, 0.0, 0.5, "1/week", "pull of states back to baseline", "background")
-    life_event_rate: float = _p(0.02, 0.0, 0.5, "prob/week", "life events at adversity 0.5", "background")
+    life_event_rate: float = _p(
+        0.02, 0.0, 0.5, "prob/week", "life events at adversity 1 / life_event_adversity", "background"
+    )
+    life_event_adversity: float = _p(
+        2.0, 0.0, 10.0, "factor", "life-event rate per unit of adversity, relative", "background"
+    )
     life_event_hit: float = _p(
         0.08, 0.0, 1.0, "share", "hope and self-efficacy lost in a life event", "background"
     )
@@ -322,6 +423,20 @@ class Params:
         0.09, 0.0, 1.0, "0-1 sd", "occasion-level measurement noise", "measurement"
     )
     qpr_item_noise: float = _p(0.25, 0.0, 1.0, "0-1 sd", "item-level measurement noise", "measurement")
+    recovery_weight_connectedness: float = _p(
+        1.0, 0.1, 10.0, "weight", "CHIME connectedness (1 - loneliness) in recovery", "measurement"
+    )
+    recovery_weight_hope: float = _p(1.0, 0.1, 10.0, "weight", "CHIME hope in recovery", "measurement")
+    recovery_weight_identity: float = _p(
+        1.0, 0.1, 10.0, "weight", "CHIME identity (self-image) in recovery", "measurement"
+    )
+    recovery_weight_meaning: float = _p(1.0, 0.1, 10.0, "weight", "CHIME meaning in recovery", "measurement")
+    recovery_weight_empowerment: float = _p(
+        1.0, 0.1, 10.0, "weight", "CHIME empowerment (read as self-efficacy) in recovery", "measurement"
+    )
+    firing_threshold: float = _p(
+        0.01, 0.0, 0.2, "0-1", "smallest change in a state that counts as a mechanism firing", "measurement"
+    )
 
     # --- switches -----------------------------------------------------------------------------
     disabled_mechanisms: tuple = _p((), doc="mechanisms switched off (knock-outs)", group="switches")

@@ -19,7 +19,7 @@ THEMES: tuple[str, ...] = (
     "rules",  # group agreement: rules that make the room safe
     "sharing_norms",  # what to share with others; sharing is self-determined
     "role_models",  # facilitators tell their recovery stories
-    "differences",  # "differences are a strength"
+    "differences",  # "differences are a strength" (what session 4 does is assumed)
     "action",  # try something new in own life (chances worth taking, dreams to doing)
     "network",  # own network: awareness of bridges outside the group
     "life_story",  # life storytelling in smaller groups

@@ -38,16 +38,12 @@ TRAIT_ATTRIBUTES = (
 STATIC_ATTRIBUTES = ("age", *BOOL_ATTRIBUTES, *TRAIT_ATTRIBUTES)
 AGE_RANGE = (18.0, 80.0)
 
-# Visible standing when people compare situations: recovery stage and having work ("two of the
-# participants who made this statement were employed and the other participants were not").
-STANDING_STAGE, STANDING_WORK = 0.6, 0.4
-# Weights of the parts of perceived difference (age, work, living situation, illness, stage):
-# "Lack of connections ... was also attributed to differences ... concerning e.g., having a job or
-# age." Age and work weigh most; they sum to 1 so difference stays in 0–1.
-DIFFERENCE_WEIGHTS = {"age": 0.3, "employed": 0.3, "lives_alone": 0.1, "diagnosis": 0.1, "stage": 0.2}
-AGE_DIFFERENCE_SCALE = 25.0  # years of age gap that count as fully different in age
-# Facilitators are peers with lived experience; paid peer workers are seen as further away.
-PAID_DISTANCE, SERVICE_DISTANCE = 0.25, 0.1
+# Visible standing when people compare situations (standing_stage, standing_work in Params):
+# recovery stage and having work ("Two of the participants who made this statement were employed
+# and the other participants in their groups were not"). Perceived difference weighs age, work,
+# living situation, illness and stage (difference_* in Params): "Lack of connections ... was also
+# attributed to differences ... concerning e.g., having a job or age". Paid peer workers and a
+# service setting add distance to the facilitators (paid_distance, service_distance: assumptions).
 
 
 @dataclass
@@ -178,35 +174,39 @@ def draw_group(params: Params, streams: Streams, population: pd.DataFrame | None
         attrs[name] = value.astype(REAL)
     difference = _difference(attrs, params)
     standing = np.empty((runs, n + f), dtype=REAL)
-    standing[:, :n] = STANDING_STAGE * attrs["recovery_stage"] + STANDING_WORK * attrs["employed"]
+    p = params
+    standing[:, :n] = p.standing_stage * attrs["recovery_stage"] + p.standing_work * attrs["employed"]
     # Facilitators: far along in recovery, and active (volunteering, a flexible job).
-    standing[:, n:] = column(STANDING_STAGE * params.facilitator_recovery_stage + STANDING_WORK, 2, float)
+    facilitators = params.standing_stage * params.facilitator_recovery_stage + params.standing_work
+    standing[:, n:] = column(facilitators, 2, float)
     return Group(attrs=attrs, difference=difference, standing=standing, n=n, f=f)
 
 
 def _difference(attrs: dict[str, np.ndarray], params: Params) -> np.ndarray:
-    """Objective difference (0–1) between each participant and every member."""
-    w = DIFFERENCE_WEIGHTS
-    single = attrs
-    age, stage = single["age"], single["recovery_stage"]
+    """Objective difference (0–1) between each participant and every member: a weighted sum of
+    the parts (difference_* in Params), cut to 1 (at the default weights, which sum to 1, the cut
+    never binds)."""
+    p = params
+    age, stage = attrs["age"], attrs["recovery_stage"]
     runs, n = age.shape
     f = params.n_facilitators
     d = np.empty((runs, n, n + f), dtype=REAL)
-    d[:, :, :n] = w["age"] * np.minimum(
-        np.abs(age[:, :, None] - age[:, None, :]) / AGE_DIFFERENCE_SCALE, 1.0
-    ) + w["stage"] * np.abs(stage[:, :, None] - stage[:, None, :])
+    d[:, :, :n] = p.difference_age * np.minimum(
+        np.abs(age[:, :, None] - age[:, None, :]) / p.difference_age_scale, 1.0
+    ) + p.difference_stage * np.abs(stage[:, :, None] - stage[:, None, :])
     for name in ("employed", "lives_alone", "diagnosis"):
-        a = single[name]
-        d[:, :, :n] += w[name] * np.abs(a[:, :, None] - a[:, None, :])
+        a = attrs[name]
+        d[:, :, :n] += getattr(p, f"difference_{name}") * np.abs(a[:, :, None] - a[:, None, :])
+    d[:, :, :n] = np.minimum(d[:, :, :n], 1.0)
     # To a facilitator: age, illness experience (they are peers with lived experience), recovery
     # stage; work and living situation are not compared ("perceived as equals ... because they were
     # peers and not professionals"), but paid workers and a service setting add distance.
-    role = choose(params.facilitator_role == "paid", PAID_DISTANCE, 0.0)
-    place = choose(params.setting == "mental_health_service", SERVICE_DISTANCE, 0.0)
+    role = choose(params.facilitator_role == "paid", p.paid_distance, 0.0)
+    place = choose(params.setting == "mental_health_service", p.service_distance, 0.0)
     to_fac = (
-        w["age"] * np.minimum(np.abs(age - params.facilitator_age) / AGE_DIFFERENCE_SCALE, 1.0)
-        + w["diagnosis"] * (1.0 - single["diagnosis"])
-        + w["stage"] * np.abs(stage - params.facilitator_recovery_stage)
+        p.difference_age * np.minimum(np.abs(age - params.facilitator_age) / p.difference_age_scale, 1.0)
+        + p.difference_diagnosis * (1.0 - attrs["diagnosis"])
+        + p.difference_stage * np.abs(stage - params.facilitator_recovery_stage)
         + role
         + place
     )

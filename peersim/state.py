@@ -33,8 +33,6 @@ CHANNELS = tuple(
     for name in MECHANISMS
     for channel in ((name, "comparison_up", "comparison_down") if name == "comparison" else (name,))
 )
-#: Smallest change in a state that counts as a mechanism having fired (stated once, used by all).
-FIRING_THRESHOLD = 0.01
 
 
 @dataclass
@@ -96,16 +94,26 @@ class State:
     realised: np.ndarray
     companionship: np.ndarray  # took up companionship
     companion_weeks_left: np.ndarray
+    story_open: np.ndarray  # (R, N) intensity of a life story told and not yet retold (0: none)
+    recovery_weights: tuple = (1.0, 1.0, 1.0, 1.0, 1.0)  # CHIME weights (recovery_weight_* in Params)
     fired: dict[str, np.ndarray] = field(default_factory=dict)
 
     def recovery(self) -> np.ndarray:
-        return recovery(self.loneliness, self.hope, self.self_image, self.meaning, self.self_efficacy)
+        states = (self.loneliness, self.hope, self.self_image, self.meaning, self.self_efficacy)
+        return recovery(*states, self.recovery_weights)
 
 
-def recovery(loneliness, hope, self_image, meaning, self_efficacy) -> np.ndarray:
-    """Personal recovery over CHIME: connectedness (as 1 - loneliness), hope, identity (self-image),
-    meaning, empowerment (self-efficacy); Leamy et al. 2011, Br J Psychiatry 199:445."""
-    return ((1.0 - loneliness) + hope + self_image + meaning + self_efficacy) / 5.0
+def recovery(loneliness, hope, self_image, meaning, self_efficacy, weights=(1.0,) * 5) -> np.ndarray:
+    """Personal recovery over CHIME (Leamy et al. 2011, Br J Psychiatry 199:445), a weighted mean of
+    connectedness (as 1 - loneliness), hope, identity (self-image), meaning and empowerment. The
+    model has no empowerment state of its own: self-efficacy stands in for it (docs/ODD.md, 2.1).
+
+    ``weights`` are the five CHIME weights (``recovery_weight_*``); all 1 by default, which is the
+    plain mean. A weighted mean of 0-1 states with positive weights stays in 0-1.
+    """
+    w_c, w_h, w_i, w_m, w_e = weights
+    total = w_c * (1.0 - loneliness) + w_h * hope + w_i * self_image + w_m * meaning + w_e * self_efficacy
+    return total / (w_c + w_h + w_i + w_m + w_e)
 
 
 @dataclass

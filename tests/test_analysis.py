@@ -101,17 +101,21 @@ def test_icamo_rejects_unknown_stratum():
         icamo_table(peersim.simulate(runs=3, seed=1), strata=("agee",))
 
 
-def test_knockout_of_a_mechanism_without_effect_covers_zero():
+def test_knockouts_show_companionship_at_follow_up_and_safety_in_the_course():
     table = knockouts(
         Params(),
         runs=150,
         seed=3,
         mechanisms=("companionship", "safety"),
-        outcomes=("hope_end", "connectedness_end", "dropped_out"),
+        outcomes=("realised_changes_followup", "qpr_followup", "connectedness_end", "dropped_out"),
     )
-    # companionship acts after the course: no effect on end-of-course hope, by construction
-    row = table[(table.mechanism == "companionship") & (table.outcome == "hope_end")].iloc[0]
-    assert row.ci_low <= 0 <= row.ci_high
+    # companionship starts after the course, so it can only show at follow-up (its effect on
+    # end-of-course outcomes is zero by construction and not worth testing): the companion waters
+    # sprouts and builds bridges, so more change is realised and recovery is higher there. The
+    # sizes depend on uptake, companion support and the sprout rates, so this could fail.
+    comp = table[table.mechanism == "companionship"].set_index("outcome")
+    assert comp.loc["realised_changes_followup", "ci_low"] > 0
+    assert comp.loc["qpr_followup", "ci_low"] > 0
     # safety is a precondition: knocking it out lowers connectedness and raises dropout, clearly
     safe = table[table.mechanism == "safety"].set_index("outcome")
     assert safe.loc["connectedness_end", "ci_low"] > 0

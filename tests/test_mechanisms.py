@@ -1,6 +1,9 @@
 """Exact behaviour of each mechanism on small scripted groups (in the spirit of Axelrod's tests).
 
 Extreme logits (±30) make a decision certain, so the expected numbers can be computed by hand.
+These tests hold by construction on purpose: they pin each mechanism's equations (as written in
+its docstring and docs/ODD.md, Section 7), so a change to a formula cannot pass unnoticed. What
+the mechanisms produce together is tested in tests/test_patterns.py.
 """
 
 from __future__ import annotations
@@ -8,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from peersim import Params
 from peersim import mechanisms as m
-from peersim.population import DIFFERENCE_WEIGHTS, STANDING_STAGE, STANDING_WORK
 from peersim.state import CHANNELS
 
 from .conftest import scripted_kernel
@@ -152,8 +155,9 @@ def test_employed_member_among_unemployed_gains_self_image_by_downward_compariso
     st.shared = np.array([[False, True, True, True, False, False]])
     before = st.self_image.copy()
     update = m.comparison.run(st, ctx)
-    gap = (STANDING_STAGE * 0.6 + STANDING_WORK) - STANDING_STAGE * 0.2
-    difference = DIFFERENCE_WEIGHTS["employed"] + DIFFERENCE_WEIGHTS["stage"] * 0.4
+    p = Params()
+    gap = (p.standing_stage * 0.6 + p.standing_work) - p.standing_stage * 0.2
+    difference = p.difference_employed + p.difference_stage * 0.4
     d = 3 * (1 - difference) * gap  # three worse-off sharers, perceived similarity 1 - difference
     expected = before[0, 0] + 0.1 * 0.8 * d * (1 - before[0, 0])
     assert update.changes["self_image"][0, 0] == pytest.approx(expected)
@@ -180,6 +184,12 @@ def test_dissimilar_better_off_sharer_discourages_and_similar_one_inspires():
     update = m.comparison.run(st, k.context(1))
     assert update.changes["hope"][0, 0] > st.hope[0, 0]  # inspiration
     assert update.extra_fired["comparison_up"][0, 0]
+    # "both those who are well, but also those who are worse off, might change one's self-image":
+    # the similar better-off sharer raises self-image too, by up_self_image * U
+    u = st.similarity[0, 0, 2] * (k.group.standing[0, 2] - k.group.standing[0, 0])
+    x = st.self_image[0, 0]
+    assert update.changes["self_image"][0, 0] == pytest.approx(x + k.params.up_self_image * u * (1 - x))
+    assert not update.extra_fired["comparison_down"][0, 0]  # upward, not downward
 
 
 def test_role_modelling_hope_formula():
@@ -197,19 +207,39 @@ def test_role_modelling_hope_formula():
     assert update.changes["hope"][0, 1] == st.hope[0, 1]  # absent: nothing
 
 
-def test_life_story_reframed_or_hurt():
-    for intercept, sign in ((ALWAYS, 1), (NEVER, -1)):
-        k = scripted_kernel([{}, {}], story_intercept=intercept, story_gain=0.2, story_hurt=0.1)
-        st = k.state
-        ctx = k.context(7)  # life stories
-        st.shared = np.array([[True, False, False, False]])
-        before = st.self_image.copy()
-        update = m.self_image.run(st, ctx)
-        x = before[0, 0]
-        expected = x + 0.2 * (1 - x) if sign > 0 else x - 0.1 * x
-        assert update.changes["self_image"][0, 0] == pytest.approx(expected)
-        assert update.changes["self_image"][0, 1] == before[0, 1]  # did not tell: unchanged
-        assert update.fired[0].tolist() == [sign > 0, False]
+def test_life_story_hurts_first_then_may_be_retold():
+    """The sequence: telling hurts (story_hurt); in a safe, connected group it is retold at once
+    (story_gain on the hurt value); otherwise it stays open and may be retold in a later session."""
+    k = scripted_kernel([{}, {}], story_intercept=ALWAYS, story_gain=0.2, story_hurt=0.1)
+    st = k.state
+    st.present = np.array([[True, True]])
+    st.shared = np.array([[True, False, False, False]])  # member 0 tells, member 1 does not
+    before = st.self_image.copy()
+    update = m.self_image.run(st, k.context(7))  # life stories
+    x = before[0, 0] * (1 - 0.1)
+    assert update.changes["self_image"][0, 0] == pytest.approx(x + 0.2 * (1 - x))
+    assert update.changes["self_image"][0, 1] == before[0, 1]  # did not tell: unchanged
+    assert update.fired[0].tolist() == [True, False]
+    assert update.changes["story_open"][0].tolist() == [0.0, 0.0]  # retold: closed
+
+    k = scripted_kernel([{}, {}], story_intercept=NEVER, story_gain=0.2, story_hurt=0.1)
+    st = k.state
+    st.present = np.array([[True, True]])
+    st.shared = np.array([[True, True, False, False]])  # both tell; neither is retold now
+    before = st.self_image.copy()
+    k._apply(m.self_image.run(st, k.context(7)), st, "self_image")
+    np.testing.assert_allclose(st.self_image, before * (1 - 0.1), rtol=1e-6)
+    assert st.story_open[0].tolist() == [1.0, 1.0]
+    # a later session: the group is now safe enough to retell; member 1 is absent and cannot
+    k.params = k.params.replace(story_intercept=ALWAYS)
+    st.present = np.array([[True, False]])
+    hurt = st.self_image.copy()
+    update = m.self_image.run(st, k.context(8))
+    assert update.changes["self_image"][0, 0] == pytest.approx(hurt[0, 0] + 0.2 * (1 - hurt[0, 0]))
+    assert update.changes["self_image"][0, 1] == hurt[0, 1]
+    assert update.changes["story_open"][0].tolist() == [0.0, 1.0]
+    # after the course nothing is retold
+    assert m.self_image.run(st, k.context(k.params.n_sessions + 1)).changes == {}
 
 
 def test_success_starts_a_sprout_and_builds_self_efficacy():

@@ -2,6 +2,12 @@
 
 Runs of 3,000 groups (24,000 participants) keep sampling error far below the tolerances: the
 standard error of a dropout share is about 0.003.
+
+Each test says what kind of check it is. *Emergent*: no parameter was set or fitted to produce
+it, so it could fail. *Calibrated*: parameters were fitted to this very number (docs/calibration.md),
+so the test checks that the defaults still meet their fit, not that the model explains it.
+*Built in*: it holds by construction of a mechanism's equations (at least its direction); such a
+test only guards the code, and where a pattern is built in we test its emergent part instead.
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ def gain(res, outcome: str) -> float:
 
 
 def test_pattern_1_dropout_share_and_timing():
+    """Share: calibrated (dropout_intercept, dropout_connectedness and dropout_misfit were fitted to
+    a 20% dropout). Timing: emergent, since the hazard has no time term; it falls because ties,
+    safety and the group's value grow."""
     part = run().participants
     rate = part.dropped_out.mean()
     assert 0.10 <= rate <= 0.30
@@ -44,6 +53,9 @@ def test_pattern_1_dropout_share_and_timing():
 
 
 def test_pattern_2_leavers_are_less_connected_and_less_similar_at_the_same_session():
+    """Built in, in direction: the hazard falls with connectedness and rises with misfit by
+    construction. What the test adds is that the gap shows within every early session despite the
+    other terms of the hazard (safety, the group's value) and chance."""
     s = peersim.simulate(Params(), runs=800, seed=SEED, record="sessions").sessions
     s = s[(s.week >= 1) & (s.week <= 3) & s.present]
     left_now = s.mech_dropout
@@ -54,6 +66,9 @@ def test_pattern_2_leavers_are_less_connected_and_less_similar_at_the_same_sessi
 
 
 def test_pattern_3_safety_is_a_precondition():
+    """Direction built in (safety scales sharing, tie growth, what is taken from comparison and
+    role models, retelling, attempts and dropout); the sizes (sharing halves, dropout up by half,
+    gains halve) are emergent."""
     base, ctrl = run(), run(control_arm=True)
     for knocked in (
         run(disabled_mechanisms=("safety",)),
@@ -68,6 +83,10 @@ def test_pattern_3_safety_is_a_precondition():
 
 
 def test_pattern_4_completers_gain_through_sharing_comparison_and_role_modelling():
+    """Gains of at least 0.05: calibrated (down_gain, role_model_gain, story_gain and mastery_gain
+    were fitted). That the three mechanisms carry them is largely built in (with sharing off
+    nobody is heard, so neither comparison nor storytelling acts); that comparison and role
+    modelling each carry a quarter or more is emergent."""
     base, ctrl = run(), run(control_arm=True)
     off = run(disabled_mechanisms=("sharing", "comparison", "role_modelling"))
     for outcome in ("hope", "self_image"):
@@ -85,6 +104,10 @@ def test_pattern_4_completers_gain_through_sharing_comparison_and_role_modelling
 
 
 def test_pattern_5_sprouts_at_week_10_grow_into_change_when_supported():
+    """The share with a sprout and realised change below sprouts at week 10: emergent (attempt and
+    success probabilities and the sprout rates are hand-set, not fitted to them). Growth in
+    follow-up and support watering sprouts: built in, in direction (positive rates, support
+    multiplies the rate); their sizes (x1.5, x1.2) are emergent."""
     part = run().participants
     c = part[~part.dropped_out]
     assert (c.sprouts_end > 0).mean() >= 0.5, "most completers have at least one sprout"
@@ -96,28 +119,62 @@ def test_pattern_5_sprouts_at_week_10_grow_into_change_when_supported():
 
 
 def test_pattern_6_companionship_and_bridging_under_covid():
+    """Uptake of about one in ten under restrictions: calibrated (uptake_base and uptake_covid
+    were fitted to the seed's 1 of 11), a check of the fit. Bridging near zero under restrictions:
+    emergent (no parameter was fitted to bridging). The ratio of uptakes without and with
+    restrictions is not tested: it restates 1 / uptake_covid. Tested instead, what lifting the
+    restrictions does downstream, which rests on uptake, bridging, companion support and the
+    sprout rates together and could fail: bridging leaves "near zero", and completers are further
+    on in recovery at follow-up."""
     covid = run(covid_restrictions=True).participants
     free = run().participants
     uptake_covid = covid[~covid.dropped_out].companionship.mean()
-    uptake_free = free[~free.dropped_out].companionship.mean()
     assert 0.05 <= uptake_covid <= 0.15, "about one in ten"
     assert covid.bridging_followup.mean() < 0.05, "bridging stays near zero"
-    assert uptake_free >= 2 * uptake_covid
-    assert free.bridging_followup.mean() >= 3 * covid.bridging_followup.mean()
+    assert free.bridging_followup.mean() >= 0.05, "without restrictions bridging is clearly above zero"
+    c_free, c_covid = free[~free.dropped_out], covid[~covid.dropped_out]
+    assert c_free.realised_changes_followup.mean() > c_covid.realised_changes_followup.mean()
+    assert c_free.recovery_followup.mean() > c_covid.recovery_followup.mean()
+
+
+def cohens_d(a, b, column: str) -> float:
+    x, y = a[column], b[column]
+    return float((x.mean() - y.mean()) / np.sqrt((x.var() + y.var()) / 2))
 
 
 def test_pattern_7_trial_effect_on_recovery_near_d_043():
+    """d on the QPR-15: calibrated (the trial's d is a fitted target), a check of the fit. Effects
+    on hope and self-efficacy of at least the size a 296-person trial can detect (0.228): emergent
+    in size (their direction is built in: no mechanism lowers them on balance)."""
     peer, ctrl = run().participants, run(control_arm=True).participants
-    x, y = peer.qpr_end, ctrl.qpr_end
-    d = (x.mean() - y.mean()) / np.sqrt((x.var() + y.var()) / 2)
+    d = cohens_d(peer, ctrl, "qpr_end")
     assert 0.2 <= d <= 0.66
     for outcome in ("hope", "self_efficacy"):
-        assert peer[f"{outcome}_end"].mean() > ctrl[f"{outcome}_end"].mean()
-    # social relations outside the group (bridging) barely change under the trial's restrictions
-    assert run(covid_restrictions=True).participants.bridging_followup.mean() < 0.05
+        assert cohens_d(peer, ctrl, f"{outcome}_end") >= 0.228, outcome
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known (issue 10): at the defaults social relations (1 - loneliness) at the end of the"
+    " course move by d = 0.26 under the trial's restrictions, above the 0.228 a trial of 296 would"
+    " call significant; the trial found no effect. Left to the recalibration",
+)
+def test_pattern_7_little_or_no_effect_on_social_relations_during_the_course():
+    """Emergent, and not met at the defaults. The trial found no significant effect on social
+    relations at the end of the course (Poulsen et al. 2025). The old test looked only at bridging
+    at follow-up, which excluded the change during the course (in-group connectedness lowers
+    loneliness) and held by construction. Social relations here are 1 - loneliness at the end of
+    the course, in the group and outside it, under the trial's COVID-19 restrictions, as in
+    peersim/data/targets.toml."""
+    peer = run(covid_restrictions=True).participants
+    ctrl = run(covid_restrictions=True, control_arm=True).participants
+    peer = peer.assign(social_relations=1.0 - peer.loneliness_end)
+    ctrl = ctrl.assign(social_relations=1.0 - ctrl.loneliness_end)
+    assert abs(cohens_d(peer, ctrl, "social_relations")) < 0.228
 
 
 def test_pattern_8_cohesion_outcome_correlation_near_025():
+    """Emergent: no parameter sets it and it is a held-out target (Burlingame et al. 2018)."""
     part = run().participants
     c = part[~part.dropped_out].copy()
     c["gain"] = c.recovery_end - c.recovery_baseline

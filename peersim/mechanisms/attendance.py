@@ -4,10 +4,12 @@ ICAMO: actor's individual context. Present unless dropped out; occasional absenc
 is more likely with high adversity, and under COVID-19 restrictions. Absent members neither share
 nor listen.
 
-Evidence: the seed's participants describe individual context ("finances, housing, substance use")
-as what limited their engagement (Egmose et al. 2024, Discussion: "individual context and
-difficulties in life circumstances seemed to have an inhibitory effect"). Switched off: everyone
-still in the group attends every session.
+Evidence: none direct; both extra-absence terms are assumptions. The seed speaks of adversity only
+as a brake on change (Egmose et al. 2024, Discussion: "This might explain that individual context
+and difficulties in life circumstances seemed to have an inhibitory effect on the change process
+for some of the interviewed participants"); that it also keeps people from sessions, and what it
+consists of, are the model's assumptions (absence_adversity), as is extra absence under COVID-19
+restrictions (absence_covid). Switched off: everyone still in the group attends every session.
 
     p_absent = absence_base + absence_adversity * adversity + absence_covid * covid
 """

@@ -4,8 +4,8 @@ Not a programme mechanism, so it cannot be switched off: it is the service-as-us
 
     x <- x + regression_rate * (x_baseline - x) + natural_recovery * (1 - x)
          for hope, self-image, self-efficacy, meaning
-    life event with probability life_event_rate * 2 * adversity: hope and self-efficacy lose
-         life_event_hit of themselves
+    life event with probability life_event_rate * life_event_adversity * adversity: hope and
+         self-efficacy lose life_event_hit of themselves
     connectedness fades by tie_decay a week for those out of the group (left, course over,
     control arm), and loneliness follows it
 
@@ -34,7 +34,7 @@ def drift_targets(baseline: dict[str, np.ndarray], p) -> dict[str, np.ndarray]:
 def run(st: State, ctx: Context) -> Update:
     p = ctx.params
     u = ctx.streams.uniform("life_event", ctx.week, ctx.members)
-    event = u < p.life_event_rate * 2.0 * ctx.group.attrs["adversity"]
+    event = u < p.life_event_rate * p.life_event_adversity * ctx.group.attrs["adversity"]
     changes: dict[str, object] = {}
     # x + a (b - x) + c (1 - x) = x (1 - a - c) + (a b + c): one multiply and one add a week
     keep = 1.0 - p.regression_rate - p.natural_recovery

@@ -12,7 +12,8 @@ grows too, more slowly (being heard):
     loneliness_i = loneliness_baseline_i * (1 - loneliness_relief * (1 - (1 - conn)(1 - bridging)))
 
 The "differences are a strength" theme (session 4) lowers difference_weight for those present
-by differences_strength * intensity, for the rest of the course.
+by differences_strength * intensity, for the rest of the course. That is an assumption: the
+protocol names session 4 "Similarities and differences", and what it does is not reported.
 
 Evidence (Egmose et al. 2024, "Connectedness as a prerequisite for engagement"): "Through sharing
 experiences participants felt safe and connected to others"; "Lack of connections to the other
@@ -22,7 +23,7 @@ barrier"; Discussion: "one explanation for the lack of connectedness is the tend
 differences rather than similarities with the others in the group" (Festinger 1954). Protocol
 Table 1, session 4: "Similarities and differences".
 
-Fires for a participant whose connectedness rose by FIRING_THRESHOLD or more. Switched off: no
+Fires for a participant whose connectedness rose by firing_threshold or more. Switched off: no
 ties grow (session 4 still changes how differences are seen).
 """
 
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import FIRING_THRESHOLD, REAL, Context, State, Update, member_sum
+from ..state import REAL, Context, State, Update, member_sum
 from . import comparison
 
 NAME = "connectedness"
@@ -68,7 +69,7 @@ def run(st: State, ctx: Context) -> Update:
     loneliness = loneliness_from(connectedness, st.bridging, st.baseline["loneliness"], p)
     return Update(
         {"ties": ties, "connectedness": connectedness, "loneliness": loneliness},
-        fired=connectedness - st.connectedness >= FIRING_THRESHOLD,
+        fired=connectedness - st.connectedness >= p.firing_threshold,
     )
 
 

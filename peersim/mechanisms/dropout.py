@@ -12,8 +12,8 @@ is highest after the first sessions. Dropouts never return; they go on being sim
 group (background drift only), so end-of-course values exist for everyone.
 
 Evidence (Egmose et al. 2024): "those who discontinued the intervention, described how they did not
-feel connected to the other participants"; Participant 7: "I did not experience it as safe. I feel
-miscast, simply ... I don't feel I fit in"; "Two participants left the group after 1–2 group
+feel connected to the other participants"; Participant 7: "I did not experience it as safe. I feel.
+I feel miscast, simply ... I don't feel I fit in"; "Two participants left the group after 1–2 group
 sessions"; "When these mechanisms were not given time to be activated, it contributed to
 participants leaving"; Discussion: "Through the lack of comparability to the other participants the
 group lost its value for the two participants who chose to leave". Early attrition in group

@@ -1,8 +1,9 @@
 """Role modelling and hope (ICAMO 2).
 
 Hope of a present participant rises with the facilitators' recovery stories (in sessions with the
-role-models theme, session 3 by default, and only if they shared), with not being alone (hearing
-others share), and with the dreams exercise, all taken in as far as the person feels safe:
+role-models theme, session 3 by default, whose theme is an assumption, and only if they shared),
+with not being alone (hearing others share), and with the dreams exercise, all taken in as far as
+the person feels safe:
 
     up = role_model_gain * role_models_theme * equality * (share of facilitators who shared)
          + not_alone_gain * (share of the others who shared)
@@ -18,12 +19,12 @@ the feeling of not being alone gave hope. Others felt inspired by the peer group
 possible to get a flexible job"; Participant 4 on the dreams exercise. Bandura (1977) on modelling;
 Discussion: peers "experienced as equals, because they were unpaid volunteers".
 
-Fires when hope rose by FIRING_THRESHOLD or more. Switched off: no hope from these sources.
+Fires when hope rose by firing_threshold or more. Switched off: no hope from these sources.
 """
 
 from __future__ import annotations
 
-from ..state import FIRING_THRESHOLD, REAL, Context, State, Update, nudge
+from ..state import REAL, Context, State, Update, nudge
 
 NAME = "role_modelling"
 
@@ -38,4 +39,4 @@ def run(st: State, ctx: Context) -> Update:
     )
     # safety is the precondition: an unsafe listener takes little from role models
     hope = nudge(st.hope, up=up * (st.present * st.safety))
-    return Update({"hope": hope}, fired=hope - st.hope >= FIRING_THRESHOLD)
+    return Update({"hope": hope}, fired=hope - st.hope >= p.firing_threshold)

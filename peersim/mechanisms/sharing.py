@@ -13,11 +13,14 @@ life story told in the storytelling session.
 
 Evidence (Egmose et al. 2024, "Consolidating connectedness by sharing experiences"): "Sharing
 experiences was brought up by all participants as a vital part of being in the group"; "a few felt
-it was difficult and that sharing made them feel exposed ... as children had been bullied";
+it was difficult and that sharing made them feel exposed ... as children had been bullied and
+maybe therefore had bad experiences in being vulnerable in front of others";
 "Self-determination was an important aspect of sharing experiences ... it was accepted when they
 chose not to share"; "The active involvement of peer facilitators in sharing experiences created
 equality in the group which in turn could lead to more sharing"; Participant 5: "There was no one
-higher on the ladder than others"; volunteers "unpaid, made them more equal in the group".
+higher on the ladder than others"; volunteers "unpaid, made them more equal in the group". That
+paid peer workers would disclose less (paid_disclosure) and be seen as less equal (paid_equality,
+service_equality inside services) are assumptions: no such group was studied.
 
 Fires for a participant who shared. Switched off: nobody shares, facilitators included.
 """
