@@ -268,10 +268,11 @@ def _run_and_write(args: argparse.Namespace, params: Params, control_arm: bool, 
     from .results import ParquetStream
     from .summary import Summary
 
-    block = run_block(params, args.record, control_arm, args.runs)
+    # blocks of at most one kernel chunk: progress moves chunk by chunk, memory stays bounded
+    block = min(run_block(params, args.record, control_arm, args.runs), args.chunk_size)
     summary = Summary(params, args.seed)
     streams: dict[str, ParquetStream] = {}
-    bar = progress_bar(args.runs * (2 if control_arm else 1), desc="run", enabled=not args.quiet)
+    bar = progress_bar(args.runs * (2 if control_arm else 1), enabled=not args.quiet)
     try:
         for start in range(0, args.runs, block):
             n = min(block, args.runs - start)
