@@ -27,12 +27,14 @@ from typing import Any
 import numpy as np
 
 _PROXY = {"f": 0.0, "i": 0, "u": 0, "b": False}
+_ARRAYS = (np.ndarray, np.generic)
+_NO_KWARGS: dict = {}
 
 
 class PerRun:
     """R values of one parameter, one per run of a batch (see the module docstring)."""
 
-    __slots__ = ("values", "weak")
+    __slots__ = ("_views", "values", "weak")
     __array_priority__ = 1000  # numpy defers binary operators to us
 
     def __init__(self, values: Any, weak: bool = True) -> None:
@@ -40,6 +42,20 @@ class PerRun:
         if self.values.ndim != 1:
             raise ValueError("a per-run parameter holds one value per run (a 1-d array)")
         self.weak = weak
+        self._views: dict = {}
+
+    def _view(self, strong: tuple, ndim: int) -> np.ndarray:
+        """The values as numpy would see this number next to operands of dtypes ``strong``, shaped
+        to broadcast over ``ndim`` axes; cached, since a parameter meets the same states weekly."""
+        key = (strong, ndim)
+        view = self._views.get(key)
+        if view is None:
+            values = self.values
+            if strong and self.weak and values.dtype.kind in _PROXY:
+                values = values.astype(np.result_type(*strong, _PROXY[values.dtype.kind]), copy=False)
+            view = values.reshape((len(values),) + (1,) * (ndim - 1)) if ndim > 1 else values
+            self._views[key] = view
+        return view
 
     def __len__(self) -> int:
         return len(self.values)
@@ -65,106 +81,286 @@ class PerRun:
             return NotImplemented
         return _apply(ufunc, inputs, kwargs, operator=False)
 
-    def _op(self, ufunc, *inputs):
-        return _apply(ufunc, inputs, {}, operator=True)
-
     def __add__(self, other):
-        return self._op(np.add, self, other)
+        return _apply(
+            np.add,
+            (
+                self,
+                other,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __radd__(self, other):
-        return self._op(np.add, other, self)
+        return _apply(
+            np.add,
+            (
+                other,
+                self,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __sub__(self, other):
-        return self._op(np.subtract, self, other)
+        return _apply(
+            np.subtract,
+            (
+                self,
+                other,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __rsub__(self, other):
-        return self._op(np.subtract, other, self)
+        return _apply(
+            np.subtract,
+            (
+                other,
+                self,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __mul__(self, other):
-        return self._op(np.multiply, self, other)
+        return _apply(
+            np.multiply,
+            (
+                self,
+                other,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __rmul__(self, other):
-        return self._op(np.multiply, other, self)
+        return _apply(
+            np.multiply,
+            (
+                other,
+                self,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __truediv__(self, other):
-        return self._op(np.true_divide, self, other)
+        return _apply(
+            np.true_divide,
+            (
+                self,
+                other,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __rtruediv__(self, other):
-        return self._op(np.true_divide, other, self)
+        return _apply(
+            np.true_divide,
+            (
+                other,
+                self,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __pow__(self, other):
-        return self._op(np.power, self, other)
+        return _apply(
+            np.power,
+            (
+                self,
+                other,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __rpow__(self, other):
-        return self._op(np.power, other, self)
+        return _apply(
+            np.power,
+            (
+                other,
+                self,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __neg__(self):
-        return self._op(np.negative, self)
+        return _apply(np.negative, (self,), _NO_KWARGS, True)
 
     def __abs__(self):
-        return self._op(np.absolute, self)
+        return _apply(np.absolute, (self,), _NO_KWARGS, True)
 
     def __lt__(self, other):
-        return self._op(np.less, self, other)
+        return _apply(
+            np.less,
+            (
+                self,
+                other,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __le__(self, other):
-        return self._op(np.less_equal, self, other)
+        return _apply(
+            np.less_equal,
+            (
+                self,
+                other,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __gt__(self, other):
-        return self._op(np.greater, self, other)
+        return _apply(
+            np.greater,
+            (
+                self,
+                other,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __ge__(self, other):
-        return self._op(np.greater_equal, self, other)
+        return _apply(
+            np.greater_equal,
+            (
+                self,
+                other,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __eq__(self, other):  # type: ignore[override]
-        return self._op(np.equal, self, other)
+        return _apply(
+            np.equal,
+            (
+                self,
+                other,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __ne__(self, other):  # type: ignore[override]
-        return self._op(np.not_equal, self, other)
+        return _apply(
+            np.not_equal,
+            (
+                self,
+                other,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __and__(self, other):
-        return self._op(np.logical_and, self, other)
+        return _apply(
+            np.logical_and,
+            (
+                self,
+                other,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __rand__(self, other):
-        return self._op(np.logical_and, other, self)
+        return _apply(
+            np.logical_and,
+            (
+                other,
+                self,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __or__(self, other):
-        return self._op(np.logical_or, self, other)
+        return _apply(
+            np.logical_or,
+            (
+                self,
+                other,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     def __ror__(self, other):
-        return self._op(np.logical_or, other, self)
+        return _apply(
+            np.logical_or,
+            (
+                other,
+                self,
+            ),
+            _NO_KWARGS,
+            True,
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
 
 def _apply(ufunc, inputs, kwargs, operator: bool):
     """Run ``ufunc`` with numpy's weak-scalar rules for the PerRun operands (module docstring)."""
-    arrays = [x for x in inputs if isinstance(x, np.ndarray | np.generic)]
-    per_run = [x for x in inputs if isinstance(x, PerRun)]
-    runs = len(per_run[0])
-    for x in per_run:
-        if len(x) != runs:
-            raise ValueError(f"per-run parameters of different lengths ({len(x)} and {runs})")
-    ndim = max((a.ndim for a in arrays), default=0)
-    strong = [a.dtype for a in arrays] + [x.values.dtype for x in per_run if not x.weak]
+    runs, ndim, all_weak, has_array = None, 0, True, False
+    strong = []
+    for x in inputs:
+        if isinstance(x, PerRun):
+            if runs is None:
+                runs = len(x.values)
+            elif len(x.values) != runs:
+                raise ValueError(f"per-run parameters of different lengths ({len(x.values)} and {runs})")
+            if not x.weak:
+                all_weak = False
+                strong.append(x.values.dtype)
+        elif isinstance(x, _ARRAYS):
+            has_array = True
+            strong.append(x.dtype)
+            if x.ndim > ndim:
+                ndim = x.ndim
+    memo = None
+    if ndim == 0 and not kwargs and not any(type(x) is np.ndarray for x in inputs):
+        # arithmetic among parameters alone (e.g. 1 - regression_rate - natural_recovery) is the
+        # same every week: kept on the first PerRun operand, with its operands (so their ids stay
+        # theirs), and the same result object comes back, its own broadcast views cached too
+        first = next(x for x in inputs if isinstance(x, PerRun))
+        memo = (
+            "op",
+            ufunc,
+            operator,
+            tuple(id(x) if isinstance(x, PerRun) else (type(x), x) for x in inputs),
+        )
+        hit = first._views.get(memo)
+        if hit is not None:
+            return hit[0]
+    key = tuple(strong)
     args = []
     for x in inputs:
         if isinstance(x, PerRun):
-            values = x.values
-            if strong and x.weak and values.dtype.kind in _PROXY:
-                # what numpy would make of a Python number of this kind next to these operands
-                values = values.astype(np.result_type(*strong, _PROXY[values.dtype.kind]), copy=False)
-            x = values.reshape((runs,) + (1,) * (ndim - 1)) if ndim > 1 else values
-        elif isinstance(x, np.ndarray) and x.ndim > 0 and x.shape[0] not in (runs, 1):
-            raise ValueError(
-                f"a per-run parameter ({runs} runs) met an array without a run axis (shape {x.shape})"
-            )
-        args.append(x)
+            args.append(x._view(key, ndim))
+        else:
+            if isinstance(x, np.ndarray) and x.ndim and x.shape[0] not in (runs, 1):
+                raise ValueError(
+                    f"a per-run parameter ({runs} runs) met an array without a run axis (shape {x.shape})"
+                )
+            args.append(x)
     result = ufunc(*args, **kwargs)
     if ndim > 0:  # met a state array: a plain array with the state's shape, as a scalar would give
         return result
-    weak = operator and not arrays and all(x.weak for x in per_run)
-    return PerRun(result, weak=weak)
+    out = PerRun(result, weak=operator and not has_array and all_weak)
+    if memo is not None:
+        first._views[memo] = (out, inputs)
+    return out
 
 
 def choose(condition, if_true, if_false):
