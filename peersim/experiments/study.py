@@ -165,9 +165,14 @@ def bars_with_ci(
 def save(fig, path: Path, res: SweepResults | None = None) -> Path:
     """Write the figure; with the study's results, say under it when its contexts are exploratory."""
     note = exploratory_note(res) if res is not None else ""
-    if note:
-        fig.text(0.5, 0.002, note, ha="center", va="bottom", fontsize=8, color="#b5523b", wrap=True)
-    fig.savefig(path, dpi=120)
+    if note:  # below the figure, wrapped; the saved area grows to hold it
+        import textwrap
+
+        text = "\n".join(textwrap.wrap(note, 170))
+        fig.text(0.5, -0.005, text, ha="center", va="top", fontsize=9, color="#b5523b")
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    else:
+        fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
 
