@@ -312,6 +312,12 @@ class PerRun:
 
 def _apply(ufunc, inputs, kwargs, operator: bool):
     """Run ``ufunc`` with numpy's weak-scalar rules for the PerRun operands (module docstring)."""
+    if len(inputs) == 2 and not kwargs:  # the common case, a parameter and a state: no loops
+        a, b = inputs
+        if type(a) is PerRun and type(b) is np.ndarray and b.ndim and len(b) == len(a.values):
+            return ufunc(a._view((b.dtype,), b.ndim), b)
+        if type(b) is PerRun and type(a) is np.ndarray and a.ndim and len(a) == len(b.values):
+            return ufunc(a, b._view((a.dtype,), a.ndim))
     runs, ndim, all_weak, has_array = None, 0, True, False
     strong = []
     for x in inputs:
