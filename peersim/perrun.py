@@ -29,6 +29,8 @@ import numpy as np
 _PROXY = {"f": 0.0, "i": 0, "u": 0, "b": False}
 _ARRAYS = (np.ndarray, np.generic)
 _NO_KWARGS: dict = {}
+#: Largest state (elements) for which a parameter is laid out in full rather than as a column.
+_FULL_LIMIT = 4_000_000
 
 
 class PerRun:
@@ -44,16 +46,25 @@ class PerRun:
         self.weak = weak
         self._views: dict = {}
 
-    def _view(self, strong: tuple, ndim: int) -> np.ndarray:
-        """The values as numpy would see this number next to operands of dtypes ``strong``, shaped
-        to broadcast over ``ndim`` axes; cached, since a parameter meets the same states weekly."""
-        key = (strong, ndim)
+    def _view(self, strong: tuple, shape: tuple) -> np.ndarray:
+        """The values as numpy would see this number next to operands of dtypes ``strong``, laid
+        out for an array of ``shape``; cached, since a parameter meets the same states weekly.
+
+        Against a state of several axes the values are repeated to the state's full shape:
+        numpy multiplies two contiguous (R, N) arrays about three times faster than an (R, N)
+        array by an (R, 1) column (measured on (2000, 8) float32), and the copy is made once."""
+        key = (strong, shape)
         view = self._views.get(key)
         if view is None:
             values = self.values
             if strong and self.weak and values.dtype.kind in _PROXY:
                 values = values.astype(np.result_type(*strong, _PROXY[values.dtype.kind]), copy=False)
-            view = values.reshape((len(values),) + (1,) * (ndim - 1)) if ndim > 1 else values
+            if len(shape) > 1:
+                column = values.reshape((len(values),) + (1,) * (len(shape) - 1))
+                full = np.prod(shape) <= _FULL_LIMIT and shape[0] == len(values)
+                view = np.ascontiguousarray(np.broadcast_to(column, shape)) if full else column
+            else:
+                view = values
             self._views[key] = view
         return view
 
@@ -315,10 +326,10 @@ def _apply(ufunc, inputs, kwargs, operator: bool):
     if len(inputs) == 2 and not kwargs:  # the common case, a parameter and a state: no loops
         a, b = inputs
         if type(a) is PerRun and type(b) is np.ndarray and b.ndim and len(b) == len(a.values):
-            return ufunc(a._view((b.dtype,), b.ndim), b)
+            return ufunc(a._view((b.dtype,), b.shape), b)
         if type(b) is PerRun and type(a) is np.ndarray and a.ndim and len(a) == len(b.values):
-            return ufunc(a, b._view((a.dtype,), a.ndim))
-    runs, ndim, all_weak, has_array = None, 0, True, False
+            return ufunc(a, b._view((a.dtype,), a.shape))
+    runs, ndim, shape, all_weak, has_array = None, 0, (), True, False
     strong = []
     for x in inputs:
         if isinstance(x, PerRun):
@@ -333,7 +344,7 @@ def _apply(ufunc, inputs, kwargs, operator: bool):
             has_array = True
             strong.append(x.dtype)
             if x.ndim > ndim:
-                ndim = x.ndim
+                ndim, shape = x.ndim, x.shape
     memo = None
     if ndim == 0 and not kwargs and not any(type(x) is np.ndarray for x in inputs):
         # arithmetic among parameters alone (e.g. 1 - regression_rate - natural_recovery) is the
@@ -353,7 +364,7 @@ def _apply(ufunc, inputs, kwargs, operator: bool):
     args = []
     for x in inputs:
         if isinstance(x, PerRun):
-            args.append(x._view(key, ndim))
+            args.append(x._view(key, shape if ndim else ()))
         else:
             if isinstance(x, np.ndarray) and x.ndim and x.shape[0] not in (runs, 1):
                 raise ValueError(
