@@ -157,7 +157,8 @@ def test_pattern_7_trial_effect_on_recovery_near_d_043():
     strict=True,
     reason="known (issue 10): at the defaults social relations (1 - loneliness) at the end of the"
     " course move by d = 0.26 under the trial's restrictions, above the 0.228 a trial of 296 would"
-    " call significant; the trial found no effect. Left to the recalibration",
+    " call significant; the trial found no effect. The defaults are the register's central values;"
+    " under the calibrated posterior the null lies inside the predictive interval (docs/calibration.md)",
 )
 def test_pattern_7_little_or_no_effect_on_social_relations_during_the_course():
     """Emergent, and not met at the defaults. The trial found no significant effect on social
