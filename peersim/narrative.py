@@ -179,9 +179,12 @@ def why(kernel: Kernel, member: int, week: int | None = None, row: int = 0) -> l
             f" with less skilled facilitators; skill {p.facilitator_skill:g})."
         )
     felt = "feels safe" if safety >= threshold else "does not yet feel safe"
+    size = p.safety_size_weight
+    direction = "lowers" if size > 0 else "raises" if size < 0 else "does not change"
     lines.append(
         f"Safety {safety:.2f}: {felt} (safe from {threshold:g}); rules, skilled facilitators"
-        " and hearing others share raise it; a large group lowers it."
+        f" and hearing others share raise it; in this model a larger group {direction} it (an"
+        " assumption: the study says the size of the group mattered, not which way)."
     )
     vulnerability = float(a["sharing_vulnerability"][row, member])
     if _at(record, "shared", row, member):
