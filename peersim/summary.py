@@ -267,14 +267,10 @@ def _parameter_interval(total: Moments, by_draw: dict) -> dict[str, float]:
     sizes = np.array([m.n for m in by_draw.values()], dtype=float)
     means = np.array([m.mean for m in by_draw.values()])
     variances = np.array([m.var if m.n > 1 else 0.0 for m in by_draw.values()])
-    k, n_total, mean = len(sizes), total.n, total.mean
-    param_sd = np.nan
-    if k > 1 and n_total > k:
-        msb = float(np.sum(sizes * (means - mean) ** 2) / (k - 1))
-        msw = float(np.sum((sizes - 1) * variances) / (n_total - k))
-        n0 = (n_total - np.sum(sizes**2) / n_total) / (k - 1)
-        param_sd = float(np.sqrt(max(0.0, (msb - msw) / n0)))
-    return {"param_low": mean - _Z * param_sd, "param_high": mean + _Z * param_sd}
+    from .analysis.uncertainty import between_draws_sd
+
+    param_sd = between_draws_sd(sizes, means, variances, total.mean)
+    return {"param_low": total.mean - _Z * param_sd, "param_high": total.mean + _Z * param_sd}
 
 
 def dropout_by_session(res: Results) -> pd.DataFrame:

@@ -33,12 +33,7 @@ def split(values: Iterable[float], draws: Iterable[int]) -> dict[str, float]:
     by = frame.groupby("draw").y
     sizes, means, variances = by.size().to_numpy(), by.mean().to_numpy(), by.var(ddof=1).fillna(0).to_numpy()
     k = len(sizes)
-    param_sd = np.nan
-    if k > 1 and n_total > k:
-        msb = float(np.sum(sizes * (means - mean) ** 2) / (k - 1))
-        msw = float(np.sum((sizes - 1) * variances) / (n_total - k))
-        n0 = (n_total - np.sum(sizes**2) / n_total) / (k - 1)
-        param_sd = float(np.sqrt(max(0.0, (msb - msw) / n0)))
+    param_sd = between_draws_sd(sizes, means, variances, mean)
     return {
         "mean": mean,
         "mc_low": mean - Z95 * mc_se,
@@ -49,6 +44,20 @@ def split(values: Iterable[float], draws: Iterable[int]) -> dict[str, float]:
         "draws": k,
         "runs": n_total,
     }
+
+
+def between_draws_sd(sizes, means, variances, mean: float) -> float:
+    """The standard deviation, across posterior draws, of an output's expected value given the
+    draw: the one-way random-effects estimator (MSB - MSW) / n0 from each draw's run count, mean
+    and variance (ddof 1; 0 for a single run), and the overall mean. NaN when not estimable."""
+    sizes = np.asarray(sizes, dtype=float)
+    k, n_total = len(sizes), float(np.sum(sizes))
+    if not (k > 1 and n_total > k):
+        return float("nan")
+    msb = float(np.sum(sizes * (np.asarray(means) - mean) ** 2) / (k - 1))
+    msw = float(np.sum((sizes - 1) * np.asarray(variances)) / (n_total - k))
+    n0 = (n_total - np.sum(sizes**2) / n_total) / (k - 1)
+    return float(np.sqrt(max(0.0, (msb - msw) / n0)))
 
 
 #: Context and intervention switches act through other parameters: the effect of choosing a
