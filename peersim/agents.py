@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 from mesa.discrete_space import FixedAgent
 
-from .state import CHANNELS
+from .population import STATIC_ATTRIBUTES
+from .state import CHANNELS, STATES
 
 if TYPE_CHECKING:
     from .model import PeerGroupModel
@@ -47,25 +48,13 @@ def _not_followed(name: str):
 
 #: What peersim follows for participants only; a facilitator answers None for each.
 PARTICIPANT_ONLY = (
-    "safety",
-    "connectedness",
-    "loneliness",
-    "hope",
-    "self_image",
-    "self_efficacy",
-    "meaning",
+    *STATES,
     "bridging",
     "recovery",
     "sprouts",
     "realised_changes",
-    "age",
-    "employed",
-    "lives_alone",
-    "diagnosis",
-    "sharing_vulnerability",
-    "adversity",
-    "system_distrust",
-    "wish_for_change",
+    # a facilitator has a recovery stage of its own; the other attributes are participants'
+    *(name for name in STATIC_ATTRIBUTES if name != "recovery_stage"),
 )
 
 

@@ -122,9 +122,10 @@ def test_knockouts_show_companionship_at_follow_up_and_safety_in_the_course():
     assert safe.loc["dropped_out", "ci_high"] < 0
 
 
-def test_narrative_of_a_scripted_group():
-    # member 0 cannot bear being exposed and never shares; the others always share
-    k = scripted_kernel(
+def silent_member_group():
+    """Member 0 cannot bear being exposed and never shares; the others always share; nobody is
+    absent, leaves or meets a mishandled moment."""
+    return scripted_kernel(
         [{"sharing_vulnerability": 1.0}, {}, {}],
         record_ties=True,
         share_intercept=20.0,
@@ -134,6 +135,10 @@ def test_narrative_of_a_scripted_group():
         dropout_intercept=-20.0,
         mishandle_rate=0.0,
     )
+
+
+def test_narrative_of_a_scripted_group():
+    k = silent_member_group()
     k.run()
     text = narrate(k, 0, 0)
     assert "Session 1 (Arrival and group agreement)" in text
@@ -147,16 +152,7 @@ def test_narrative_of_a_scripted_group():
 def test_why_explains_the_week_of_a_scripted_group():
     from peersim.narrative import why
 
-    k = scripted_kernel(
-        [{"sharing_vulnerability": 1.0}, {}, {}],
-        record_ties=True,
-        share_intercept=20.0,
-        share_vulnerability=40.0,
-        absence_base=0.0,
-        absence_adversity=0.0,
-        dropout_intercept=-20.0,
-        mishandle_rate=0.0,
-    )
+    k = silent_member_group()
     assert why(k, 0)[0].startswith("Nothing yet")
     k.step()
     k.step()

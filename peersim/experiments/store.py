@@ -140,17 +140,8 @@ class Store:
         if folder.exists() and not folder.is_dir():
             raise SpecError(f"output {folder} exists and is not a folder")
         if folder.is_dir() and not self.is_store():
-            others = sorted(p.name for p in folder.iterdir() if p.name != LOCK)
-            if others:
-                shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-                raise SpecError(
-                    f"output {folder} is not empty and holds no peersim results ({shown});"
-                    " give a new or empty folder with --out"
-                )
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise SpecError(f"output {folder}: cannot create it ({error.strerror or error})") from None
+            _refuse_foreign(folder, f"output {folder}", "give a new or empty folder with --out")
+        _make_folder(folder, f"output {folder}")
         self.lock()
 
     def lock(self) -> None:
@@ -602,6 +593,21 @@ def environment() -> dict[str, Any]:
     }
 
 
+def _refuse_foreign(folder: Path, label: str, hint: str) -> None:
+    """A folder that holds files but no peersim results is someone else's: never write into it."""
+    others = sorted(p.name for p in folder.iterdir() if p.name != LOCK)
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise SpecError(f"{label} is not empty and holds no peersim results ({shown}); {hint}")
+
+
+def _make_folder(folder: Path, label: str) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SpecError(f"{label}: cannot create it ({error.strerror or error})") from None
+
+
 class RunFolder:
     """Where ``peersim run --out`` writes: tables, summaries and a figure, with the provenance a
     sweep writes (parameters, seed, runs, versions, git commit, platform, times, status and every
@@ -628,16 +634,9 @@ class RunFolder:
                 old = _read_json(self.path)
                 if old.get("kind") != "run":
                     raise SpecError(f"--out {folder} holds a sweep's results; give another --out")
-            elif others := sorted(p.name for p in folder.iterdir() if p.name != LOCK):
-                shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-                raise SpecError(
-                    f"--out {folder} is not empty and holds no peersim results ({shown});"
-                    " give a new or empty folder"
-                )
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise SpecError(f"--out {folder}: cannot create it ({error.strerror or error})") from None
+            else:
+                _refuse_foreign(folder, f"--out {folder}", "give a new or empty folder")
+        _make_folder(folder, f"--out {folder}")
         self._lock.lock()
         if old:
             if old.get("fingerprint") != fingerprint and not overwrite:
