@@ -61,13 +61,13 @@ def simulate(
     if uncertainty not in UNCERTAINTY:
         raise ValueError(f"uncertainty = {uncertainty!r} is not valid; choose one of None, 'posterior'")
     if uncertainty == "posterior":
-        draws, weights = _posterior_draws(params, posterior)
+        draws, weights = posterior_draws(params, posterior)
         table = ParamSets(draws, params, what="posterior draw")
 
         def choose_draws(run_indices: np.ndarray) -> np.ndarray:
             return pick_draws(weights, seed, run_indices)
 
-        tables = _run(
+        tables = run_chunks(
             table, runs, seed, population, record, chunk_size, first_run, progress, True, choose_draws
         )
         for name, frame in tables.items():
@@ -76,7 +76,7 @@ def simulate(
             tables[name] = frame.sort_values(SORT_KEYS[name], kind="stable", ignore_index=True)
     else:
         one = ParamSets(pd.DataFrame(index=[0]), params)
-        tables = _run(one, runs, seed, population, record, chunk_size, first_run, progress, label=False)
+        tables = run_chunks(one, runs, seed, population, record, chunk_size, first_run, progress, label=False)
     return Results(
         participants=tables["participants"],
         groups=tables["groups"],
@@ -97,7 +97,7 @@ def pick_draws(
     return np.minimum(np.searchsorted(cumulative, u * cumulative[-1], side="right"), len(weights) - 1)
 
 
-def _posterior_draws(params: Params, posterior: pd.DataFrame | None) -> tuple[pd.DataFrame, np.ndarray]:
+def posterior_draws(params: Params, posterior: pd.DataFrame | None) -> tuple[pd.DataFrame, np.ndarray]:
     """The posterior's parameter columns (without those the user set away from their defaults)
     and its normalised weights."""
     if posterior is None:
@@ -119,7 +119,7 @@ def _posterior_draws(params: Params, posterior: pd.DataFrame | None) -> tuple[pd
     return posterior.drop(columns=["weight", *own], errors="ignore"), weights / weights.sum()
 
 
-def _run(
+def run_chunks(
     table, replicates, seed, population, record, chunk_size, first_run, progress, label, choose_sets=None
 ):
     """Every set's runs first_run.. first_run + replicates - 1, chunk_size courses at a time; with
@@ -209,7 +209,9 @@ def simulate_sets(
     table = ParamSets(sets, base)
     if population is not None and "group_size" in table.varied:
         raise ValueError("a population fixes the group size: do not vary group_size with it")
-    tables = _run(table, replicates, seed, population, record, chunk_size, first_run, progress, label=True)
+    tables = run_chunks(
+        table, replicates, seed, population, record, chunk_size, first_run, progress, label=True
+    )
     labels = table.index.to_numpy()
     for frame in tables.values():
         frame["set"] = labels[frame["set"].to_numpy()]

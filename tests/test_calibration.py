@@ -99,9 +99,12 @@ def test_abc_smc_runs_resumes_and_checks(tmp_path):
     assert len(post) == 120 and post["weight"].sum() == pytest.approx(1.0)
     assert post.facilitator_skill.between(0.3, 1.0).all()  # inside its prior
     assert diagnostics["round"].tolist()[0] == 1 and (diagnostics.ess > 0).all()
-    # the second call finds every batch on disk: the same posterior
+    # the second call finds every batch on disk: nothing simulated again, the same posterior
+    stored = sorted((tmp_path / "pool").iterdir())
+    assert stored
     again, _ = calibrate(["facilitator_skill"], **kwargs)
     pd.testing.assert_frame_equal(post, again)
+    assert sorted((tmp_path / "pool").iterdir()) == stored
     table, stats = predictive_check(post, draws=40)
     assert set(table.target) == set(load_targets()) and len(stats) == 40
     assert table.predictive_low.le(table.predictive_high).all()

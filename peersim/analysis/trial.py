@@ -197,15 +197,15 @@ def _arms_with_posterior(
     params, posterior, seed, groups, trials, population=None, progress=False
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Both arms' participants, trial k's groups all with the posterior draw chosen for trial k."""
-    from ..engine import _posterior_draws, _run, pick_draws
+    from ..engine import pick_draws, posterior_draws, run_chunks
     from ..sets import ParamSets
 
-    draws, weights = _posterior_draws(params, posterior)
+    draws, weights = posterior_draws(params, posterior)
     of_trial = pick_draws(weights, seed, np.arange(trials), stream="posterior.trial")
     arms = []
     for control, first in ((False, 0), (True, CONTROL_RUNS)):
         table = ParamSets(draws, params.replace(control_arm=control), what="posterior draw")
-        tables = _run(
+        tables = run_chunks(
             table,
             groups * trials,
             seed,
