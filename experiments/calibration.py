@@ -3,7 +3,7 @@
     python experiments/calibration.py [--small] [--ship]
 
 Writes results/calibration/: screening.csv (Morris importance of every eligible parameter for
-every fitted target), posterior.csv (weighted draws), diagnostics.csv (per ABC-SMC round:
+every fitted target), posterior.csv (weighted draws), diagnostics.csv (per ABC round:
 threshold, simulations, acceptance, effective sample size), predictive_check.csv (every target,
 fitted and held out: observed value against the 95% posterior predictive interval),
 posterior_summary.csv (prior and posterior of each calibrated parameter), and figures
