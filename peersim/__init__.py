@@ -9,6 +9,7 @@ from .engine import SetResults, simulate, simulate_sets
 from .params import MECHANISMS, Params
 from .plan import PEER_PLAN, THEMES, Session
 from .results import Results
+from .theories import THEORIES
 
 __version__ = "0.1.0"
 
@@ -16,6 +17,7 @@ __all__ = [
     "MECHANISMS",
     "PEER_PLAN",
     "THEMES",
+    "THEORIES",
     "Params",
     "PeerGroupModel",
     "Results",

@@ -16,6 +16,7 @@ import argparse
 import os
 import signal
 import sys
+import textwrap
 import warnings
 from dataclasses import fields
 from pathlib import Path
@@ -749,6 +750,11 @@ def cmd_params(args: argparse.Namespace) -> int:
             grade = r["evidence"][0].upper()
             print(f"  {grade} {r['name']:{width}s} {default!s:>14s}   [{r['valid']}{unit}]  {r['meaning']}")
         print()
+        if group == "theory":  # what each choice of `theory` means (docs/ODD.md, 7.14)
+            from .theories import THEORIES
+
+            for theory in THEORIES.values():
+                print(textwrap.indent(theory.describe(), "    "), end="\n\n")
     return 0
 
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from .perrun import choose
 from .plan import PEER_PLAN, Session
+from .theories import THEORY_NAMES
 
 #: Mechanisms in the order of one session; each can be switched off with ``disabled_mechanisms``.
 MECHANISMS: tuple[str, ...] = (
@@ -436,6 +437,20 @@ class Params:
     )
     firing_threshold: float = _p(
         0.01, 0.0, 0.2, "0-1", "smallest change in a state that counts as a mechanism firing", "measurement"
+    )
+
+    # --- programme theory ----------------------------------------------------------------------
+    theory: str = _p(
+        "seed",
+        doc="programme theory: the mechanism forms (peersim.THEORIES)",
+        group="theory",
+        choices=THEORY_NAMES,
+    )
+    attention_gain: float = _p(
+        0.03, 0.0, 1.0, "per session", "common factors: hope per session attended", "theory"
+    )
+    upward_self_image_gain: float = _p(
+        0.05, 0.0, 1.0, "per gap", "upward comparison: self-image from a similar better-off", "theory"
     )
 
     # --- switches -----------------------------------------------------------------------------

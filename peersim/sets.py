@@ -5,7 +5,8 @@ a batch holds runs of different sets, and every parameter that differs between t
 :class:`~peersim.perrun.PerRun` column over the batch's runs. Only the parameters that change the
 shape of the arrays (``STRUCTURAL``) split a table into several batches: the group size, the
 number of facilitators, sessions and follow-up weeks, and the session plan fix array shapes and the
-week loop; the knocked-out mechanisms and the control arm choose which phase functions run. A
+week loop; the knocked-out mechanisms, the control arm and the programme theory choose which phase
+functions run and in which form. A
 table that varies none of them is one batch, whatever its length.
 
 Run k of every set is the same people with the same draws (common random numbers), and a run's
@@ -34,6 +35,7 @@ STRUCTURAL = (
     "session_plan",
     "disabled_mechanisms",
     "control_arm",
+    "theory",
 )
 _DTYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_, "str": np.str_}
 

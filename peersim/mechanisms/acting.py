@@ -34,6 +34,7 @@ import numpy as np
 from scipy.special import expit
 
 from ..state import Context, State, Update, nudge
+from .pathways import gate, support
 
 NAME = "acting"
 
@@ -43,8 +44,9 @@ def run(st: State, ctx: Context) -> Update:
     action, values = ctx.theme("action"), ctx.theme("values")
     changes: dict[str, object] = {}
     attempted = np.zeros_like(st.present)
+    receptive = gate(st, ctx)
     if values:
-        changes["meaning"] = nudge(st.meaning, up=p.values_gain * values * st.safety * st.present)
+        changes["meaning"] = nudge(st.meaning, up=p.values_gain * values * receptive * st.present)
     if action:
         u_try = ctx.streams.uniform("attempt", ctx.week, ctx.members)
         u_ok = ctx.streams.uniform("success", ctx.week, ctx.members)
@@ -52,13 +54,13 @@ def run(st: State, ctx: Context) -> Update:
             p.attempt_intercept
             + p.attempt_efficacy * st.self_efficacy
             + p.attempt_hope * st.hope
-            + p.attempt_safety * st.safety
+            + p.attempt_safety * receptive
             + p.attempt_wish * g.attrs["wish_for_change"]
         )
         p_success = expit(
             p.success_intercept
             + p.success_efficacy * st.self_efficacy
-            + p.success_support * st.connectedness
+            + p.success_support * support(st, ctx)
             - p.success_adversity * g.attrs["adversity"]
         )
         attempted = st.present & (u_try < p_attempt)
@@ -67,7 +69,7 @@ def run(st: State, ctx: Context) -> Update:
         changes["self_efficacy"] = nudge(
             st.self_efficacy,
             up=p.mastery_gain * succeeded,
-            down=p.failure_cost * (1.0 - st.safety) * failed,
+            down=p.failure_cost * (1.0 - receptive) * failed,
         )
         changes["sprouts"] = st.sprouts + succeeded
         changes["attempted"] = attempted

@@ -41,6 +41,7 @@ import numpy as np
 from ..params import Params
 from ..population import Group
 from ..state import REAL, Context, State, Update, member_dot, nudge
+from .pathways import gate
 
 NAME = "comparison"
 
@@ -63,13 +64,19 @@ def weights(similarity: np.ndarray, group: Group, p: Params) -> tuple[np.ndarray
 
 def run(st: State, ctx: Context) -> Update:
     p = ctx.params
+    if p.theory == "common_factors":  # the rival has no comparison pathway
+        return Update({}, fired=None)
+    if p.theory == "upward_comparison":  # the worse off change nothing; role models change self-image
+        down_gain, mood_cost, up_self_image = 0.0, 0.0, p.upward_self_image_gain
+    else:
+        down_gain, mood_cost, up_self_image = p.down_gain, p.down_mood_cost, p.up_self_image
     sharers = st.shared.astype(REAL)
     # only those present compare, and only as far as they feel safe enough to take it in
-    receptive = st.present * st.safety
+    receptive = st.present * gate(st, ctx)
     d, u, c = (receptive * member_dot(w, sharers) for w in st.comparison_weights)
-    downward = nudge(st.self_image, up=p.down_gain * d, down=p.up_contrast * c)
-    self_image = nudge(st.self_image, up=p.down_gain * d + p.up_self_image * u, down=p.up_contrast * c)
-    hope = nudge(st.hope, up=p.up_inspire * u, down=p.down_mood_cost * d)
+    downward = nudge(st.self_image, up=down_gain * d, down=p.up_contrast * c)
+    self_image = nudge(st.self_image, up=down_gain * d + up_self_image * u, down=p.up_contrast * c)
+    hope = nudge(st.hope, up=p.up_inspire * u, down=mood_cost * d)
     fired_down = downward - st.self_image >= p.firing_threshold
     fired_up = (hope - st.hope >= p.firing_threshold) | (self_image - downward >= p.firing_threshold)
     return Update(

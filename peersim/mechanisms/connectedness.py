@@ -33,6 +33,7 @@ import numpy as np
 
 from ..state import REAL, Context, State, Update, member_sum
 from . import comparison
+from .pathways import gate
 
 NAME = "connectedness"
 
@@ -55,15 +56,27 @@ def loneliness_from(connectedness, bridging, loneliness_baseline, params) -> np.
 
 def run(st: State, ctx: Context) -> Update:
     p, g = ctx.params, ctx.group
+    if p.theory == "common_factors":
+        # the rival's alliance: ties toward the facilitators grow in each session attended,
+        # whoever shared
+        toward = np.zeros(g.n + g.f, dtype=REAL)
+        toward[g.n :] = 1.0
+        up = (p.tie_rate * st.present).astype(REAL)[:, :, None] * toward
+        return _grown(st, ctx, st.ties + up * (1.0 - st.ties))
     sharer = st.shared.astype(REAL)
     present_all = np.concatenate([st.present, np.ones((g.runs, g.f), dtype=bool)], axis=1).astype(REAL)
     # i heard j (i present, j shared) and j heard i (i shared, j present); the person's safety
     # folds into the per-person factors, so the (R, N, M) work is two outer products and a nudge
-    hears = (p.tie_rate * st.safety * st.present).astype(REAL)
-    is_heard = (p.heard_rate * st.safety * st.shared[:, : g.n]).astype(REAL)
+    receptive = gate(st, ctx)
+    hears = (p.tie_rate * receptive * st.present).astype(REAL)
+    is_heard = (p.heard_rate * receptive * st.shared[:, : g.n]).astype(REAL)
     contact = hears[:, :, None] * sharer[:, None, :] + is_heard[:, :, None] * present_all[:, None, :]
     up = np.minimum(contact * st.tie_weight, 1.0)  # non-negative by construction
-    ties = st.ties + up * (1.0 - st.ties)
+    return _grown(st, ctx, st.ties + up * (1.0 - st.ties))
+
+
+def _grown(st: State, ctx: Context, ties: np.ndarray) -> Update:
+    p = ctx.params
     # those who left have no new ties; their connectedness keeps the fading background gives it
     connectedness = np.where(st.dropped, st.connectedness, member_sum(ties) / REAL(ties.shape[2] - 1))
     loneliness = loneliness_from(connectedness, st.bridging, st.baseline["loneliness"], p)

@@ -49,13 +49,18 @@ def run(st: State, ctx: Context) -> Update:
     value = np.maximum(st.hope - st.baseline["hope"], 0.0) + np.maximum(
         st.self_image - st.baseline["self_image"], 0.0
     )
-    logit_h = (
-        p.dropout_intercept
-        - p.dropout_connectedness * st.connectedness
-        - p.dropout_safety * st.safety
-        + p.dropout_misfit * misfit(st, ctx)
-        - p.dropout_value * value
-    )
+    if p.theory == "differences_only":  # the rival: only misfit drives leaving
+        logit_h = p.dropout_intercept + p.dropout_misfit * misfit(st, ctx)
+    elif p.theory == "common_factors":  # the rival: only the value of the gains so far
+        logit_h = p.dropout_intercept - p.dropout_value * value
+    else:
+        logit_h = (
+            p.dropout_intercept
+            - p.dropout_connectedness * st.connectedness
+            - p.dropout_safety * st.safety
+            + p.dropout_misfit * misfit(st, ctx)
+            - p.dropout_value * value
+        )
     u = ctx.streams.uniform("dropout", ctx.week, ctx.members)
     leaves = st.present & (u < expit(logit_h))
     return Update(

@@ -25,12 +25,18 @@ Fires when hope rose by firing_threshold or more. Switched off: no hope from the
 from __future__ import annotations
 
 from ..state import REAL, Context, State, Update, nudge
+from .pathways import gate
 
 NAME = "role_modelling"
 
 
 def run(st: State, ctx: Context) -> Update:
     p, g = ctx.params, ctx.group
+    if p.theory == "common_factors":
+        # the rival's remoralisation: hope from each session attended, whatever was shared
+        up = p.attention_gain + p.dreams_gain * ctx.theme("dreams")
+        hope = nudge(st.hope, up=up * st.present)
+        return Update({"hope": hope}, fired=hope - st.hope >= p.firing_threshold)
     fac_share = st.shared[:, g.n :].mean(axis=1, keepdims=True, dtype=REAL)
     up = (
         p.role_model_gain * ctx.theme("role_models") * p.equality * fac_share
@@ -38,5 +44,5 @@ def run(st: State, ctx: Context) -> Update:
         + p.dreams_gain * ctx.theme("dreams")
     )
     # safety is the precondition: an unsafe listener takes little from role models
-    hope = nudge(st.hope, up=up * (st.present * st.safety))
+    hope = nudge(st.hope, up=up * (st.present * gate(st, ctx)))
     return Update({"hope": hope}, fired=hope - st.hope >= p.firing_threshold)

@@ -39,6 +39,7 @@ import numpy as np
 from scipy.special import expit
 
 from ..state import REAL, Context, State, Update, nudge
+from .pathways import gate, support
 
 NAME = "self_image"
 
@@ -46,6 +47,8 @@ NAME = "self_image"
 def run(st: State, ctx: Context) -> Update:
     p = ctx.params
     intensity = ctx.theme("life_story")
+    if p.theory == "common_factors":  # the rival has no storytelling pathway
+        return Update({}, fired=None)
     if not ctx.in_course or (intensity == 0.0 and not st.story_open.any()):
         return Update({}, fired=None)
     changes: dict[str, object] = {}
@@ -56,7 +59,7 @@ def run(st: State, ctx: Context) -> Update:
         story_open = np.where(told, REAL(intensity), story_open)
     u = ctx.streams.uniform("story", ctx.week, ctx.members)
     p_retell = expit(
-        p.story_intercept + p.story_safety * st.safety + p.story_connectedness * st.connectedness
+        p.story_intercept + p.story_safety * gate(st, ctx) + p.story_connectedness * support(st, ctx)
     )
     retold = st.present & (story_open > 0) & (u < p_retell)
     self_image = nudge(self_image, up=p.story_gain * story_open * retold)

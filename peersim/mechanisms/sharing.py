@@ -32,6 +32,7 @@ from scipy.special import expit
 
 from ..perrun import choose
 from ..state import REAL, Context, State, Update
+from .pathways import gate, support
 
 NAME = "sharing"
 
@@ -44,8 +45,8 @@ def run(st: State, ctx: Context) -> Update:
     fac_share = fac_shared.mean(axis=1, keepdims=True, dtype=REAL)
     logit_p = (
         p.share_intercept
-        + p.share_safety * st.safety
-        + p.share_connectedness * st.connectedness
+        + p.share_safety * gate(st, ctx)
+        + p.share_connectedness * support(st, ctx)
         + p.share_modelling * p.equality * fac_share
         - p.share_vulnerability * g.attrs["sharing_vulnerability"]
         + p.share_norms * ctx.theme("sharing_norms")

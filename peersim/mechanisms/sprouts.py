@@ -30,13 +30,14 @@ import numpy as np
 
 from ..perrun import column
 from ..state import REAL, Context, State, Update, nudge
+from . import pathways
 
 NAME = "sprouts"
 
 
 def support(st: State, ctx: Context) -> np.ndarray:
     p = ctx.params
-    in_group = st.present * st.connectedness if ctx.in_course else 0.0
+    in_group = st.present * pathways.support(st, ctx) if ctx.in_course else 0.0
     companion = np.where(st.companion_weeks_left > 0, column(p.companion_support, 2, REAL), REAL(0.0))
     return in_group + companion + p.case_worker_support
 
