@@ -283,12 +283,7 @@ def calibrate(
     the same seed, so run again with the same arguments and folder, a calibration reuses what was
     already simulated and resumes where it stopped (each batch file is written atomically).
     """
-    with warnings.catch_warnings():
-        # ELFI imports matplotlib and GPy, whose dependencies warn about their own deprecations
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", FutureWarning)
-        import elfi
-
+    elfi = import_elfi()
     if method not in ("smc", "rejection"):
         raise ValueError(f"method = {method!r}; choose smc or rejection")
     if not 0 < quantile <= 1:
@@ -297,58 +292,13 @@ def calibrate(
         raise ValueError(
             f"particles = {particles}, rounds = {rounds}: need 10 particles and 1 round at least"
         )
-    base = base or Params()
-    targets = dict(targets or load_targets())
-    entries = register()
-    for name in (*parameters, *nuisance):
-        if name not in entries:
-            raise ValueError(f"{name}: no entry in the evidence register, so no prior")
-        if entries[name].prior.fixed:
-            raise ValueError(f"{name}: a design choice (fixed prior), not something to calibrate")
-    names = list(parameters)
-    nuisance = [n for n in nuisance if n not in names]
-    observed = np.array([[t["value"] for t in fitted(targets).values()]])
-
-    cache = _Cache(pool_dir, base, seed) if pool_dir is not None else None
-
-    def to_parameters(latent: dict) -> pd.DataFrame:
-        # ABC runs on z = logit(prior CDF(value)), a standard logistic under the prior: the SMC
-        # kernel's proposals never leave the prior's support, however many parameters
-        frame = pd.DataFrame(
-            {k: entries[k].prior.ppf(expit(np.asarray(latent[k], dtype=float).reshape(-1))) for k in names}
-        )
-        return _typed(frame)
-
-    def with_nuisance(frame: pd.DataFrame, rng) -> pd.DataFrame:
-        u = rng.random_sample((len(frame), len(nuisance))) if nuisance else None
-        for j, name in enumerate(nuisance):
-            frame[name] = entries[name].prior.ppf(u[:, j])
-        return _typed(frame)
-
-    def simulator(*values, batch_size=1, random_state=None):
-        frame = to_parameters(dict(zip(names, values, strict=True)))
-        # each particle is its own trial (own people), chosen by ELFI's seeded random state, and
-        # meets its own draw of the nuisance parameters
-        trials = random_state.randint(0, 2**31 - 1, size=len(frame))
-        frame = with_nuisance(frame, random_state)
-        if cache is not None:
-            return cache.get(frame, trials, lambda: statistics(frame, base, seed=seed, trials=trials))
-        return statistics(frame, base, seed=seed, trials=trials).to_numpy(float)
-
-    def distance(simulated, observed=None):
-        stats = pd.DataFrame(np.asarray(simulated), columns=list(STATISTICS))
-        return discrepancy(stats, targets)
-
+    problem = AbcProblem(parameters, nuisance, base, targets, seed, pool_dir)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # ELFI's own imports
         warnings.simplefilter("ignore", FutureWarning)
-        model = elfi.ElfiModel(name="peersim")
-        priors = [elfi.Prior("logistic", 0.0, 1.0, model=model, name=name) for name in names]
-        sim = elfi.Simulator(simulator, *priors, observed=observed, model=model, name="trial")
-        elfi.Discrepancy(distance, sim, model=model, name="d")
         if method == "rejection":
             # the closest `particles` of particles / quantile draws from the prior, equal weights
-            sampler = elfi.Rejection(model, "d", batch_size=batch, seed=seed)
+            sampler = elfi.Rejection(problem.model, "d", batch_size=batch, seed=seed)
             result = sampler.sample(particles, quantile=quantile, bar=progress)
             populations = [result]
         else:
@@ -356,12 +306,12 @@ def calibrate(
             # 2009, Biometrika 96:983; ELFI's SMC): the first keeps the best 20% of prior draws,
             # later ones the best half. (ELFI's adaptive-threshold variant estimates a density
             # ratio that breaks down with tens of parameters.)
-            sampler = elfi.SMC(model, "d", batch_size=batch, seed=seed)
+            sampler = elfi.SMC(problem.model, "d", batch_size=batch, seed=seed)
             result = sampler.sample(particles, quantiles=[0.2] + [0.5] * (rounds - 1), bar=progress)
             populations = result.populations
-    n = len(result.samples[names[0]])
+    n = len(result.samples[problem.names[0]])
     weights = np.ones(n) if result.weights is None else np.asarray(result.weights, dtype=float)
-    posterior = with_nuisance(to_parameters(result.samples), np.random.RandomState(seed))
+    posterior = problem.table(result.samples, seed)
     posterior["weight"] = weights / weights.sum()
     rows = []
     for i, pop in enumerate(populations):
@@ -377,6 +327,98 @@ def calibrate(
             }
         )
     return posterior, pd.DataFrame(rows)
+
+
+def import_elfi():
+    """ELFI, imported quietly: it imports matplotlib and GPy, whose dependencies warn about their
+    own deprecations."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        import elfi
+    return elfi
+
+
+class AbcProblem:
+    """The ELFI model of a calibration: ``parameters`` with the evidence register's priors,
+    ``nuisance`` parameters drawn from their priors in every simulation, one virtual trial per
+    draw (``statistics``), and the discrepancy over the fitted targets (node ``"d"``). Every other
+    parameter is held at ``base``. ``calibrate`` and the model selection of rival theories
+    (:mod:`peersim.analysis.selection`) both sample from it.
+
+    ABC runs on z = logit(prior CDF(value)), a standard logistic under the prior: the SMC kernel's
+    proposals never leave the prior's support, however many parameters. With ``pool_dir`` every
+    simulated batch is kept on disk (see ``calibrate``).
+    """
+
+    def __init__(
+        self,
+        parameters: Sequence[str],
+        nuisance: Sequence[str] = (),
+        base: Params | None = None,
+        targets: Mapping[str, Mapping] | None = None,
+        seed: int = 0,
+        pool_dir: str | Path | None = None,
+    ) -> None:
+        elfi = import_elfi()
+        self.base = base or Params()
+        self.targets = dict(targets or load_targets())
+        self.entries = register()
+        for name in (*parameters, *nuisance):
+            if name not in self.entries:
+                raise ValueError(f"{name}: no entry in the evidence register, so no prior")
+            if self.entries[name].prior.fixed:
+                raise ValueError(f"{name}: a design choice (fixed prior), not something to calibrate")
+        if not parameters:
+            raise ValueError("no parameters to calibrate")
+        self.names = list(parameters)
+        self.nuisance = [n for n in nuisance if n not in self.names]
+        self.seed = seed
+        self.cache = _Cache(pool_dir, self.base, seed) if pool_dir is not None else None
+        observed = np.array([[t["value"] for t in fitted(self.targets).values()]])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", FutureWarning)
+            model = elfi.ElfiModel(name="peersim")
+            priors = [elfi.Prior("logistic", 0.0, 1.0, model=model, name=n) for n in self.names]
+            sim = elfi.Simulator(self._simulate, *priors, observed=observed, model=model, name="trial")
+            elfi.Discrepancy(self._distance, sim, model=model, name="d")
+        self.model = model
+
+    def to_parameters(self, latent: Mapping[str, np.ndarray]) -> pd.DataFrame:
+        frame = pd.DataFrame(
+            {
+                k: self.entries[k].prior.ppf(expit(np.asarray(latent[k], dtype=float).reshape(-1)))
+                for k in self.names
+            }
+        )
+        return _typed(frame)
+
+    def with_nuisance(self, frame: pd.DataFrame, rng) -> pd.DataFrame:
+        u = rng.random_sample((len(frame), len(self.nuisance))) if self.nuisance else None
+        for j, name in enumerate(self.nuisance):
+            frame[name] = self.entries[name].prior.ppf(u[:, j])
+        return _typed(frame)
+
+    def table(self, samples: Mapping[str, np.ndarray], seed: int) -> pd.DataFrame:
+        """Accepted latent samples as parameter values, with fresh prior draws of the nuisance
+        parameters (seeded)."""
+        return self.with_nuisance(self.to_parameters(samples), np.random.RandomState(seed))
+
+    def _simulate(self, *values, batch_size=1, random_state=None):
+        frame = self.to_parameters(dict(zip(self.names, values, strict=True)))
+        # each particle is its own trial (own people), chosen by ELFI's seeded random state, and
+        # meets its own draw of the nuisance parameters
+        trials = random_state.randint(0, 2**31 - 1, size=len(frame))
+        frame = self.with_nuisance(frame, random_state)
+        base, seed = self.base, self.seed
+        if self.cache is not None:
+            return self.cache.get(frame, trials, lambda: statistics(frame, base, seed=seed, trials=trials))
+        return statistics(frame, base, seed=seed, trials=trials).to_numpy(float)
+
+    def _distance(self, simulated, observed=None):
+        stats = pd.DataFrame(np.asarray(simulated), columns=list(STATISTICS))
+        return discrepancy(stats, self.targets)
 
 
 class _Cache:

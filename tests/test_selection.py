@@ -1,0 +1,62 @@
+"""Model selection between rival theories (peersim/analysis/selection.py): the machinery, on a
+small problem. What the study finds is in results/theories/ and docs/theories.md."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from peersim.analysis.selection import select_theories
+
+SMALL = {"parameters": ["dropout_intercept", "qpr_centre", "attention_gain"], "quantile": 0.1, "batch": 100}
+
+
+@pytest.fixture(scope="module")
+def selection():
+    return select_theories(
+        ["seed", "common_factors", "differences_only"], simulations=600, blocks=3, seed=2, **SMALL
+    )
+
+
+def test_probabilities_sum_to_one_with_intervals(selection):
+    p = selection.probabilities
+    assert list(p.theory) == ["seed", "common_factors", "differences_only"]
+    assert p.probability.sum() == pytest.approx(1.0)
+    blocks = p[[f"block_{b}" for b in range(3)]].to_numpy()
+    np.testing.assert_allclose(blocks.sum(axis=0), 1.0)
+    np.testing.assert_allclose(p.probability, blocks.mean(axis=1))
+    assert (p.low <= p.probability).all() and (p.probability <= p.high).all()
+    assert (p.mc_se >= 0).all()
+
+
+def test_kept_draws_are_the_pooled_closest_and_match_the_probabilities(selection):
+    b = selection.blocks
+    # per block: 200 simulations per theory, the closest 10% of one theory's count (20) pooled
+    assert (b.simulations == 200).all()
+    assert (b.groupby("block").accepted.sum() >= 20).all()  # ties at the threshold may add some
+    for theory, draws in selection.draws.items():
+        assert len(draws) == 3 * 20  # each theory's own closest 10% in each block
+        assert draws.pooled.sum() == b[b.theory == theory].accepted.sum()
+        within = draws.discrepancy <= draws.block.map(b.groupby("block").threshold.first())
+        assert (within == draws.pooled).all()
+        assert {"stat_trial_d_qpr", "dropout_intercept"} <= set(draws.columns)
+    shares = b.pivot(index="block", columns="theory", values="accepted")
+    shares = shares.div(shares.sum(axis=1), axis=0)[list(selection.probabilities.theory)]
+    est = selection.probabilities.set_index("theory")[[f"block_{k}" for k in range(3)]].T.to_numpy()
+    np.testing.assert_allclose(shares.to_numpy(), est, atol=1e-12)
+
+
+def test_the_same_seed_gives_the_same_answer(selection):
+    again = select_theories(
+        ["seed", "common_factors", "differences_only"], simulations=600, blocks=3, seed=2, **SMALL
+    )
+    assert again.probabilities.equals(selection.probabilities)
+
+
+def test_bad_requests_say_what_is_wrong():
+    with pytest.raises(ValueError, match="unknown 'bogus'"):
+        select_theories(["seed", "bogus"], **SMALL)
+    with pytest.raises(ValueError, match="blocks"):
+        select_theories(["seed", "common_factors"], blocks=1, **SMALL)
+    with pytest.raises(ValueError, match="need 5 or more"):
+        select_theories(["seed", "common_factors"], simulations=40, blocks=2, **SMALL)
