@@ -6,8 +6,10 @@ Writes results/theories/: probabilities.csv (each theory's posterior probability
 standard error, 95% interval and per-block estimates), blocks.csv (per block and theory: the
 pooled threshold, simulations and draws within it), fit.csv (for each theory and fitted target:
 the median and 95% range of the statistic over the theory's own closest draws, and the share of
-them within two standard errors of the target), and probabilities.png. Resumable: simulated
-batches are kept in results/theories/raw/. docs/theories.md reads these tables.
+them within two standard errors of the target), robustness.csv (the probabilities with each fitted
+target left out in turn) and probabilities.png. Resumable: simulated
+batches are kept in results/theories/raw/. ``--doc docs/theories.md`` renews that page's tables
+from these files (a test checks that they agree).
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ def main(argv=None) -> list:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", action="store_true", help="a quick check: few simulations")
     parser.add_argument("--out", type=Path, help="default results/theories; --small: .../small")
+    parser.add_argument(
+        "--doc", type=Path, help="also renew the generated tables of this page (docs/theories.md)"
+    )
     args = parser.parse_args(argv)
     spec = tomllib.loads(Path(__file__).with_suffix(".toml").read_text())
     if args.small:
@@ -53,7 +58,93 @@ def main(argv=None) -> list:
     selection.blocks.to_csv(out / "blocks.csv", index=False, float_format="%.4g")
     fit = fit_table(selection, targets)
     fit.to_csv(out / "fit.csv", index=False, float_format="%.4g")
-    return [_probability_figure(selection, out), out / "probabilities.csv", out / "fit.csv"]
+    robust = robustness(spec, targets, out)
+    robust.to_csv(out / "robustness.csv", index=False, float_format="%.4g")
+    written = [_probability_figure(selection, out), out / "probabilities.csv", out / "fit.csv"]
+    written.append(out / "robustness.csv")
+    if args.doc is not None:
+        args.doc.write_text(render(args.doc.read_text(encoding="utf-8"), out), encoding="utf-8")
+        written.append(args.doc)
+    return written
+
+
+#: Generated blocks of docs/theories.md: ``<!-- theories: NAME -->`` ... ``<!-- theories: end -->``.
+BLOCK_START, BLOCK_END = "<!-- theories: ", "<!-- theories: end -->"
+
+
+def blocks(folder: Path) -> dict[str, str]:
+    """The doc's tables, as markdown, from the study's CSV files in ``folder``."""
+    p = pd.read_csv(folder / "probabilities.csv")
+    lines = ["| theory | probability | MC s.e. | 95% MC interval | blocks |", "|---|---|---|---|---|"]
+    for r in p.itertuples():
+        per_block = ", ".join(f"{v:.2f}" for v in p.loc[r.Index, p.columns.str.startswith("block_")])
+        lines.append(
+            f"| {r.theory} | {r.probability:.3f} | {r.mc_se:.3f} | {r.low:.3f}-{r.high:.3f} | {per_block} |"
+        )
+    out = {"probabilities": "\n".join(lines)}
+    fit = pd.read_csv(folder / "fit.csv")
+    theories = list(dict.fromkeys(fit.theory))
+    head = "| target (observed, kind) | " + " | ".join(theories) + " |"
+    lines = [head, "|---|" + "---|" * len(theories)]
+    for target, sub in fit.groupby("target", sort=False):
+        first = sub.iloc[0]
+        cells = [
+            f"{r.median:.3g} [{r.low:.3g}, {r.high:.3g}] ({r.share_within_2se:.0%})"
+            for r in sub.set_index("theory").loc[theories].itertuples()
+        ]
+        lines.append(f"| {target} ({first.observed:g}, {first.kind}) | " + " | ".join(cells) + " |")
+    out["fit"] = "\n".join(lines)
+    robust = pd.read_csv(folder / "robustness.csv")
+    lines = ["| target left out | " + " | ".join(theories) + " |", "|---|" + "---|" * len(theories)]
+    for left_out, sub in robust.groupby("left_out", sort=False):
+        cells = [
+            f"{r.probability:.3f} [{r.low:.3f}, {r.high:.3f}]"
+            for r in sub.set_index("theory").loc[theories].itertuples()
+        ]
+        lines.append(f"| {left_out} | " + " | ".join(cells) + " |")
+    out["robustness"] = "\n".join(lines)
+    return out
+
+
+def render(text: str, folder: Path) -> str:
+    """``text`` with every generated block replaced by the tables of ``folder``."""
+    for name, table in blocks(folder).items():
+        start = text.find(f"{BLOCK_START}{name} -->")
+        if start < 0:
+            continue
+        body = text.index("-->", start) + len("-->")
+        end = text.index(BLOCK_END, body)
+        text = text[:body] + "\n" + table + "\n" + text[end:]
+    return text
+
+
+def robustness(spec, targets, out: Path) -> pd.DataFrame:
+    """The probabilities again with each fitted target left out in turn: which observations the
+    verdict rests on. The simulations are the same (read back from raw/; only the discrepancy
+    changes), so this costs little."""
+    rows = []
+    for name in fitted(targets):
+        rest = {k: t for k, t in targets.items() if k != name}
+        again = select_theories(
+            simulations=spec["simulations"],
+            blocks=spec["blocks"],
+            quantile=spec["quantile"],
+            batch=spec["batch"],
+            seed=spec["seed"],
+            targets=rest,
+            pool_dir=out / "raw" / "batches",
+        ).probabilities
+        for r in again.itertuples():
+            rows.append(
+                {
+                    "left_out": name,
+                    "theory": r.theory,
+                    "probability": r.probability,
+                    "low": r.low,
+                    "high": r.high,
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def fit_table(selection: Selection, targets) -> pd.DataFrame:

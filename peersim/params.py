@@ -449,6 +449,9 @@ class Params:
     attention_gain: float = _p(
         0.03, 0.0, 1.0, "per session", "common factors: hope per session attended", "theory"
     )
+    dropout_intercept_rival: float = _p(
+        -4.0, -40.0, 40.0, "logit", "rivals' dropout: leaving log-odds at zero drivers", "theory"
+    )
     upward_self_image_gain: float = _p(
         0.05, 0.0, 1.0, "per gap", "upward comparison: self-image from a similar better-off", "theory"
     )

@@ -11,8 +11,10 @@ a member take in what the group offers (the *gate*) and what carries their attem
 The rivals are deliberately simpler than the seed's theory: each drops pathways the seed's theory
 needs, so if a rival explains the observations as well, the data do not require those pathways.
 Their numbers are the seed theory's parameters (calibrated per theory in the model selection of
-``experiments/theories.py``) plus a few of their own: ``attention_gain`` (common factors) and
-``upward_self_image_gain`` (upward comparison). docs/ODD.md (section 7) and docs/theories.md
+``experiments/theories.py``) plus a few of their own: ``attention_gain`` (common factors),
+``upward_self_image_gain`` (upward comparison) and ``dropout_intercept_rival`` (the level of the
+two rivals' simpler dropout hazards: without the seed theory's terms that lower it, the seed
+theory's intercept would mean something else). docs/ODD.md (section 7.14) and docs/theories.md
 describe them; ``peersim params`` lists them under ``theory``.
 """
 
@@ -79,7 +81,7 @@ THEORIES: dict[str, Theory] = {
             forms={
                 "gate": "fit (mean perceived similarity to the members still in the group) replaces safety",
                 "support": "fit replaces connectedness",
-                "dropout": "logit h = dropout_intercept + dropout_misfit * misfit (nothing else)",
+                "dropout": "logit h = dropout_intercept_rival + dropout_misfit * misfit (nothing else)",
             },
             evidence=(
                 "A rival built from the seed's own observation that leavers felt too different"
@@ -104,7 +106,7 @@ THEORIES: dict[str, Theory] = {
                 "role_modelling": "hope up by attention_gain per session attended, plus the dreams exercise",
                 "comparison": "no effect",
                 "self_image": "no effect (no storytelling pathway)",
-                "dropout": "logit h = dropout_intercept - dropout_value * value (nothing else)",
+                "dropout": "logit h = dropout_intercept_rival - dropout_value * value (nothing else)",
             },
             evidence=(
                 "Common factors of psychotherapy: remoralisation and expectancy (Frank & Frank 1991,"

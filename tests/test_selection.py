@@ -60,3 +60,18 @@ def test_bad_requests_say_what_is_wrong():
         select_theories(["seed", "common_factors"], blocks=1, **SMALL)
     with pytest.raises(ValueError, match="need 5 or more"):
         select_theories(["seed", "common_factors"], simulations=40, blocks=2, **SMALL)
+
+
+def test_the_theories_page_shows_the_committed_results():
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("study_theories", root / "experiments" / "theories.py")
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    page = (root / "docs" / "theories.md").read_text(encoding="utf-8")
+    assert "<!-- theories: probabilities -->" in page and "<!-- theories: fit -->" in page
+    assert study.render(page, root / "results" / "theories") == page, (
+        "docs/theories.md is stale: python experiments/theories.py --doc docs/theories.md"
+    )

@@ -91,12 +91,16 @@ def test_upward_comparison_never_fires_downward_and_needs_its_own_gain():
 
 
 def test_differences_only_dropout_depends_on_misfit_alone():
-    # with no weight on misfit the hazard is the constant intercept: connectedness, safety and
-    # gains change nothing about who leaves
+    # with no weight on misfit the hazard is the constant dropout_intercept_rival: connectedness,
+    # safety, gains and the seed theory's intercept change nothing about who leaves
     base = {"theory": "differences_only", "dropout_misfit": 0.0}
     a = simulate(Params(**base), runs=30, seed=6).participants
     b = simulate(
-        Params(**base, dropout_connectedness=0.0, dropout_safety=0.0, dropout_value=0.0), runs=30, seed=6
+        Params(
+            **base, dropout_connectedness=0.0, dropout_safety=0.0, dropout_value=0.0, dropout_intercept=0.0
+        ),
+        runs=30,
+        seed=6,
     )
     np.testing.assert_array_equal(a["dropout_session"], b.participants["dropout_session"])
     c = simulate(Params(**base, share_intercept=-5.0), runs=30, seed=6).participants

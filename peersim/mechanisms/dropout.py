@@ -50,9 +50,9 @@ def run(st: State, ctx: Context) -> Update:
         st.self_image - st.baseline["self_image"], 0.0
     )
     if p.theory == "differences_only":  # the rival: only misfit drives leaving
-        logit_h = p.dropout_intercept + p.dropout_misfit * misfit(st, ctx)
+        logit_h = p.dropout_intercept_rival + p.dropout_misfit * misfit(st, ctx)
     elif p.theory == "common_factors":  # the rival: only the value of the gains so far
-        logit_h = p.dropout_intercept - p.dropout_value * value
+        logit_h = p.dropout_intercept_rival - p.dropout_value * value
     else:
         logit_h = (
             p.dropout_intercept
