@@ -115,17 +115,21 @@ def _figure(table: pd.DataFrame, spec: dict, out: Path) -> Path:
                 color=colour,
                 fontweight="normal" if r.verdict == "consistent" else "bold",
             )
-        labels = [f"{r.target} ({'held out' if r.held_out else 'fitted'})" for r in rows.itertuples()]
+        labels = [
+            f"{r.target}\n({'held out' if r.held_out else 'fitted'}; vs {r.checked_against})"
+            for r in rows.itertuples()
+        ]
         ax.set_yticks(ys, labels, fontsize=8)
         ax.set_ylim(-0.8, len(rows) - 0.4)
         ax.set_title(f"model statistic: {statistic}", fontsize=9, loc="left")
         ax.tick_params(axis="x", labelsize=8)
         ax.grid(axis="x", color="#eeeeee")
     fig.suptitle(
-        f"Held-out validation against the shipped posterior ({spec['draws']} draws). Grey: one new"
-        " PEER-sized trial's 95% predictive interval (dot: median).\nThick: the model's expected"
-        f" value's 95% interval ({spec['repeats']} trials per draw), blue consistent, orange"
-        " tension, red FAILS. Diamond: the observation (bar: its 95% interval); vertical bar: a bound",
+        f"Held-out validation against the shipped posterior ({spec['draws']} draws)\n"
+        "grey: one new PEER-sized trial's 95% predictive interval (dot: its median); thick: the"
+        f" model's expected value's 95% interval ({spec['repeats']} trials per draw)\ncolour: verdict"
+        " (blue consistent, orange tension, red FAILS); diamond: the observation (bar: its 95%"
+        " interval); vertical bar: a bound, arrow to the side it allows",
         fontsize=9,
     )
     path = out / "validation.png"

@@ -17,7 +17,7 @@ STUDIES = (
     "sensitivity",
     "scenario_discovery",
 )
-SCRIPTS_WITHOUT_SWEEP = ("trial", "calibration")
+SCRIPTS_WITHOUT_SWEEP = ("trial", "calibration", "validation")
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -150,7 +150,7 @@ def _g(x: float) -> str:
 
 def _p(p: float, used: bool) -> str:
     """A p-value; in bold where the verdict rests on it."""
-    return f"**{p:.2f}**" if used else f"{p:.2f}"
+    return f"**{p:.3f}**" if used else f"{p:.3f}"
 
 
 def _observed(r) -> str:
