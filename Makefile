@@ -42,3 +42,4 @@ studies: $(BIN)/peersim
 	for s in $(STUDIES); do $(BIN)/python experiments/$$s.py --quiet || exit 1; done
 	$(BIN)/python experiments/trial.py
 	$(BIN)/python experiments/calibration.py
+	$(BIN)/python experiments/validation.py
