@@ -439,7 +439,9 @@ def predictive_check(
     one new virtual trial each; for every target, the 95% predictive interval of its statistic
     and whether the observed value lies inside it (for bounds: the share of draws on the observed
     side). A share observed in a handful of people (``binomial``, e.g. 2 of 2 leavers) is checked
-    as a count: n people drawn from each simulated share. Returns (table, the statistics)."""
+    as a count: n people drawn from each simulated share. The table's columns per target are
+    ``compare``'s, the predictive p-value among them. Returns (table, the statistics).
+    ``peersim.analysis.validation`` adds the model's expected value, for pooled observations."""
     targets = dict(targets or load_targets())
     rng = np.random.default_rng(seed)
     weights = posterior["weight"].to_numpy() if "weight" in posterior else None
