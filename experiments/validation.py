@@ -9,7 +9,7 @@ predictive interval and p, the model's expected value and its 95% interval, verd
 validation.png (the same, one panel per model statistic, failures and tensions in their own
 colours and labelled); a full run also rewrites the generated table in docs/validation.md from
 the CSV. ``--small`` is a quick check (few draws) written to results/validation/small, leaving
-the doc alone. About 1.5 minutes on 2 cores.
+the doc alone. 1.5-2 minutes on 2 cores.
 """
 
 from __future__ import annotations
