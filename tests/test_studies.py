@@ -17,7 +17,7 @@ STUDIES = (
     "sensitivity",
     "scenario_discovery",
 )
-SCRIPTS_WITHOUT_SWEEP = ("trial", "calibration", "theories")
+SCRIPTS_WITHOUT_SWEEP = ("trial", "calibration", "theories", "validation")
 ROOT = Path(__file__).resolve().parent.parent
 
 

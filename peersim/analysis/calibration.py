@@ -481,7 +481,9 @@ def predictive_check(
     one new virtual trial each; for every target, the 95% predictive interval of its statistic
     and whether the observed value lies inside it (for bounds: the share of draws on the observed
     side). A share observed in a handful of people (``binomial``, e.g. 2 of 2 leavers) is checked
-    as a count: n people drawn from each simulated share. Returns (table, the statistics)."""
+    as a count: n people drawn from each simulated share. The table's columns per target are
+    ``compare``'s, the predictive p-value among them. Returns (table, the statistics).
+    ``peersim.analysis.validation`` adds the model's expected value, for pooled observations."""
     targets = dict(targets or load_targets())
     rng = np.random.default_rng(seed)
     weights = posterior["weight"].to_numpy() if "weight" in posterior else None
@@ -493,36 +495,52 @@ def predictive_check(
         s = stats[t["statistic"]].dropna().to_numpy(float)
         if t.get("binomial"):  # observed in n people: draw n people's worth from each simulated share
             s = rng.binomial(int(t["n"]), np.clip(s, 0.0, 1.0)) / t["n"]
-        low, high = np.quantile(s, [0.025, 0.975])
-        v = t["value"]
-        if t["kind"] == "near":
-            inside = bool(low <= v <= high)
-            side = float(np.mean(s <= v))
-        elif t["kind"] == "at_least":
-            side = float(np.mean(s >= v))
-            inside = side >= 0.025
-        elif t["kind"] == "at_most":
-            side = float(np.mean(s <= v))
-            inside = side >= 0.025
-        else:
-            side = float(np.mean(np.abs(s) <= v))
-            inside = side >= 0.025
         rows.append(
             {
                 "target": name,
                 "fitted": t["fit"],
                 "kind": t["kind"],
-                "observed": v,
-                "predictive_median": float(np.median(s)),
-                "predictive_low": float(low),
-                "predictive_high": float(high),
-                "share_on_observed_side": side,
-                "consistent": inside,
+                "observed": t["value"],
+                **compare(s, t),
                 "grade": t.get("grade", ""),
                 "source": t["source"],
             }
         )
     return pd.DataFrame(rows), stats
+
+
+def compare(s: np.ndarray, t: Mapping) -> dict:
+    """One target's observed value against simulated values ``s`` of its statistic: the median
+    and 95% interval of ``s``, the share of ``s`` on the observed side (near: at or below the
+    value; bounds: on the side the bound allows), whether the observation is consistent (near:
+    inside the interval; bounds: at least 2.5% of ``s`` on the allowed side), and the predictive
+    p-value ``p_predictive``: near, twice the smaller tail at or beyond the value (two-sided, ties
+    counted in both tails, so a share observed as 2 of 2 is not an outlier when the model often
+    gives 2 of 2); bounds, the share on the allowed side."""
+    s = np.asarray(s, dtype=float)
+    low, high = np.quantile(s, [0.025, 0.975])
+    v = t["value"]
+    if t["kind"] == "near":
+        inside = bool(low <= v <= high)
+        side = float(np.mean(s <= v))
+        p = min(1.0, 2.0 * min(side, float(np.mean(s >= v))))
+    else:
+        if t["kind"] == "at_least":
+            side = float(np.mean(s >= v))
+        elif t["kind"] == "at_most":
+            side = float(np.mean(s <= v))
+        else:
+            side = float(np.mean(np.abs(s) <= v))
+        inside = side >= 0.025
+        p = side
+    return {
+        "predictive_median": float(np.median(s)),
+        "predictive_low": float(low),
+        "predictive_high": float(high),
+        "share_on_observed_side": side,
+        "consistent": inside,
+        "p_predictive": p,
+    }
 
 
 @cache
