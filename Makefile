@@ -42,8 +42,5 @@ studies: $(BIN)/peersim
 	for s in $(STUDIES); do $(BIN)/python experiments/$$s.py --quiet || exit 1; done
 	$(BIN)/python experiments/trial.py
 	$(BIN)/python experiments/calibration.py
-<<<<<<< HEAD
-	$(BIN)/python experiments/theories.py
-=======
 	$(BIN)/python experiments/validation.py
->>>>>>> validation
+	$(BIN)/python experiments/theories.py
