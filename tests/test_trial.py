@@ -46,11 +46,26 @@ def test_many_trials_give_a_distribution_of_d():
     qpr = s.loc[("intention to treat", "qpr_end")]
     assert qpr.trials == 30 and 0.2 <= qpr.d_mean <= 0.66
     assert qpr["d_p2_5"] < qpr.d_mean < qpr["d_p97_5"]
-    social = s.loc[("intention to treat", "social_relations_end")]
-    assert abs(social.d_mean) < 0.15, "little or no effect on relations outside the group"
+    mixed = s.loc[("mixed model", "qpr_end")]
+    assert mixed.trials == 30 and 0.0 <= mixed.icc_p2_5 <= mixed.icc_mean <= mixed.icc_p97_5 < 1.0
+    # social relations: one definition, 1 - loneliness at the end (in the group and outside it)
+    people = r.participants
+    assert np.allclose(people.social_relations_end, 1.0 - people.loneliness_end)
+    # the outside-the-group part, bridging, barely differs between the arms under restrictions
+    bridging = people.groupby("arm").bridging_end.mean()
+    assert bridging[1] - bridging[0] < 0.02
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [({"n_per_arm": 1}, "n_per_arm"), ({"trials": 0}, "trials")])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_per_arm": 1}, "n_per_arm"),
+        ({"trials": 0}, "trials"),
+        ({"n_peer": 1}, "n_peer"),
+        ({"n_control": 2.5}, "n_control"),
+        ({"n_per_arm": 10, "n_peer": 10}, "not both"),
+    ],
+)
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         peersim.trial(Params(), **kwargs)
@@ -63,7 +78,7 @@ def test_trial_k_is_the_same_whatever_the_number_of_trials():
 
 
 def test_each_arm_mean_has_its_95_interval():
-    r = peersim.trial(Params(), n_per_arm=48, seed=9)
+    r = peersim.trial(Params(trial_covid_share=0.0), n_per_arm=48, seed=9)  # no group under COVID
     t = r.table
     assert ((t.peer_low < t.mean_peer) & (t.mean_peer < t.peer_high)).all()
     assert ((t.control_low < t.mean_control) & (t.mean_control < t.control_high)).all()
@@ -76,10 +91,104 @@ def test_each_arm_mean_has_its_95_interval():
         cluster_mean(peer.hope_end, peer.run)[:3]
     )
     text = format_trial(r)
-    line = next(x for x in text.splitlines() if x.strip().startswith("hope (0-1)"))
+    itt = text[text.index("intention to treat") :]  # the second table (the mixed model is first)
+    line = next(x for x in itt.splitlines() if x.strip().startswith("hope (0-1)"))
     assert f"{row.mean_peer:.3f} [{row.peer_low:.3f}, {row.peer_high:.3f}]" in line
     assert f"{row.mean_control:.3f} [{row.control_low:.3f}, {row.control_high:.3f}]" in line
     many = peersim.trial(Params(), n_per_arm=16, seed=9, trials=4)
     s = many.summary()
     assert {"peer_mean", "peer_p2_5", "peer_p97_5", "control_mean"} <= set(s.columns)
     assert "PEER" in format_trial(many)
+
+
+# --- the trial's analysis model against statsmodels ---------------------------------------------
+def _trial_data(seed: int, sd_group: float, anti: bool = False) -> pd.DataFrame:
+    """A fixed data set shaped like the PEER trial: 145 PEER in groups of 8, 151 controls.
+    ``anti``: residuals partly centred within each PEER group, so the REML group variance sits at
+    its boundary 0 (an ICC of 0)."""
+    rng = np.random.default_rng(seed)
+    n1, n0 = 145, 151
+    group = np.arange(n1) // 8
+    u = rng.normal(0.0, sd_group, group.max() + 1)
+    e1 = rng.normal(0.0, 8.0, n1)
+    if anti:
+        e1 = e1 - pd.Series(e1).groupby(group).transform("mean").to_numpy() * 0.3
+    b1, b0 = rng.normal(30, 10, n1), rng.normal(30, 10, n0)
+    y1 = 15.0 + 0.6 * b1 + u[group] + e1
+    y0 = 10.0 + 0.6 * b0 + rng.normal(0.0, 8.0, n0)
+    return pd.DataFrame(
+        {
+            "y": np.r_[y1, y0],
+            "treat": np.r_[np.ones(n1), np.zeros(n0)],
+            "baseline": np.r_[b1, b0],
+            "cluster": np.r_[group, 1000 + np.arange(n0)],  # each control a cluster of their own
+        }
+    )
+
+
+def _statsmodels_fit(data: pd.DataFrame):
+    import warnings
+
+    import statsmodels.formula.api as smf
+    from statsmodels.regression.mixed_linear_model import MixedLMParams
+
+    model = smf.mixedlm("y ~ treat + baseline", data, groups=data["cluster"], re_formula="0 + treat")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # boundary and convergence notes
+        result = model.fit(reml=True)
+
+    def reml_loglike(ratio: float) -> float:
+        at = MixedLMParams.from_components(fe_params=result.fe_params.to_numpy(), cov_re=np.array([[ratio]]))
+        return model.loglike(at, profile_fe=True)
+
+    return result, reml_loglike
+
+
+@pytest.mark.parametrize(("seed", "sd_group", "anti"), [(1, 4.0, False), (3, 2.0, False), (8, 0.0, True)])
+def test_mixed_model_matches_statsmodels(seed, sd_group, anti):
+    from peersim.analysis.mixed import fit_many
+
+    data = _trial_data(seed, sd_group, anti)
+    ref, reml_loglike = _statsmodels_fit(data)
+    ours = fit_many(np.zeros(len(data), int), data.y, data.treat, data.baseline, data.cluster).iloc[0]
+    tight = 1e-3 if anti else 1e-5  # at the boundary statsmodels stops a little inside (below)
+    assert ours.effect == pytest.approx(ref.fe_params["treat"], rel=tight)
+    assert ours.baseline_coef == pytest.approx(ref.fe_params["baseline"], rel=tight)
+    assert ours.intercept == pytest.approx(ref.fe_params["Intercept"], rel=tight)
+    # statsmodels' standard errors invert the Hessian of the REML likelihood over fixed effects and
+    # variance together; ours are the GLS ones at the optimum, var_resid (X'V^-1 X)^-1 (as lme4
+    # and nlme report): they agree to a few parts in a thousand
+    loose = 2e-2 if anti else 5e-3
+    assert ours.effect_se == pytest.approx(ref.bse["treat"], rel=loose)
+    assert ours.baseline_se == pytest.approx(ref.bse["baseline"], rel=loose)
+    assert np.log(ours.p_value) == pytest.approx(np.log(ref.pvalues["treat"]), rel=2e-2)
+    var_group = float(ref.cov_re.iloc[0, 0])
+    assert ours.var_resid == pytest.approx(ref.scale, rel=tight * 10)
+    assert ours.var_group == pytest.approx(var_group, rel=2e-3, abs=1e-3 * ref.scale)
+    # and our variance ratio is at least as good an optimum of statsmodels' own REML likelihood
+    # (statsmodels' likelihood cannot be evaluated at exactly 0: 1e-8 stands for it)
+    ours_ratio = max(ours.var_group / ours.var_resid, 1e-8)
+    assert reml_loglike(ours_ratio) >= reml_loglike(var_group / ref.scale) - 1e-7
+    if anti:
+        # statsmodels stops a little inside the boundary (its variance is 1e-5 of the residual
+        # one); at 0 the model is ordinary least squares, which ours then is exactly
+        import statsmodels.formula.api as smf
+
+        assert ours.var_group == 0.0 and ours.icc == 0.0 and var_group < 1e-3 * ref.scale
+        ols = smf.ols("y ~ treat + baseline", data).fit()
+        assert ours.effect == pytest.approx(ols.params["treat"], rel=1e-9)
+        assert ours.effect_se == pytest.approx(ols.bse["treat"], rel=1e-9)
+        assert ours.var_resid == pytest.approx(ols.scale, rel=1e-9)
+    else:
+        assert 0.0 < ours.icc == pytest.approx(var_group / (var_group + ref.scale), rel=2e-3)
+
+
+def test_mixed_model_fits_many_at_once_as_one_by_one():
+    from peersim.analysis.mixed import fit_many
+
+    sets = [_trial_data(s, 3.0) for s in (11, 12, 13)]
+    both = pd.concat(sets, keys=range(3)).reset_index(level=0, names="fit")
+    together = fit_many(both.fit, both.y, both.treat, both.baseline, both.cluster)
+    for k, data in enumerate(sets):
+        alone = fit_many(np.zeros(len(data), int), data.y, data.treat, data.baseline, data.cluster)
+        pd.testing.assert_series_equal(together.iloc[k], alone.iloc[0], check_names=False, rtol=1e-9)
