@@ -192,3 +192,88 @@ def test_mixed_model_fits_many_at_once_as_one_by_one():
     for k, data in enumerate(sets):
         alone = fit_many(np.zeros(len(data), int), data.y, data.treat, data.baseline, data.cluster)
         pd.testing.assert_series_equal(together.iloc[k], alone.iloc[0], check_names=False, rtol=1e-9)
+
+
+# --- the trial as it was run: arms, waves, missing outcomes, the command -------------------------
+def test_unequal_arms_give_the_right_numbers():
+    r = peersim.trial(Params(), n_peer=21, n_control=30, seed=4, trials=2)
+    people = r.participants
+    assert people.groupby(["trial", "arm"]).size().unstack().to_dict("list") == {0: [30, 30], 1: [21, 21]}
+    itt = r.table[r.table.analysis == "intention to treat"]
+    assert set(itt.n_peer) == {21} and set(itt.n_control) == {30}
+    mixed = r.table[r.table.analysis == "mixed model"]
+    # the mixed model analyses the observed outcomes: randomised minus missing
+    observed = (~people.missing).groupby([people.trial, people.arm]).sum().unstack()
+    assert (mixed.groupby("trial").n_peer.first() == observed[1]).all()
+    assert (mixed.groupby("trial").n_control.first() == observed[0]).all()
+    assert set(mixed.groups) == {3}  # 21 people in groups of 8
+    assert (r.table.randomised_peer.dropna() == 21).all()
+    # the defaults are the PEER trial's arms, and the output says so
+    default = peersim.trial(Params(), seed=4)
+    assert (default.n_peer, default.n_control) == (145, 151)
+    assert "145 PEER, 151 control" in format_trial(default)
+
+
+def test_missing_outcomes_are_more_common_among_leavers_and_reproducible():
+    p = Params(missing_outcome=0.1, missing_outcome_leavers=0.6)
+    a = peersim.trial(p, n_peer=400, n_control=400, seed=6)
+    people = a.participants
+    peer = people[people.arm == 1]
+    left, stayed = peer[peer.dropped_out].missing.mean(), peer[~peer.dropped_out].missing.mean()
+    assert peer.dropped_out.sum() > 30
+    assert left == pytest.approx(0.6, abs=0.12) and stayed == pytest.approx(0.1, abs=0.05)
+    assert people[people.arm == 0].missing.mean() == pytest.approx(0.1, abs=0.04)
+    again = peersim.trial(p, n_peer=400, n_control=400, seed=6)
+    pd.testing.assert_frame_equal(a.participants, again.participants)
+    pd.testing.assert_frame_equal(a.table, again.table)
+    other = peersim.trial(p, n_peer=400, n_control=400, seed=7)
+    assert not other.participants.missing.equals(a.participants.missing.reset_index(drop=True))
+    # nothing missing at 0, everything the parameters say at the extremes
+    none = peersim.trial(Params(missing_outcome=0.0, missing_outcome_leavers=0.0), n_per_arm=40, seed=6)
+    assert not none.participants.missing.any()
+
+
+@pytest.mark.parametrize(("waves", "share", "groups", "expected"), [(4, 0.5, 20, 10), (6, 0.5, 19, 10)])
+def test_waves_give_the_specified_covid_share(waves, share, groups, expected):
+    from peersim.analysis.trial import covid_by_group
+
+    covid = covid_by_group(groups, Params(trial_waves=waves, trial_covid_share=share))
+    assert covid.sum() == expected and covid[: covid.sum()].all()  # the earliest groups
+    assert covid_by_group(groups, Params(trial_covid_share=0.0)).sum() == 0
+    assert covid_by_group(groups, Params(trial_covid_share=1.0)).all()
+    assert covid_by_group(groups, Params(trial_covid_share=0.0, covid_restrictions=True)).all()
+
+
+def test_covid_status_reaches_the_simulation_in_both_arms():
+    p = Params(trial_waves=4, trial_covid_share=0.5)
+    r = peersim.trial(p, n_per_arm=64, seed=8)  # 8 groups and 8 control blocks: 4 of each under COVID
+    people = r.participants
+    by = people.groupby(["arm", "group"]).covid.first().unstack("arm")
+    assert by[1].tolist() == by[0].tolist() == [True] * 4 + [False] * 4
+    # each group ran with its own COVID status: the same runs alone, with and without restrictions
+    peer = people[people.arm == 1]
+    for covid in (True, False):
+        runs = sorted(peer[peer.covid == covid].run.unique())
+        alone = peersim.simulate(Params(covid_restrictions=covid), runs=8, seed=8).participants
+        alone = alone[alone.run.isin(runs)].reset_index(drop=True)
+        got = peer[peer.run.isin(runs)].reset_index(drop=True)
+        pd.testing.assert_series_equal(got.qpr_end, alone.qpr_end, check_names=False)
+
+
+def test_cli_trial_with_unequal_arms(capsys):
+    from peersim.cli import main
+
+    assert main(["trial", "--n-peer", "20", "--n-control", "27", "--trials", "3", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "20 PEER, 27 control" in out and "mixed model" in out and "ICC" in out
+    assert "Not modelled" in out and "quality of life" in out
+    assert main(["trial", "--n-peer", "20", "--n-control", "27", "--quiet"]) == 0
+    assert "difference [95% CI]" in capsys.readouterr().out
+    for bad, message in (
+        (["trial", "--n-peer", "1"], "--n-peer 1: must be at least 2"),
+        (["trial", "--n-per-arm", "9", "--n-control", "9"], "not both"),
+        (["trial", "--set", "missing_outcome_leavers=1.5"], "missing_outcome_leavers"),
+    ):
+        assert main(bad) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1
