@@ -78,7 +78,8 @@ def test_trial_k_is_the_same_whatever_the_number_of_trials():
 
 
 def test_each_arm_mean_has_its_95_interval():
-    r = peersim.trial(Params(trial_covid_share=0.0), n_per_arm=48, seed=9)  # no group under COVID
+    # no group under COVID, states measured without error: the arm's values are simulate's
+    r = peersim.trial(Params(trial_covid_share=0.0, outcome_reliability=1.0), n_per_arm=48, seed=9)
     t = r.table
     assert ((t.peer_low < t.mean_peer) & (t.mean_peer < t.peer_high)).all()
     assert ((t.control_low < t.mean_control) & (t.mean_control < t.control_high)).all()
@@ -277,3 +278,16 @@ def test_cli_trial_with_unequal_arms(capsys):
         assert main(bad) == 2
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_outcomes_are_measured_with_the_stated_reliability():
+    r = peersim.trial(Params(outcome_reliability=0.7), n_per_arm=400, seed=12).participants
+    for state in ("hope", "self_efficacy", "social_relations", "self_image", "meaning"):
+        latent, measured = r[f"{state}_baseline"], r[f"{state}_baseline_measured"]
+        # reliability = var(latent) / var(measured)
+        assert latent.var() / measured.var() == pytest.approx(0.7, abs=0.06), state
+        error = r[f"{state}_end_measured"] - r[f"{state}_end"]
+        assert abs(np.corrcoef(error, measured - latent)[0, 1]) < 0.1  # new error at each occasion
+    assert (r.qpr_end_measured == r.qpr_end).all()  # the QPR-15 has its own measurement model
+    exact = peersim.trial(Params(outcome_reliability=1.0), n_per_arm=40, seed=12).participants
+    assert (exact.hope_end_measured == exact.hope_end).all()

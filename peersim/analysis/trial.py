@@ -26,6 +26,11 @@ each arm is one kernel batch (``run_chunks`` with a parameter set per run).
 The draw is the counter-based stream ``trial.missing`` keyed by (seed, run, member), so the same
 seed gives the same missing cells. Both are assumptions (loss to follow-up is not in our sources).
 
+**Measurement.** The QPR-15 comes from the measurement model (docs/ODD.md 7.13); the other
+outcomes are the model's exact latent states, measured here as a questionnaire would, with a
+classical error whose size gives them the reliability ``outcome_reliability`` (an assumption; see
+:func:`_measure`). Every analysis uses the measured values.
+
 **Analysis** (the headline, ``analysis == "mixed model"``): for every outcome, on the people whose
 outcome was observed (complete cases; unbiased when missingness depends on baseline and arm
 only, i.e. missing at random given the covariates; leaving the course is not such a cause, which
@@ -347,6 +352,36 @@ def _arms(params, seed, trials, n_peer, n_control, population, progress, uncerta
     people = pd.concat(arms, ignore_index=True)
     people["social_relations_baseline"] = social_relations(people, "baseline")
     people["social_relations_end"] = social_relations(people, "end")
+    return _measure(people, params, seed)
+
+
+def _measure(people: pd.DataFrame, params: Params, seed: int) -> pd.DataFrame:
+    """Add the measured outcomes: ``<state>_baseline_measured`` and ``<state>_end_measured``.
+
+    The QPR-15 is already a measurement (Section 7.13 of docs/ODD.md). The other outcomes are the
+    model's exact latent states; a questionnaire measures them with error. Classical test theory:
+    measured = latent + error, error ~ N(0, s^2) with s = SD * sqrt((1 - r) / r), r =
+    ``outcome_reliability`` and SD the latent state's spread at baseline among the trial's
+    randomised (per trial), so that the measured baseline's reliability is r. The error is
+    independent between occasions (baseline: week 0; end: week ``n_sessions``) and comes from the
+    stream ``trial.measure.<state>`` keyed by (seed, run, member). Not cut to 0-1 (a scale score's
+    error is not either, on the latent scale)."""
+    runs, position = np.unique(people["run"].to_numpy(), return_inverse=True)
+    members = people["member"].to_numpy()
+    streams = Streams(seed, runs)
+    every = np.arange(members.max() + 1)
+    r = params.outcome_reliability
+    for outcome in TRIAL_OUTCOMES:
+        state = outcome.removesuffix("_end")
+        if state == "qpr":
+            people["qpr_end_measured"] = people["qpr_end"]
+            people["qpr_baseline_measured"] = people["qpr_baseline"]
+            continue
+        spread = people.groupby("trial")[f"{state}_baseline"].transform("std").to_numpy()
+        sd = spread * np.sqrt((1.0 - r) / r)
+        for when, week in (("baseline", 0), ("end", params.n_sessions)):
+            u = streams.uniform(f"trial.measure.{state}", week, every)[position, members]
+            people[f"{state}_{when}_measured"] = people[f"{state}_{when}"] + sd * stats.norm.ppf(u)
     return people
 
 
@@ -376,8 +411,8 @@ def _long(people: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
                     "outcome": outcome,
                     "arm": sub["arm"].to_numpy(),
                     "group": sub["group"].to_numpy(),
-                    "baseline": sub[f"{state}_baseline"].to_numpy(float),
-                    "y": sub[outcome].to_numpy(float),
+                    "baseline": sub[f"{state}_baseline_measured"].to_numpy(float),
+                    "y": sub[f"{state}_end_measured"].to_numpy(float),
                 }
             )
         )
