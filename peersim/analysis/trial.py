@@ -586,6 +586,10 @@ def format_trial(result: TrialResult) -> str:
                 f"  {_ci(r.control_mean, r.control_p2_5, r.control_p97_5, digits):>21s}"
                 f"  {_ci(r.d_mean, r.d_p2_5, r.d_p97_5, 2, '+'):>21s}  {r.share_significant:6.0%}  {icc}"
             )
+        lines.append(
+            "Mixed model: baseline-adjusted, PEER groups as a random effect, observed outcomes."
+            " Intention to treat, completers: unadjusted (Welch), everyone randomised, nobody missing."
+        )
     lines += ["", "The trial's outcomes: instrument and what the trial found"]
     for outcome, (instrument, found) in TRIAL_MEASURES.items():
         lines.append(f"  {TRIAL_OUTCOMES[outcome]:40s} {instrument}; {found}")
