@@ -449,11 +449,11 @@ class Params:
     missing_outcome: float = _p(
         0.15, 0.0, 0.95, "prob", "end-of-course outcome missing: controls and those who stayed", "trial"
     )
-    outcome_reliability: float = _p(
-        0.8, 0.5, 1.0, "share", "reliability of the trial's 0-1 scales (QPR-15 has its own model)", "trial"
-    )
     missing_outcome_leavers: float = _p(
         0.5, 0.0, 1.0, "prob", "end-of-course outcome missing: PEER participants who left the course", "trial"
+    )
+    outcome_reliability: float = _p(
+        0.8, 0.5, 1.0, "share", "reliability of the trial's 0-1 scales (QPR-15 has its own model)", "trial"
     )
 
     # --- switches -----------------------------------------------------------------------------
