@@ -163,7 +163,21 @@ def _parser() -> argparse.ArgumentParser:
     _sweep_args(sens)
     trial_p = sub.add_parser("trial", help="a virtual trial: PEER against service as usual")
     _scenario_args(trial_p, runs=False)
-    trial_p.add_argument("--n-per-arm", type=int, default=150, help="participants per arm (default 150)")
+    trial_p.add_argument(
+        "--n-peer", type=int, default=None, help="participants randomised to PEER (default 145, as the trial)"
+    )
+    trial_p.add_argument(
+        "--n-control",
+        type=int,
+        default=None,
+        help="participants randomised to service as usual (default 151, as the trial)",
+    )
+    trial_p.add_argument(
+        "--n-per-arm",
+        type=int,
+        default=None,
+        help="shorthand: this many in each arm (not with --n-peer/--n-control)",
+    )
     trial_p.add_argument("--trials", type=int, default=1, help="number of hypothetical trials (default 1)")
     trial_p.add_argument("--out", type=Path, default=None, help="write the results as CSV")
     _population_arg(trial_p)
@@ -596,26 +610,35 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_trial(args: argparse.Namespace) -> int:
-    from .analysis.trial import format_trial, trial
+    from .analysis.trial import TRIAL_ARMS, format_trial, trial
 
-    if args.n_per_arm < 2:
-        raise UsageError(f"--n-per-arm {args.n_per_arm}: must be at least 2")
+    if args.n_per_arm is not None and (args.n_peer is not None or args.n_control is not None):
+        raise UsageError("--n-per-arm sets both arms: give it, or --n-peer and --n-control, not both")
+    n_peer = args.n_per_arm if args.n_per_arm is not None else args.n_peer
+    n_control = args.n_per_arm if args.n_per_arm is not None else args.n_control
+    n_peer = TRIAL_ARMS[0] if n_peer is None else n_peer
+    n_control = TRIAL_ARMS[1] if n_control is None else n_control
+    for flag, value in (("--n-peer", n_peer), ("--n-control", n_control)):
+        if value < 2:
+            flag = "--n-per-arm" if args.n_per_arm is not None else flag
+            raise UsageError(f"{flag} {value}: must be at least 2")
     if args.trials < 1:
         raise UsageError(f"--trials {args.trials}: must be at least 1")
     population, params = _population(args, _scenario(args))
     from .limits import check_run
 
-    # each trial runs about n_per_arm / group_size groups per arm
-    groups = args.trials * 2 * (-(-args.n_per_arm // params.group_size))
+    # each trial runs n / group_size groups (blocks) in each arm
+    groups = args.trials * (-(-n_peer // params.group_size) + -(-n_control // params.group_size))
     check_run(params, groups, control=False, streamed=False)
     result = trial(
         params,
-        n_per_arm=args.n_per_arm,
         seed=args.seed,
         trials=args.trials,
         uncertainty=_uncertainty(args),
         population=population,
         progress=not args.quiet,
+        n_peer=n_peer,
+        n_control=n_control,
     )
     print(format_trial(result))
     if args.out:

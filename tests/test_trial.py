@@ -46,11 +46,26 @@ def test_many_trials_give_a_distribution_of_d():
     qpr = s.loc[("intention to treat", "qpr_end")]
     assert qpr.trials == 30 and 0.2 <= qpr.d_mean <= 0.66
     assert qpr["d_p2_5"] < qpr.d_mean < qpr["d_p97_5"]
-    social = s.loc[("intention to treat", "social_relations_end")]
-    assert abs(social.d_mean) < 0.15, "little or no effect on relations outside the group"
+    mixed = s.loc[("mixed model", "qpr_end")]
+    assert mixed.trials == 30 and 0.0 <= mixed.icc_p2_5 <= mixed.icc_mean <= mixed.icc_p97_5 < 1.0
+    # social relations: one definition, 1 - loneliness at the end (in the group and outside it)
+    people = r.participants
+    assert np.allclose(people.social_relations_end, 1.0 - people.loneliness_end)
+    # the outside-the-group part, bridging, barely differs between the arms under restrictions
+    bridging = people.groupby("arm").bridging_end.mean()
+    assert bridging[1] - bridging[0] < 0.02
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [({"n_per_arm": 1}, "n_per_arm"), ({"trials": 0}, "trials")])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_per_arm": 1}, "n_per_arm"),
+        ({"trials": 0}, "trials"),
+        ({"n_peer": 1}, "n_peer"),
+        ({"n_control": 2.5}, "n_control"),
+        ({"n_per_arm": 10, "n_peer": 10}, "not both"),
+    ],
+)
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         peersim.trial(Params(), **kwargs)
@@ -63,7 +78,8 @@ def test_trial_k_is_the_same_whatever_the_number_of_trials():
 
 
 def test_each_arm_mean_has_its_95_interval():
-    r = peersim.trial(Params(), n_per_arm=48, seed=9)
+    # no group under COVID, states measured without error: the arm's values are simulate's
+    r = peersim.trial(Params(trial_covid_share=0.0, outcome_reliability=1.0), n_per_arm=48, seed=9)
     t = r.table
     assert ((t.peer_low < t.mean_peer) & (t.mean_peer < t.peer_high)).all()
     assert ((t.control_low < t.mean_control) & (t.mean_control < t.control_high)).all()
@@ -76,10 +92,202 @@ def test_each_arm_mean_has_its_95_interval():
         cluster_mean(peer.hope_end, peer.run)[:3]
     )
     text = format_trial(r)
-    line = next(x for x in text.splitlines() if x.strip().startswith("hope (0-1)"))
+    itt = text[text.index("intention to treat") :]  # the second table (the mixed model is first)
+    line = next(x for x in itt.splitlines() if x.strip().startswith("hope (0-1)"))
     assert f"{row.mean_peer:.3f} [{row.peer_low:.3f}, {row.peer_high:.3f}]" in line
     assert f"{row.mean_control:.3f} [{row.control_low:.3f}, {row.control_high:.3f}]" in line
     many = peersim.trial(Params(), n_per_arm=16, seed=9, trials=4)
     s = many.summary()
     assert {"peer_mean", "peer_p2_5", "peer_p97_5", "control_mean"} <= set(s.columns)
     assert "PEER" in format_trial(many)
+
+
+# --- the trial's analysis model against statsmodels ---------------------------------------------
+def _trial_data(seed: int, sd_group: float, anti: bool = False) -> pd.DataFrame:
+    """A fixed data set shaped like the PEER trial: 145 PEER in groups of 8, 151 controls.
+    ``anti``: residuals partly centred within each PEER group, so the REML group variance sits at
+    its boundary 0 (an ICC of 0)."""
+    rng = np.random.default_rng(seed)
+    n1, n0 = 145, 151
+    group = np.arange(n1) // 8
+    u = rng.normal(0.0, sd_group, group.max() + 1)
+    e1 = rng.normal(0.0, 8.0, n1)
+    if anti:
+        e1 = e1 - pd.Series(e1).groupby(group).transform("mean").to_numpy() * 0.3
+    b1, b0 = rng.normal(30, 10, n1), rng.normal(30, 10, n0)
+    y1 = 15.0 + 0.6 * b1 + u[group] + e1
+    y0 = 10.0 + 0.6 * b0 + rng.normal(0.0, 8.0, n0)
+    return pd.DataFrame(
+        {
+            "y": np.r_[y1, y0],
+            "treat": np.r_[np.ones(n1), np.zeros(n0)],
+            "baseline": np.r_[b1, b0],
+            "cluster": np.r_[group, 1000 + np.arange(n0)],  # each control a cluster of their own
+        }
+    )
+
+
+def _statsmodels_fit(data: pd.DataFrame):
+    import warnings
+
+    import statsmodels.formula.api as smf
+    from statsmodels.regression.mixed_linear_model import MixedLMParams
+
+    model = smf.mixedlm("y ~ treat + baseline", data, groups=data["cluster"], re_formula="0 + treat")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # boundary and convergence notes
+        result = model.fit(reml=True)
+
+    def reml_loglike(ratio: float) -> float:
+        at = MixedLMParams.from_components(fe_params=result.fe_params.to_numpy(), cov_re=np.array([[ratio]]))
+        return model.loglike(at, profile_fe=True)
+
+    return result, reml_loglike
+
+
+@pytest.mark.parametrize(("seed", "sd_group", "anti"), [(1, 4.0, False), (3, 2.0, False), (8, 0.0, True)])
+def test_mixed_model_matches_statsmodels(seed, sd_group, anti):
+    from peersim.analysis.mixed import fit_many
+
+    data = _trial_data(seed, sd_group, anti)
+    ref, reml_loglike = _statsmodels_fit(data)
+    ours = fit_many(np.zeros(len(data), int), data.y, data.treat, data.baseline, data.cluster).iloc[0]
+    tight = 1e-3 if anti else 1e-5  # at the boundary statsmodels stops a little inside (below)
+    assert ours.effect == pytest.approx(ref.fe_params["treat"], rel=tight)
+    assert ours.baseline_coef == pytest.approx(ref.fe_params["baseline"], rel=tight)
+    assert ours.intercept == pytest.approx(ref.fe_params["Intercept"], rel=tight)
+    # statsmodels' standard errors invert the Hessian of the REML likelihood over fixed effects and
+    # variance together; ours are the GLS ones at the optimum, var_resid (X'V^-1 X)^-1 (as lme4
+    # and nlme report): they agree to a few parts in a thousand
+    loose = 2e-2 if anti else 5e-3
+    assert ours.effect_se == pytest.approx(ref.bse["treat"], rel=loose)
+    assert ours.baseline_se == pytest.approx(ref.bse["baseline"], rel=loose)
+    assert np.log(ours.p_value) == pytest.approx(np.log(ref.pvalues["treat"]), rel=2e-2)
+    var_group = float(ref.cov_re.iloc[0, 0])
+    assert ours.var_resid == pytest.approx(ref.scale, rel=tight * 10)
+    assert ours.var_group == pytest.approx(var_group, rel=2e-3, abs=1e-3 * ref.scale)
+    # and our variance ratio is at least as good an optimum of statsmodels' own REML likelihood
+    # (statsmodels' likelihood cannot be evaluated at exactly 0: 1e-8 stands for it)
+    ours_ratio = max(ours.var_group / ours.var_resid, 1e-8)
+    assert reml_loglike(ours_ratio) >= reml_loglike(var_group / ref.scale) - 1e-7
+    if anti:
+        # statsmodels stops a little inside the boundary (its variance is 1e-5 of the residual
+        # one); at 0 the model is ordinary least squares, which ours then is exactly
+        import statsmodels.formula.api as smf
+
+        assert ours.var_group == 0.0 and ours.icc == 0.0 and var_group < 1e-3 * ref.scale
+        ols = smf.ols("y ~ treat + baseline", data).fit()
+        assert ours.effect == pytest.approx(ols.params["treat"], rel=1e-9)
+        assert ours.effect_se == pytest.approx(ols.bse["treat"], rel=1e-9)
+        assert ours.var_resid == pytest.approx(ols.scale, rel=1e-9)
+    else:
+        assert 0.0 < ours.icc == pytest.approx(var_group / (var_group + ref.scale), rel=2e-3)
+
+
+def test_mixed_model_fits_many_at_once_as_one_by_one():
+    from peersim.analysis.mixed import fit_many
+
+    sets = [_trial_data(s, 3.0) for s in (11, 12, 13)]
+    both = pd.concat(sets, keys=range(3)).reset_index(level=0, names="fit")
+    together = fit_many(both.fit, both.y, both.treat, both.baseline, both.cluster)
+    for k, data in enumerate(sets):
+        alone = fit_many(np.zeros(len(data), int), data.y, data.treat, data.baseline, data.cluster)
+        pd.testing.assert_series_equal(together.iloc[k], alone.iloc[0], check_names=False, rtol=1e-9)
+
+
+# --- the trial as it was run: arms, waves, missing outcomes, the command -------------------------
+def test_unequal_arms_give_the_right_numbers():
+    r = peersim.trial(Params(), n_peer=21, n_control=30, seed=4, trials=2)
+    people = r.participants
+    assert people.groupby(["trial", "arm"]).size().unstack().to_dict("list") == {0: [30, 30], 1: [21, 21]}
+    itt = r.table[r.table.analysis == "intention to treat"]
+    assert set(itt.n_peer) == {21} and set(itt.n_control) == {30}
+    mixed = r.table[r.table.analysis == "mixed model"]
+    # the mixed model analyses the observed outcomes: randomised minus missing
+    observed = (~people.missing).groupby([people.trial, people.arm]).sum().unstack()
+    assert (mixed.groupby("trial").n_peer.first() == observed[1]).all()
+    assert (mixed.groupby("trial").n_control.first() == observed[0]).all()
+    assert set(mixed.groups) == {3}  # 21 people in groups of 8
+    assert (r.table.randomised_peer.dropna() == 21).all()
+    # the defaults are the PEER trial's arms, and the output says so
+    default = peersim.trial(Params(), seed=4)
+    assert (default.n_peer, default.n_control) == (145, 151)
+    assert "145 PEER, 151 control" in format_trial(default)
+
+
+def test_missing_outcomes_are_more_common_among_leavers_and_reproducible():
+    p = Params(missing_outcome=0.1, missing_outcome_leavers=0.6)
+    a = peersim.trial(p, n_peer=400, n_control=400, seed=6)
+    people = a.participants
+    peer = people[people.arm == 1]
+    left, stayed = peer[peer.dropped_out].missing.mean(), peer[~peer.dropped_out].missing.mean()
+    assert peer.dropped_out.sum() > 30
+    assert left == pytest.approx(0.6, abs=0.12) and stayed == pytest.approx(0.1, abs=0.05)
+    assert people[people.arm == 0].missing.mean() == pytest.approx(0.1, abs=0.04)
+    again = peersim.trial(p, n_peer=400, n_control=400, seed=6)
+    pd.testing.assert_frame_equal(a.participants, again.participants)
+    pd.testing.assert_frame_equal(a.table, again.table)
+    other = peersim.trial(p, n_peer=400, n_control=400, seed=7)
+    assert not other.participants.missing.equals(a.participants.missing.reset_index(drop=True))
+    # nothing missing at 0, everything the parameters say at the extremes
+    none = peersim.trial(Params(missing_outcome=0.0, missing_outcome_leavers=0.0), n_per_arm=40, seed=6)
+    assert not none.participants.missing.any()
+
+
+@pytest.mark.parametrize(("waves", "share", "groups", "expected"), [(4, 0.5, 20, 10), (6, 0.5, 19, 10)])
+def test_waves_give_the_specified_covid_share(waves, share, groups, expected):
+    from peersim.analysis.trial import covid_by_group
+
+    covid = covid_by_group(groups, Params(trial_waves=waves, trial_covid_share=share))
+    assert covid.sum() == expected and covid[: covid.sum()].all()  # the earliest groups
+    assert covid_by_group(groups, Params(trial_covid_share=0.0)).sum() == 0
+    assert covid_by_group(groups, Params(trial_covid_share=1.0)).all()
+    assert covid_by_group(groups, Params(trial_covid_share=0.0, covid_restrictions=True)).all()
+
+
+def test_covid_status_reaches_the_simulation_in_both_arms():
+    p = Params(trial_waves=4, trial_covid_share=0.5)
+    r = peersim.trial(p, n_per_arm=64, seed=8)  # 8 groups and 8 control blocks: 4 of each under COVID
+    people = r.participants
+    by = people.groupby(["arm", "group"]).covid.first().unstack("arm")
+    assert by[1].tolist() == by[0].tolist() == [True] * 4 + [False] * 4
+    # each group ran with its own COVID status: the same runs alone, with and without restrictions
+    peer = people[people.arm == 1]
+    for covid in (True, False):
+        runs = sorted(peer[peer.covid == covid].run.unique())
+        alone = peersim.simulate(Params(covid_restrictions=covid), runs=8, seed=8).participants
+        alone = alone[alone.run.isin(runs)].reset_index(drop=True)
+        got = peer[peer.run.isin(runs)].reset_index(drop=True)
+        pd.testing.assert_series_equal(got.qpr_end, alone.qpr_end, check_names=False)
+
+
+def test_cli_trial_with_unequal_arms(capsys):
+    from peersim.cli import main
+
+    assert main(["trial", "--n-peer", "20", "--n-control", "27", "--trials", "3", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "20 PEER, 27 control" in out and "mixed model" in out and "ICC" in out
+    assert "Not modelled" in out and "quality of life" in out
+    assert main(["trial", "--n-peer", "20", "--n-control", "27", "--quiet"]) == 0
+    assert "difference [95% CI]" in capsys.readouterr().out
+    for bad, message in (
+        (["trial", "--n-peer", "1"], "--n-peer 1: must be at least 2"),
+        (["trial", "--n-per-arm", "9", "--n-control", "9"], "not both"),
+        (["trial", "--set", "missing_outcome_leavers=1.5"], "missing_outcome_leavers"),
+    ):
+        assert main(bad) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_outcomes_are_measured_with_the_stated_reliability():
+    r = peersim.trial(Params(outcome_reliability=0.7), n_per_arm=400, seed=12).participants
+    for state in ("hope", "self_efficacy", "social_relations", "self_image", "meaning"):
+        latent, measured = r[f"{state}_baseline"], r[f"{state}_baseline_measured"]
+        # reliability = var(latent) / var(measured)
+        assert latent.var() / measured.var() == pytest.approx(0.7, abs=0.06), state
+        error = r[f"{state}_end_measured"] - r[f"{state}_end"]
+        assert abs(np.corrcoef(error, measured - latent)[0, 1]) < 0.1  # new error at each occasion
+    assert (r.qpr_end_measured == r.qpr_end).all()  # the QPR-15 has its own measurement model
+    exact = peersim.trial(Params(outcome_reliability=1.0), n_per_arm=40, seed=12).participants
+    assert (exact.hope_end_measured == exact.hope_end).all()

@@ -33,6 +33,7 @@ from ..engine import simulate_courses
 from ..evidence import register
 from ..params import Params
 from ..sets import ParamSets
+from .trial import social_relations
 
 #: The PEER trial: 145 randomised to PEER, 151 to service as usual (Poulsen et al. 2025).
 TRIAL_ARMS = (145, 151)
@@ -136,8 +137,9 @@ def statistics(
     # are left out, as in a trial that stops recruiting when the arm is full
     peer = peer[peer.groupby("set").cumcount() < n_peer]
     ctrl = ctrl[ctrl.groupby("set").cumcount() < n_control]
-    peer = peer.assign(social_relations_end=1.0 - peer.loneliness_end)
-    ctrl = ctrl.assign(social_relations_end=1.0 - ctrl.loneliness_end)
+    # social relations: the one definition the virtual trial uses too (in the group and outside)
+    peer = peer.assign(social_relations_end=social_relations(peer))
+    ctrl = ctrl.assign(social_relations_end=social_relations(ctrl))
     out = pd.DataFrame(index=pd.RangeIndex(n_sets))
     for name, column in (
         ("trial_d_qpr", "qpr_end"),
@@ -199,11 +201,18 @@ def _within_group_r(completers: pd.DataFrame, index: pd.Index) -> pd.Series:
 # --- which parameters matter --------------------------------------------------------------------
 def eligible(parameters: Sequence[str] | None = None) -> list[str]:
     """Parameters the data could inform: graded ``assumption`` or ``calibrated`` in the evidence
-    register, with a real (not fixed) prior."""
+    register, with a real (not fixed) prior; not the ``trial`` group (how the virtual trial is
+    run and measured), which ``statistics`` does not read."""
+    from ..params import _FIELDS
+
     entries = register()
     names = parameters if parameters is not None else list(entries)
     return [
-        n for n in names if entries[n].grade in ("assumption", "calibrated") and not entries[n].prior.fixed
+        n
+        for n in names
+        if entries[n].grade in ("assumption", "calibrated")
+        and not entries[n].prior.fixed
+        and _FIELDS[n].metadata["group"] != "trial"
     ]
 
 

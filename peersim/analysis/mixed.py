@@ -1,0 +1,188 @@
+"""The PEER trial's analysis model, fitted by REML for many trials at once.
+
+A partially nested linear mixed model (Bauer, Sterba & Hallfors 2008, Multivariate Behav Res
+43:210; Roberts & Roberts 2005, Clin Trials 2:152): the PEER arm's participants share a group,
+the control arm's do not, so a random group effect enters only the treated arm,
+
+    y_i = b0 + b1 treat_i + b2 baseline_i + u_g(i) treat_i + e_i,
+    u_g ~ N(0, var_group),  e_i ~ N(0, var_resid).
+
+It is statsmodels' ``mixedlm("y ~ treat + baseline", data, groups=cluster,
+re_formula="0 + treat")`` with every control in a cluster of their own (tests/test_trial.py
+checks the two agree). statsmodels takes tens of milliseconds a fit; a study of 200 trials, eight
+outcomes and several analyses needs thousands, so this module fits them together.
+
+How: with gamma = var_group / var_resid, a PEER group of n members has covariance
+var_resid (I + gamma J) with inverse I - gamma / (1 + n gamma) J and log-determinant
+log(1 + n gamma) (J: all ones). So X'V^-1 X, X'V^-1 y and y'V^-1 y follow from per-group sums,
+and the REML criterion profiled over var_resid,
+
+    -2 l_R(gamma) = (n - p) log(r'V^-1 r / (n - p)) + log|V| + log|X'V^-1 X| + const,
+
+is a function of gamma alone (Harville 1977, JASA 72:320). It is minimised over gamma in
+[0, GAMMA_MAX] for every fit at once: a grid (0 and a geometric grid), then golden-section search
+in the bracket around the best grid point. gamma = 0 (no group effect, ICC 0) is a valid answer.
+Fixed effects and their standard errors are the generalised least squares ones at that gamma,
+var_resid (X'V^-1 X)^-1; p-values and 95% intervals use the normal distribution, as statsmodels'
+MixedLM does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+#: Largest variance ratio searched: a group variance 100 times the residual one (ICC 0.99).
+GAMMA_MAX = 100.0
+_GRID = np.concatenate([[0.0], np.geomspace(1e-4, GAMMA_MAX, 48)])
+_GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
+_ITERATIONS = 60  # bracket shrinks by 0.618**60 ~ 3e-13 of its width
+Z95 = stats.norm.ppf(0.975)
+COLUMNS = (
+    "n",
+    "n_treated",
+    "groups",
+    "intercept",
+    "effect",
+    "effect_se",
+    "baseline_coef",
+    "baseline_se",
+    "var_group",
+    "var_resid",
+    "icc",
+    "effect_low",
+    "effect_high",
+    "p_value",
+)
+
+
+class _Sums:
+    """Sufficient statistics of every fit: X'X, X'y, y'y per fit; sizes and sums per PEER group."""
+
+    def __init__(self, fit, y, treat, baseline, group, n_fits):
+        x = np.column_stack([np.ones_like(y), treat, baseline])
+        self.n_fits = n_fits
+        self.n = np.bincount(fit, minlength=n_fits).astype(float)
+        self.xtx = np.stack(
+            [np.bincount(fit, x[:, i] * x[:, j], n_fits) for i in range(3) for j in range(3)], axis=1
+        ).reshape(n_fits, 3, 3)
+        self.xty = np.stack([np.bincount(fit, x[:, i] * y, n_fits) for i in range(3)], axis=1)
+        self.yty = np.bincount(fit, y * y, n_fits)
+        self.n_treated = np.bincount(fit, treat, n_fits)
+        # PEER groups: the random effect multiplies treat, so controls carry none
+        t = treat > 0
+        keys = pd.MultiIndex.from_arrays([fit[t], group[t]])
+        codes, uniques = pd.factorize(keys)
+        self.group_fit = uniques.get_level_values(0).to_numpy()
+        k = len(uniques)
+        self.size = np.bincount(codes, minlength=k).astype(float)
+        self.sx = np.stack([np.bincount(codes, x[t, i], k) for i in range(3)], axis=1)
+        self.sy = np.bincount(codes, y[t], k)
+        self.groups = np.bincount(self.group_fit, minlength=n_fits)
+
+    def gls(self, gamma: np.ndarray):
+        """For variance ratios ``gamma`` (one per fit): X'V^-1 X, beta, r'V^-1 r and log|V|."""
+        g = gamma[self.group_fit]
+        c = g / (1.0 + self.size * g)
+        f, sx, sy = self.n_fits, self.sx, self.sy
+        a = self.xtx - _by_fit(c[:, None, None] * sx[:, :, None] * sx[:, None, :], self.group_fit, f)
+        b = self.xty - _by_fit(c[:, None] * sx * sy[:, None], self.group_fit, f)
+        q = self.yty - np.bincount(self.group_fit, c * sy * sy, f)
+        logdet_v = np.bincount(self.group_fit, np.log1p(self.size * g), f)
+        beta = np.linalg.solve(a, b[:, :, None])[:, :, 0]
+        rss = q - np.einsum("fi,fi->f", b, beta)
+        return a, beta, rss, logdet_v
+
+    def criterion(self, gamma: np.ndarray) -> np.ndarray:
+        """-2 REML log-likelihood, profiled over var_resid, up to a constant."""
+        a, _, rss, logdet_v = self.gls(gamma)
+        dof = self.n - 3
+        sign, logdet_a = np.linalg.slogdet(a)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = dof * np.log(rss / dof) + logdet_v + logdet_a
+        return np.where((sign > 0) & (rss > 0), value, np.inf)
+
+
+def _by_fit(values: np.ndarray, fit: np.ndarray, n_fits: int) -> np.ndarray:
+    """Sum rows of ``values`` (any trailing shape) by fit."""
+    flat = values.reshape(len(values), -1)
+    out = np.stack([np.bincount(fit, flat[:, j], n_fits) for j in range(flat.shape[1])], axis=1)
+    return out.reshape((n_fits, *values.shape[1:]))
+
+
+def fit_many(fit, y, treat, baseline, group) -> pd.DataFrame:
+    """Fit the partially nested model separately for every value of ``fit``.
+
+    All arguments are arrays of one row per participant: ``fit`` (which fit the row belongs to:
+    whole numbers 0..F-1), outcome ``y``, ``treat`` (1 PEER, 0 control), ``baseline`` (the
+    outcome at baseline) and ``group`` (the PEER group; ignored for controls, who are clusters of
+    their own). Rows with a missing ``y`` or ``baseline`` must be dropped before (complete cases).
+
+    Returns one row per fit (index 0..F-1) with the columns in ``COLUMNS``: the adjusted
+    treatment effect with its standard error, 95% interval and p-value; the baseline coefficient;
+    the variance components and the ICC var_group / (var_group + var_resid). A fit with fewer than
+    four rows, or no treated or no control row, gets NaN.
+    """
+    fit = np.asarray(fit, dtype=np.int64)
+    y, treat, baseline = (np.asarray(v, dtype=float) for v in (y, treat, baseline))
+    group = np.asarray(group)
+    n_fits = int(fit.max()) + 1 if len(fit) else 0
+    if n_fits == 0:
+        return pd.DataFrame(columns=list(COLUMNS))
+    sums = _Sums(fit, y, treat, baseline, group, n_fits)
+    ok = (sums.n >= 4) & (sums.n_treated > 0) & (sums.n_treated < sums.n)
+    gamma = _minimise(sums, ok)
+    a, beta, rss, _ = sums.gls(gamma)
+    var_resid = rss / (sums.n - 3)
+    with np.errstate(invalid="ignore"):
+        cov = var_resid[:, None, None] * np.linalg.inv(np.where(ok[:, None, None], a, np.eye(3)))
+    se = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+    var_group = gamma * var_resid
+    total = var_group + var_resid
+    out = pd.DataFrame(
+        {
+            "n": sums.n.astype(int),
+            "n_treated": sums.n_treated.astype(int),
+            "groups": sums.groups,
+            "intercept": beta[:, 0],
+            "effect": beta[:, 1],
+            "effect_se": se[:, 1],
+            "baseline_coef": beta[:, 2],
+            "baseline_se": se[:, 2],
+            "var_group": var_group,
+            "var_resid": var_resid,
+            "icc": np.divide(var_group, total, out=np.zeros_like(total), where=total > 0),
+        }
+    )
+    out["effect_low"] = out.effect - Z95 * out.effect_se
+    out["effect_high"] = out.effect + Z95 * out.effect_se
+    out["p_value"] = 2.0 * stats.norm.sf(np.abs(out.effect / out.effect_se))
+    out.loc[~ok, [c for c in COLUMNS if c not in ("n", "n_treated", "groups")]] = np.nan
+    return out[list(COLUMNS)]
+
+
+def _minimise(sums: _Sums, ok: np.ndarray) -> np.ndarray:
+    """The REML variance ratio of every fit: best grid point, then golden section around it."""
+    f = sums.n_fits
+    values = np.stack([sums.criterion(np.full(f, g)) for g in _GRID], axis=1)
+    best = np.argmin(np.where(np.isfinite(values), values, np.inf), axis=1)
+    lo = _GRID[np.maximum(best - 1, 0)]
+    hi = _GRID[np.minimum(best + 1, len(_GRID) - 1)]
+    x1 = hi - _GOLDEN * (hi - lo)
+    x2 = lo + _GOLDEN * (hi - lo)
+    f1, f2 = sums.criterion(x1), sums.criterion(x2)
+    for _ in range(_ITERATIONS):
+        left = f1 <= f2  # the minimum lies in [lo, x2]: x1 becomes the new x2
+        hi = np.where(left, x2, hi)
+        lo = np.where(left, lo, x1)
+        new = np.where(left, hi - _GOLDEN * (hi - lo), lo + _GOLDEN * (hi - lo))
+        f_new = sums.criterion(new)
+        x1, x2 = np.where(left, new, x2), np.where(left, x1, new)
+        f1, f2 = np.where(left, f_new, f2), np.where(left, f1, f_new)
+    gamma = (lo + hi) / 2.0
+    # the boundary: no group effect, if it is at least as good as the interior point
+    zero = sums.criterion(np.zeros(f))
+    # (within rounding of the criterion: a ratio of 1e-13 is no group effect)
+    gamma = np.where(zero <= sums.criterion(gamma) + 1e-9, 0.0, gamma)
+    return np.where(ok, gamma, 0.0)
