@@ -1,0 +1,659 @@
+"""Discriminating patterns: what a future study should measure to tell rival programme theories
+apart, and with how many groups.
+
+Pattern-oriented modelling tests a theory by the several patterns it must produce together
+(Grimm et al. 2005, Science 310:987); rival theories calibrated to the same targets (the model
+selection of ``experiments/theories.py``) may still differ on patterns nobody measured. This module
+finds them by simulation. ``discriminating_patterns(draws)`` takes, for each theory
+(:mod:`peersim.theories`), a table of its parameter sets (posterior draws) and simulates for each
+draw one *study*: ``groups`` PEER groups and a service-as-usual control arm of as many courses,
+under the base context and under the variants the patterns need (safety or sharing knocked out,
+paid facilitators, COVID-19 restrictions), all with the same people and draws (common random
+numbers: the variant of a group is the same run of the same seed). Every pattern in ``PATTERNS`` is
+then one number per study.
+
+Two sources of spread, kept apart. Across draws of one theory, a pattern varies because the
+parameters are uncertain (tau^2, the variance across draws of the pattern's expected value) and
+because a study of G groups is a sample (sigma^2 / G, with sigma^2 the variance per group). Each
+pattern is computed from sums over groups (counts, sums, sums of squares and products), so the
+delete-one-group jackknife (Efron & Stein 1981, Ann Stat 9:586) is exact arithmetic on those
+sums: within each study, v = (G - 1) / G * sum_g (theta_(-g) - theta_(.))^2 estimates the
+sampling variance at G groups, sigma^2 = G * mean(v) over the theory's draws, and
+tau^2 = max(0, var(theta) - mean(v)) (method of moments, as in the random-effects split of
+:mod:`peersim.analysis.uncertainty`). A study of n groups then sees the pattern spread by
+
+    s(n)^2 = tau^2 + sigma^2 / n.
+
+More groups shrink the second term, never the first.
+
+Groups needed. A study of n groups tells theories A and B apart on a pattern when, whichever is
+true, its observed value rejects the other's prediction: with A true, the value falls beyond B's
+two-sided (1 - alpha) prediction interval with probability ``power``, and the other way round.
+With normal predictive distributions this is
+
+    |mu_A - mu_B| >= z_(1 - alpha/2) * s_B(n) + z_power * s_A(n)   and the same with A, B swapped,
+
+(the usual sample-size condition for a test against a fixed prediction, Cohen 1988 ch. 12, with
+each theory's prediction uncertain by tau^2). ``groups_needed`` is the smallest such n; when
+parameter uncertainty alone already overlaps, |mu_A - mu_B| < z_(1 - alpha/2) tau_B + z_power
+tau_A (or swapped), no study size suffices and it is infinite ("not at any size"). With tau = 0
+and sigma_A = sigma_B = sigma it is the textbook n = ((z_(1 - alpha/2) + z_power) sigma / delta)^2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from ..engine import simulate_courses
+from ..params import Params
+from ..sets import ParamSets
+from .calibration import CONTROL_RUNS
+
+#: The PEER arm's variants a pattern may compare with the base: changes to each draw's parameters.
+VARIANTS: dict[str, dict] = {
+    "base": {},
+    "no_safety": {"disabled_mechanisms": ("safety",)},
+    "no_sharing": {"disabled_mechanisms": ("sharing",)},
+    "paid": {"facilitator_role": "paid"},
+    "covid": {"covid_restrictions": True},
+}
+#: The control arm's contexts (service as usual has no group, so knock-outs and facilitators do not
+#: reach it; restrictions might): the control arm each variant is compared with.
+CONTEXT = {"base": "base", "no_safety": "base", "no_sharing": "base", "paid": "base", "covid": "covid"}
+#: Leavers gone by this session count as early.
+EARLY_SESSION = 3
+#: Courses simulated per call of the engine (a chunk: all variants of a block of draws).
+CHUNK_COURSES = 2000
+
+
+@dataclass
+class Arms:
+    """One chunk of simulated studies: the PEER arm under each variant and the control arm under
+    each context. Every table has ``study`` (the draw's row in the combined table of draws) and
+    ``group`` (0..G-1: PEER group g meets control course g) besides the participants' columns; the
+    base PEER arm also has the leavers' gaps measured at the session they left (``_leaver_gaps``)."""
+
+    peer: dict[str, pd.DataFrame]
+    control: dict[str, pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One observable pattern: what a study measures, the per-participant contributions it sums
+    (``sums(arms)`` returns frames with ``study``, ``group`` and numeric columns; they are summed
+    within each group) and its value from those sums (``value(totals)``, totals over any set of
+    groups: a whole study or a study without one group)."""
+
+    name: str
+    measurement: str
+    sums: Callable[[Arms], list[pd.DataFrame]]
+    value: Callable[[pd.DataFrame], np.ndarray]
+
+
+def _contributions(frame: pd.DataFrame, **columns) -> pd.DataFrame:
+    out = pd.DataFrame({"study": frame["study"].to_numpy(), "group": frame["group"].to_numpy()})
+    for name, values in columns.items():
+        out[name] = np.asarray(values, dtype=float)
+    return out
+
+
+def _ratio(num: str, den: str) -> Callable[[pd.DataFrame], np.ndarray]:
+    def value(t: pd.DataFrame) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (t[num] / t[den].where(t[den] > 0)).to_numpy(float)
+
+    return value
+
+
+def _moments(prefix: str, frame: pd.DataFrame, y: str) -> pd.DataFrame:
+    v = frame[y].to_numpy(float)
+    return _contributions(frame, **{f"{prefix}n": np.ones_like(v), f"{prefix}y": v, f"{prefix}yy": v * v})
+
+
+def _d(t: pd.DataFrame, peer: str, control: str) -> np.ndarray:
+    """Cohen's d (pooled sd, ddof 1), PEER minus control, from counts, sums and sums of squares."""
+    n1, s1, q1 = (t[f"{peer}{k}"].to_numpy(float) for k in ("n", "y", "yy"))
+    n0, s0, q0 = (t[f"{control}{k}"].to_numpy(float) for k in ("n", "y", "yy"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m1, m0 = s1 / n1, s0 / n0
+        ss = (q1 - n1 * m1**2) + (q0 - n0 * m0**2)
+        return (m1 - m0) / np.sqrt(ss / (n1 + n0 - 2))
+
+
+def _trial_effect_sums(variant: str) -> Callable[[Arms], list[pd.DataFrame]]:
+    def sums(arms: Arms) -> list[pd.DataFrame]:
+        return [
+            _moments("p0", arms.peer["base"], "qpr_end"),
+            _moments("c0", arms.control["base"], "qpr_end"),
+            _moments("pv", arms.peer[variant], "qpr_end"),
+            _moments("cv", arms.control[CONTEXT[variant]], "qpr_end"),
+        ]
+
+    return sums
+
+
+def _effect_change(t: pd.DataFrame) -> np.ndarray:
+    """Change in the trial effect d under the variant: d(variant) - d(base), same people."""
+    return _d(t, "pv", "cv") - _d(t, "p0", "c0")
+
+
+def _early_sums(arms: Arms) -> list[pd.DataFrame]:
+    p = arms.peer["base"]
+    left = p["dropped_out"].to_numpy(bool)
+    early = left & (p["dropout_session"].fillna(0).to_numpy(float) <= EARLY_SESSION)
+    return [_contributions(p, early=early, left=left)]
+
+
+def _dropout_sums(arms: Arms) -> list[pd.DataFrame]:
+    p = arms.peer["base"]
+    return [_contributions(p, left=p["dropped_out"].to_numpy(bool), n=np.ones(len(p)))]
+
+
+def _leaver_gap_sums(column: str) -> Callable[[Arms], list[pd.DataFrame]]:
+    """Mean over leavers of their gap to the completers of their own group, at the session they
+    left (NaN gaps, e.g. a group with no completer, are left out)."""
+
+    def sums(arms: Arms) -> list[pd.DataFrame]:
+        p = arms.peer["base"]
+        gap = p[column].to_numpy(float)
+        has = ~np.isnan(gap)
+        return [_contributions(p, gap=np.where(has, gap, 0.0), leavers=has)]
+
+    return sums
+
+
+def _difference_gap_sums(arms: Arms) -> list[pd.DataFrame]:
+    p = arms.peer["base"]
+    left = p["dropped_out"].to_numpy(bool)
+    x = p["difference_from_group"].to_numpy(float)
+    return [_contributions(p, xl=np.where(left, x, 0.0), nl=left, xc=np.where(left, 0.0, x), nc=~left)]
+
+
+def _difference_gap(t: pd.DataFrame) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (t["xl"] / t["nl"].where(t["nl"] > 0) - t["xc"] / t["nc"].where(t["nc"] > 0)).to_numpy(float)
+
+
+def _dose_sums(arms: Arms) -> list[pd.DataFrame]:
+    p = arms.peer["base"]
+    x = p["sessions_attended"].to_numpy(float)
+    y = (p["qpr_end"] - p["qpr_baseline"]).to_numpy(float)
+    return [_contributions(p, n=np.ones_like(x), x=x, y=y, xx=x * x, xy=x * y)]
+
+
+def _slope(t: pd.DataFrame) -> np.ndarray:
+    """Least-squares slope of y on x from n, sums and sums of squares and products."""
+    n, x, y, xx, xy = (t[k].to_numpy(float) for k in ("n", "x", "y", "xx", "xy"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sxx = xx - x * x / n
+        return np.where(sxx > 1e-12, (xy - x * y / n) / sxx, np.nan)
+
+
+def _followup_sums(arms: Arms) -> list[pd.DataFrame]:
+    p = arms.peer["base"]
+    return [_contributions(p, y=(p["qpr_followup"] - p["qpr_end"]).to_numpy(float), n=np.ones(len(p)))]
+
+
+#: The patterns, each one entry: name, what a study measures, its sums and its value.
+PATTERNS: tuple[Pattern, ...] = (
+    Pattern(
+        "dropout_rate",
+        "share of PEER participants who leave the course",
+        _dropout_sums,
+        _ratio("left", "n"),
+    ),
+    Pattern(
+        "early_dropout_share",
+        f"of those who leave, the share gone by session {EARLY_SESSION} (attendance register)",
+        _early_sums,
+        _ratio("early", "left"),
+    ),
+    Pattern(
+        "leavers_difference_gap",
+        "difference from the group (age, diagnosis, situation; measured at intake): leavers minus completers",
+        _difference_gap_sums,
+        _difference_gap,
+    ),
+    Pattern(
+        "leavers_similarity_gap",
+        "perceived similarity to the group, rated each session: a leaver's rating at the session"
+        " they left minus their group's completers' at that session",
+        _leaver_gap_sums("similarity_gap"),
+        _ratio("gap", "leavers"),
+    ),
+    Pattern(
+        "leavers_connectedness_gap",
+        "connectedness to the group, rated each session: a leaver's rating at the session they"
+        " left minus their group's completers' at that session",
+        _leaver_gap_sums("connectedness_gap"),
+        _ratio("gap", "leavers"),
+    ),
+    Pattern(
+        "dose_response",
+        "QPR change (end - baseline) per session attended, PEER arm (least-squares slope)",
+        _dose_sums,
+        _slope,
+    ),
+    Pattern(
+        "trial_effect",
+        "Cohen's d on QPR at the end, PEER vs service as usual",
+        _trial_effect_sums("base"),
+        lambda t: _d(t, "p0", "c0"),
+    ),
+    Pattern(
+        "safety_knockout",
+        "change in the trial effect d when groups run without what makes them safe (no rules,"
+        " anonymity or skilled handling): a trial arm of such groups",
+        _trial_effect_sums("no_safety"),
+        _effect_change,
+    ),
+    Pattern(
+        "sharing_knockout",
+        "change in the trial effect d when members do not share their stories: a trial arm of"
+        " groups without sharing",
+        _trial_effect_sums("no_sharing"),
+        _effect_change,
+    ),
+    Pattern(
+        "paid_interaction",
+        "change in the trial effect d with paid facilitators instead of peer volunteers",
+        _trial_effect_sums("paid"),
+        _effect_change,
+    ),
+    Pattern(
+        "covid_interaction",
+        "change in the trial effect d under COVID-19 restrictions",
+        _trial_effect_sums("covid"),
+        _effect_change,
+    ),
+    Pattern(
+        "followup_change",
+        "mean change in QPR from the end of the course to follow-up, PEER arm",
+        _followup_sums,
+        _ratio("y", "n"),
+    ),
+)
+
+_BY_NAME = {p.name: p for p in PATTERNS}
+#: Parameters the variants and the study design set: a table of draws may not vary them.
+_DESIGN = ("disabled_mechanisms", "facilitator_role", "covid_restrictions", "control_arm", "theory")
+
+
+# --- simulation ---------------------------------------------------------------------------------
+def _combine(draws: Mapping[str, pd.DataFrame], seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """All theories' draws in one table (``theory`` set from the key) and each row's number within
+    its theory. A ``weight`` column is honoured by resampling the draws by weight (seeded), so
+    every later mean and sd is the weighted one; equal weights keep the table as given."""
+    from ..theories import THEORIES
+
+    if not isinstance(draws, Mapping) or not draws:
+        raise ValueError("draws must map theory names to tables of parameter sets")
+    rng = np.random.default_rng(seed)
+    frames, numbers = [], []
+    for name, table in draws.items():
+        if name not in THEORIES:
+            raise ValueError(f"draws: unknown theory {name!r} (theories: {', '.join(THEORIES)})")
+        table = pd.DataFrame(table).reset_index(drop=True)
+        if len(table) == 0:
+            raise ValueError(f"draws[{name!r}] has no rows: give at least one parameter set")
+        fixed = [c for c in table.columns if c in _DESIGN and c != "theory"]
+        if fixed:
+            raise ValueError(f"draws[{name!r}]: {fixed[0]!r} is set by the study design, not by a draw")
+        if "weight" in table:
+            w = table.pop("weight").to_numpy(float)
+            if not (np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
+                raise ValueError(f"draws[{name!r}]: weights must be finite, non-negative, not all zero")
+            if not np.allclose(w, w[0]):
+                table = table.iloc[rng.choice(len(table), size=len(table), p=w / w.sum())]
+                table = table.reset_index(drop=True)
+        frames.append(table.assign(theory=name))
+        numbers.append(np.arange(len(table)))
+    combined = pd.concat(frames, ignore_index=True)
+    return combined, np.concatenate(numbers)
+
+
+def _leaver_gaps(participants: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
+    """Each leaver's connectedness and perceived similarity at the session they left (the last
+    they attended: the state recorded that week) minus the mean of their group's completers at the
+    same session; NaN for completers. This is what a study rating both at every session sees: the
+    leavers' ratings at the end of the course are gone (and their ties have faded since)."""
+    keys = ["set", "run"]
+    done = participants.loc[~participants["dropped_out"].to_numpy(bool), [*keys, "member"]]
+    measured = [*keys, "week", "member", "connectedness", "similarity_to_group"]
+    weekly = sessions.loc[sessions["week"] >= 1, measured]
+    completers = weekly.merge(done, on=[*keys, "member"]).groupby([*keys, "week"], sort=False)
+    reference = completers[["connectedness", "similarity_to_group"]].mean()
+    left = participants.loc[participants["dropped_out"].to_numpy(bool), [*keys, "member", "dropout_session"]]
+    left = left.assign(week=left.pop("dropout_session").astype("int64"))
+    own = left.merge(weekly, on=[*keys, "member", "week"], how="left")
+    own = own.merge(reference, left_on=[*keys, "week"], right_index=True, how="left", suffixes=("", "_ref"))
+    gaps = pd.DataFrame(
+        {
+            **{k: own[k].to_numpy() for k in (*keys, "member")},
+            "connectedness_gap": (own["connectedness"] - own["connectedness_ref"]).to_numpy(float),
+            "similarity_gap": (own["similarity_to_group"] - own["similarity_to_group_ref"]).to_numpy(float),
+        }
+    )
+    out = participants.merge(gaps, on=[*keys, "member"], how="left")
+    return out
+
+
+def _simulate_chunk(
+    sets: pd.DataFrame, numbers: np.ndarray, studies: np.ndarray, groups: int, base: Params, seed: int
+) -> Arms:
+    """The studies of a block of draws: every variant's PEER arm and every context's control arm.
+    Draw k of a theory runs courses k * groups .. k * groups + groups - 1 (control: offset by
+    CONTROL_RUNS), so every variant, and the same-numbered draw of every theory, meets the same
+    people with the same draws."""
+    positions = np.repeat(np.arange(len(sets)), groups)
+    runs = (numbers[:, None] * groups + np.arange(groups)[None, :]).ravel()
+    group = np.tile(np.arange(groups), len(sets))
+
+    def run(params: Params, control: bool, record: str = "summary") -> dict[str, pd.DataFrame]:
+        out = simulate_courses(
+            ParamSets(sets, params), positions, (CONTROL_RUNS if control else 0) + runs, seed, record=record
+        )
+        # courses come back sorted by set and run: label them with their study and group
+        per_course = {name: frame.groupby(["set", "run"], sort=False).ngroup() for name, frame in out.items()}
+        order = np.lexsort((runs, positions))
+        for name, frame in out.items():
+            course = order[per_course[name].to_numpy()]
+            frame["study"] = studies[positions[course]]
+            frame["group"] = group[course]
+        return out
+
+    peer, control = {}, {}
+    for variant, changes in VARIANTS.items():
+        changes = dict(changes)
+        if "disabled_mechanisms" in changes:
+            changes["disabled_mechanisms"] = (*base.disabled_mechanisms, *changes["disabled_mechanisms"])
+        if variant == "base":
+            tables = run(base, False, record="sessions")
+            peer[variant] = _leaver_gaps(tables["participants"], tables["sessions"])
+        else:
+            peer[variant] = run(base.replace(**changes), False)["participants"]
+    for context in dict.fromkeys(CONTEXT.values()):
+        params = base.replace(**VARIANTS[context], control_arm=True)
+        control[context] = run(params, True)["participants"]
+    return Arms(peer=peer, control=control)
+
+
+def _group_sums(pattern: Pattern, arms: Arms, studies: np.ndarray, groups: int) -> pd.DataFrame:
+    """The pattern's contributions summed within each (study, group); every group present."""
+    frame = pd.concat(pattern.sums(arms), ignore_index=True).fillna(0.0)
+    grid = pd.MultiIndex.from_product([studies, range(groups)], names=["study", "group"])
+    return frame.groupby(["study", "group"]).sum().reindex(grid, fill_value=0.0)
+
+
+def _evaluate(pattern: Pattern, sums: pd.DataFrame, groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each study's value and its delete-one-group jackknife variance (Efron & Stein 1981):
+    v = (m - 1) / m * sum_g (theta_(-g) - mean theta_(-.))^2 over the m groups whose removal
+    leaves the value defined (m = groups unless a ratio runs out of, e.g., leavers)."""
+    totals = sums.groupby(level="study", sort=True).sum()
+    values = np.asarray(pattern.value(totals), dtype=float)
+    study = sums.index.get_level_values("study")
+    loo = pd.DataFrame(totals.loc[study].to_numpy() - sums.to_numpy(), columns=sums.columns, index=sums.index)
+    theta = np.asarray(pattern.value(loo), dtype=float).reshape(len(totals), groups)
+    m = np.sum(~np.isnan(theta), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = np.nanmean(np.where(m[:, None] > 0, theta, 0.0), axis=1, keepdims=True)
+        spread = np.nansum((theta - centre) ** 2, axis=1)
+        jack = np.where(m >= 2, (m - 1) / m * spread, np.nan)
+    return values, jack
+
+
+# --- results ------------------------------------------------------------------------------------
+def groups_needed(
+    difference,
+    param_sd_a,
+    group_sd_a,
+    param_sd_b,
+    group_sd_b,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> np.ndarray:
+    """The smallest number of groups n with which a study tells theory A from B (module docstring):
+    |difference| > z_(1 - alpha/2) s_B(n) + z_power s_A(n), and with A and B swapped, where
+    s(n)^2 = param_sd^2 + group_sd^2 / n. Infinite where even n -> infinity fails (parameter
+    uncertainty alone overlaps, or no difference at all); NaN where the difference is NaN.
+    Arguments broadcast; returns floats (whole numbers or inf)."""
+    given = (difference, param_sd_a, group_sd_a, param_sd_b, group_sd_b)
+    delta, ta, sa, tb, sb = np.broadcast_arrays(*(np.abs(np.asarray(x, dtype=float)) for x in given))
+    za, zb = norm.ppf(1 - alpha / 2), norm.ppf(power)
+
+    def enough(n):
+        s_a, s_b = np.sqrt(ta**2 + sa**2 / n), np.sqrt(tb**2 + sb**2 / n)
+        return (delta > za * s_b + zb * s_a) & (delta > za * s_a + zb * s_b)
+
+    possible = (delta > za * tb + zb * ta) & (delta > za * ta + zb * tb)
+    # bisection on log n over [1, 1e15]: `enough` only gets easier as n grows
+    low, high = np.zeros(delta.shape), np.full(delta.shape, 15.0)
+    for _ in range(80):
+        mid = (low + high) / 2
+        ok = enough(10.0**mid)
+        high, low = np.where(ok, mid, high), np.where(ok, low, mid)
+    n = np.ceil(10.0**high - 1e-9)
+    n = np.where(enough(np.maximum(n - 1, 1)) & (n > 1), n - 1, n)  # rounding at the edge
+    n = np.where(enough(1.0), 1.0, n)
+    n = np.where(possible, n, np.inf)
+    return np.where(np.isnan(delta + ta + sa + tb + sb), np.nan, n)
+
+
+@dataclass
+class PatternResult:
+    """What ``discriminating_patterns`` returns.
+
+    ``theories``: one row per (theory, pattern): ``mean``, ``sd`` across draws (a study of
+    ``groups`` groups per draw), ``low``/``high`` (2.5% and 97.5% of the draws' values),
+    ``param_sd`` (tau: parameter uncertainty alone), ``group_sd`` (sigma: sd per group; a study of
+    n groups has sd sqrt(tau^2 + sigma^2 / n)), ``draws`` (studies with a value).
+    ``pairs``: one row per (pair of theories, pattern): ``mean_a``, ``mean_b``, ``difference``
+    (b - a), ``difference_se`` (its simulation error from the draws), ``separation`` (difference /
+    sqrt((sd_a^2 + sd_b^2) / 2), at ``groups`` groups) and ``groups_needed`` (inf: not at any size).
+    ``studies``: one row per (theory, draw, pattern): the study's ``value`` and its jackknife
+    ``sampling_var``.
+    """
+
+    theories: pd.DataFrame
+    pairs: pd.DataFrame
+    studies: pd.DataFrame
+    groups: int
+    seed: int
+    base: Params
+    alpha: float = 0.05
+    power: float = 0.8
+    measurements: dict[str, str] = field(default_factory=dict)
+
+    def best(self, top: int = 3) -> pd.DataFrame:
+        """For each pair, the ``top`` best-separating patterns: fewest groups needed, then the
+        largest standardised separation."""
+        frame = self.pairs.assign(_abs=self.pairs["separation"].abs())
+        frame = frame.sort_values(["groups_needed", "_abs"], ascending=[True, False], kind="stable")
+        return frame.groupby("pair", sort=False).head(top).drop(columns="_abs").reset_index(drop=True)
+
+    def format(self, top: int = 3) -> str:
+        """The best-separating patterns of each pair, as text."""
+        lines = [
+            f"Patterns that tell the theories apart (studies of {self.groups} groups; groups needed for"
+            f" {self.power:.0%} power at two-sided {self.alpha:.0%}):"
+        ]
+        for pair, rows in self.best(top).groupby("pair", sort=False):
+            lines.append(f"  {pair}")
+            for _, r in rows.iterrows():
+                need = "not at any size" if np.isinf(r.groups_needed) else f"{r.groups_needed:,.0f} groups"
+                lines.append(
+                    f"    {r.pattern:26s} {r.mean_a:+8.3f} vs {r.mean_b:+8.3f}"
+                    f"  separation {r.separation:+6.2f}  {need}"
+                )
+        return "\n".join(lines)
+
+    def figure(self):
+        """Patterns x theories: each theory's mean, the 2.5-97.5% range of its draws' studies of
+        ``groups`` groups (thin) and mean +- 1.96 tau, parameter uncertainty alone (thick)."""
+        import matplotlib.pyplot as plt
+
+        patterns = list(dict.fromkeys(self.theories["pattern"]))
+        theories = list(dict.fromkeys(self.theories["theory"]))
+        cols = 4
+        rows = -(-len(patterns) // cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 2.8 * rows), squeeze=False)
+        colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        for ax, name in zip(axes.ravel(), patterns, strict=False):
+            sub = self.theories[self.theories["pattern"] == name].set_index("theory").reindex(theories)
+            y = np.arange(len(theories))
+            for i, (_, r) in enumerate(sub.iterrows()):
+                colour = colours[i % len(colours)]
+                ax.plot([r["low"], r["high"]], [i, i], color=colour, linewidth=1)
+                half = 1.959963984540054 * r["param_sd"]
+                ax.plot([r["mean"] - half, r["mean"] + half], [i, i], color=colour, linewidth=4, alpha=0.6)
+                ax.plot(r["mean"], i, "o", color=colour, markersize=4)
+            ax.set_yticks(y, theories if ax in axes[:, 0] else [""] * len(theories), fontsize=8)
+            ax.set_ylim(-0.5, len(theories) - 0.5)
+            ax.invert_yaxis()
+            ax.set_title(name.replace("_", " "), fontsize=9)
+            ax.tick_params(axis="x", labelsize=8)
+            ax.axvline(0.0, color="#999999", linewidth=0.5)
+        for ax in axes.ravel()[len(patterns) :]:
+            ax.axis("off")
+        fig.suptitle(
+            f"Patterns by theory: studies of {self.groups} groups (thin: 95% of draws; thick: parameter"
+            " uncertainty alone)",
+            fontsize=10,
+        )
+        fig.tight_layout()
+        return fig
+
+
+def discriminating_patterns(
+    draws: Mapping[str, pd.DataFrame],
+    groups: int = 20,
+    seed: int = 0,
+    base: Params | None = None,
+    patterns: tuple[str, ...] | None = None,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> PatternResult:
+    """Simulate one study of ``groups`` PEER groups (and a control arm of as many courses) per
+    draw of each theory, compute every pattern (``PATTERNS``, or the named ``patterns``) per
+    study, split its spread into parameter uncertainty and sampling noise per group, and compare
+    every pair of theories (module docstring for the formulas).
+
+    ``draws[theory]``: one row per parameter set (posterior draw), columns named after parameters
+    (none: the defaults); ``weight``, if present, resamples the rows by weight. ``base``: the
+    parameters the draws do not set; the study runs in its context, which must be the
+    unrestricted, volunteer-led PEER course (the context patterns change it). All draws run as one
+    batch per chunk of courses and variant, split only by structural values (the theory)."""
+    base = base or Params()
+    if isinstance(groups, bool) or not isinstance(groups, int | np.integer) or groups < 2:
+        raise ValueError(f"groups = {groups!r}: a study needs 2 groups at least (the jackknife drops one)")
+    if base.control_arm or base.covid_restrictions or base.facilitator_role != "volunteer":
+        raise ValueError(
+            "base must be the PEER arm without COVID-19 restrictions and with volunteer facilitators:"
+            " the context patterns compare with those"
+        )
+    chosen = PATTERNS if patterns is None else tuple(_BY_NAME[name] for name in patterns)
+    combined, numbers = _combine(draws, seed)
+    per_chunk = max(1, CHUNK_COURSES // groups)
+    sums: dict[str, list[pd.DataFrame]] = {p.name: [] for p in chosen}
+    for start in range(0, len(combined), per_chunk):
+        stop = min(start + per_chunk, len(combined))
+        studies = np.arange(start, stop)
+        arms = _simulate_chunk(
+            combined.iloc[start:stop].reset_index(drop=True), numbers[start:stop], studies, groups, base, seed
+        )
+        for p in chosen:
+            sums[p.name].append(_group_sums(p, arms, studies, groups))
+    theory = combined["theory"].to_numpy()
+    rows = []
+    for p in chosen:
+        values, jack = _evaluate(p, pd.concat(sums[p.name]), groups)
+        rows.append(
+            pd.DataFrame(
+                {"theory": theory, "draw": numbers, "pattern": p.name, "value": values, "sampling_var": jack}
+            )
+        )
+    studies_table = pd.concat(rows, ignore_index=True)
+    theories = _per_theory(studies_table, groups, list(draws))
+    measurements = {p.name: p.measurement for p in chosen}
+    theories.insert(2, "measurement", theories["pattern"].map(measurements))
+    pairs = _pairs(theories, list(draws), alpha, power)
+    return PatternResult(
+        theories=theories,
+        pairs=pairs,
+        studies=studies_table,
+        groups=int(groups),
+        seed=seed,
+        base=base,
+        alpha=alpha,
+        power=power,
+        measurements=measurements,
+    )
+
+
+def _per_theory(studies: pd.DataFrame, groups: int, order: list[str]) -> pd.DataFrame:
+    """Mean, sd and range across draws, and the split tau^2 = max(0, var - mean v), sigma^2 =
+    groups * mean v (module docstring)."""
+    out = []
+    for (theory, pattern), sub in studies.groupby(["theory", "pattern"], sort=False):
+        ok = sub.dropna(subset=["value"])
+        x, v = ok["value"].to_numpy(float), ok["sampling_var"].to_numpy(float)
+        k = len(x)
+        var = float(np.var(x, ddof=1)) if k > 1 else np.nan
+        mean_v = float(np.nanmean(v)) if np.isfinite(v).any() else np.nan
+        out.append(
+            {
+                "theory": theory,
+                "pattern": pattern,
+                "mean": float(np.mean(x)) if k else np.nan,
+                "sd": np.sqrt(var) if k > 1 else np.nan,
+                "low": float(np.quantile(x, 0.025)) if k else np.nan,
+                "high": float(np.quantile(x, 0.975)) if k else np.nan,
+                "param_sd": float(np.sqrt(max(0.0, var - mean_v))) if k > 1 else np.nan,
+                "group_sd": float(np.sqrt(groups * mean_v)) if np.isfinite(mean_v) else np.nan,
+                "draws": k,
+            }
+        )
+    frame = pd.DataFrame(out)
+    frame["_t"] = frame["theory"].map({t: i for i, t in enumerate(order)})
+    frame["_p"] = frame["pattern"].map({p.name: i for i, p in enumerate(PATTERNS)})
+    return frame.sort_values(["_t", "_p"], kind="stable").drop(columns=["_t", "_p"]).reset_index(drop=True)
+
+
+def _pairs(theories: pd.DataFrame, order: list[str], alpha: float, power: float) -> pd.DataFrame:
+    out = []
+    table = theories.set_index(["theory", "pattern"])
+    for a, b in combinations(order, 2):
+        ta, tb = table.loc[a], table.loc[b]
+        common = [p for p in ta.index if p in tb.index]
+        ta, tb = ta.loc[common], tb.loc[common]
+        diff = tb["mean"] - ta["mean"]
+        se = np.sqrt(ta["sd"] ** 2 / ta["draws"] + tb["sd"] ** 2 / tb["draws"])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pooled = np.sqrt((ta["sd"] ** 2 + tb["sd"] ** 2) / 2)
+            separation = np.where(diff == 0, 0.0, diff / pooled)
+        out.append(
+            pd.DataFrame(
+                {
+                    "pair": f"{a} vs {b}",
+                    "theory_a": a,
+                    "theory_b": b,
+                    "pattern": common,
+                    "measurement": ta["measurement"].to_numpy(),
+                    "mean_a": ta["mean"].to_numpy(),
+                    "mean_b": tb["mean"].to_numpy(),
+                    "difference": diff.to_numpy(),
+                    "difference_se": se.to_numpy(),
+                    "separation": np.asarray(separation, dtype=float),
+                    "groups_needed": groups_needed(
+                        diff, ta["param_sd"], ta["group_sd"], tb["param_sd"], tb["group_sd"], alpha, power
+                    ),
+                }
+            )
+        )
+    return pd.concat(out, ignore_index=True)
