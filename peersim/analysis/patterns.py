@@ -353,19 +353,14 @@ def _simulate_chunk(
     people with the same draws."""
     positions = np.repeat(np.arange(len(sets)), groups)
     runs = (numbers[:, None] * groups + np.arange(groups)[None, :]).ravel()
-    group = np.tile(np.arange(groups), len(sets))
 
     def run(params: Params, control: bool, record: str = "summary") -> dict[str, pd.DataFrame]:
-        out = simulate_courses(
-            ParamSets(sets, params), positions, (CONTROL_RUNS if control else 0) + runs, seed, record=record
-        )
-        # courses come back sorted by set and run: label them with their study and group
-        per_course = {name: frame.groupby(["set", "run"], sort=False).ngroup() for name, frame in out.items()}
-        order = np.lexsort((runs, positions))
-        for name, frame in out.items():
-            course = order[per_course[name].to_numpy()]
-            frame["study"] = studies[positions[course]]
-            frame["group"] = group[course]
+        offset = CONTROL_RUNS if control else 0
+        out = simulate_courses(ParamSets(sets, params), positions, offset + runs, seed, record=record)
+        for frame in out.values():  # the set is the draw's row in this block; the run names the group
+            row = frame["set"].to_numpy()
+            frame["study"] = studies[row]
+            frame["group"] = frame["run"].to_numpy() - offset - numbers[row] * groups
         return out
 
     peer, control = {}, {}
@@ -625,8 +620,23 @@ def _per_theory(studies: pd.DataFrame, groups: int, order: list[str]) -> pd.Data
     return frame.sort_values(["_t", "_p"], kind="stable").drop(columns=["_t", "_p"]).reset_index(drop=True)
 
 
+PAIR_COLUMNS = (
+    "pair",
+    "theory_a",
+    "theory_b",
+    "pattern",
+    "measurement",
+    "mean_a",
+    "mean_b",
+    "difference",
+    "difference_se",
+    "separation",
+    "groups_needed",
+)
+
+
 def _pairs(theories: pd.DataFrame, order: list[str], alpha: float, power: float) -> pd.DataFrame:
-    out = []
+    out = [pd.DataFrame(columns=list(PAIR_COLUMNS))]  # no rows with a single theory
     table = theories.set_index(["theory", "pattern"])
     for a, b in combinations(order, 2):
         ta, tb = table.loc[a], table.loc[b]
@@ -656,4 +666,4 @@ def _pairs(theories: pd.DataFrame, order: list[str], alpha: float, power: float)
                 }
             )
         )
-    return pd.concat(out, ignore_index=True)
+    return pd.concat(out[1:], ignore_index=True) if len(out) > 1 else out[0]
