@@ -66,6 +66,7 @@ VARIANTS: dict[str, dict] = {
 #: The control arm's contexts (service as usual has no group, so knock-outs and facilitators do not
 #: reach it; restrictions might): the control arm each variant is compared with.
 CONTEXT = {"base": "base", "no_safety": "base", "no_sharing": "base", "paid": "base", "covid": "covid"}
+Z95 = 1.959963984540054
 #: Leavers gone by this session count as early.
 EARLY_SESSION = 3
 #: Courses simulated per call of the engine (a chunk: all variants of a block of draws).
@@ -86,13 +87,14 @@ class Arms:
 @dataclass(frozen=True)
 class Pattern:
     """One observable pattern: what a study measures, the per-participant contributions it sums
-    (``sums(arms)`` returns frames with ``study``, ``group`` and numeric columns; they are summed
-    within each group) and its value from those sums (``value(totals)``, totals over any set of
-    groups: a whole study or a study without one group)."""
+    (``sums(arms)`` returns, per arm of the study, a frame with ``study``, ``group`` and numeric
+    columns, summed within each group; column names are unique across arms) and its value from
+    those sums (``value(totals)``, totals over any set of groups: a whole study, or a study
+    without one group of one arm)."""
 
     name: str
     measurement: str
-    sums: Callable[[Arms], list[pd.DataFrame]]
+    sums: Callable[[Arms], dict[str, pd.DataFrame]]
     value: Callable[[pd.DataFrame], np.ndarray]
 
 
@@ -126,53 +128,65 @@ def _d(t: pd.DataFrame, peer: str, control: str) -> np.ndarray:
         return (m1 - m0) / np.sqrt(ss / (n1 + n0 - 2))
 
 
-def _trial_effect_sums(variant: str) -> Callable[[Arms], list[pd.DataFrame]]:
-    def sums(arms: Arms) -> list[pd.DataFrame]:
-        return [
-            _moments("p0", arms.peer["base"], "qpr_end"),
-            _moments("c0", arms.control["base"], "qpr_end"),
-            _moments("pv", arms.peer[variant], "qpr_end"),
-            _moments("cv", arms.control[CONTEXT[variant]], "qpr_end"),
-        ]
-
-    return sums
+def _trial_sums(arms: Arms) -> dict[str, pd.DataFrame]:
+    """A two-arm trial: the base PEER arm against service as usual."""
+    return {
+        "peer": _moments("p0", arms.peer["base"], "qpr_end"),
+        "control": _moments("c0", arms.control["base"], "qpr_end"),
+    }
 
 
-def _effect_change(t: pd.DataFrame) -> np.ndarray:
-    """Change in the trial effect d under the variant: d(variant) - d(base), same people."""
-    return _d(t, "pv", "cv") - _d(t, "p0", "c0")
+def _effect_change(variant: str) -> tuple[Callable, Callable]:
+    """Sums and value of the change in the trial effect d under a variant: a study with a third
+    arm of PEER groups under the variant (and, if the variant changes the context, a control arm
+    in that context too): d(variant arm vs its control) - d(PEER arm vs control)."""
+    context = CONTEXT[variant]
+    control = "c0" if context == "base" else "cv"
+
+    def sums(arms: Arms) -> dict[str, pd.DataFrame]:
+        out = {**_trial_sums(arms), f"peer_{variant}": _moments("pv", arms.peer[variant], "qpr_end")}
+        if context != "base":
+            out[f"control_{context}"] = _moments("cv", arms.control[context], "qpr_end")
+        return out
+
+    def value(t: pd.DataFrame) -> np.ndarray:
+        return _d(t, "pv", control) - _d(t, "p0", "c0")
+
+    return sums, value
 
 
-def _early_sums(arms: Arms) -> list[pd.DataFrame]:
+def _early_sums(arms: Arms) -> dict[str, pd.DataFrame]:
     p = arms.peer["base"]
     left = p["dropped_out"].to_numpy(bool)
     early = left & (p["dropout_session"].fillna(0).to_numpy(float) <= EARLY_SESSION)
-    return [_contributions(p, early=early, left=left)]
+    return {"peer": _contributions(p, early=early, left=left)}
 
 
-def _dropout_sums(arms: Arms) -> list[pd.DataFrame]:
+def _dropout_sums(arms: Arms) -> dict[str, pd.DataFrame]:
     p = arms.peer["base"]
-    return [_contributions(p, left=p["dropped_out"].to_numpy(bool), n=np.ones(len(p)))]
+    return {"peer": _contributions(p, left=p["dropped_out"].to_numpy(bool), n=np.ones(len(p)))}
 
 
-def _leaver_gap_sums(column: str) -> Callable[[Arms], list[pd.DataFrame]]:
+def _leaver_gap_sums(column: str) -> Callable[[Arms], dict[str, pd.DataFrame]]:
     """Mean over leavers of their gap to the completers of their own group, at the session they
     left (NaN gaps, e.g. a group with no completer, are left out)."""
 
-    def sums(arms: Arms) -> list[pd.DataFrame]:
+    def sums(arms: Arms) -> dict[str, pd.DataFrame]:
         p = arms.peer["base"]
         gap = p[column].to_numpy(float)
         has = ~np.isnan(gap)
-        return [_contributions(p, gap=np.where(has, gap, 0.0), leavers=has)]
+        return {"peer": _contributions(p, gap=np.where(has, gap, 0.0), leavers=has)}
 
     return sums
 
 
-def _difference_gap_sums(arms: Arms) -> list[pd.DataFrame]:
+def _difference_gap_sums(arms: Arms) -> dict[str, pd.DataFrame]:
     p = arms.peer["base"]
     left = p["dropped_out"].to_numpy(bool)
     x = p["difference_from_group"].to_numpy(float)
-    return [_contributions(p, xl=np.where(left, x, 0.0), nl=left, xc=np.where(left, 0.0, x), nc=~left)]
+    return {
+        "peer": _contributions(p, xl=np.where(left, x, 0.0), nl=left, xc=np.where(left, 0.0, x), nc=~left)
+    }
 
 
 def _difference_gap(t: pd.DataFrame) -> np.ndarray:
@@ -180,11 +194,11 @@ def _difference_gap(t: pd.DataFrame) -> np.ndarray:
         return (t["xl"] / t["nl"].where(t["nl"] > 0) - t["xc"] / t["nc"].where(t["nc"] > 0)).to_numpy(float)
 
 
-def _dose_sums(arms: Arms) -> list[pd.DataFrame]:
+def _dose_sums(arms: Arms) -> dict[str, pd.DataFrame]:
     p = arms.peer["base"]
     x = p["sessions_attended"].to_numpy(float)
     y = (p["qpr_end"] - p["qpr_baseline"]).to_numpy(float)
-    return [_contributions(p, n=np.ones_like(x), x=x, y=y, xx=x * x, xy=x * y)]
+    return {"peer": _contributions(p, n=np.ones_like(x), x=x, y=y, xx=x * x, xy=x * y)}
 
 
 def _slope(t: pd.DataFrame) -> np.ndarray:
@@ -195,9 +209,11 @@ def _slope(t: pd.DataFrame) -> np.ndarray:
         return np.where(sxx > 1e-12, (xy - x * y / n) / sxx, np.nan)
 
 
-def _followup_sums(arms: Arms) -> list[pd.DataFrame]:
+def _followup_sums(arms: Arms) -> dict[str, pd.DataFrame]:
     p = arms.peer["base"]
-    return [_contributions(p, y=(p["qpr_followup"] - p["qpr_end"]).to_numpy(float), n=np.ones(len(p)))]
+    return {
+        "peer": _contributions(p, y=(p["qpr_followup"] - p["qpr_end"]).to_numpy(float), n=np.ones(len(p)))
+    }
 
 
 #: The patterns, each one entry: name, what a study measures, its sums and its value.
@@ -243,34 +259,30 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         "trial_effect",
         "Cohen's d on QPR at the end, PEER vs service as usual",
-        _trial_effect_sums("base"),
+        _trial_sums,
         lambda t: _d(t, "p0", "c0"),
     ),
     Pattern(
         "safety_knockout",
         "change in the trial effect d when groups run without what makes them safe (no rules,"
         " anonymity or skilled handling): a trial arm of such groups",
-        _trial_effect_sums("no_safety"),
-        _effect_change,
+        *_effect_change("no_safety"),
     ),
     Pattern(
         "sharing_knockout",
         "change in the trial effect d when members do not share their stories: a trial arm of"
         " groups without sharing",
-        _trial_effect_sums("no_sharing"),
-        _effect_change,
+        *_effect_change("no_sharing"),
     ),
     Pattern(
         "paid_interaction",
         "change in the trial effect d with paid facilitators instead of peer volunteers",
-        _trial_effect_sums("paid"),
-        _effect_change,
+        *_effect_change("paid"),
     ),
     Pattern(
         "covid_interaction",
         "change in the trial effect d under COVID-19 restrictions",
-        _trial_effect_sums("covid"),
-        _effect_change,
+        *_effect_change("covid"),
     ),
     Pattern(
         "followup_change",
@@ -380,27 +392,52 @@ def _simulate_chunk(
 
 
 def _group_sums(pattern: Pattern, arms: Arms, studies: np.ndarray, groups: int) -> pd.DataFrame:
-    """The pattern's contributions summed within each (study, group); every group present."""
-    frame = pd.concat(pattern.sums(arms), ignore_index=True).fillna(0.0)
-    grid = pd.MultiIndex.from_product([studies, range(groups)], names=["study", "group"])
-    return frame.groupby(["study", "group"]).sum().reindex(grid, fill_value=0.0)
+    """The pattern's contributions summed within each (study, arm, group); every group of every
+    arm present (zeros where an arm has no column of another)."""
+    parts = pattern.sums(arms)
+    grid = pd.MultiIndex.from_product([studies, list(parts), range(groups)], names=["study", "arm", "group"])
+    frames = [
+        frame.groupby(["study", "group"]).sum().assign(arm=arm).set_index("arm", append=True)
+        for arm, frame in parts.items()
+    ]
+    frame = pd.concat(frames).reorder_levels(["study", "arm", "group"])
+    return frame.reindex(grid).fillna(0.0)
 
 
-def _evaluate(pattern: Pattern, sums: pd.DataFrame, groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each study's value and its delete-one-group jackknife variance (Efron & Stein 1981):
-    v = (m - 1) / m * sum_g (theta_(-g) - mean theta_(-.))^2 over the m groups whose removal
-    leaves the value defined (m = groups unless a ratio runs out of, e.g., leavers)."""
+def _jackknife(theta: np.ndarray) -> np.ndarray:
+    """(m - 1) / m * sum (theta_(-g) - mean)^2 along the last axis, over the m deletions that
+    leave the value defined (a ratio may run out of, e.g., leavers); NaN with fewer than 2."""
+    m = np.sum(~np.isnan(theta), axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = np.nanmean(np.where(m[..., None] > 0, theta, 0.0), axis=-1, keepdims=True)
+        spread = np.nansum((theta - centre) ** 2, axis=-1)
+        return np.where(m >= 2, (m - 1) / m * spread, np.nan)
+
+
+def _evaluate(pattern: Pattern, sums: pd.DataFrame, groups: int) -> tuple[np.ndarray, ...]:
+    """Each study's value and two delete-one-group jackknife variances (Efron & Stein 1981):
+
+    - ``sampling_var``, a study's whose arms have their own people: the stratified jackknife,
+      strata = arms, deleting one group of one arm at a time, v = sum_arms (m - 1) / m *
+      sum_g (theta_(-arm g) - mean_arm)^2 (Wolter 2007, Introduction to Variance Estimation, 4.5);
+    - ``simulation_var``, the simulated study's: its arms' group g are the same people (common
+      random numbers), so group g is deleted from every arm at once.
+
+    The first is the noise a real study of that many groups per arm would see; the second is
+    what the spread of the simulated studies contains besides parameter uncertainty."""
+    arms = sums.index.get_level_values("arm").unique()
     totals = sums.groupby(level="study", sort=True).sum()
     values = np.asarray(pattern.value(totals), dtype=float)
-    study = sums.index.get_level_values("study")
-    loo = pd.DataFrame(totals.loc[study].to_numpy() - sums.to_numpy(), columns=sums.columns, index=sums.index)
-    theta = np.asarray(pattern.value(loo), dtype=float).reshape(len(totals), groups)
-    m = np.sum(~np.isnan(theta), axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centre = np.nanmean(np.where(m[:, None] > 0, theta, 0.0), axis=1, keepdims=True)
-        spread = np.nansum((theta - centre) ** 2, axis=1)
-        jack = np.where(m >= 2, (m - 1) / m * spread, np.nan)
-    return values, jack
+
+    def without(rows: pd.DataFrame, shape: tuple[int, ...]) -> np.ndarray:
+        study = rows.index.get_level_values("study")
+        loo = pd.DataFrame(totals.loc[study].to_numpy() - rows.to_numpy(), columns=rows.columns)
+        return np.asarray(pattern.value(loo), dtype=float).reshape(shape)
+
+    per_arm = _jackknife(without(sums, (len(totals), len(arms), groups)))
+    sampling = np.where(np.isnan(per_arm).all(axis=1), np.nan, np.nansum(per_arm, axis=1))
+    paired = without(sums.groupby(level=["study", "group"], sort=True).sum(), (len(totals), groups))
+    return values, sampling, _jackknife(paired)
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -444,15 +481,21 @@ def groups_needed(
 class PatternResult:
     """What ``discriminating_patterns`` returns.
 
-    ``theories``: one row per (theory, pattern): ``mean``, ``sd`` across draws (a study of
-    ``groups`` groups per draw), ``low``/``high`` (2.5% and 97.5% of the draws' values),
-    ``param_sd`` (tau: parameter uncertainty alone), ``group_sd`` (sigma: sd per group; a study of
-    n groups has sd sqrt(tau^2 + sigma^2 / n)), ``draws`` (studies with a value).
-    ``pairs``: one row per (pair of theories, pattern): ``mean_a``, ``mean_b``, ``difference``
-    (b - a), ``difference_se`` (its simulation error from the draws), ``separation`` (difference /
-    sqrt((sd_a^2 + sd_b^2) / 2), at ``groups`` groups) and ``groups_needed`` (inf: not at any size).
-    ``studies``: one row per (theory, draw, pattern): the study's ``value`` and its jackknife
-    ``sampling_var``.
+    ``theories``: one row per (theory, pattern, with its ``measurement``): ``mean``; ``sd``,
+    ``low`` and ``high`` (2.5% and 97.5%) of the simulated studies' values across draws;
+    ``param_sd`` (tau: parameter uncertainty alone); ``group_sd`` (sigma: sd per group of each
+    arm, as in a study whose arms have their own people); ``study_sd`` = sqrt(tau^2 + sigma^2 /
+    groups), the spread of such a study of ``groups`` groups per arm (a study of n groups:
+    sqrt(tau^2 + sigma^2 / n)); ``draws`` (studies with a value). Where a pattern compares arms
+    of the same simulated people (knock-outs, contexts), ``sd`` is smaller than ``study_sd``.
+    ``pairs``: one row per (pair of theories, pattern): ``pair`` ("a vs b"), ``theory_a``,
+    ``theory_b``, ``pattern``, ``measurement``, ``mean_a``, ``mean_b``, ``difference`` (b - a),
+    ``difference_se`` (its simulation error, from the draws), ``separation`` (difference /
+    sqrt((study_sd_a^2 + study_sd_b^2) / 2): standardised at ``groups`` groups per arm) and
+    ``groups_needed`` (groups per arm; inf: not at any size).
+    ``studies``: one row per (theory, draw, pattern): the study's ``value``, ``sampling_var``
+    (its jackknife variance as a study with its own people per arm) and ``simulation_var`` (as
+    simulated, arms sharing people).
     """
 
     theories: pd.DataFrame
@@ -489,8 +532,9 @@ class PatternResult:
         return "\n".join(lines)
 
     def figure(self):
-        """Patterns x theories: each theory's mean, the 2.5-97.5% range of its draws' studies of
-        ``groups`` groups (thin) and mean +- 1.96 tau, parameter uncertainty alone (thick)."""
+        """Patterns x theories: each theory's mean, mean +- 1.96 study_sd (thin: where a study of
+        ``groups`` groups per arm would find it, parameters and sampling together) and mean +- 1.96
+        param_sd (thick: parameter uncertainty alone, which no study size removes)."""
         import matplotlib.pyplot as plt
 
         patterns = list(dict.fromkeys(self.theories["pattern"]))
@@ -504,8 +548,9 @@ class PatternResult:
             y = np.arange(len(theories))
             for i, (_, r) in enumerate(sub.iterrows()):
                 colour = colours[i % len(colours)]
-                ax.plot([r["low"], r["high"]], [i, i], color=colour, linewidth=1)
-                half = 1.959963984540054 * r["param_sd"]
+                wide = Z95 * r["study_sd"]
+                ax.plot([r["mean"] - wide, r["mean"] + wide], [i, i], color=colour, linewidth=1)
+                half = Z95 * r["param_sd"]
                 ax.plot([r["mean"] - half, r["mean"] + half], [i, i], color=colour, linewidth=4, alpha=0.6)
                 ax.plot(r["mean"], i, "o", color=colour, markersize=4)
             ax.set_yticks(y, theories if ax in axes[:, 0] else [""] * len(theories), fontsize=8)
@@ -517,8 +562,8 @@ class PatternResult:
         for ax in axes.ravel()[len(patterns) :]:
             ax.axis("off")
         fig.suptitle(
-            f"Patterns by theory: studies of {self.groups} groups (thin: 95% of draws; thick: parameter"
-            " uncertainty alone)",
+            f"Patterns by theory, 95% intervals: a study of {self.groups} groups per arm (thin);"
+            " parameter uncertainty alone (thick)",
             fontsize=10,
         )
         fig.tight_layout()
@@ -567,10 +612,17 @@ def discriminating_patterns(
     theory = combined["theory"].to_numpy()
     rows = []
     for p in chosen:
-        values, jack = _evaluate(p, pd.concat(sums[p.name]), groups)
+        values, sampling, simulation = _evaluate(p, pd.concat(sums[p.name]), groups)
         rows.append(
             pd.DataFrame(
-                {"theory": theory, "draw": numbers, "pattern": p.name, "value": values, "sampling_var": jack}
+                {
+                    "theory": theory,
+                    "draw": numbers,
+                    "pattern": p.name,
+                    "value": values,
+                    "sampling_var": sampling,
+                    "simulation_var": simulation,
+                }
             )
         )
     studies_table = pd.concat(rows, ignore_index=True)
@@ -592,25 +644,29 @@ def discriminating_patterns(
 
 
 def _per_theory(studies: pd.DataFrame, groups: int, order: list[str]) -> pd.DataFrame:
-    """Mean, sd and range across draws, and the split tau^2 = max(0, var - mean v), sigma^2 =
-    groups * mean v (module docstring)."""
+    """Mean, sd and range across draws, and the split (module docstring): tau^2 = max(0, var -
+    mean simulation_var), sigma^2 = groups * mean sampling_var, study_sd = sqrt(tau^2 + sigma^2 /
+    groups)."""
     out = []
     for (theory, pattern), sub in studies.groupby(["theory", "pattern"], sort=False):
         ok = sub.dropna(subset=["value"])
-        x, v = ok["value"].to_numpy(float), ok["sampling_var"].to_numpy(float)
+        x = ok["value"].to_numpy(float)
         k = len(x)
         var = float(np.var(x, ddof=1)) if k > 1 else np.nan
-        mean_v = float(np.nanmean(v)) if np.isfinite(v).any() else np.nan
+        sampling, simulation = (_mean(ok[c]) for c in ("sampling_var", "simulation_var"))
+        tau2 = max(0.0, var - simulation) if k > 1 and np.isfinite(simulation) else np.nan
+        sigma2 = groups * sampling
         out.append(
             {
                 "theory": theory,
                 "pattern": pattern,
                 "mean": float(np.mean(x)) if k else np.nan,
-                "sd": np.sqrt(var) if k > 1 else np.nan,
+                "sd": np.sqrt(var),
                 "low": float(np.quantile(x, 0.025)) if k else np.nan,
                 "high": float(np.quantile(x, 0.975)) if k else np.nan,
-                "param_sd": float(np.sqrt(max(0.0, var - mean_v))) if k > 1 else np.nan,
-                "group_sd": float(np.sqrt(groups * mean_v)) if np.isfinite(mean_v) else np.nan,
+                "param_sd": np.sqrt(tau2),
+                "group_sd": np.sqrt(sigma2),
+                "study_sd": np.sqrt(tau2 + sigma2 / groups),
                 "draws": k,
             }
         )
@@ -618,6 +674,11 @@ def _per_theory(studies: pd.DataFrame, groups: int, order: list[str]) -> pd.Data
     frame["_t"] = frame["theory"].map({t: i for i, t in enumerate(order)})
     frame["_p"] = frame["pattern"].map({p.name: i for i, p in enumerate(PATTERNS)})
     return frame.sort_values(["_t", "_p"], kind="stable").drop(columns=["_t", "_p"]).reset_index(drop=True)
+
+
+def _mean(values: pd.Series) -> float:
+    values = values.to_numpy(float)
+    return float(np.nanmean(values)) if np.isfinite(values).any() else np.nan
 
 
 PAIR_COLUMNS = (
@@ -645,7 +706,7 @@ def _pairs(theories: pd.DataFrame, order: list[str], alpha: float, power: float)
         diff = tb["mean"] - ta["mean"]
         se = np.sqrt(ta["sd"] ** 2 / ta["draws"] + tb["sd"] ** 2 / tb["draws"])
         with np.errstate(invalid="ignore", divide="ignore"):
-            pooled = np.sqrt((ta["sd"] ** 2 + tb["sd"] ** 2) / 2)
+            pooled = np.sqrt((ta["study_sd"] ** 2 + tb["study_sd"] ** 2) / 2)
             separation = np.where(diff == 0, 0.0, diff / pooled)
         out.append(
             pd.DataFrame(
