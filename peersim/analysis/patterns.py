@@ -6,38 +6,50 @@ Pattern-oriented modelling tests a theory by the several patterns it must produc
 selection of ``experiments/theories.py``) may still differ on patterns nobody measured. This module
 finds them by simulation. ``discriminating_patterns(draws)`` takes, for each theory
 (:mod:`peersim.theories`), a table of its parameter sets (posterior draws) and simulates for each
-draw one *study*: ``groups`` PEER groups and a service-as-usual control arm of as many courses,
-under the base context and under the variants the patterns need (safety or sharing knocked out,
-paid facilitators, COVID-19 restrictions), all with the same people and draws (common random
-numbers: the variant of a group is the same run of the same seed). Every pattern in ``PATTERNS`` is
-then one number per study.
+draw one *study*: ``groups`` PEER groups and a service-as-usual control arm of as many courses, and
+for the patterns that need them further arms of ``groups`` groups each (safety or sharing knocked
+out, paid facilitators, COVID-19 restrictions). Every pattern in ``PATTERNS`` is one number per
+study. The simulation gives every arm of a study the same people and draws (common random numbers:
+group g of each arm is the same run of the same seed, and draw k of every theory meets the same
+people), so a knock-out's or a context's change is exact rather than noisy; a real study cannot
+do that, and its noise is estimated as if each arm had its own people (below).
 
 Two sources of spread, kept apart. Across draws of one theory, a pattern varies because the
 parameters are uncertain (tau^2, the variance across draws of the pattern's expected value) and
-because a study of G groups is a sample (sigma^2 / G, with sigma^2 the variance per group). Each
-pattern is computed from sums over groups (counts, sums, sums of squares and products), so the
-delete-one-group jackknife (Efron & Stein 1981, Ann Stat 9:586) is exact arithmetic on those
-sums: within each study, v = (G - 1) / G * sum_g (theta_(-g) - theta_(.))^2 estimates the
-sampling variance at G groups, sigma^2 = G * mean(v) over the theory's draws, and
-tau^2 = max(0, var(theta) - mean(v)) (method of moments, as in the random-effects split of
-:mod:`peersim.analysis.uncertainty`). A study of n groups then sees the pattern spread by
+because a study of G groups per arm is a sample (sigma^2 / G, with sigma^2 the variance per
+group). Each pattern is computed from sums over groups (counts, sums, sums of squares and
+products), so delete-one-group jackknives (Efron & Stein 1981, Ann Stat 9:586) are exact
+arithmetic on those sums. Within each study:
+
+- the stratified jackknife, arms as strata (Wolter 2007, Introduction to Variance Estimation,
+  ch. 4): v = sum_arms (G - 1) / G * sum_g (theta_(-arm g) - mean_arm)^2, deleting one group of
+  one arm at a time, is the sampling variance of a study whose arms have their own people;
+  sigma^2 = G * mean(v) over the theory's draws;
+- the paired jackknife, deleting group g from every arm at once, is the simulated study's
+  sampling variance v_sim (its arms share people); tau^2 = max(0, var(theta) - mean(v_sim))
+  across draws (method of moments, as in the random-effects split of
+  :mod:`peersim.analysis.uncertainty`).
+
+For a pattern of one arm the two coincide. A study of n groups per arm sees the pattern spread by
 
     s(n)^2 = tau^2 + sigma^2 / n.
 
-More groups shrink the second term, never the first.
+More groups shrink the second term, never the first. tau^2 is itself estimated from the draws:
+with few draws it is noisy, and draws that are all the same parameters give a small positive tau
+by chance.
 
-Groups needed. A study of n groups tells theories A and B apart on a pattern when, whichever is
-true, its observed value rejects the other's prediction: with A true, the value falls beyond B's
-two-sided (1 - alpha) prediction interval with probability ``power``, and the other way round.
-With normal predictive distributions this is
+Groups needed. A study of n groups per arm tells theories A and B apart on a pattern when,
+whichever is true, its observed value rejects the other's prediction: with A true, the value falls
+beyond B's two-sided (1 - alpha) prediction interval with probability ``power``, and the other way
+round. With normal predictive distributions this is
 
-    |mu_A - mu_B| >= z_(1 - alpha/2) * s_B(n) + z_power * s_A(n)   and the same with A, B swapped,
+    |mu_A - mu_B| > z_(1 - alpha/2) * s_B(n) + z_power * s_A(n)   and the same with A, B swapped.
 
-(the usual sample-size condition for a test against a fixed prediction, Cohen 1988 ch. 12, with
-each theory's prediction uncertain by tau^2). ``groups_needed`` is the smallest such n; when
-parameter uncertainty alone already overlaps, |mu_A - mu_B| < z_(1 - alpha/2) tau_B + z_power
-tau_A (or swapped), no study size suffices and it is infinite ("not at any size"). With tau = 0
-and sigma_A = sigma_B = sigma it is the textbook n = ((z_(1 - alpha/2) + z_power) sigma / delta)^2.
+``groups_needed`` is the smallest such n; when parameter uncertainty alone already overlaps,
+|mu_A - mu_B| <= z_(1 - alpha/2) tau_B + z_power tau_A (or swapped), no study size suffices and
+it is infinite ("not at any size"). With tau = 0 and sigma_A = sigma_B = sigma it is the
+textbook normal-approximation sample size n = ((z_(1 - alpha/2) + z_power) sigma / delta)^2. Below
+a few groups the normal approximation is rough: read 1 or 2 as "a couple of groups".
 """
 
 from __future__ import annotations
