@@ -523,20 +523,27 @@ class PatternResult:
     def best(self, top: int = 3) -> pd.DataFrame:
         """For each pair, the ``top`` best-separating patterns: fewest groups needed, then the
         largest standardised separation."""
-        frame = self.pairs.assign(_abs=self.pairs["separation"].abs())
-        frame = frame.sort_values(["groups_needed", "_abs"], ascending=[True, False], kind="stable")
-        return frame.groupby("pair", sort=False).head(top).drop(columns="_abs").reset_index(drop=True)
+        order = {pair: i for i, pair in enumerate(dict.fromkeys(self.pairs["pair"]))}
+        frame = self.pairs.assign(_pair=self.pairs["pair"].map(order), _abs=self.pairs["separation"].abs())
+        keys, ascending = ["_pair", "groups_needed", "_abs"], [True, True, False]
+        frame = frame.sort_values(keys, ascending=ascending, kind="stable")
+        frame = frame.groupby("pair", sort=False).head(top)
+        return frame.drop(columns=["_pair", "_abs"]).reset_index(drop=True)
 
     def format(self, top: int = 3) -> str:
         """The best-separating patterns of each pair, as text."""
         lines = [
-            f"Patterns that tell the theories apart (studies of {self.groups} groups; groups needed for"
-            f" {self.power:.0%} power at two-sided {self.alpha:.0%}):"
+            f"Patterns that tell the theories apart (separation at {self.groups} groups per arm; groups"
+            f" per arm needed for {self.power:.0%} power at two-sided {self.alpha:.0%}):"
         ]
         for pair, rows in self.best(top).groupby("pair", sort=False):
             lines.append(f"  {pair}")
             for _, r in rows.iterrows():
-                need = "not at any size" if np.isinf(r.groups_needed) else f"{r.groups_needed:,.0f} groups"
+                need = (
+                    "not at any size"
+                    if np.isinf(r.groups_needed)
+                    else f"{r.groups_needed:,.0f} group{'s' if r.groups_needed != 1 else ''}"
+                )
                 lines.append(
                     f"    {r.pattern:26s} {r.mean_a:+8.3f} vs {r.mean_b:+8.3f}"
                     f"  separation {r.separation:+6.2f}  {need}"
