@@ -83,6 +83,11 @@ def test_the_pattern_table_runs_on_tiny_inputs_with_prior_draws_and_weights():
     )
     assert set(result.pairs.pair) == {"seed vs common_factors"}
     assert len(result.studies) == (2 + 3) * n
+    again = discriminating_patterns({"seed": _defaults(2), "common_factors": prior}, groups=3, seed=2)
+    pd.testing.assert_frame_equal(again.studies, result.studies)  # the seed alone decides
+    at = result.spread(3).set_index(["theory", "pattern"])
+    np.testing.assert_allclose(at.study_sd, result.theories.set_index(["theory", "pattern"]).study_sd)
+    assert (result.spread(300).sampling_sd <= at.sampling_sd.to_numpy() / 9.9).all()
     best = result.best(top=2)
     assert len(best) == 2 and set(best.pattern) <= {p.name for p in PATTERNS}
     assert "seed vs common_factors" in result.format()
@@ -95,6 +100,8 @@ def test_the_pattern_table_runs_on_tiny_inputs_with_prior_draws_and_weights():
         discriminating_patterns({"bogus": _defaults(1)}, groups=3)
     with pytest.raises(ValueError, match="design"):
         discriminating_patterns({"seed": pd.DataFrame({"covid_restrictions": [True]})}, groups=3)
+    with pytest.raises(ValueError, match="unknown pattern"):
+        discriminating_patterns({"seed": _defaults(1)}, groups=3, patterns=("bogus",))
     with pytest.raises(ValueError, match="2 groups"):
         discriminating_patterns({"seed": _defaults(1)}, groups=1)
 

@@ -530,6 +530,23 @@ class PatternResult:
         frame = frame.groupby("pair", sort=False).head(top)
         return frame.drop(columns=["_pair", "_abs"]).reset_index(drop=True)
 
+    def spread(self, groups: int) -> pd.DataFrame:
+        """Each theory's spread of each pattern in a study of ``groups`` groups per arm:
+        ``sampling_sd`` = group_sd / sqrt(groups) shrinks with the study, ``param_sd`` does not,
+        ``study_sd`` = sqrt(param_sd^2 + sampling_sd^2)."""
+        t = self.theories
+        sampling = t["group_sd"] / np.sqrt(groups)
+        return pd.DataFrame(
+            {
+                "theory": t["theory"],
+                "pattern": t["pattern"],
+                "groups": groups,
+                "param_sd": t["param_sd"],
+                "sampling_sd": sampling,
+                "study_sd": np.sqrt(t["param_sd"] ** 2 + sampling**2),
+            }
+        )
+
     def format(self, top: int = 3) -> str:
         """The best-separating patterns of each pair, as text."""
         lines = [
@@ -607,7 +624,8 @@ def discriminating_patterns(
     (none: the defaults); ``weight``, if present, resamples the rows by weight. ``base``: the
     parameters the draws do not set; the study runs in its context, which must be the
     unrestricted, volunteer-led PEER course (the context patterns change it). All draws run as one
-    batch per chunk of courses and variant, split only by structural values (the theory)."""
+    batch per chunk of courses and variant, split only by structural values (the theory): four
+    theories x 200 draws x 20 groups take about 20 s and 0.5 GB."""
     base = base or Params()
     if isinstance(groups, bool) or not isinstance(groups, int | np.integer) or groups < 2:
         raise ValueError(f"groups = {groups!r}: a study needs 2 groups at least (the jackknife drops one)")
@@ -616,6 +634,9 @@ def discriminating_patterns(
             "base must be the PEER arm without COVID-19 restrictions and with volunteer facilitators:"
             " the context patterns compare with those"
         )
+    unknown = [name for name in patterns or () if name not in _BY_NAME]
+    if unknown:
+        raise ValueError(f"unknown pattern {unknown[0]!r} (patterns: {', '.join(_BY_NAME)})")
     chosen = PATTERNS if patterns is None else tuple(_BY_NAME[name] for name in patterns)
     combined, numbers = _combine(draws, seed)
     per_chunk = max(1, CHUNK_COURSES // groups)
