@@ -326,6 +326,8 @@ def _combine(draws: Mapping[str, pd.DataFrame], seed: int) -> tuple[pd.DataFrame
         table = pd.DataFrame(table).reset_index(drop=True)
         if len(table) == 0:
             raise ValueError(f"draws[{name!r}] has no rows: give at least one parameter set")
+        if "theory" in table and not (table["theory"].isna() | (table["theory"] == name)).all():
+            raise ValueError(f"draws[{name!r}]: its theory column names another theory")
         fixed = [c for c in table.columns if c in _DESIGN and c != "theory"]
         if fixed:
             raise ValueError(f"draws[{name!r}]: {fixed[0]!r} is set by the study design, not by a draw")
