@@ -2,8 +2,8 @@
 own forms, and the choice batches like any other structural parameter.
 
 These are exact tests of the forms (what a theory's mechanisms read and ignore), not pattern
-tests: whether the theories can be told apart from data is tested in tests/test_patterns.py and
-studied in experiments/theories.py.
+tests: whether the theories can be told apart from data is tested in tests/test_patterns_theories.py
+and studied in experiments/theories.py.
 """
 
 from __future__ import annotations
