@@ -7,7 +7,10 @@ standard error, 95% interval and per-block estimates), blocks.csv (per block and
 pooled threshold, simulations and draws within it), fit.csv (for each theory and fitted target:
 the median and 95% range of the statistic over the theory's own closest draws, and the share of
 them within two standard errors of the target), robustness.csv (the probabilities with each fitted
-target left out in turn) and probabilities.png. Resumable: simulated
+target left out in turn), probabilities.png, and the patterns that would tell the theories apart,
+simulated from each theory's own closest draws (``peersim.analysis.patterns``): patterns.csv (per
+theory and pattern: mean, parameter sd, per-group sd), pattern_pairs.csv (per pair and pattern:
+separation and groups per arm a study needs), pattern_best.csv and patterns.png. Resumable: simulated
 batches are kept in results/theories/raw/. ``--doc docs/theories.md`` renews that page's tables
 from these files (a test checks that they agree).
 """
@@ -27,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from peersim.analysis.calibration import deviations, fitted, load_targets
+from peersim.analysis.patterns import discriminating_patterns
 from peersim.analysis.selection import Selection, select_theories
 from peersim.experiments.study import report_written
 
@@ -58,10 +62,19 @@ def main(argv=None) -> list:
     selection.blocks.to_csv(out / "blocks.csv", index=False, float_format="%.4g")
     fit = fit_table(selection, targets)
     fit.to_csv(out / "fit.csv", index=False, float_format="%.4g")
+    patterns = discriminating_patterns(
+        pattern_draws(selection, spec["pattern_draws"]), groups=spec["pattern_groups"], seed=spec["seed"]
+    )
+    patterns.theories.to_csv(out / "patterns.csv", index=False, float_format="%.4g")
+    patterns.pairs.to_csv(out / "pattern_pairs.csv", index=False, float_format="%.4g")
+    patterns.best(3).to_csv(out / "pattern_best.csv", index=False, float_format="%.4g")
+    figure = patterns.figure()
+    figure.savefig(out / "patterns.png", dpi=100)
+    plt.close(figure)
     robust = robustness(spec, targets, out)
     robust.to_csv(out / "robustness.csv", index=False, float_format="%.4g")
     written = [_probability_figure(selection, out), out / "probabilities.csv", out / "fit.csv"]
-    written.append(out / "robustness.csv")
+    written += [out / "robustness.csv", out / "patterns.png", out / "patterns.csv", out / "pattern_pairs.csv"]
     if args.doc is not None:
         args.doc.write_text(render(args.doc.read_text(encoding="utf-8"), out), encoding="utf-8")
         written.append(args.doc)
@@ -103,6 +116,21 @@ def blocks(folder: Path) -> dict[str, str]:
         ]
         lines.append(f"| {left_out} | " + " | ".join(cells) + " |")
     out["robustness"] = "\n".join(lines)
+    patterns = pd.read_csv(folder / "patterns.csv")
+    lines = ["| pattern | what a study measures | " + " | ".join(theories) + " |"]
+    lines.append("|---|---|" + "---|" * len(theories))
+    for name, sub in patterns.groupby("pattern", sort=False):
+        rows = sub.set_index("theory").loc[theories].itertuples()
+        cells = [f"{r.mean:+.3g} ({r.param_sd:.2g}; {r.group_sd:.2g})" for r in rows]
+        lines.append(f"| {name} | {sub.measurement.iloc[0]} | " + " | ".join(cells) + " |")
+    out["patterns"] = "\n".join(lines)
+    best = pd.read_csv(folder / "pattern_best.csv")
+    lines = ["| pair | pattern | means | separation | groups per arm |", "|---|---|---|---|---|"]
+    for r in best.itertuples():
+        need = "not at any size" if np.isinf(r.groups_needed) else f"{r.groups_needed:,.0f}"
+        means = f"{r.mean_a:+.3g} vs {r.mean_b:+.3g}"
+        lines.append(f"| {r.pair} | {r.pattern} | {means} | {r.separation:+.2f} | {need} |")
+    out["pairs"] = "\n".join(lines)
     return out
 
 
@@ -116,6 +144,16 @@ def render(text: str, folder: Path) -> str:
         end = text.index(BLOCK_END, body)
         text = text[:body] + "\n" + table + "\n" + text[end:]
     return text
+
+
+def pattern_draws(selection: Selection, count: int) -> dict[str, pd.DataFrame]:
+    """Each theory's ``count`` closest draws (its own approximate posterior), parameters only."""
+    out = {}
+    for theory, draws in selection.draws.items():
+        closest = draws.nsmallest(count, "discrepancy", keep="first")
+        drop = ["block", "pooled", "discrepancy", *closest.filter(like="stat_").columns]
+        out[theory] = closest.drop(columns=drop).reset_index(drop=True)
+    return out
 
 
 def robustness(spec, targets, out: Path) -> pd.DataFrame:
