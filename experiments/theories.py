@@ -49,15 +49,7 @@ def main(argv=None) -> list:
     out = args.out or Path("results/theories") / ("small" if args.small else "")
     (out / "raw").mkdir(parents=True, exist_ok=True)
     targets = load_targets()
-    selection = select_theories(
-        simulations=spec["simulations"],
-        blocks=spec["blocks"],
-        quantile=spec["quantile"],
-        batch=spec["batch"],
-        seed=spec["seed"],
-        targets=targets,
-        pool_dir=out / "raw" / "batches",
-    )
+    selection = select(spec, targets, out)
     selection.probabilities.to_csv(out / "probabilities.csv", index=False, float_format="%.4g")
     selection.blocks.to_csv(out / "blocks.csv", index=False, float_format="%.4g")
     fit = fit_table(selection, targets)
@@ -146,6 +138,12 @@ def render(text: str, folder: Path) -> str:
     return text
 
 
+def select(spec, targets, out: Path) -> Selection:
+    """The model selection of the spec against ``targets``, its batches kept in ``out``/raw."""
+    keys = ("simulations", "blocks", "quantile", "batch", "seed")
+    return select_theories(**{k: spec[k] for k in keys}, targets=targets, pool_dir=out / "raw" / "batches")
+
+
 def pattern_draws(selection: Selection, count: int) -> dict[str, pd.DataFrame]:
     """Each theory's ``count`` closest draws (its own approximate posterior), parameters only."""
     out = {}
@@ -163,15 +161,7 @@ def robustness(spec, targets, out: Path) -> pd.DataFrame:
     rows = []
     for name in fitted(targets):
         rest = {k: t for k, t in targets.items() if k != name}
-        again = select_theories(
-            simulations=spec["simulations"],
-            blocks=spec["blocks"],
-            quantile=spec["quantile"],
-            batch=spec["batch"],
-            seed=spec["seed"],
-            targets=rest,
-            pool_dir=out / "raw" / "batches",
-        ).probabilities
+        again = select(spec, rest, out).probabilities
         for r in again.itertuples():
             rows.append(
                 {
