@@ -4,15 +4,17 @@
 
 Writes results/theories/: probabilities.csv (each theory's posterior probability, Monte Carlo
 standard error, 95% interval and per-block estimates), blocks.csv (per block and theory: the
-pooled threshold, simulations and draws within it), fit.csv (for each theory and fitted target:
-the median and 95% range of the statistic over the theory's own closest draws, and the share of
-them within two standard errors of the target), robustness.csv (the probabilities with each fitted
-target left out in turn), probabilities.png, and the patterns that would tell the theories apart,
-simulated from each theory's own closest draws (``peersim.analysis.patterns``): patterns.csv (per
-theory and pattern: mean, parameter sd, per-group sd), pattern_pairs.csv (per pair and pattern:
-separation and groups per arm a study needs), pattern_best.csv and patterns.png. Resumable: simulated
-batches are kept in results/theories/raw/. ``--doc docs/theories.md`` renews that page's tables
-from these files (a test checks that they agree).
+pooled threshold, simulations and draws within it), probabilities_count.csv (the probabilities
+again, with the targets seen in a handful of people compared as counts drawn from each simulated
+share), fit.csv (for each theory and fitted target: the median and 95% range of the statistic over
+the theory's own closest draws, and the share of them within two standard errors of the target),
+robustness.csv (the probabilities with each fitted target left out in turn), probabilities.png,
+and the patterns that would tell the theories apart, simulated from each theory's own closest
+draws (``peersim.analysis.patterns``): patterns.csv (per theory and pattern: mean, parameter sd,
+per-group sd), pattern_pairs.csv (per pair and pattern: separation and groups per arm a study
+needs), pattern_best.csv and patterns.png. Resumable: simulated batches are kept in
+results/theories/raw/. ``--doc docs/theories.md`` renews that page's tables from these files (a
+test checks that they agree).
 """
 
 from __future__ import annotations
@@ -63,10 +65,13 @@ def main(argv=None) -> list:
     figure = patterns.figure()
     figure.savefig(out / "patterns.png", dpi=100)
     plt.close(figure)
+    counted = select(spec, targets, out, observation="count")
+    counted.probabilities.to_csv(out / "probabilities_count.csv", index=False, float_format="%.4g")
     robust = robustness(spec, targets, out)
     robust.to_csv(out / "robustness.csv", index=False, float_format="%.4g")
     written = [_probability_figure(selection, out), out / "probabilities.csv", out / "fit.csv"]
-    written += [out / "robustness.csv", out / "patterns.png", out / "patterns.csv", out / "pattern_pairs.csv"]
+    written += [out / name for name in ("probabilities_count.csv", "robustness.csv", "patterns.png")]
+    written += [out / "patterns.csv", out / "pattern_pairs.csv"]
     if args.doc is not None:
         args.doc.write_text(render(args.doc.read_text(encoding="utf-8"), out), encoding="utf-8")
         written.append(args.doc)
@@ -77,16 +82,19 @@ def main(argv=None) -> list:
 BLOCK_START, BLOCK_END = "<!-- theories: ", "<!-- theories: end -->"
 
 
-def blocks(folder: Path) -> dict[str, str]:
-    """The doc's tables, as markdown, from the study's CSV files in ``folder``."""
-    p = pd.read_csv(folder / "probabilities.csv")
+def _probability_table(p: pd.DataFrame) -> str:
     lines = ["| theory | probability | MC s.e. | 95% MC interval | blocks |", "|---|---|---|---|---|"]
     for r in p.itertuples():
         per_block = ", ".join(f"{v:.2f}" for v in p.loc[r.Index, p.columns.str.startswith("block_")])
-        lines.append(
-            f"| {r.theory} | {r.probability:.3f} | {r.mc_se:.3f} | {r.low:.3f}-{r.high:.3f} | {per_block} |"
-        )
-    out = {"probabilities": "\n".join(lines)}
+        interval = f"{r.low:.3f}-{r.high:.3f}"
+        lines.append(f"| {r.theory} | {r.probability:.3f} | {r.mc_se:.3f} | {interval} | {per_block} |")
+    return "\n".join(lines)
+
+
+def blocks(folder: Path) -> dict[str, str]:
+    """The doc's tables, as markdown, from the study's CSV files in ``folder``."""
+    out = {"probabilities": _probability_table(pd.read_csv(folder / "probabilities.csv"))}
+    out["counts"] = _probability_table(pd.read_csv(folder / "probabilities_count.csv"))
     fit = pd.read_csv(folder / "fit.csv")
     theories = list(dict.fromkeys(fit.theory))
     head = "| target (observed, kind) | " + " | ".join(theories) + " |"
@@ -138,10 +146,12 @@ def render(text: str, folder: Path) -> str:
     return text
 
 
-def select(spec, targets, out: Path) -> Selection:
+def select(spec, targets, out: Path, observation: str = "share") -> Selection:
     """The model selection of the spec against ``targets``, its batches kept in ``out``/raw."""
     keys = ("simulations", "blocks", "quantile", "batch", "seed")
-    return select_theories(**{k: spec[k] for k in keys}, targets=targets, pool_dir=out / "raw" / "batches")
+    chosen = {k: spec[k] for k in keys}
+    pool = out / "raw" / "batches"
+    return select_theories(**chosen, targets=targets, pool_dir=pool, observation=observation)
 
 
 def pattern_draws(selection: Selection, count: int) -> dict[str, pd.DataFrame]:

@@ -75,3 +75,18 @@ def test_the_theories_page_shows_the_committed_results():
     assert study.render(page, root / "results" / "theories") == page, (
         "docs/theories.md is stale: python experiments/theories.py --doc docs/theories.md"
     )
+
+
+def test_counts_are_observed_as_the_data_were():
+    sel = select_theories(
+        ["seed", "common_factors"], simulations=400, blocks=2, seed=3, observation="count", **SMALL
+    )
+    for draws in sel.draws.values():
+        early = draws.stat_early_dropout_share.dropna()
+        assert set(early.unique()) <= {0.0, 0.5, 1.0}  # 2 leavers
+        uptake = draws.stat_companionship_uptake_covid * 11
+        np.testing.assert_allclose(uptake, np.round(uptake))  # 11 interviewees
+    share = select_theories(["seed", "common_factors"], simulations=400, blocks=2, seed=3, **SMALL)
+    assert not set(share.draws["seed"].stat_early_dropout_share.dropna().unique()) <= {0.0, 0.5, 1.0}
+    with pytest.raises(ValueError, match="observation"):
+        select_theories(["seed", "common_factors"], observation="bogus", **SMALL)

@@ -358,6 +358,13 @@ class AbcProblem:
     ABC runs on z = logit(prior CDF(value)), a standard logistic under the prior: the SMC kernel's
     proposals never leave the prior's support, however many parameters. With ``pool_dir`` every
     simulated batch is kept on disk (see ``calibrate``).
+
+    ``observation``: how a share seen in a handful of people (a ``binomial`` target: 2 of 2
+    leavers, 1 of 11 interviewees) is compared. ``"share"`` (the calibration's reading) compares
+    the simulated share with the observed one in units of the target's standard error, a normal
+    approximation that weighs a 2-person count like a measured proportion. ``"count"`` simulates
+    the observation too: n people drawn from the simulated share, so the datum weighs what its
+    binomial likelihood says, no more.
     """
 
     def __init__(
@@ -368,8 +375,12 @@ class AbcProblem:
         targets: Mapping[str, Mapping] | None = None,
         seed: int = 0,
         pool_dir: str | Path | None = None,
+        observation: str = "share",
     ) -> None:
         elfi = import_elfi()
+        if observation not in ("share", "count"):
+            raise ValueError(f"observation = {observation!r}; choose share or count")
+        self.observation = observation
         self.base = base or Params()
         self.targets = dict(targets or load_targets())
         self.entries = register()
@@ -422,8 +433,26 @@ class AbcProblem:
         frame = self.with_nuisance(frame, random_state)
         base, seed = self.base, self.seed
         if self.cache is not None:
-            return self.cache.get(frame, trials, lambda: statistics(frame, base, seed=seed, trials=trials))
-        return statistics(frame, base, seed=seed, trials=trials).to_numpy(float)
+            values = self.cache.get(frame, trials, lambda: statistics(frame, base, seed=seed, trials=trials))
+        else:
+            values = statistics(frame, base, seed=seed, trials=trials).to_numpy(float)
+        if self.observation == "count":
+            values = self._as_counts(values, random_state)
+        return values
+
+    def _as_counts(self, values: np.ndarray, random_state) -> np.ndarray:
+        """Shares seen in a handful of people (``binomial`` targets) observed as the data were:
+        n people drawn from each simulated share, their count as a share (NaN stays NaN)."""
+        values = values.copy()
+        for t in fitted(self.targets).values():
+            if t.get("binomial"):
+                j = STATISTICS.index(t["statistic"])
+                share = values[:, j]
+                known = ~np.isnan(share)
+                n = int(t["n"])
+                counts = random_state.binomial(n, np.clip(np.where(known, share, 0.0), 0.0, 1.0))
+                values[:, j] = np.where(known, counts / n, np.nan)
+        return values
 
     def _distance(self, simulated, observed=None):
         stats = pd.DataFrame(np.asarray(simulated), columns=list(STATISTICS))

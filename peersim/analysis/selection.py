@@ -67,6 +67,7 @@ def select_theories(
     targets: Mapping[str, Mapping] | None = None,
     pool_dir: str | Path | None = None,
     progress: bool = False,
+    observation: str = "share",
 ) -> Selection:
     """Posterior probabilities of ``theories`` given the fitted targets (see the module docstring).
 
@@ -75,6 +76,9 @@ def select_theories(
     (default: every parameter the register grades assumption or calibrated, with a real prior,
     including the rivals' own) are drawn from their priors; every other parameter is held at
     ``base``. ``pool_dir`` keeps simulated batches (resumable, as for the calibration).
+    ``observation="count"`` compares the targets seen in a handful of people as counts drawn from
+    each simulated share (see :class:`~peersim.analysis.calibration.AbcProblem`); the default,
+    ``"share"``, is the calibration's reading.
     """
     elfi = import_elfi()
     from elfi.methods.model_selection import compare_models
@@ -105,6 +109,7 @@ def select_theories(
             targets=targets,
             seed=seed,
             pool_dir=None if pool_dir is None else Path(pool_dir) / theory,
+            observation=observation,
         )
         for theory in theories
     }
