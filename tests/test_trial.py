@@ -195,6 +195,29 @@ def test_mixed_model_fits_many_at_once_as_one_by_one():
         pd.testing.assert_series_equal(together.iloc[k], alone.iloc[0], check_names=False, rtol=1e-9)
 
 
+def test_an_unfittable_fit_gets_nan_and_leaves_the_others_alone():
+    from peersim.analysis.mixed import fit_many
+
+    good = _trial_data(11, 3.0)
+    alone = fit_many(np.zeros(len(good), int), good.y, good.treat, good.baseline, good.cluster).iloc[0]
+    # fit 1: five treated rows, no control; fit 2: both arms but one baseline for all (rank 2)
+    bad = pd.DataFrame({"y": np.arange(5.0), "treat": 1.0, "baseline": np.arange(5.0), "cluster": 0})
+    flat = good.assign(baseline=1.0).head(12)
+    frames = pd.concat([good, bad, flat], keys=range(3)).reset_index(level=0, names="fit")
+    with np.errstate(all="raise"):  # and nothing warns on the way
+        out = fit_many(frames.fit, frames.y, frames.treat, frames.baseline, frames.cluster)
+    pd.testing.assert_series_equal(out.iloc[0], alone, check_names=False, rtol=1e-9)
+    assert out.iloc[1:][["effect", "effect_se", "icc", "p_value"]].isna().all().all()
+
+
+def test_tiny_trials_with_nothing_observed_in_an_arm_still_report():
+    r = peersim.trial(
+        Params(missing_outcome=0.95, missing_outcome_leavers=1.0), n_peer=2, n_control=2, seed=1, trials=3
+    )
+    assert len(r.table) and "personal recovery" in format_trial(r)
+    assert len(r.summary()) == r.table.groupby(["analysis", "outcome"]).ngroups
+
+
 # --- the trial as it was run: arms, waves, missing outcomes, the command -------------------------
 def test_unequal_arms_give_the_right_numbers():
     r = peersim.trial(Params(), n_peer=21, n_control=30, seed=4, trials=2)

@@ -80,6 +80,17 @@ class _Sums:
         self.sx = np.stack([np.bincount(codes, x[t, i], k) for i in range(3)], axis=1)
         self.sy = np.bincount(codes, y[t], k)
         self.groups = np.bincount(self.group_fit, minlength=n_fits)
+        # a fit that can be estimated: four rows or more, both arms, and baselines that vary (X'X
+        # of full rank); the others get NaN, and stand-ins below keep the batch's algebra finite
+        with np.errstate(invalid="ignore", divide="ignore"):
+            conditioning = np.linalg.cond(self.xtx)
+        self.ok = (
+            (self.n >= 4)
+            & (self.n_treated > 0)
+            & (self.n_treated < self.n)
+            & np.isfinite(conditioning)
+            & (conditioning < 1e12)
+        )
 
     def gls(self, gamma: np.ndarray):
         """For variance ratios ``gamma`` (one per fit): X'V^-1 X, beta, r'V^-1 r and log|V|."""
@@ -90,6 +101,8 @@ class _Sums:
         b = self.xty - _by_fit(c[:, None] * sx * sy[:, None], self.group_fit, f)
         q = self.yty - np.bincount(self.group_fit, c * sy * sy, f)
         logdet_v = np.bincount(self.group_fit, np.log1p(self.size * g), f)
+        a = np.where(self.ok[:, None, None], a, np.eye(3))
+        b = np.where(self.ok[:, None], b, 0.0)
         beta = np.linalg.solve(a, b[:, :, None])[:, :, 0]
         rss = q - np.einsum("fi,fi->f", b, beta)
         return a, beta, rss, logdet_v
@@ -122,7 +135,7 @@ def fit_many(fit, y, treat, baseline, group) -> pd.DataFrame:
     Returns one row per fit (index 0..F-1) with the columns in ``COLUMNS``: the adjusted
     treatment effect with its standard error, 95% interval and p-value; the baseline coefficient;
     the variance components and the ICC var_group / (var_group + var_resid). A fit with fewer than
-    four rows, or no treated or no control row, gets NaN.
+    four rows, no treated or no control row, or a baseline that does not vary gets NaN.
     """
     fit = np.asarray(fit, dtype=np.int64)
     y, treat, baseline = (np.asarray(v, dtype=float) for v in (y, treat, baseline))
@@ -131,13 +144,13 @@ def fit_many(fit, y, treat, baseline, group) -> pd.DataFrame:
     if n_fits == 0:
         return pd.DataFrame(columns=list(COLUMNS))
     sums = _Sums(fit, y, treat, baseline, group, n_fits)
-    ok = (sums.n >= 4) & (sums.n_treated > 0) & (sums.n_treated < sums.n)
+    ok = sums.ok
     gamma = _minimise(sums, ok)
     a, beta, rss, _ = sums.gls(gamma)
-    var_resid = rss / (sums.n - 3)
-    with np.errstate(invalid="ignore"):
-        cov = var_resid[:, None, None] * np.linalg.inv(np.where(ok[:, None, None], a, np.eye(3)))
-    se = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var_resid = rss / (sums.n - 3)
+        cov = var_resid[:, None, None] * np.linalg.inv(a)
+        se = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
     var_group = gamma * var_resid
     total = var_group + var_resid
     out = pd.DataFrame(
@@ -157,7 +170,8 @@ def fit_many(fit, y, treat, baseline, group) -> pd.DataFrame:
     )
     out["effect_low"] = out.effect - Z95 * out.effect_se
     out["effect_high"] = out.effect + Z95 * out.effect_se
-    out["p_value"] = 2.0 * stats.norm.sf(np.abs(out.effect / out.effect_se))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["p_value"] = 2.0 * stats.norm.sf(np.abs(out.effect / out.effect_se))
     out.loc[~ok, [c for c in COLUMNS if c not in ("n", "n_treated", "groups")]] = np.nan
     return out[list(COLUMNS)]
 

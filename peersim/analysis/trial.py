@@ -212,7 +212,9 @@ class TrialResult:
         """Per analysis and outcome, across trials: mean difference, d (mean, SD, 2.5th, 50th and
         97.5th percentile), the share of trials with p < 0.05, each arm's mean (and percentiles),
         and for the mixed model the ICC (mean and percentiles)."""
-        t = self.table
+        numeric = ["difference", "cohens_d", "mean_peer", "mean_control", "icc", "p_value"]
+        # an analysis no trial could estimate (an arm with no observed outcome) is all NaN
+        t = self.table.astype({c: float for c in numeric if c in self.table})
         by = t.groupby(["analysis", "outcome"], sort=False)
         q = by[["cohens_d", "mean_peer", "mean_control", "icc"]]
         low, mid, high = q.quantile(0.025), q.quantile(0.5), q.quantile(0.975)
@@ -419,6 +421,13 @@ def _long(people: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _both_arms(wide: pd.DataFrame, statistics) -> pd.DataFrame:
+    """``statistics`` by arm (columns (statistic, arm)) with both arms present: an arm with no
+    observed outcome in any trial (everyone's outcome missing, nobody completed) gets NaN, and
+    its comparisons come out empty instead of failing."""
+    return wide.reindex(columns=pd.MultiIndex.from_product([list(statistics), [0, 1]]))
+
+
 def _arm_means(long: pd.DataFrame) -> pd.DataFrame:
     """Each arm's mean per (trial, outcome) with its 95% interval: over groups in the PEER arm
     (the cluster-robust ratio estimator of :mod:`.stats`), over people in the control arm."""
@@ -432,7 +441,7 @@ def _arm_means(long: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(g / (g - 1) * (resid**2).groupby(level=keys).sum()) / total["size"]
     out = pd.DataFrame({"mean": ratio, "low": ratio - Z95 * se, "high": ratio + Z95 * se})
-    wide = out.unstack("arm")
+    wide = _both_arms(out.unstack("arm"), out.columns)
     return pd.DataFrame(
         {
             "mean_peer": wide[("mean", 1)],
@@ -454,7 +463,8 @@ def _mixed_rows(people: pd.DataFrame) -> pd.DataFrame:
     trials = int(people.trial.max()) + 1
     fits = fit_many(fit, long.y, long.arm, long.baseline, long.group)
     fits = fits.reindex(range(trials * len(outcomes)))
-    stats_ = long.groupby(["trial", "outcome", "arm"]).y.agg(["var", "count"]).unstack("arm")
+    by_arm = long.groupby(["trial", "outcome", "arm"]).y.agg(["var", "count"]).unstack("arm")
+    stats_ = _both_arms(by_arm, ["var", "count"])
     v1, v0 = stats_[("var", 1)], stats_[("var", 0)]
     n1, n0 = stats_[("count", 1)], stats_[("count", 0)]
     pooled = np.sqrt(((n1 - 1) * v1 + (n0 - 1) * v0) / (n1 + n0 - 2))
@@ -502,6 +512,7 @@ def _welch_rows(people: pd.DataFrame, completers: bool) -> pd.DataFrame:
     rows = (people.arm == 0) | ~people.dropped_out.astype(bool) if completers else people.arm >= 0
     long = _long(people, rows)
     stats_ = long.groupby(["trial", "outcome", "arm"]).y.agg(["mean", "var", "count"]).unstack("arm")
+    stats_ = _both_arms(stats_, ["mean", "var", "count"])
     trials = int(people.trial.max()) + 1
     index = pd.MultiIndex.from_product([range(trials), list(TRIAL_OUTCOMES)], names=["trial", "outcome"])
     stats_ = stats_.reindex(index)
@@ -602,7 +613,7 @@ def format_trial(result: TrialResult) -> str:
 def _analysis_title(analysis: str, sub: pd.DataFrame) -> str:
     n = f"PEER n={int(sub.n_peer.max())}, control n={int(sub.n_control.max())}"
     if analysis == "mixed model":
-        groups = int(sub.groups.max())
+        groups = int(np.nan_to_num(sub.groups.max()))
         return f"mixed model, baseline-adjusted, observed outcomes ({n}; {groups} PEER groups):"
     if analysis == "intention to treat":
         return f"unadjusted (Welch), intention to treat, nobody missing ({n}):"
