@@ -83,11 +83,14 @@ BLOCK_START, BLOCK_END = "<!-- theories: ", "<!-- theories: end -->"
 
 
 def _probability_table(p: pd.DataFrame) -> str:
-    lines = ["| theory | probability | MC s.e. | 95% MC interval | blocks |", "|---|---|---|---|---|"]
+    head = "| theory | probability | MC s.e. | 95% MC interval | pooled draws kept | blocks |"
+    lines = [head, "|---|---|---|---|---|---|"]
     for r in p.itertuples():
         per_block = ", ".join(f"{v:.2f}" for v in p.loc[r.Index, p.columns.str.startswith("block_")])
         interval = f"{r.low:.3f}-{r.high:.3f}"
-        lines.append(f"| {r.theory} | {r.probability:.3f} | {r.mc_se:.3f} | {interval} | {per_block} |")
+        kept = f"{r.kept} of {p.kept.sum()}"
+        cells = [r.theory, f"{r.probability:.3f}", f"{r.mc_se:.3f}", interval, kept, per_block]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

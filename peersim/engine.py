@@ -99,10 +99,18 @@ def pick_draws(
 
 def posterior_draws(params: Params, posterior: pd.DataFrame | None) -> tuple[pd.DataFrame, np.ndarray]:
     """The posterior's parameter columns (without those the user set away from their defaults)
-    and its normalised weights."""
+    and its normalised weights. The shipped posterior (``posterior=None``) is the seed theory's:
+    it is refused for a rival theory."""
     if posterior is None:
         from .analysis.calibration import posterior as shipped
 
+        if params.theory != "seed":
+            # the shipped posterior was calibrated under the seed's theory: under a rival its
+            # numbers mean other things, and the rival's own parameters would stay at defaults
+            raise ValueError(
+                f"theory = {params.theory!r}: the shipped posterior was calibrated under theory 'seed';"
+                " pass a posterior for this theory (e.g. its draws from experiments/theories.py)"
+            )
         posterior = shipped()
     if not isinstance(posterior, pd.DataFrame) or len(posterior) == 0:
         raise ValueError("posterior must be a non-empty DataFrame (one row per draw)")

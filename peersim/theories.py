@@ -131,8 +131,9 @@ THEORIES: dict[str, Theory] = {
             evidence=(
                 "Festinger's (1954) unidirectional drive upward and upward assimilation (Collins 1996,"
                 ' Psychol Bull 119:51); the seed reports inspiration from the facilitators ("Others'
-                ' felt inspired by the peer group facilitators") and calls the downward finding'
-                ' "unexpected". An assumption as a theory of PEER.'
+                ' felt inspired by the peer group facilitators") and, hedged, "An unexpected finding'
+                " was that comparing oneself to others, both those who are well, but also those who"
+                ' are worse off, might change one’s self-image". An assumption as a theory of PEER.'
             ),
         ),
     )

@@ -123,7 +123,7 @@ def test_pattern_values_are_the_direct_computations_on_the_simulated_tables():
 
     left = p[p.dropped_out]
     assert got["dropout_rate"] == pytest.approx(p.dropped_out.mean())
-    assert got["early_dropout_share"] == pytest.approx((left.dropout_session <= EARLY_SESSION).mean())
+    assert got["left_within_3_sessions"] == pytest.approx((left.dropout_session <= EARLY_SESSION).mean())
     slope = np.polyfit(p.sessions_attended, p.qpr_end - p.qpr_baseline, 1)[0]
     assert got["dose_response"] == pytest.approx(slope)
     assert got["trial_effect"] == pytest.approx(d(p.qpr_end, c.qpr_end))
@@ -191,7 +191,7 @@ def test_without_a_safety_pathway_the_safety_knockout_signature_is_nil_and_the_s
 
 
 def test_differences_only_loses_its_leavers_later_than_the_seed(theories):
-    mean, t = _paired(theories, "differences_only", "early_dropout_share")
+    mean, t = _paired(theories, "differences_only", "left_within_3_sessions")
     assert mean < -0.05 and t < -4
 
 

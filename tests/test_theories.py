@@ -124,3 +124,8 @@ def test_the_mesa_model_runs_every_theory():
         for _ in range(3):
             model.step()
         assert len(model.agents) > 0
+
+
+def test_the_seed_theorys_posterior_is_refused_for_a_rival():
+    with pytest.raises(ValueError, match="calibrated under theory 'seed'"):
+        simulate(Params(theory="common_factors"), runs=2, seed=1, uncertainty="posterior")

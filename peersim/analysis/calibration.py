@@ -363,8 +363,9 @@ class AbcProblem:
     leavers, 1 of 11 interviewees) is compared. ``"share"`` (the calibration's reading) compares
     the simulated share with the observed one in units of the target's standard error, a normal
     approximation that weighs a 2-person count like a measured proportion. ``"count"`` simulates
-    the observation too: n people drawn from the simulated share, so the datum weighs what its
-    binomial likelihood says, no more.
+    the observation too: n people drawn from the simulated share, so the datum weighs about what
+    its binomial likelihood says (exactly so only as the ABC tolerance goes to 0: with the
+    Euclidean distance, a simulated 1 of 2 still costs only 2 standard errors and may be kept).
     """
 
     def __init__(

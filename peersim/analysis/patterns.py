@@ -237,8 +237,9 @@ PATTERNS: tuple[Pattern, ...] = (
         _ratio("left", "n"),
     ),
     Pattern(
-        "early_dropout_share",
-        f"of those who leave, the share gone by session {EARLY_SESSION} (attendance register)",
+        f"left_within_{EARLY_SESSION}_sessions",
+        f"of those who leave, the share who left after session 1 to {EARLY_SESSION} (absent from session"
+        f" {EARLY_SESSION + 1} on; attendance register)",
         _early_sums,
         _ratio("early", "left"),
     ),

@@ -41,10 +41,11 @@ from .calibration import STATISTICS, AbcProblem, eligible, import_elfi
 class Selection:
     """The result of :func:`select_theories`.
 
-    ``probabilities``: one row per theory: probability, Monte Carlo standard error, 95% interval
-    and the per-block estimates. ``draws``: for each theory, its own closest ``quantile`` of draws
-    in every block (its approximate posterior given the theory), with ``block``, ``pooled`` (True
-    for those also among the closest of all theories, the draws that make up its probability),
+    ``probabilities``: one row per theory: probability, Monte Carlo standard error, 95% interval,
+    ``kept`` (the pooled closest draws it rests on, over all blocks) and the per-block estimates.
+    ``draws``: for each theory, its own closest ``quantile`` of draws in every block (its
+    approximate posterior given the theory), with ``block``, ``pooled`` (True for those also
+    among the closest of all theories, the draws that make up its probability),
     ``discrepancy`` and the statistics of each draw's virtual trial (``stat_<statistic>``).
     ``blocks``: one row per (block, theory) with the pooled threshold, the simulations run and
     the count within the pooled threshold (``accepted``).
@@ -162,6 +163,8 @@ def select_theories(
             "mc_se": se,
             "low": np.clip(mean - t * se, 0.0, 1.0),
             "high": np.clip(mean + t * se, 0.0, 1.0),
+            # how many pooled draws the probability rests on (a probability of 1 in 400 is "<1%")
+            "kept": [sum(r["accepted"] for r in rows if r["theory"] == theory) for theory in theories],
             **{f"block_{b}": estimates[b] for b in range(blocks)},
         }
     )
