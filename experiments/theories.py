@@ -6,15 +6,16 @@ Writes results/theories/: probabilities.csv (each theory's posterior probability
 standard error, 95% interval and per-block estimates), blocks.csv (per block and theory: the
 pooled threshold, simulations and draws within it), probabilities_count.csv (the probabilities
 again, with the targets seen in a handful of people compared as counts drawn from each simulated
-share), fit.csv (for each theory and fitted target: the median and 95% range of the statistic over
-the theory's own closest draws, and the share of them within two standard errors of the target),
-robustness.csv (the probabilities with each fitted target left out in turn), probabilities.png,
-and the patterns that would tell the theories apart, simulated from each theory's own closest
-draws (``peersim.analysis.patterns``): patterns.csv (per theory and pattern: mean, parameter sd,
-per-group sd), pattern_pairs.csv (per pair and pattern: separation and groups per arm a study
-needs), pattern_best.csv and patterns.png. Resumable: simulated batches are kept in
-results/theories/raw/. ``--doc docs/theories.md`` renews that page's tables from these files (a
-test checks that they agree).
+share), probabilities_wide.csv (the count reading again, with the seed theory's dropout intercept
+prior as wide as the rivals' own level), fit.csv (for each theory and fitted target: the median
+and 95% range of the statistic over the theory's own closest draws, and the share of them within
+two standard errors of the target), robustness.csv (the probabilities with each fitted target
+left out in turn), probabilities.png, and the patterns that would tell the theories apart,
+simulated from each theory's own closest draws (``peersim.analysis.patterns``): patterns.csv (per
+theory and pattern: mean, parameter sd, per-group sd), pattern_pairs.csv (per pair and pattern:
+separation and groups per arm a study needs), pattern_best.csv and patterns.png. Resumable:
+simulated batches are kept in results/theories/raw/. ``--doc docs/theories.md`` renews that
+page's tables from these files (a test checks that they agree).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import pandas as pd
 from peersim.analysis.calibration import deviations, fitted, load_targets
 from peersim.analysis.patterns import discriminating_patterns
 from peersim.analysis.selection import Selection, select_theories
+from peersim.evidence import Prior
 from peersim.experiments.study import report_written
 
 
@@ -67,11 +69,14 @@ def main(argv=None) -> list:
     plt.close(figure)
     counted = select(spec, targets, out, observation="count")
     counted.probabilities.to_csv(out / "probabilities_count.csv", index=False, float_format="%.4g")
+    # does the seed theory's narrow dropout prior decide? the same, with it as wide as the rivals'
+    wide = select(spec, targets, out, observation="count", priors=WIDE_PRIORS)
+    wide.probabilities.to_csv(out / "probabilities_wide.csv", index=False, float_format="%.4g")
     robust = robustness(spec, targets, out)
     robust.to_csv(out / "robustness.csv", index=False, float_format="%.4g")
     written = [_probability_figure(selection, out), out / "probabilities.csv", out / "fit.csv"]
-    written += [out / name for name in ("probabilities_count.csv", "robustness.csv", "patterns.png")]
-    written += [out / "patterns.csv", out / "pattern_pairs.csv"]
+    names = ("probabilities_count.csv", "probabilities_wide.csv", "robustness.csv", "patterns.png")
+    written += [out / name for name in (*names, "patterns.csv", "pattern_pairs.csv")]
     if args.doc is not None:
         args.doc.write_text(render(args.doc.read_text(encoding="utf-8"), out), encoding="utf-8")
         written.append(args.doc)
@@ -98,6 +103,7 @@ def blocks(folder: Path) -> dict[str, str]:
     """The doc's tables, as markdown, from the study's CSV files in ``folder``."""
     out = {"probabilities": _probability_table(pd.read_csv(folder / "probabilities.csv"))}
     out["counts"] = _probability_table(pd.read_csv(folder / "probabilities_count.csv"))
+    out["wide"] = _probability_table(pd.read_csv(folder / "probabilities_wide.csv"))
     fit = pd.read_csv(folder / "fit.csv")
     theories = list(dict.fromkeys(fit.theory))
     head = "| target (observed, kind) | " + " | ".join(theories) + " |"
@@ -149,12 +155,17 @@ def render(text: str, folder: Path) -> str:
     return text
 
 
-def select(spec, targets, out: Path, observation: str = "share") -> Selection:
+#: The sensitivity run's priors: the seed theory's dropout intercept (uniform(-3, -1.5), the search
+#: range of an earlier calibration) as wide as the rivals' own level (width 6), same centre.
+WIDE_PRIORS = {"dropout_intercept": Prior("uniform", -5.25, 0.75)}
+
+
+def select(spec, targets, out: Path, observation: str = "share", priors=None) -> Selection:
     """The model selection of the spec against ``targets``, its batches kept in ``out``/raw."""
     keys = ("simulations", "blocks", "quantile", "batch", "seed")
     chosen = {k: spec[k] for k in keys}
     pool = out / "raw" / "batches"
-    return select_theories(**chosen, targets=targets, pool_dir=pool, observation=observation)
+    return select_theories(**chosen, targets=targets, pool_dir=pool, observation=observation, priors=priors)
 
 
 def pattern_draws(selection: Selection, count: int) -> dict[str, pd.DataFrame]:

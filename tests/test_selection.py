@@ -90,3 +90,22 @@ def test_counts_are_observed_as_the_data_were():
     assert not set(share.draws["seed"].stat_early_dropout_share.dropna().unique()) <= {0.0, 0.5, 1.0}
     with pytest.raises(ValueError, match="observation"):
         select_theories(["seed", "common_factors"], observation="bogus", **SMALL)
+
+
+def test_priors_can_be_replaced_for_a_sensitivity_analysis_without_touching_the_register():
+    from peersim.evidence import Prior, register
+
+    before = register()["dropout_intercept"].prior
+    wide = select_theories(
+        ["seed", "common_factors"],
+        simulations=200,
+        blocks=2,
+        seed=4,
+        priors={"dropout_intercept": Prior("uniform", -6.0, -5.0)},
+        **{**SMALL, "parameters": ["dropout_intercept", "qpr_centre"]},
+    )
+    assert register()["dropout_intercept"].prior == before
+    values = wide.draws["seed"].dropout_intercept
+    assert values.between(-6.0, -5.0).all()
+    with pytest.raises(ValueError, match="no entry"):
+        select_theories(["seed", "common_factors"], priors={"bogus": before}, **SMALL)

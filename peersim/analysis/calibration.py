@@ -21,6 +21,7 @@ from __future__ import annotations
 import tomllib
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -359,6 +360,9 @@ class AbcProblem:
     proposals never leave the prior's support, however many parameters. With ``pool_dir`` every
     simulated batch is kept on disk (see ``calibrate``).
 
+    ``priors`` (parameter name -> :class:`peersim.evidence.Prior`) replaces register priors, for
+    sensitivity analyses of what the priors decide.
+
     ``observation``: how a share seen in a handful of people (a ``binomial`` target: 2 of 2
     leavers, 1 of 11 interviewees) is compared. ``"share"`` (the calibration's reading) compares
     the simulated share with the observed one in units of the target's standard error, a normal
@@ -377,6 +381,7 @@ class AbcProblem:
         seed: int = 0,
         pool_dir: str | Path | None = None,
         observation: str = "share",
+        priors: Mapping | None = None,
     ) -> None:
         elfi = import_elfi()
         if observation not in ("share", "count"):
@@ -384,7 +389,11 @@ class AbcProblem:
         self.observation = observation
         self.base = base or Params()
         self.targets = dict(targets or load_targets())
-        self.entries = register()
+        self.entries = dict(register())  # a copy: register() is cached, and priors may differ
+        for name, prior in (priors or {}).items():  # a sensitivity analysis: other priors
+            if name not in self.entries:
+                raise ValueError(f"priors: {name!r} has no entry in the evidence register")
+            self.entries[name] = replace(self.entries[name], prior=prior)
         for name in (*parameters, *nuisance):
             if name not in self.entries:
                 raise ValueError(f"{name}: no entry in the evidence register, so no prior")

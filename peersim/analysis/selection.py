@@ -69,6 +69,7 @@ def select_theories(
     pool_dir: str | Path | None = None,
     progress: bool = False,
     observation: str = "share",
+    priors: Mapping | None = None,
 ) -> Selection:
     """Posterior probabilities of ``theories`` given the fitted targets (see the module docstring).
 
@@ -79,7 +80,8 @@ def select_theories(
     ``base``. ``pool_dir`` keeps simulated batches (resumable, as for the calibration).
     ``observation="count"`` compares the targets seen in a handful of people as counts drawn from
     each simulated share (see :class:`~peersim.analysis.calibration.AbcProblem`); the default,
-    ``"share"``, is the calibration's reading.
+    ``"share"``, is the calibration's reading. ``priors`` replaces register priors (name ->
+    :class:`peersim.evidence.Prior`), for sensitivity analyses.
     """
     elfi = import_elfi()
     from elfi.methods.model_selection import compare_models
@@ -111,6 +113,7 @@ def select_theories(
             seed=seed,
             pool_dir=None if pool_dir is None else Path(pool_dir) / theory,
             observation=observation,
+            priors=priors,
         )
         for theory in theories
     }
