@@ -99,6 +99,16 @@ def _probability_table(p: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _by_theory(frame: pd.DataFrame, key: str, theories, heads, label, cell) -> str:
+    """A markdown table: one row per value of ``key`` (its ``label`` cells under ``heads``), one
+    column per theory (its ``cell``)."""
+    lines = ["| " + " | ".join([*heads, *theories]) + " |", "|" + "---|" * (len(heads) + len(theories))]
+    for value, sub in frame.groupby(key, sort=False):
+        cells = [cell(r) for r in sub.set_index("theory").loc[theories].itertuples()]
+        lines.append("| " + " | ".join([*label(value, sub), *cells]) + " |")
+    return "\n".join(lines)
+
+
 def blocks(folder: Path) -> dict[str, str]:
     """The doc's tables, as markdown, from the study's CSV files in ``folder``."""
     out = {"probabilities": _probability_table(pd.read_csv(folder / "probabilities.csv"))}
@@ -106,33 +116,30 @@ def blocks(folder: Path) -> dict[str, str]:
     out["wide"] = _probability_table(pd.read_csv(folder / "probabilities_wide.csv"))
     fit = pd.read_csv(folder / "fit.csv")
     theories = list(dict.fromkeys(fit.theory))
-    head = "| target (observed, kind) | " + " | ".join(theories) + " |"
-    lines = [head, "|---|" + "---|" * len(theories)]
-    for target, sub in fit.groupby("target", sort=False):
-        first = sub.iloc[0]
-        cells = [
-            f"{r.median:.3g} [{r.low:.3g}, {r.high:.3g}] ({r.share_within_2se:.0%})"
-            for r in sub.set_index("theory").loc[theories].itertuples()
-        ]
-        lines.append(f"| {target} ({first.observed:g}, {first.kind}) | " + " | ".join(cells) + " |")
-    out["fit"] = "\n".join(lines)
-    robust = pd.read_csv(folder / "robustness.csv")
-    lines = ["| target left out | " + " | ".join(theories) + " |", "|---|" + "---|" * len(theories)]
-    for left_out, sub in robust.groupby("left_out", sort=False):
-        cells = [
-            f"{r.probability:.3f} [{r.low:.3f}, {r.high:.3f}]"
-            for r in sub.set_index("theory").loc[theories].itertuples()
-        ]
-        lines.append(f"| {left_out} | " + " | ".join(cells) + " |")
-    out["robustness"] = "\n".join(lines)
-    patterns = pd.read_csv(folder / "patterns.csv")
-    lines = ["| pattern | what a study measures | " + " | ".join(theories) + " |"]
-    lines.append("|---|---|" + "---|" * len(theories))
-    for name, sub in patterns.groupby("pattern", sort=False):
-        rows = sub.set_index("theory").loc[theories].itertuples()
-        cells = [f"{r.mean:+.3g} ({r.param_sd:.2g}; {r.group_sd:.2g})" for r in rows]
-        lines.append(f"| {name} | {sub.measurement.iloc[0]} | " + " | ".join(cells) + " |")
-    out["patterns"] = "\n".join(lines)
+    out["fit"] = _by_theory(
+        fit,
+        "target",
+        theories,
+        ["target (observed, kind)"],
+        lambda key, sub: [f"{key} ({sub.observed.iloc[0]:g}, {sub.kind.iloc[0]})"],
+        lambda r: f"{r.median:.3g} [{r.low:.3g}, {r.high:.3g}] ({r.share_within_2se:.0%})",
+    )
+    out["robustness"] = _by_theory(
+        pd.read_csv(folder / "robustness.csv"),
+        "left_out",
+        theories,
+        ["target left out"],
+        lambda key, sub: [key],
+        lambda r: f"{r.probability:.3f} [{r.low:.3f}, {r.high:.3f}]",
+    )
+    out["patterns"] = _by_theory(
+        pd.read_csv(folder / "patterns.csv"),
+        "pattern",
+        theories,
+        ["pattern", "what a study measures"],
+        lambda key, sub: [key, sub.measurement.iloc[0]],
+        lambda r: f"{r.mean:+.3g} ({r.param_sd:.2g}; {r.group_sd:.2g})",
+    )
     best = pd.read_csv(folder / "pattern_best.csv")
     lines = ["| pair | pattern | means | separation | groups per arm |", "|---|---|---|---|---|"]
     for r in best.itertuples():
