@@ -5,11 +5,11 @@ res = peersim.simulate(peersim.Params(), runs=10_000, seed=7)
 res.participants.head()
 """
 
-from .engine import SetResults, simulate, simulate_sets
-from .params import MECHANISMS, Params
-from .plan import PEER_PLAN, THEMES, Session
-from .results import Results
-from .theories import THEORIES
+from peersim.engine import SetResults, simulate, simulate_sets
+from peersim.params import MECHANISMS, Params
+from peersim.plan import PEER_PLAN, THEMES, Session
+from peersim.results import Results
+from peersim.theories import THEORIES
 
 __version__ = "0.1.0"
 
@@ -37,19 +37,19 @@ __all__ = [
 def __getattr__(name: str):
     # The Mesa front end is imported on first use, so the batch engine does not pay for Mesa.
     if name in ("PeerGroupModel", "Participant", "Facilitator"):
-        from . import model
+        from peersim import model
 
         return getattr(model, name)
     if name == "trial":
-        from .analysis.trial import trial
+        from peersim.analysis.trial import trial
 
         return trial
     if name == "posterior":
-        from .analysis.calibration import posterior
+        from peersim.analysis.calibration import posterior
 
         return posterior
     if name in ("load_results", "load_spec", "run_sweep"):
-        from . import experiments
+        from peersim import experiments
 
         return getattr(experiments, name)
     raise AttributeError(f"module 'peersim' has no attribute {name!r}")

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 from mesa.discrete_space import FixedAgent
 
-from .population import STATIC_ATTRIBUTES
-from .state import CHANNELS, STATES
+from peersim.population import STATIC_ATTRIBUTES
+from peersim.state import CHANNELS, STATES
 
 if TYPE_CHECKING:
-    from .model import PeerGroupModel
+    from peersim.model import PeerGroupModel
 
 
 def _state_property(name: str, doc: str):
@@ -137,7 +137,7 @@ class Participant(Member):
 
     def explain(self) -> str:
         """This person's course so far, week by week, in plain language."""
-        from .narrative import narrate
+        from peersim.narrative import narrate
 
         return narrate(self.model.kernel, run_row=0, member=self.member)
 

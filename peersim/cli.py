@@ -21,9 +21,9 @@ import warnings
 from dataclasses import fields
 from pathlib import Path
 
-from . import __version__
-from .params import Params
-from .progress import progress_bar
+from peersim import __version__
+from peersim.params import Params
+from peersim.progress import progress_bar
 
 EXIT_USAGE = 2
 MAX_SEED = 2**63 - 1  # seeds and run indices past this would wrap around in the random streams
@@ -233,7 +233,7 @@ def _check_out(out: Path | None) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
 
-    from .limits import check_run
+    from peersim.limits import check_run
 
     _check_count("--runs", args.runs, 1)
     _check_count("--seed", args.seed, 0)
@@ -244,8 +244,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_out(args.out)
     folder = None
     if args.out is not None:
-        from .experiments.store import RunFolder
-        from .summary import changed_parameters
+        from peersim.experiments.store import RunFolder
+        from peersim.summary import changed_parameters
 
         folder = RunFolder(args.out)
         folder.claim(
@@ -278,10 +278,10 @@ def _run_and_write(args: argparse.Namespace, params: Params, control_arm: bool, 
     appending it to the Parquet files: memory stays bounded however many runs. Run k is the
     same whatever the block (its draws are keyed by (seed, k)), so the tables are those of one
     whole simulate()."""
-    from .engine import simulate
-    from .limits import run_block
-    from .results import ParquetStream
-    from .summary import Summary
+    from peersim.engine import simulate
+    from peersim.limits import run_block
+    from peersim.results import ParquetStream
+    from peersim.summary import Summary
 
     # blocks of at most one kernel chunk: progress moves chunk by chunk, memory stays bounded
     block = min(run_block(params, args.record, control_arm, args.runs), args.chunk_size)
@@ -314,7 +314,7 @@ def _run_and_write(args: argparse.Namespace, params: Params, control_arm: bool, 
         bar.close()
     print(summary.report())
     if args.out is not None:
-        from .figures import baseline_figure
+        from peersim.figures import baseline_figure
 
         out = args.out
         written = [stream.close() for stream in streams.values()]
@@ -410,7 +410,7 @@ def _scenario(args: argparse.Namespace, arms: int = 1) -> Params:
         _check_count("--run", args.run, 0)
     params = Params(**dict(parse_assignment(s) for s in args.set))
     if hasattr(args, "runs"):
-        from .limits import check_run
+        from peersim.limits import check_run
 
         check_run(params, args.runs * arms, control=False, streamed=False)
     return params
@@ -424,7 +424,7 @@ def _population(args: argparse.Namespace, params: Params):
 
     import pandas as pd
 
-    from .population import validate_population
+    from peersim.population import validate_population
 
     try:
         raw = args.population.read_bytes()
@@ -460,7 +460,7 @@ def _population(args: argparse.Namespace, params: Params):
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from .narrative import compare, story
+    from peersim.narrative import compare, story
 
     population, params = _population(args, _scenario(args))
     if not 0 <= args.member < params.group_size:
@@ -476,11 +476,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_icamo(args: argparse.Namespace) -> int:
-    from .analysis import format_icamo, icamo_table
+    from peersim.analysis import format_icamo, icamo_table
 
     strata = [s.strip() for s in args.strata.split(",") if s.strip()]
     if args.sweep is not None:
-        from .experiments import load_results
+        from peersim.experiments import load_results
 
         if args.set or args.population:
             flag = "--set" if args.set else "--population"
@@ -493,7 +493,7 @@ def cmd_icamo(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     else:
-        from .engine import simulate
+        from peersim.engine import simulate
 
         population, params = _population(args, _scenario(args))
         results = simulate(
@@ -507,15 +507,15 @@ def cmd_icamo(args: argparse.Namespace) -> int:
         table.to_csv(args.out, index=False, float_format="%.6g")
         print(f"\nWrote {args.out}")
     if args.figure:
-        from .viz.teaching import icamo_figure
+        from peersim.viz.teaching import icamo_figure
 
         print(f"Wrote {icamo_figure(table, path=args.figure)}")
     return 0
 
 
 def cmd_knockout(args: argparse.Namespace) -> int:
-    from .analysis import format_knockouts, knockouts
-    from .params import MECHANISMS
+    from peersim.analysis import format_knockouts, knockouts
+    from peersim.params import MECHANISMS
 
     mechanisms = (
         MECHANISMS if args.mechanisms is None else tuple(m.strip() for m in args.mechanisms.split(","))
@@ -540,8 +540,8 @@ def cmd_knockout(args: argparse.Namespace) -> int:
 def cmd_figure(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from .kernel import Kernel
-    from .viz import teaching
+    from peersim.kernel import Kernel
+    from peersim.viz import teaching
 
     population, params = _population(args, _scenario(args))
     if args.colour_by not in teaching.COLOUR_BY or args.state not in teaching.COLOUR_BY:
@@ -576,10 +576,10 @@ def cmd_figure(args: argparse.Namespace) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     try:
-        from .analysis.sensitivity import OUTPUTS, run_sensitivity, sensitivity_figure
+        from peersim.analysis.sensitivity import OUTPUTS, run_sensitivity, sensitivity_figure
     except ImportError:
         raise UsageError("sensitivity analysis needs SALib: pip install 'peersim[sa]'") from None
-    from .experiments import load_results, load_spec
+    from peersim.experiments import load_results, load_spec
 
     spec = load_spec(args.spec)
     if spec.design_kind not in ("saltelli", "morris"):
@@ -610,7 +610,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_trial(args: argparse.Namespace) -> int:
-    from .analysis.trial import TRIAL_ARMS, format_trial, trial
+    from peersim.analysis.trial import TRIAL_ARMS, format_trial, trial
 
     if args.n_per_arm is not None and (args.n_peer is not None or args.n_control is not None):
         raise UsageError("--n-per-arm sets both arms: give it, or --n-peer and --n-control, not both")
@@ -625,7 +625,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
     if args.trials < 1:
         raise UsageError(f"--trials {args.trials}: must be at least 1")
     population, params = _population(args, _scenario(args))
-    from .limits import check_run
+    from peersim.limits import check_run
 
     # each trial runs n / group_size groups (blocks) in each arm
     groups = args.trials * (-(-n_peer // params.group_size) + -(-n_control // params.group_size))
@@ -648,7 +648,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .experiments.export import export_csv
+    from peersim.experiments.export import export_csv
 
     tables = None if args.tables is None else [t.strip() for t in args.tables.split(",") if t.strip()]
     written = export_csv(args.folder, args.out, tables=tables, overwrite=args.overwrite)
@@ -683,7 +683,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .experiments import load_spec
+    from peersim.experiments import load_spec
 
     spec = load_spec(args.spec)
     if args.out is not None:
@@ -708,7 +708,7 @@ def _check_spec_out(spec, args: argparse.Namespace) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .experiments.results import verify_folder
+    from peersim.experiments.results import verify_folder
 
     ok, lines = verify_folder(args.folder)
     print("\n".join(lines))
@@ -716,7 +716,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep_spec(spec, args: argparse.Namespace) -> int:
-    from .experiments import run_sweep
+    from peersim.experiments import run_sweep
 
     if args.workers is not None and not 1 <= args.workers <= 100_000:
         raise UsageError(f"--workers {args.workers}: must be 1 to 100000")
@@ -774,7 +774,7 @@ def cmd_params(args: argparse.Namespace) -> int:
             print(f"  {grade} {r['name']:{width}s} {default!s:>14s}   [{r['valid']}{unit}]  {r['meaning']}")
         print()
         if group == "theory":  # what each choice of `theory` means (docs/ODD.md, 7.14)
-            from .theories import THEORIES
+            from peersim.theories import THEORIES
 
             for theory in THEORIES.values():
                 print(textwrap.indent(theory.describe(), "    "), end="\n\n")

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .kernel import Kernel
-from .params import Params, show
-from .population import validate_population
-from .progress import progress_bar
-from .results import SORT_KEYS, Results, groups_table, participants_table, sessions_table
-from .rng import Streams
-from .sets import ParamSets
+from peersim.kernel import Kernel
+from peersim.params import Params, show
+from peersim.population import validate_population
+from peersim.progress import progress_bar
+from peersim.results import SORT_KEYS, Results, groups_table, participants_table, sessions_table
+from peersim.rng import Streams
+from peersim.sets import ParamSets
 
 DEFAULT_CHUNK = 2000
 RECORDS = ("summary", "sessions")
@@ -102,7 +102,7 @@ def posterior_draws(params: Params, posterior: pd.DataFrame | None) -> tuple[pd.
     and its normalised weights. The shipped posterior (``posterior=None``) is the seed theory's:
     it is refused for a rival theory."""
     if posterior is None:
-        from .analysis.calibration import posterior as shipped
+        from peersim.analysis.calibration import posterior as shipped
 
         if params.theory != "seed":
             # the shipped posterior was calibrated under the seed's theory: under a rival its

@@ -162,7 +162,7 @@ def _default_text(value) -> str:
 def markdown() -> str:
     """The register as a Markdown table, grouped as ``peersim params`` groups the parameters (for
     docs/evidence.md; ``python -m peersim.evidence`` prints it)."""
-    from .params import Params
+    from peersim.params import Params
 
     lines = ["| parameter | default | evidence | prior | source |", "|---|---|---|---|---|"]
     group = None
@@ -182,7 +182,7 @@ def markdown() -> str:
 def parameter_table(names) -> str:
     """A Markdown table of the named parameters for docs/ODD.md: default, valid range, unit,
     evidence grade and meaning, read from ``Params`` and the register (so the ODD cannot drift)."""
-    from .params import _FIELDS, Params
+    from peersim.params import _FIELDS, Params
 
     rows = {row["name"]: row for row in Params.describe()}
     lines = [

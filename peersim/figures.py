@@ -10,8 +10,8 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from .results import Results
-from .summary import OUTCOMES, Summary
+from peersim.results import Results
+from peersim.summary import OUTCOMES, Summary
 
 
 def _error_bars(centre, low, high) -> np.ndarray:

@@ -30,13 +30,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
-from . import mechanisms as m
-from .params import Params
-from .perrun import column
-from .plan import plan_for
-from .population import Group, draw_group, facilitator_members
-from .rng import Streams
-from .state import CHANNELS, REAL, STATES, Context, State, Update, member_sum
+from peersim import mechanisms as m
+from peersim.params import Params
+from peersim.perrun import column
+from peersim.plan import plan_for
+from peersim.population import Group, draw_group, facilitator_members
+from peersim.rng import Streams
+from peersim.state import CHANNELS, REAL, STATES, Context, State, Update, member_sum
 
 # (phase name, function, mechanism switch or None). The one place the order is written.
 SESSION_PHASES = (

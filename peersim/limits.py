@@ -20,7 +20,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from .params import Params
+from peersim.params import Params
 
 MB = 1 << 20
 PROCESS_BASE = 250 * MB  # python, numpy, pandas, pyarrow, scipy and peersim imported

@@ -33,11 +33,11 @@ import numpy as np
 import pandas as pd
 from mesa.discrete_space import Network
 
-from .agents import Facilitator, Participant
-from .kernel import Kernel
-from .params import Params
-from .population import validate_population
-from .results import participants_table
+from peersim.agents import Facilitator, Participant
+from peersim.kernel import Kernel
+from peersim.params import Params
+from peersim.population import validate_population
+from peersim.results import participants_table
 
 
 class PeerGroupModel(mesa.Model):

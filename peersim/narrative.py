@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernel import Kernel
-from .params import Params
+from peersim.kernel import Kernel
+from peersim.params import Params
 
 _HOPE_SOURCES = {
     "role_models": "from the facilitators' recovery stories",

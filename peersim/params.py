@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .perrun import choose
-from .plan import PEER_PLAN, Session
-from .theories import THEORY_NAMES
+from peersim.perrun import choose
+from peersim.plan import PEER_PLAN, Session
+from peersim.theories import THEORY_NAMES
 
 #: Mechanisms in the order of one session; each can be switched off with ``disabled_mechanisms``.
 MECHANISMS: tuple[str, ...] = (
@@ -521,7 +521,7 @@ class Params:
     def describe() -> list[dict[str, Any]]:
         """One row per parameter: name, group, default, range or choices, unit, meaning, and from
         the evidence register its grade, source and prior (``peersim/evidence.py``)."""
-        from .evidence import register
+        from peersim.evidence import register
 
         entries = register()
         rows = []

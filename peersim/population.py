@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit, ndtri
 
-from .params import Params, show
-from .perrun import choose, column, same_object
-from .rng import FACILITATOR_BASE, Streams
+from peersim.params import Params, show
+from peersim.perrun import choose, column, same_object
+from peersim.rng import FACILITATOR_BASE, Streams
 
 #: Every real-valued model array (attributes, states, ties, similarities) is float32: single
 #: precision is ample for 0-1 quantities moved by steps of 1e-3 or more, and halving the memory

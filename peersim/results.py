@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .kernel import Kernel
-from .params import Params
-from .population import BOOL_ATTRIBUTES, STATIC_ATTRIBUTES
-from .state import CHANNELS, STATES
+from peersim.kernel import Kernel
+from peersim.params import Params
+from peersim.population import BOOL_ATTRIBUTES, STATIC_ATTRIBUTES
+from peersim.state import CHANNELS, STATES
 
 #: States reported at baseline and end of course (``<name>_baseline``, ``<name>_end``).
 REPORTED = (*STATES, "bridging", "recovery", "qpr")

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .params import _FIELDS, Params, _kind, _unknown_message, _validate
-from .perrun import PerRun
+from peersim.params import _FIELDS, Params, _kind, _unknown_message, _validate
+from peersim.perrun import PerRun
 
 #: Parameters that change array shapes or which phases run: runs that differ in them go to
 #: separate batches.

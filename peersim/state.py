@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .params import MECHANISMS, Params
-from .plan import Session
-from .population import REAL as REAL  # model float dtype, re-exported for the mechanisms
-from .population import Group
-from .rng import Streams
+from peersim.params import MECHANISMS, Params
+from peersim.plan import Session
+from peersim.population import REAL as REAL  # model float dtype, re-exported for the mechanisms
+from peersim.population import Group
+from peersim.rng import Streams
 
 #: Dynamic 0–1 states of a participant, in reporting order.
 STATES = (

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .results import Results
-from .state import CHANNELS
+from peersim.results import Results
+from peersim.state import CHANNELS
 
 OUTCOMES = ("hope", "self_image", "self_efficacy", "meaning", "loneliness", "recovery", "qpr")
 _Z = 1.959963984540054
@@ -267,7 +267,7 @@ def _parameter_interval(total: Moments, by_draw: dict) -> dict[str, float]:
     sizes = np.array([m.n for m in by_draw.values()], dtype=float)
     means = np.array([m.mean for m in by_draw.values()])
     variances = np.array([m.var if m.n > 1 else 0.0 for m in by_draw.values()])
-    from .analysis.uncertainty import between_draws_sd
+    from peersim.analysis.uncertainty import between_draws_sd
 
     param_sd = between_draws_sd(sizes, means, variances, total.mean)
     return {"param_low": total.mean - _Z * param_sd, "param_high": total.mean + _Z * param_sd}
@@ -303,15 +303,15 @@ def effect_vs_control(res: Results, control: Results) -> pd.DataFrame:
 
 def changed_parameters(params) -> list[str]:
     """``name=value`` for every parameter that differs from its default (the session plan aside)."""
-    from .params import Params
+    from peersim.params import Params
 
     defaults = Params().to_dict()
     return [f"{k}={v}" for k, v in params.to_dict().items() if k != "session_plan" and v != defaults[k]]
 
 
 def _exploratory_note(params) -> list[str]:
-    from .analysis.uncertainty import exploratory
-    from .params import Params
+    from peersim.analysis.uncertainty import exploratory
+    from peersim.params import Params
 
     default = Params()
     changed = [

@@ -1,9 +1,9 @@
 """Realist analysis: ICAMO tables, knock-out contrasts, narratives and comparisons."""
 
-from .icamo import STRATA, format_icamo, icamo_table
-from .knockout import format_knockouts, knockouts
-from .stats import cluster_mean, paired_difference
-from .trial import TrialResult, effect, format_trial, trial
+from peersim.analysis.icamo import STRATA, format_icamo, icamo_table
+from peersim.analysis.knockout import format_knockouts, knockouts
+from peersim.analysis.stats import cluster_mean, paired_difference
+from peersim.analysis.trial import TrialResult, effect, format_trial, trial
 
 __all__ = [
     "STRATA",

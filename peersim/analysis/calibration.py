@@ -30,11 +30,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from ..engine import simulate_courses
-from ..evidence import register
-from ..params import Params
-from ..sets import ParamSets
-from .trial import social_relations
+from peersim.engine import simulate_courses
+from peersim.evidence import register
+from peersim.params import Params
+from peersim.sets import ParamSets
+from peersim.analysis.trial import social_relations
 
 #: The PEER trial: 145 randomised to PEER, 151 to service as usual (Poulsen et al. 2025).
 TRIAL_ARMS = (145, 151)
@@ -204,7 +204,7 @@ def eligible(parameters: Sequence[str] | None = None) -> list[str]:
     """Parameters the data could inform: graded ``assumption`` or ``calibrated`` in the evidence
     register, with a real (not fixed) prior; not the ``trial`` group (how the virtual trial is
     run and measured), which ``statistics`` does not read."""
-    from ..params import _FIELDS
+    from peersim.params import _FIELDS
 
     entries = register()
     names = parameters if parameters is not None else list(entries)
@@ -477,7 +477,7 @@ class _Cache:
         import hashlib
         import json
 
-        from ..experiments.store import code_fingerprint
+        from peersim.experiments.store import code_fingerprint
 
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..params import MECHANISMS
-from .stats import cluster_mean
-from .uncertainty import split
+from peersim.params import MECHANISMS
+from peersim.analysis.stats import cluster_mean
+from peersim.analysis.uncertainty import split
 
 OUTCOMES = ("connectedness", "hope", "self_image", "self_efficacy", "recovery")
 

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ..engine import simulate
-from ..params import MECHANISMS, Params
-from .stats import paired_difference
-from .uncertainty import split
+from peersim.engine import simulate
+from peersim.params import MECHANISMS, Params
+from peersim.analysis.stats import paired_difference
+from peersim.analysis.uncertainty import split
 
 OUTCOMES = (
     "connectedness_end",

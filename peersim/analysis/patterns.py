@@ -62,10 +62,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from ..engine import simulate_courses
-from ..params import Params
-from ..sets import ParamSets
-from .calibration import CONTROL_RUNS
+from peersim.engine import simulate_courses
+from peersim.params import Params
+from peersim.sets import ParamSets
+from peersim.analysis.calibration import CONTROL_RUNS
 
 #: The PEER arm's variants a pattern may compare with the base: changes to each draw's parameters.
 VARIANTS: dict[str, dict] = {
@@ -315,7 +315,7 @@ def _combine(draws: Mapping[str, pd.DataFrame], seed: int) -> tuple[pd.DataFrame
     """All theories' draws in one table (``theory`` set from the key) and each row's number within
     its theory. A ``weight`` column is honoured by resampling the draws by weight (seeded), so
     every later mean and sd is the weighted one; equal weights keep the table as given."""
-    from ..theories import THEORIES
+    from peersim.theories import THEORIES
 
     if not isinstance(draws, Mapping) or not draws:
         raise ValueError("draws must map theory names to tables of parameter sets")

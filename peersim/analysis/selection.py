@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..params import Params
-from ..theories import THEORY_NAMES
-from .calibration import STATISTICS, AbcProblem, eligible, import_elfi
+from peersim.params import Params
+from peersim.theories import THEORY_NAMES
+from peersim.analysis.calibration import STATISTICS, AbcProblem, eligible, import_elfi
 
 
 @dataclass

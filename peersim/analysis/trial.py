@@ -74,9 +74,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..params import Params
-from ..rng import Streams
-from .mixed import fit_many
+from peersim.params import Params
+from peersim.rng import Streams
+from peersim.analysis.mixed import fit_many
 
 #: The PEER trial's arms: 145 randomised to PEER, 151 to service as usual (Poulsen et al. 2025).
 TRIAL_ARMS = (145, 151)
@@ -271,7 +271,7 @@ def trial(
     """
     params = params or Params()
     if population is not None:
-        from ..population import validate_population
+        from peersim.population import validate_population
 
         population = validate_population(population, params)
         params = params.replace(group_size=len(population))
@@ -313,8 +313,8 @@ def _arms(params, seed, trials, n_peer, n_control, population, progress, uncerta
     """Both arms' randomised people, one row each: the participants table of their course (or
     control block), with ``arm`` (1 PEER, 0 control), ``trial``, ``group`` (position of the
     group or block in its trial), ``covid`` and ``missing`` (outcome at the end not observed)."""
-    from ..engine import DEFAULT_CHUNK, pick_draws, posterior_draws, run_chunks
-    from ..sets import ParamSets
+    from peersim.engine import DEFAULT_CHUNK, pick_draws, posterior_draws, run_chunks
+    from peersim.sets import ParamSets
 
     if uncertainty == "posterior":
         draws, weights = posterior_draws(params, posterior)

@@ -79,8 +79,8 @@ def exploratory(changed: Iterable[str]) -> list[str]:
     """Of the parameters that carry a scenario's changes (``CARRIED_BY`` for switches, the
     parameter itself otherwise), those the evidence register grades ``assumption`` or does not
     grade: if any, the scenario's effect is exploratory, and output says so."""
-    from ..evidence import register
-    from ..params import Params
+    from peersim.evidence import register
+    from peersim.params import Params
 
     entries, known = register(), Params.__dataclass_fields__
     out = []

@@ -39,8 +39,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..params import Params
-from .calibration import compare, load_targets, predictive_check, statistics
+from peersim.params import Params
+from peersim.analysis.calibration import compare, load_targets, predictive_check, statistics
 
 #: the observation in the outer 20% of its replicate's predictive distribution (two-sided p < 0.2;
 #: bounds: under 20% of replicates on the observed side) is a tension, even if inside the 95% interval

@@ -1,8 +1,8 @@
 """Experiments at scale: specs as data, deterministic chunks, any executor, resumable storage."""
 
-from .results import SweepResults, load_results
-from .runner import SerialExecutor, SweepReport, plan_chunks, run_sweep
-from .spec import ExperimentSpec, SpecError, load_spec, parse_spec
+from peersim.experiments.results import SweepResults, load_results
+from peersim.experiments.runner import SerialExecutor, SweepReport, plan_chunks, run_sweep
+from peersim.experiments.spec import ExperimentSpec, SpecError, load_spec, parse_spec
 
 __all__ = [
     "ExperimentSpec",

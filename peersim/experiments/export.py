@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from .results import load_results
-from .spec import SpecError
+from peersim.experiments.results import load_results
+from peersim.experiments.spec import SpecError
 
 
 def export_csv(

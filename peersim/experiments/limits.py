@@ -11,32 +11,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from .. import limits as _limits
-from ..limits import (
-    DESIGN_PER_VALUE,
-    GROUP_DISK,
-    GROUP_MEMORY,
-    KERNEL_PER_PARTICIPANT,
-    KERNEL_PER_PARTICIPANT_WEEK,
-    PARTICIPANT_DISK,
-    PARTICIPANT_MEMORY,
-    PROCESS_BASE,
-    SAFETY,
-    SESSION_ROW_DISK,
-    SESSION_ROW_MEMORY,
-    Estimate,
-    LimitWarning,
-    available_memory,
-    cap_workers,
-    check_run,
-    cores,
-    estimate_run,
-    free_disk,
-    run_block,
-    size,
-)
-from ..params import Params
-from .spec import ExperimentSpec, SpecError
+from peersim import limits as _limits
+from peersim.limits import DESIGN_PER_VALUE, GROUP_DISK, GROUP_MEMORY, KERNEL_PER_PARTICIPANT, KERNEL_PER_PARTICIPANT_WEEK, PARTICIPANT_DISK, PARTICIPANT_MEMORY, PROCESS_BASE, SAFETY, SESSION_ROW_DISK, SESSION_ROW_MEMORY, Estimate, LimitWarning, available_memory, cap_workers, check_run, cores, estimate_run, free_disk, run_block, size
+from peersim.params import Params
+from peersim.experiments.spec import ExperimentSpec, SpecError
 
 __all__ = [
     "Estimate",

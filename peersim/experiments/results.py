@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from .spec import SpecError
-from .store import Store, Verification
+from peersim.experiments.spec import SpecError
+from peersim.experiments.store import Store, Verification
 
 SORT = {
     "participants": ["point", "run", "member"],
@@ -236,7 +236,7 @@ def verify_folder(folder: str | Path) -> tuple[bool, list[str]]:
 
 def _verify_run_folder(folder: Path) -> tuple[bool, list[str]]:
     """``peersim verify`` of a ``peersim run --out`` folder: every file its provenance recorded."""
-    from .store import file_sha256
+    from peersim.experiments.store import file_sha256
 
     provenance = _read(folder / "provenance.json")
     if provenance.get("kind") != "run":

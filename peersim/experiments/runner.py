@@ -23,15 +23,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..engine import simulate_courses
-from ..lifeline import exit_with_parent
-from ..params import Params
-from ..population import validate_population
-from ..progress import progress_bar
-from ..sets import ParamSets
-from .limits import cap_workers, check_sweep
-from .spec import ExperimentSpec, SpecError
-from .store import Store
+from peersim.engine import simulate_courses
+from peersim.lifeline import exit_with_parent
+from peersim.params import Params
+from peersim.population import validate_population
+from peersim.progress import progress_bar
+from peersim.sets import ParamSets
+from peersim.experiments.limits import cap_workers, check_sweep
+from peersim.experiments.spec import ExperimentSpec, SpecError
+from peersim.experiments.store import Store
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def _with_posterior(design, positions, runs, seed, base, fixed) -> tuple[pd.Data
     """One parameter set per course: its design point's row, and the posterior draw of its run
     (chosen from (seed, run) as in ``simulate(uncertainty="posterior")``) for every parameter the
     spec neither fixes nor varies."""
-    from ..engine import pick_draws, posterior_draws
+    from peersim.engine import pick_draws, posterior_draws
 
     draws, weights = posterior_draws(base, None)
     draws = draws.drop(columns=[c for c in draws.columns if c in design.columns or c in fixed])

@@ -43,8 +43,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from ..params import Params, show
-from ..sets import ParamSets
+from peersim.params import Params, show
+from peersim.sets import ParamSets
 
 KINDS = ("single", "grid", "list", "lhs", "sobol", "saltelli", "morris")
 #: "control": the same runs in the control arm (group rows), for trial effect sizes per point
@@ -174,7 +174,7 @@ class ExperimentSpec:
             lows = [self.ranges[k][0] for k in names]
             highs = [self.ranges[k][1] for k in names]
             if self.design_kind in ("saltelli", "morris"):
-                from ..analysis.sensitivity import sample
+                from peersim.analysis.sensitivity import sample
 
                 values = sample(self.design_kind, self.ranges, self.n, self.seed, self.levels)
             else:
@@ -393,7 +393,7 @@ def _population(data: dict, fixed: dict) -> tuple[str, tuple[dict, ...], str] | 
     except (OSError, ValueError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error).splitlines()[0]
         raise SpecError(f"population = {file!r}: cannot read it as CSV ({reason})") from None
-    from ..population import validate_population
+    from peersim.population import validate_population
 
     try:
         table = validate_population(table, Params())

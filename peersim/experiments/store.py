@@ -39,8 +39,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..results import write_parquet
-from .spec import ExperimentSpec, SpecError
+from peersim.results import write_parquet
+from peersim.experiments.spec import ExperimentSpec, SpecError
 
 try:
     import fcntl

@@ -19,9 +19,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .results import SweepResults, load_results
-from .runner import run_sweep
-from .spec import load_spec
+from peersim.experiments.results import SweepResults, load_results
+from peersim.experiments.runner import run_sweep
+from peersim.experiments.spec import load_spec
 
 Z95 = 1.959963984540054
 SMALL_REPLICATES = 16
@@ -88,7 +88,7 @@ def run_study(spec_path: str | Path, args: argparse.Namespace) -> tuple[SweepRes
 def exploratory_note(res: SweepResults) -> str:
     """A line for text and figures when the study's contexts act through assumption-graded
     parameters (``peersim.analysis.uncertainty.exploratory``); empty otherwise."""
-    from ..analysis.uncertainty import exploratory
+    from peersim.analysis.uncertainty import exploratory
 
     weak = exploratory([*res.varied, *res.spec.get("fixed", {})])
     if not weak:
@@ -123,7 +123,7 @@ def summarise(frame: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) ->
             }
         )
         if "draw" in frame:  # runs carry posterior draws: parameter uncertainty, apart
-            from ..analysis.uncertainty import split
+            from peersim.analysis.uncertainty import split
 
             param = grouped[[metric, "draw"]].apply(lambda g, m=metric: pd.Series(split(g[m], g["draw"])))
             part[f"{metric}_param_low"] = param["param_low"]

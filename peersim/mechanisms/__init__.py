@@ -4,20 +4,7 @@ Each module's docstring gives its equations, the evidence (seed theme and quote,
 its ICAMO configuration, when it fires, and what switching it off means.
 """
 
-from . import (
-    acting,
-    attendance,
-    background,
-    companionship,
-    comparison,
-    connectedness,
-    dropout,
-    role_modelling,
-    safety,
-    self_image,
-    sharing,
-    sprouts,
-)
+from peersim.mechanisms import acting, attendance, background, companionship, comparison, connectedness, dropout, role_modelling, safety, self_image, sharing, sprouts
 
 __all__ = [
     "acting",

@@ -33,8 +33,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from ..state import Context, State, Update, nudge
-from .pathways import gate, support
+from peersim.state import Context, State, Update, nudge
+from peersim.mechanisms.pathways import gate, support
 
 NAME = "acting"
 

@@ -16,7 +16,7 @@ restrictions (absence_covid). Switched off: everyone still in the group attends 
 
 from __future__ import annotations
 
-from ..state import Context, State, Update
+from peersim.state import Context, State, Update
 
 NAME = "attendance"
 

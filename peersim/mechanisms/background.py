@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..perrun import column
-from ..state import REAL, Context, State, Update
-from .connectedness import loneliness_from
+from peersim.perrun import column
+from peersim.state import REAL, Context, State, Update
+from peersim.mechanisms.connectedness import loneliness_from
 
 NAME = "background"
 DRIFTING = ("hope", "self_image", "self_efficacy", "meaning")

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..perrun import any_run, choose, column
-from ..state import Context, State, Update, nudge
+from peersim.perrun import any_run, choose, column
+from peersim.state import Context, State, Update, nudge
 
 NAME = "companionship"
 

@@ -38,10 +38,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import Params
-from ..population import Group
-from ..state import REAL, Context, State, Update, member_dot, nudge
-from .pathways import gate
+from peersim.params import Params
+from peersim.population import Group
+from peersim.state import REAL, Context, State, Update, member_dot, nudge
+from peersim.mechanisms.pathways import gate
 
 NAME = "comparison"
 

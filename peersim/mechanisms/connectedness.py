@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import REAL, Context, State, Update, member_sum
-from . import comparison
-from .pathways import gate
+from peersim.state import REAL, Context, State, Update, member_sum
+from peersim.mechanisms import comparison
+from peersim.mechanisms.pathways import gate
 
 NAME = "connectedness"
 

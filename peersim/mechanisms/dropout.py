@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from ..state import REAL, Context, State, Update, member_dot
+from peersim.state import REAL, Context, State, Update, member_dot
 
 NAME = "dropout"
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import REAL, Context, State
-from .dropout import misfit
+from peersim.state import REAL, Context, State
+from peersim.mechanisms.dropout import misfit
 
 
 def gate(st: State, ctx: Context) -> np.ndarray:

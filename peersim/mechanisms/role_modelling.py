@@ -24,8 +24,8 @@ Fires when hope rose by firing_threshold or more. Switched off: no hope from the
 
 from __future__ import annotations
 
-from ..state import REAL, Context, State, Update, nudge
-from .pathways import gate
+from peersim.state import REAL, Context, State, Update, nudge
+from peersim.mechanisms.pathways import gate
 
 NAME = "role_modelling"
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import Context, State, Update
+from peersim.state import Context, State, Update
 
 NAME = "safety"
 

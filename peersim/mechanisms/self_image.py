@@ -38,8 +38,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from ..state import REAL, Context, State, Update, nudge
-from .pathways import gate, support
+from peersim.state import REAL, Context, State, Update, nudge
+from peersim.mechanisms.pathways import gate, support
 
 NAME = "self_image"
 

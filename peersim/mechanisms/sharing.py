@@ -30,9 +30,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from ..perrun import choose
-from ..state import REAL, Context, State, Update
-from .pathways import gate, support
+from peersim.perrun import choose
+from peersim.state import REAL, Context, State, Update
+from peersim.mechanisms.pathways import gate, support
 
 NAME = "sharing"
 

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..perrun import column
-from ..state import REAL, Context, State, Update, nudge
-from . import pathways
+from peersim.perrun import column
+from peersim.state import REAL, Context, State, Update, nudge
+from peersim.mechanisms import pathways
 
 NAME = "sprouts"
 

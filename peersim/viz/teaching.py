@@ -21,9 +21,9 @@ import pandas as pd
 from matplotlib import animation
 from matplotlib.colors import Normalize
 
-from ..kernel import Kernel
-from ..params import MECHANISMS
-from ..state import STATES
+from peersim.kernel import Kernel
+from peersim.params import MECHANISMS
+from peersim.state import STATES
 
 COLOUR_BY = (*STATES, "recovery")
 _CMAP = plt.get_cmap("viridis")
@@ -32,7 +32,7 @@ _GREY = "#bbbbbb"
 
 def scenario_label(kernel: Kernel) -> str:
     """Seed, run and every parameter changed from its default: what a figure shows."""
-    from ..summary import changed_parameters
+    from peersim.summary import changed_parameters
 
     changed = changed_parameters(kernel.params)
     return f"seed {kernel.streams.seed}, run {int(kernel.streams.runs[0])}" + (
