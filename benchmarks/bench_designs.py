@@ -43,7 +43,7 @@ def run(path: Path, out: Path) -> tuple[float, float, int]:
     cmd = [
         sys.executable,
         "-m",
-        "peersim.cli",
+        "peersim.apps.cli",
         "sweep",
         str(path),
         "--workers",

@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from peersim.analysis.sensitivity import run_sensitivity
-from peersim.experiments import load_results, load_spec, run_sweep
+from peersim.stats.sensitivity import run_sensitivity
+from peersim.sweep import load_results, load_spec, run_sweep
 
 SPEC = Path(__file__).resolve().parent.parent / "experiments" / "sensitivity.toml"
 

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import peersim
-from peersim.experiments import load_results, parse_spec, run_sweep
+from peersim.sweep import load_results, parse_spec, run_sweep
 
 
 def main() -> None:

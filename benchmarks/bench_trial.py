@@ -5,7 +5,7 @@ fitted by our own vectorised REML rather than one statsmodels fit at a time.
 
 Times ``peersim.trial(n_peer=145, n_control=151, trials=200)`` (simulation and every analysis),
 then, on the same data, fits the partially nested mixed model to ``--fits`` trials' QPR-15 both
-ways in this process (held to one thread): ``peersim.analysis.mixed.fit_many`` on all of them at
+ways in this process (held to one thread): ``peersim.stats.mixed.fit_many`` on all of them at
 once, and statsmodels' ``MixedLM`` (``re_formula="0 + treat"``) one trial after another. Prints the
 per-fit times, their ratio and the largest difference in the treatment effect between the two.
 """
@@ -23,7 +23,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 import peersim
-from peersim.analysis.mixed import fit_many
+from peersim.stats.mixed import fit_many
 
 
 def main() -> None:

@@ -12,8 +12,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from peersim.experiments.study import Z95, completer_changes, report_written, run_study, save, study_args
-from peersim.summary import wilson
+from peersim.report.summary import wilson
+from peersim.sweep.study import Z95, completer_changes, report_written, run_study, save, study_args
 
 OUTCOMES = ("hope", "self_image", "self_efficacy", "recovery", "qpr")
 

@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 
 import peersim
-from peersim.analysis.calibration import calibrate, eligible, load_targets, predictive_check, screen
-from peersim.evidence import register
-from peersim.experiments.study import report_written
+from peersim.data.register import register
+from peersim.inference.calibration import calibrate, eligible, load_targets, predictive_check, screen
+from peersim.sweep.study import report_written
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from peersim.experiments.study import lines_with_ci, report_written, run_study, save, study_args, summarise
+from peersim.sweep.study import lines_with_ci, report_written, run_study, save, study_args, summarise
 
 
 def main(argv=None) -> list:

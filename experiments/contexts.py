@@ -12,8 +12,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from peersim.analysis.uncertainty import split
-from peersim.experiments.study import (
+from peersim.stats.uncertainty import split
+from peersim.sweep.study import (
     Z95,
     bars_with_ci,
     report_written,

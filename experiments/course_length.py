@@ -12,7 +12,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from peersim.experiments.study import (
+from peersim.sweep.study import (
     lines_with_ci,
     per_run,
     report_written,

@@ -12,9 +12,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.patches import Rectangle
 
-from peersim.analysis.discovery import discover
-from peersim.analysis.sensitivity import outputs_by_point
-from peersim.experiments.study import report_written, run_study, save, study_args
+from peersim.stats.discovery import discover
+from peersim.stats.sensitivity import outputs_by_point
+from peersim.sweep.study import report_written, run_study, save, study_args
 
 QUESTIONS = {
     "dropout above 30%": ("dropout", lambda v: v > 0.30),

@@ -8,8 +8,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from peersim.analysis.sensitivity import run_sensitivity, sensitivity_figure
-from peersim.experiments.study import report_written, run_study, study_args
+from peersim.stats.sensitivity import run_sensitivity, sensitivity_figure
+from peersim.sweep.study import report_written, run_study, study_args
 
 
 def main(argv=None) -> list:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from peersim.experiments.study import lines_with_ci, report_written, run_study, save, study_args, summarise
+from peersim.sweep.study import lines_with_ci, report_written, run_study, save, study_args, summarise
 
 METRICS = {
     "safety_end": "safety at end of course, completers (0-1)",

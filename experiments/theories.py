@@ -11,7 +11,7 @@ prior as wide as the rivals' own level), fit.csv (for each theory and fitted tar
 and 95% range of the statistic over the theory's own closest draws, and the share of them within
 two standard errors of the target), robustness.csv (the probabilities with each fitted target
 left out in turn), probabilities.png, and the patterns that would tell the theories apart,
-simulated from each theory's own closest draws (``peersim.analysis.patterns``): patterns.csv (per
+simulated from each theory's own closest draws (``peersim.studies.patterns``): patterns.csv (per
 theory and pattern: mean, parameter sd, per-group sd), pattern_pairs.csv (per pair and pattern:
 separation and groups per arm a study needs), pattern_best.csv and patterns.png. Resumable:
 simulated batches are kept in results/theories/raw/. ``--doc docs/theories.md`` renews that
@@ -32,11 +32,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from peersim.analysis.calibration import deviations, fitted, load_targets
-from peersim.analysis.patterns import discriminating_patterns
-from peersim.analysis.selection import Selection, select_theories
-from peersim.evidence import Prior
-from peersim.experiments.study import report_written
+from peersim.data.register import Prior
+from peersim.inference.calibration import deviations, fitted, load_targets
+from peersim.inference.selection import Selection, select_theories
+from peersim.studies.patterns import discriminating_patterns
+from peersim.sweep.study import report_written
 
 
 def main(argv=None) -> list:

@@ -3,7 +3,7 @@
     python experiments/trial.py [--small]
 
 145 PEER against 151 service as usual, groups of 8, recruited in waves; outcomes missing more often
-for those who left; the baseline-adjusted partially nested mixed model (peersim.analysis.trial).
+for those who left; the baseline-adjusted partially nested mixed model (peersim.studies.trial).
 Three COVID-19 timings, since which groups ran under restrictions is not in our sources
 (trial_covid_share, an assumption): the earliest half of the waves (the default), every group,
 no group. Writes results/trial/: per timing, analysis and outcome the distribution of d, the ICC
@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from peersim import Params
-from peersim.analysis.trial import TRIAL_ARMS, TRIAL_OUTCOMES, trial
-from peersim.experiments.study import report_written
+from peersim.studies.trial import TRIAL_ARMS, TRIAL_OUTCOMES, trial
+from peersim.sweep.study import report_written
 
 #: share of recruitment waves (earliest first) under COVID-19 restrictions
 CONTEXTS = {"COVID: earliest half (default)": 0.5, "COVID: every group": 1.0, "COVID: none": 0.0}

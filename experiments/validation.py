@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 import peersim
-from peersim.analysis.validation import validate, write_table
-from peersim.experiments.study import report_written
+from peersim.inference.validation import validate, write_table
+from peersim.sweep.study import report_written
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
 COLOURS = {"consistent": "#2f6f8f", "tension": "#d08c1f", "FAILS": "#b5523b"}

@@ -5,11 +5,11 @@ res = peersim.simulate(peersim.Params(), runs=10_000, seed=7)
 res.participants.head()
 """
 
-from peersim.engine import SetResults, simulate, simulate_sets
-from peersim.params import MECHANISMS, Params
-from peersim.plan import PEER_PLAN, THEMES, Session
-from peersim.results import Results
-from peersim.theories import THEORIES
+from peersim.core.params import MECHANISMS, Params
+from peersim.core.plan import PEER_PLAN, THEMES, Session
+from peersim.core.tables import Results
+from peersim.core.theories import THEORIES
+from peersim.run.engine import SetResults, simulate, simulate_sets
 
 __version__ = "0.1.0"
 
@@ -37,15 +37,15 @@ __all__ = [
 def __getattr__(name: str):
     # The Mesa front end is imported on first use, so the batch engine does not pay for Mesa.
     if name in ("PeerGroupModel", "Participant", "Facilitator"):
-        from peersim import model
+        from peersim.mesa import model
 
         return getattr(model, name)
     if name == "trial":
-        from peersim.analysis.trial import trial
+        from peersim.studies.trial import trial
 
         return trial
     if name == "posterior":
-        from peersim.analysis.calibration import posterior
+        from peersim.inference.calibration import posterior
 
         return posterior
     if name in ("load_results", "load_spec", "run_sweep"):

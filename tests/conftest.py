@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from peersim import Params
-from peersim.kernel import Kernel
-from peersim.population import validate_population
+from peersim.core.kernel import Kernel
+from peersim.core.population import validate_population
 
 # Two people as alike as possible: same age, neither employed, both alone, both diagnosed, same stage.
 ALIKE = {

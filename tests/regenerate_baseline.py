@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import peersim
-from peersim.summary import headline
+from peersim.report.summary import headline
 
 PATH = Path(__file__).with_name("baseline.json")
 RUNS, SEED = 2000, 7

@@ -9,13 +9,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from peersim.report import teaching
 
 import peersim
 from peersim import MECHANISMS, Params
-from peersim.analysis import cluster_mean, icamo_table, knockouts
-from peersim.kernel import Kernel
-from peersim.narrative import compare, narrate, story
-from peersim.viz import teaching
+from peersim.core.kernel import Kernel
+from peersim.report.narrative import compare, narrate, story
+from peersim.stats.effects import cluster_mean
+from peersim.studies.icamo import icamo_table
+from peersim.studies.knockout import knockouts
 
 from .conftest import scripted_kernel
 
@@ -79,7 +81,7 @@ def test_cluster_mean_equals_plain_mean_ci_with_one_per_group():
 
 
 def test_icamo_reads_sweep_results_with_context_columns(tmp_path):
-    from peersim.experiments import SerialExecutor, load_results, parse_spec, run_sweep
+    from peersim.sweep import SerialExecutor, load_results, parse_spec, run_sweep
 
     spec = parse_spec(
         {
@@ -150,7 +152,7 @@ def test_narrative_of_a_scripted_group():
 
 
 def test_why_explains_the_week_of_a_scripted_group():
-    from peersim.narrative import why
+    from peersim.report.narrative import why
 
     k = silent_member_group()
     assert why(k, 0)[0].startswith("Nothing yet")
@@ -169,7 +171,7 @@ def test_why_explains_the_week_of_a_scripted_group():
 
 
 def test_why_tells_why_someone_left():
-    from peersim.narrative import why
+    from peersim.report.narrative import why
 
     kernel, _ = story(Params(dropout_intercept=5.0), seed=2, run=0, member=0)
     assert any(x.startswith("Left the group after this session: ") for x in why(kernel, 0, week=1))
@@ -222,7 +224,7 @@ def test_figures_write_files(tmp_path):
 )
 def test_cli_analysis_commands(args, expect):
     proc = subprocess.run(
-        [sys.executable, "-m", "peersim.cli", *args], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "peersim.apps.cli", *args], capture_output=True, text=True, cwd=ROOT
     )
     assert proc.returncode == 0, proc.stderr
     assert expect in proc.stdout
@@ -241,6 +243,6 @@ def test_cli_analysis_commands(args, expect):
 )
 def test_cli_analysis_errors_exit_2(args, message):
     proc = subprocess.run(
-        [sys.executable, "-m", "peersim.cli", *args], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "peersim.apps.cli", *args], capture_output=True, text=True, cwd=ROOT
     )
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr

@@ -34,7 +34,7 @@ ARGS = [
     "--disable-sync",
 ]
 ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "peersim" / "viz" / "app.py"
+APP = ROOT / "peersim" / "apps" / "app.py"
 DOCS_SCREENSHOT = ROOT / "docs" / "app.png"
 
 

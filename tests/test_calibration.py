@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from peersim import Params, simulate
-from peersim.analysis.calibration import (
+from peersim.inference.calibration import (
     STATISTICS,
     TRIAL_ARMS,
     calibrate,
@@ -20,9 +20,9 @@ from peersim.analysis.calibration import (
     predictive_check,
     statistics,
 )
-from peersim.analysis.knockout import knockouts
-from peersim.analysis.trial import trial
-from peersim.analysis.uncertainty import exploratory, split
+from peersim.stats.uncertainty import exploratory, split
+from peersim.studies.knockout import knockouts
+from peersim.studies.trial import trial
 
 POSTERIOR = pd.DataFrame(
     {"facilitator_skill": [0.4, 0.9, 0.7], "tie_rate": [0.2, 0.45, 0.3], "weight": [0.2, 0.5, 0.3]}
@@ -185,8 +185,8 @@ def test_posterior_file_is_checked(tmp_path):
 
 
 def test_sweeps_with_posterior_draws(tmp_path, monkeypatch):
-    import peersim.analysis.calibration as calibration
-    from peersim.experiments import SerialExecutor, load_results, parse_spec, run_sweep
+    import peersim.inference.calibration as calibration
+    from peersim.sweep import SerialExecutor, load_results, parse_spec, run_sweep
 
     monkeypatch.setattr(calibration, "posterior", lambda path=None: POSTERIOR.copy())
     spec = parse_spec(
@@ -220,7 +220,7 @@ def test_sweeps_with_posterior_draws(tmp_path, monkeypatch):
 
 
 def test_icamo_with_posterior_separates_parameter_uncertainty():
-    from peersim.analysis import icamo_table
+    from peersim.studies.icamo import icamo_table
 
     res = simulate(Params(follow_up_weeks=2), runs=150, seed=1, uncertainty="posterior", posterior=POSTERIOR)
     table = icamo_table(res, strata=["employed"])

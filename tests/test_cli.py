@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-from peersim.cli import main
+from peersim.apps.cli import main
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "peersim.cli", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "peersim.apps.cli", *args], capture_output=True, text=True)
 
 
 def test_run_prints_summary_and_writes_outputs(tmp_path):

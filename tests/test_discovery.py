@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from peersim.analysis.discovery import discover
+from peersim.stats.discovery import discover
 
 
 def test_prim_finds_the_planted_region():

@@ -8,8 +8,8 @@ import pytest
 
 import peersim
 from peersim import MECHANISMS, Params
-from peersim.population import STATIC_ATTRIBUTES
-from peersim.results import FOLLOWUP, REPORTED
+from peersim.core.population import STATIC_ATTRIBUTES
+from peersim.core.tables import FOLLOWUP, REPORTED
 
 
 def test_participants_table_has_the_public_columns():

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from peersim import Params
-from peersim.evidence import GRADES, PARAMS_START, check_register, register, render_docs
-from peersim.params import _FIELDS
+from peersim.core.params import _FIELDS
+from peersim.data.register import GRADES, PARAMS_START, check_register, register, render_docs
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "evidence.md"
 
@@ -45,13 +45,16 @@ def test_priors_hold_the_defaults_and_sample_inside_the_valid_range():
 def test_check_register_names_problems(monkeypatch):
     fake = dict(register())
     fake.pop("tie_rate")
-    monkeypatch.setattr("peersim.evidence.register", lambda: fake)
+    monkeypatch.setattr("peersim.data.register.register", lambda: fake)
     assert check_register(_FIELDS) == ["tie_rate: no entry in the evidence register"]
 
 
 def test_params_json_has_the_register_fields():
     out = subprocess.run(
-        [sys.executable, "-m", "peersim.cli", "params", "--json"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "peersim.apps.cli", "params", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     rows = json.loads(out.stdout)
     assert len(rows) == len(_FIELDS)
@@ -60,7 +63,9 @@ def test_params_json_has_the_register_fields():
     skill = next(r for r in rows if r["name"] == "facilitator_skill")
     assert skill["evidence"] == "assumption" and skill["prior"]["dist"] == "uniform"
     text = subprocess.run(
-        [sys.executable, "-m", "peersim.cli", "params", "--group", "dropout"], capture_output=True, text=True
+        [sys.executable, "-m", "peersim.apps.cli", "params", "--group", "dropout"],
+        capture_output=True,
+        text=True,
     ).stdout
     assert "C dropout_intercept" in text  # the grade's letter before each name
 
@@ -70,7 +75,9 @@ def test_docs_show_the_register_as_it_stands(page):
     """The register in docs/evidence.md and the parameter tables of docs/ODD.md are generated:
     rendering them afresh changes nothing, so they cannot drift from Params and the register."""
     text = (DOCS.parent / page).read_text(encoding="utf-8")
-    assert render_docs(text) == text, "run: python -m peersim.evidence --write docs/evidence.md docs/ODD.md"
+    assert render_docs(text) == text, (
+        "run: python -m peersim.data.register --write docs/evidence.md docs/ODD.md"
+    )
 
 
 def test_every_parameter_has_a_row_in_the_odd():
@@ -86,7 +93,7 @@ def test_every_parameter_has_a_row_in_the_odd():
 def test_render_docs_rewrites_only_the_blocks(tmp_path):
     page = tmp_path / "page.md"
     page.write_text("before\n<!-- params: tie_rate -->\nstale\n<!-- params: end -->\nafter\n")
-    subprocess.run([sys.executable, "-m", "peersim.evidence", "--write", str(page)], check=True)
+    subprocess.run([sys.executable, "-m", "peersim.data.register", "--write", str(page)], check=True)
     text = page.read_text()
     assert text.startswith("before\n<!-- params: tie_rate -->\n| Parameter |")
     assert "| `tie_rate` | 0.395 | 0 to 1 | 1/session | calibrated |" in text
@@ -99,7 +106,7 @@ def test_render_docs_rewrites_only_the_blocks(tmp_path):
 def test_bad_register_entries_are_one_line_errors(bad, tmp_path):
     import tomllib
 
-    from peersim.evidence import _entry
+    from peersim.data.register import _entry
 
     name, raw = next(iter(tomllib.loads(bad).items()))
     with pytest.raises(ValueError, match=r"evidence.toml \[x\]"):

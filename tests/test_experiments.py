@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import peersim
-from peersim.experiments import SerialExecutor, SpecError, load_results, load_spec, parse_spec, run_sweep
+from peersim.sweep import SerialExecutor, SpecError, load_results, load_spec, parse_spec, run_sweep
 
 BASE = {
     "name": "tiny",
@@ -206,7 +206,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
         'name = "kill"\nseed = 9\nreplicates = 400\nchunk_size = 10\n'
         f'out = "{tmp_path / "killed"}"\n[design]\nkind = "grid"\n[design.factors]\ngroup_size = [6, 8]\n'
     )
-    cmd = [sys.executable, "-m", "peersim.cli", "sweep", str(spec_file), "--workers", "1", "--quiet"]
+    cmd = [sys.executable, "-m", "peersim.apps.cli", "sweep", str(spec_file), "--workers", "1", "--quiet"]
     cmd.append("--allow-outside")  # the spec's out is in a temporary folder
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     manifest = tmp_path / "killed" / "manifest.jsonl"
@@ -234,12 +234,12 @@ def test_cli_sweep_errors_exit_2(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("replicates = 5\n[fixed]\nfacilitator_skil = 0.5\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "peersim.cli", "sweep", str(bad)], capture_output=True, text=True
+        [sys.executable, "-m", "peersim.apps.cli", "sweep", str(bad)], capture_output=True, text=True
     )
     assert proc.returncode == 2
     assert "did you mean 'facilitator_skill'" in proc.stderr and "Traceback" not in proc.stderr
     proc = subprocess.run(
-        [sys.executable, "-m", "peersim.cli", "sweep", str(tmp_path / "none.toml")],
+        [sys.executable, "-m", "peersim.apps.cli", "sweep", str(tmp_path / "none.toml")],
         capture_output=True,
         text=True,
     )
@@ -335,7 +335,7 @@ def test_spec_population_errors_are_one_line_naming_the_file(tmp_path, content, 
 
 
 def test_export_writes_each_table_as_csv_chunk_by_chunk(tmp_path, capsys):
-    from peersim.cli import main
+    from peersim.apps.cli import main
 
     spec = spec_at(tmp_path, tables=["participants", "groups", "control"])
     run_sweep(spec, executor=SerialExecutor(), progress=False)

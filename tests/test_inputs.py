@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 
 import peersim
 from peersim import Params
-from peersim.cli import main
-from peersim.experiments import SpecError, parse_spec
-from peersim.experiments.spec import _TOP_KEYS
-from peersim.population import STATIC_ATTRIBUTES, validate_population
+from peersim.apps.cli import main
+from peersim.core.population import STATIC_ATTRIBUTES, validate_population
+from peersim.sweep import SpecError, parse_spec
+from peersim.sweep.spec import _TOP_KEYS
 
 NAMES = [f.name for f in fields(Params)]
 
@@ -200,7 +200,7 @@ def test_cli_spec_errors_are_one_line_in_a_real_process(tmp_path):
     deep = tmp_path / "deep.toml"
     deep.write_text("replicates = 3\n" + "a = " + "{b = " * 5000 + "1" + "}" * 5000 + "\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "peersim.cli", "sweep", str(deep)], capture_output=True, text=True
+        [sys.executable, "-m", "peersim.apps.cli", "sweep", str(deep)], capture_output=True, text=True
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "deep.toml" in proc.stderr

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from peersim import Params
-from peersim import mechanisms as m
-from peersim.state import CHANNELS
+from peersim.core import mechanisms as m
+from peersim.core.state import CHANNELS
 
 from .conftest import scripted_kernel
 

@@ -11,7 +11,7 @@ import pytest
 
 import peersim
 from peersim import Params, PeerGroupModel
-from peersim.agents import Facilitator, Participant
+from peersim.mesa.agents import Facilitator, Participant
 
 SCENARIOS = [
     {},
@@ -54,7 +54,7 @@ def test_agents_are_registered_and_expose_state():
     np.testing.assert_allclose(sorted(hopes), sorted(m.kernel.state.hope[0]))
     p0 = m.participants[0]
     assert 0.0 <= p0.safety <= 1.0 and isinstance(p0.employed, bool)
-    assert set(p0.fired) <= set(peersim.state.CHANNELS)
+    assert set(p0.fired) <= set(peersim.core.state.CHANNELS)
     assert "Session 1" in p0.explain()
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from peersim import MECHANISMS, PEER_PLAN, Params, Session
-from peersim.plan import plan_for
+from peersim.core.plan import plan_for
 
 REQUIRED = (
     "group_size",

@@ -1,4 +1,4 @@
-"""Discriminating patterns (peersim/analysis/patterns.py): the pattern table runs, its values are the
+"""Discriminating patterns (peersim/studies/patterns.py): the pattern table runs, its values are the
 direct computations on the simulated tables, the jackknife separates sampling noise from parameter
 uncertainty, the groups-needed formula gives the textbook answer, and every rival theory differs
 from the seed's on at least one pattern a study could measure."""
@@ -11,9 +11,9 @@ import pytest
 from scipy.stats import norm
 
 from peersim import THEORIES, Params, simulate
-from peersim.analysis.calibration import CONTROL_RUNS, eligible
-from peersim.analysis.patterns import EARLY_SESSION, PATTERNS, discriminating_patterns, groups_needed
-from peersim.evidence import register
+from peersim.data.register import register
+from peersim.inference.calibration import CONTROL_RUNS, eligible
+from peersim.studies.patterns import EARLY_SESSION, PATTERNS, discriminating_patterns, groups_needed
 
 RIVALS = [name for name in THEORIES if name != "seed"]
 

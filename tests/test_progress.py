@@ -6,8 +6,8 @@ import io
 
 from tqdm.auto import tqdm
 
-from peersim.cli import main
-from peersim.progress import LineProgress, Silent, progress_bar
+from peersim.apps.cli import main
+from peersim.run.progress import LineProgress, Silent, progress_bar
 
 
 class Terminal(io.StringIO):

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import peersim
 from peersim import MECHANISMS, Params, PeerGroupModel
-from peersim.state import STATES
+from peersim.core.state import STATES
 
 _FIELDS = [f for f in fields(Params) if f.name not in ("session_plan",)]
 

@@ -8,7 +8,7 @@ from scipy import stats
 
 import peersim
 from peersim import Params
-from peersim.rng import Streams, stream_id
+from peersim.core.rng import Streams, stream_id
 
 
 def test_uniform_in_open_unit_interval_and_uniform():

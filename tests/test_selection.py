@@ -1,4 +1,4 @@
-"""Model selection between rival theories (peersim/analysis/selection.py): the machinery, on a
+"""Model selection between rival theories (peersim/inference/selection.py): the machinery, on a
 small problem. What the study finds is in results/theories/ and docs/theories.md."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from peersim.analysis.selection import select_theories
+from peersim.inference.selection import select_theories
 
 SMALL = {"parameters": ["dropout_intercept", "qpr_centre", "attention_gain"], "quantile": 0.1, "batch": 100}
 
@@ -93,7 +93,7 @@ def test_counts_are_observed_as_the_data_were():
 
 
 def test_priors_can_be_replaced_for_a_sensitivity_analysis_without_touching_the_register():
-    from peersim.evidence import Prior, register
+    from peersim.data.register import Prior, register
 
     before = register()["dropout_intercept"].prior
     wide = select_theories(

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from peersim.analysis.sensitivity import analyse, run_sensitivity, sample
-from peersim.experiments import SerialExecutor, SpecError, load_results, parse_spec, run_sweep
+from peersim.stats.sensitivity import analyse, run_sensitivity, sample
+from peersim.sweep import SerialExecutor, SpecError, load_results, parse_spec, run_sweep
 
 PI = float(np.pi)
 RANGES = {"x1": [-PI, PI], "x2": [-PI, PI], "x3": [-PI, PI]}
@@ -88,7 +88,7 @@ def test_cli_sensitivity(tmp_path):
         [
             sys.executable,
             "-m",
-            "peersim.cli",
+            "peersim.apps.cli",
             "sensitivity",
             str(spec),
             "--workers",
@@ -107,6 +107,6 @@ def test_cli_sensitivity(tmp_path):
     grid = tmp_path / "g.toml"
     grid.write_text('replicates = 2\n[design]\nkind = "grid"\n[design.factors]\ngroup_size = [5, 6]\n')
     proc = subprocess.run(
-        [sys.executable, "-m", "peersim.cli", "sensitivity", str(grid)], capture_output=True, text=True
+        [sys.executable, "-m", "peersim.apps.cli", "sensitivity", str(grid)], capture_output=True, text=True
     )
     assert proc.returncode == 2 and "needs saltelli or morris" in proc.stderr

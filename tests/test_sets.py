@@ -18,8 +18,8 @@ from scipy.special import logit
 
 import peersim
 from peersim import Params, simulate, simulate_sets
-from peersim.perrun import PerRun, any_run, choose, column
-from peersim.sets import STRUCTURAL, ParamSets
+from peersim.core.perrun import PerRun, any_run, choose, column
+from peersim.core.sets import STRUCTURAL, ParamSets
 
 BASE = Params(follow_up_weeks=3)
 SHORT = {"follow_up_weeks": 3}

@@ -21,11 +21,11 @@ import pandas as pd
 import psutil
 import pytest
 
-from peersim.cli import main
-from peersim.experiments import SerialExecutor, SpecError, load_results, load_spec, parse_spec, run_sweep
-from peersim.experiments.limits import LimitError, LimitWarning, cap_workers, cores
-from peersim.experiments.results import verify_folder
-from peersim.experiments.store import MANIFEST, Store, StoreWarning, write_atomic
+from peersim.apps.cli import main
+from peersim.sweep import SerialExecutor, SpecError, load_results, load_spec, parse_spec, run_sweep
+from peersim.sweep.budget import LimitError, LimitWarning, cap_workers, cores
+from peersim.sweep.results import verify_folder
+from peersim.sweep.store import MANIFEST, Store, StoreWarning, write_atomic
 
 TINY = {
     "name": "tiny",
@@ -106,7 +106,7 @@ def test_a_write_cut_by_a_file_size_limit_then_resume_gives_every_run(tmp_path):
         "[fixed]\nfollow_up_weeks = 1\nn_sessions = 2\ngroup_size = 3\n"
     )
     out = tmp_path / "o"
-    cmd = [sys.executable, "-m", "peersim.cli", "sweep", str(spec_file), "--workers", "1", "--quiet"]
+    cmd = [sys.executable, "-m", "peersim.apps.cli", "sweep", str(spec_file), "--workers", "1", "--quiet"]
     cmd += ["--out", str(out)]
     limit = 24_000  # bytes: the manifest reaches it part-way, mid-line
 
@@ -210,7 +210,7 @@ def test_a_killed_writer_releases_the_folder_and_reads_as_stopped(tmp_path):
     spec = tiny(tmp_path)
     sweep(spec)
     code = (
-        "import sys, time; from peersim.experiments.store import Store;"
+        "import sys, time; from peersim.sweep.store import Store;"
         f"s = Store({str(spec.out_dir)!r}); s.claim(); print('held', flush=True); time.sleep(60)"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
@@ -324,8 +324,8 @@ def test_oversize_runs_are_refused_with_one_line(tmp_path, capsys):
 
 def test_run_streams_blocks_to_the_same_tables_and_summaries(tmp_path, monkeypatch, capsys):
     import peersim
-    from peersim import limits
-    from peersim.summary import Summary
+    from peersim.report.summary import Summary
+    from peersim.run import limits
 
     args = ["run", "--runs", "30", "--seed", "2", "--set", "group_size=5", "--set", "follow_up_weeks=2"]
     assert main([*args, "--out", str(tmp_path / "whole")]) == 0
@@ -356,7 +356,7 @@ def test_workers_are_capped_at_the_cores_unless_forced():
 
 # --- failures are recorded -------------------------------------------------------------------------
 def test_a_failed_write_is_recorded_with_its_reason(tmp_path, monkeypatch):
-    import peersim.experiments.store as store
+    import peersim.sweep.store as store
 
     spec = tiny(tmp_path)
     real, calls = store.write_parquet, []
@@ -399,7 +399,7 @@ def test_killing_the_sweep_leaves_no_worker(tmp_path):
     spec_file = tmp_path / "long.toml"
     spec_file.write_text('name = "long"\nseed = 1\nreplicates = 20000\nchunk_size = 20\n')
     out = tmp_path / "long"
-    cmd = [sys.executable, "-m", "peersim.cli", "sweep", str(spec_file), "--workers", "2", "--force"]
+    cmd = [sys.executable, "-m", "peersim.apps.cli", "sweep", str(spec_file), "--workers", "2", "--force"]
     proc = subprocess.Popen([*cmd, "--quiet", "--out", str(out)], stderr=subprocess.DEVNULL)
     main_process = psutil.Process(proc.pid)
     _wait_for(lambda: (out / MANIFEST).exists() and len(main_process.children()) >= 2, 60)
@@ -415,7 +415,7 @@ def test_killing_a_dask_local_cluster_client_leaves_no_worker(tmp_path):
     script.write_text(
         "import sys\n"
         "from distributed import LocalCluster\n"
-        "from peersim.experiments import parse_spec, run_sweep\n"
+        "from peersim.sweep import parse_spec, run_sweep\n"
         "if __name__ == '__main__':\n"
         "    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True,"
         " dashboard_address=None)\n"
@@ -435,7 +435,7 @@ def test_killing_a_dask_local_cluster_client_leaves_no_worker(tmp_path):
 
 def test_killing_peersim_viz_stops_its_server():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "peersim.cli", "viz", "--port", "8799", "--host", "127.0.0.1"],
+        [sys.executable, "-m", "peersim.apps.cli", "viz", "--port", "8799", "--host", "127.0.0.1"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -1,4 +1,4 @@
-"""Rival programme theories (peersim/theories.py, docs/ODD.md 7.14): each runs, each follows its
+"""Rival programme theories (peersim/core/theories.py, docs/ODD.md 7.14): each runs, each follows its
 own forms, and the choice batches like any other structural parameter.
 
 These are exact tests of the forms (what a theory's mechanisms read and ignore), not pattern
@@ -62,7 +62,7 @@ def test_under_the_seed_theory_knocking_out_safety_changes_outcomes():
 
 
 def test_common_factors_has_no_comparison_or_storytelling_and_ties_only_to_facilitators():
-    from peersim.kernel import Kernel
+    from peersim.core.kernel import Kernel
 
     kernel = Kernel(Params(theory="common_factors"), 2, np.arange(20))
     kernel.run()
@@ -117,7 +117,7 @@ def test_theories_batch_together_bit_for_bit():
 
 
 def test_the_mesa_model_runs_every_theory():
-    from peersim.model import PeerGroupModel
+    from peersim.mesa.model import PeerGroupModel
 
     for name in THEORIES:
         model = PeerGroupModel(Params(theory=name), rng=1)

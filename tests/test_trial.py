@@ -9,7 +9,7 @@ from scipy import stats
 
 import peersim
 from peersim import Params
-from peersim.analysis.trial import effect, format_trial
+from peersim.studies.trial import effect, format_trial
 
 
 def test_effect_matches_scipy_on_fixed_data():
@@ -84,7 +84,7 @@ def test_each_arm_mean_has_its_95_interval():
     assert ((t.peer_low < t.mean_peer) & (t.mean_peer < t.peer_high)).all()
     assert ((t.control_low < t.mean_control) & (t.mean_control < t.control_high)).all()
     # the PEER arm's interval is over groups (its participants share one): check it by hand
-    from peersim.analysis.stats import cluster_mean
+    from peersim.stats.effects import cluster_mean
 
     peer = peersim.simulate(Params(), runs=6, seed=9).participants
     row = t[(t.analysis == "intention to treat") & (t.outcome == "hope_end")].iloc[0]
@@ -147,7 +147,7 @@ def _statsmodels_fit(data: pd.DataFrame):
 
 @pytest.mark.parametrize(("seed", "sd_group", "anti"), [(1, 4.0, False), (3, 2.0, False), (8, 0.0, True)])
 def test_mixed_model_matches_statsmodels(seed, sd_group, anti):
-    from peersim.analysis.mixed import fit_many
+    from peersim.stats.mixed import fit_many
 
     data = _trial_data(seed, sd_group, anti)
     ref, reml_loglike = _statsmodels_fit(data)
@@ -185,7 +185,7 @@ def test_mixed_model_matches_statsmodels(seed, sd_group, anti):
 
 
 def test_mixed_model_fits_many_at_once_as_one_by_one():
-    from peersim.analysis.mixed import fit_many
+    from peersim.stats.mixed import fit_many
 
     sets = [_trial_data(s, 3.0) for s in (11, 12, 13)]
     both = pd.concat(sets, keys=range(3)).reset_index(level=0, names="fit")
@@ -196,7 +196,7 @@ def test_mixed_model_fits_many_at_once_as_one_by_one():
 
 
 def test_an_unfittable_fit_gets_nan_and_leaves_the_others_alone():
-    from peersim.analysis.mixed import fit_many
+    from peersim.stats.mixed import fit_many
 
     good = _trial_data(11, 3.0)
     alone = fit_many(np.zeros(len(good), int), good.y, good.treat, good.baseline, good.cluster).iloc[0]
@@ -259,7 +259,7 @@ def test_missing_outcomes_are_more_common_among_leavers_and_reproducible():
 
 @pytest.mark.parametrize(("waves", "share", "groups", "expected"), [(4, 0.5, 20, 10), (6, 0.5, 19, 10)])
 def test_waves_give_the_specified_covid_share(waves, share, groups, expected):
-    from peersim.analysis.trial import covid_by_group
+    from peersim.studies.trial import covid_by_group
 
     covid = covid_by_group(groups, Params(trial_waves=waves, trial_covid_share=share))
     assert covid.sum() == expected and covid[: covid.sum()].all()  # the earliest groups
@@ -285,7 +285,7 @@ def test_covid_status_reaches_the_simulation_in_both_arms():
 
 
 def test_cli_trial_with_unequal_arms(capsys):
-    from peersim.cli import main
+    from peersim.apps.cli import main
 
     assert main(["trial", "--n-peer", "20", "--n-control", "27", "--trials", "3", "--quiet"]) == 0
     out = capsys.readouterr().out

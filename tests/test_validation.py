@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from peersim.analysis.calibration import compare, discrepancy, fitted, load_targets, posterior
-from peersim.analysis.validation import (
+from peersim.inference.calibration import compare, discrepancy, fitted, load_targets, posterior
+from peersim.inference.validation import (
     VERDICTS,
     generated_block,
     markdown_table,

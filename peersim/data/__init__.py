@@ -1,1 +1,5 @@
-"""Data shipped with peersim: the calibration targets (targets.toml)."""
+"""Data and its loaders: the evidence register (evidence.toml), the calibration targets
+(targets.toml) and the shipped posterior (posterior.csv).
+
+Layer 1: imports core only (docs/architecture.md).
+"""

@@ -1,0 +1,445 @@
+"""The browser app: watch a PEER group week by week, and the same people in another context.
+
+    peersim viz            # or: solara run peersim/apps/app.py --no-check-version
+
+A Solara page around the Mesa model (``PeerGroupModel``, one group, ``step()`` = one week):
+
+- context controls (setting, facilitators and their skill, group size, COVID-19, composition),
+  each showing its value, all usable from the keyboard (Tab to a control; arrow keys move a
+  slider; Enter or Space presses a button);
+- the group as a circle coloured by a chosen state, with its legend; the mechanisms that fired
+  this week for whom; the group's means week by week ("safety", "hope", ... against "week");
+- for the chosen member: "why did this happen?" (``peersim.report.narrative.why``: this week's events
+  with the reasons the mechanisms use) and their story so far;
+- a side-by-side mode: two values of one control, the same people (same seed and group number,
+  so the same draws), stepped together, with where the two stories part.
+
+Changing a control starts the group again at week 0 with the same people. Everything is served
+locally (Solara's own assets, no CDN); start it with ``--no-check-version`` (as ``peersim viz``
+does) so Solara does not look up its newest version online.
+
+Why not Mesa's ``SolaraViz`` shell: in Mesa 3.5 it always adds a "Page 0" tab, lays components
+in a draggable grid that cuts figures off, labels time "Step"/"Time" and shows developer controls
+(play interval, render interval, threads); none of that can be configured away. The model itself
+is a plain Mesa model, so ``SolaraViz(PeerGroupModel(rng=7), components=[...])`` and Mesa's network
+drawing (``model.grid`` is a ``mesa.discrete_space.Network``) still work for Mesa users.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+from html import escape
+
+import numpy as np
+import solara
+import solara.server.settings
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+from peersim.core.params import FACILITATOR_ROLES, SETTINGS
+from peersim.mesa.model import PeerGroupModel
+from peersim.report.narrative import compare, why
+from peersim.report.teaching import _CMAP, COLOUR_BY, draw_group
+
+#: The controls: name -> (widget, label, default, options). Sliders take (min, max, step).
+CONTROLS: dict[str, dict] = {
+    "rng": {"kind": "int", "label": "seed", "value": 7, "min": 0, "max": 999, "step": 1},
+    "run": {"kind": "int", "label": "group number (run)", "value": 0, "min": 0, "max": 99, "step": 1},
+    "setting": {"kind": "select", "label": "setting", "value": "civil_society", "values": list(SETTINGS)},
+    "facilitator_role": {
+        "kind": "select",
+        "label": "facilitators",
+        "value": "volunteer",
+        "values": list(FACILITATOR_ROLES),
+    },
+    "facilitator_skill": {
+        "kind": "float",
+        "label": "facilitator skill",
+        "value": 0.7,
+        "min": 0.0,
+        "max": 1.0,
+        "step": 0.05,
+    },
+    "group_size": {"kind": "int", "label": "group size", "value": 8, "min": 3, "max": 16, "step": 1},
+    "covid_restrictions": {"kind": "bool", "label": "COVID-19 restrictions", "value": False},
+    "group_rules": {"kind": "bool", "label": "group rules agreed", "value": True},
+    "age_sd": {
+        "kind": "float",
+        "label": "spread of age (years)",
+        "value": 10.0,
+        "min": 0.0,
+        "max": 25.0,
+        "step": 1.0,
+    },
+    "employed_share": {
+        "kind": "float",
+        "label": "share in work",
+        "value": 0.15,
+        "min": 0.0,
+        "max": 1.0,
+        "step": 0.05,
+    },
+}
+#: What side-by-side mode may vary: not the seed, run or group size (those change the people).
+COMPARABLE = [
+    "facilitator_role",
+    "facilitator_skill",
+    "setting",
+    "covid_restrictions",
+    "group_rules",
+    "age_sd",
+    "employed_share",
+]
+STATE_LABELS = {
+    name: name.replace("_", "-") if name == "self_image" else name.replace("_", " ") for name in COLOUR_BY
+}
+MECHANISM_LABELS = {
+    "safety": "safety",
+    "sharing": "sharing",
+    "connectedness": "connectedness",
+    "comparison": "comparison",
+    "comparison_up": "inspired by others (upward comparison)",
+    "comparison_down": "others worse off (downward comparison)",
+    "role_modelling": "hope from role models",
+    "self_image": "self-image revised",
+    "acting": "acting in own life",
+    "sprouts": "sprout of change realised",
+    "dropout": "left the group",
+    "companionship": "companionship",
+}
+CHART = {"safety": "safety", "connectedness": "connectedness", "hope": "hope", "self_image": "self-image"}
+PLAY_SECONDS = 0.7
+
+# offline and quiet: no "runs on Solara" banner over the page, no usage reports
+solara.server.settings.theme.show_banner = False
+solara.server.settings.telemetry.mixpanel_enable = False
+
+settings = solara.reactive({name: spec["value"] for name, spec in CONTROLS.items()})
+comparing = solara.reactive(False)
+compare_name = solara.reactive("facilitator_role")
+compare_value = solara.reactive("paid")
+colour_by = solara.reactive("hope")
+chosen_member = solara.reactive(0)
+weeks_shown = solara.reactive(0)  # bumped after every step: what the page shows depends on it
+playing = solara.reactive(False)
+
+
+def value_text(name: str, value) -> str:
+    spec = CONTROLS[name]
+    if spec["kind"] == "bool":
+        return "yes" if value else "no"
+    if spec["kind"] == "float":
+        return f"{value:.2f}" if spec["step"] < 1 else f"{value:.0f}"
+    return human(value)
+
+
+def human(value) -> str:
+    """A value as a teacher would say it: ``mental_health_service`` -> ``mental health service``."""
+    return str(value).replace("_", " ")
+
+
+def other_value(name: str, value):
+    """A sensible value B for a control whose value A is ``value``."""
+    spec = CONTROLS[name]
+    if spec["kind"] == "bool":
+        return not value
+    if spec["kind"] == "select":
+        return next(v for v in spec["values"] if v != value)
+    span = spec["max"] - spec["min"]
+    return spec["max"] if value - spec["min"] < span / 2 else spec["min"]
+
+
+def make_model(values: dict) -> PeerGroupModel:
+    return PeerGroupModel(**values)
+
+
+# --- pictures --------------------------------------------------------------------------------------
+def png(fig: Figure, alt: str) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight", dpi=90)
+    data = base64.b64encode(buffer.getvalue()).decode()
+    return f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}" style="max-width:100%;height:auto">'
+
+
+def circle_html(model: PeerGroupModel, state: str) -> str:
+    fig = Figure(figsize=(4.4, 4.4))
+    ax = fig.subplots()
+    draw_group(ax, model.kernel, model.week, state)
+    ax.set_aspect("equal")
+    ax.margins(0.12)
+    present = int(model.kernel.state.present.sum())
+    alt = (
+        f"The group in week {model.week}: {model.params.group_size} participants on a circle coloured by"
+        f" {STATE_LABELS[state]}, {present} present, ties drawn as lines"
+    )
+    return png(fig, alt)
+
+
+def legend_html(state: str) -> str:
+    stops = ", ".join(to_hex(_CMAP(x)) for x in np.linspace(0, 1, 6))
+    mid = to_hex(_CMAP(0.6))
+    rows = [
+        (f"background:{mid};border:1px solid black", "present this week"),
+        (f"background:white;border:2px solid {mid}", "absent this week (hollow)"),
+        ("background:#bbbbbb;border:1px solid #555", "has left the group (grey)"),
+        ("border-radius:0;background:#d9a441;border:1px solid black", "facilitator (square)"),
+        (
+            "border-radius:0;height:0;width:22px;border-top:3px solid #1f3b5c",
+            "tie: thicker and darker = stronger",
+        ),
+    ]
+    keys = "".join(f"<div><span class='key' style='{style}'></span>{text}</div>" for style, text in rows)
+    return (
+        "<div class='legend' role='note' aria-label='legend of the group circle'>"
+        f"<div><b>Colour: {escape(STATE_LABELS[state])}</b></div>"
+        f"<div class='scale' style='background:linear-gradient(to right, {stops})'></div>"
+        "<div class='ticks'><span>0 low</span><span>0.5</span><span>1 high</span></div>"
+        f"{keys}<div>Numbers: participants, as in the tables and stories</div></div>"
+    )
+
+
+def chart_html(models: list[PeerGroupModel], names: list[str]) -> str:
+    fig = Figure(figsize=(5.2, 3.0))
+    ax = fig.subplots()
+    colours = dict(zip(CHART, ("#1b9e77", "#d95f02", "#7570b3", "#e7298a"), strict=True))
+    for model, name, style in zip(models, names, ("-", "--"), strict=False):
+        frame = model.datacollector.get_model_vars_dataframe()
+        for state, label in CHART.items():
+            suffix = f" ({name})" if len(models) > 1 else ""
+            ax.plot(frame["week"], frame[f"mean_{state}"], style, color=colours[state], label=label + suffix)
+    total = models[0].kernel.total_weeks
+    ax.set_xlim(0, total)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("week")
+    ax.set_ylabel("group mean (0 to 1)")
+    ax.axvline(models[0].params.n_sessions, color="#999999", linewidth=0.8)
+    ax.text(models[0].params.n_sessions, 0.02, " course ends", fontsize=8, color="#666666")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    alt = "Group means by week: " + ", ".join(CHART.values()) + " (0 to 1), week on the horizontal axis"
+    caption = (
+        f"<div class='caption'>Group means by week: {', '.join(CHART.values())} (0 to 1) against week"
+        + ("; solid A, dashed B" if len(models) > 1 else "")
+        + "</div>"
+    )
+    return png(fig, alt) + caption
+
+
+# --- panels ----------------------------------------------------------------------------------------
+def week_label(model: PeerGroupModel) -> str:
+    week, p = model.week, model.params
+    if week == 0:
+        return "before the first session"
+    if week <= p.n_sessions:
+        return f"session {week}: {model.kernel.plan[week - 1].title}"
+    return f"follow-up week {week}"
+
+
+def mechanisms_html(model: PeerGroupModel, member: int) -> str:
+    if model.week == 0:
+        return "<b>Before the first session.</b> Press <i>Next week</i> to run session 1."
+    rows = ["<tr><th>participant</th><th>present</th><th>shared</th><th>mechanisms that fired</th></tr>"]
+    for agent in model.participants:
+        # "comparison" fires with its direction (up or down), which says more
+        fired = [
+            MECHANISM_LABELS.get(c, human(c)) for c in agent.fired if c not in ("attendance", "comparison")
+        ]
+        status = "left" if agent.dropped_out and not agent.present else ("yes" if agent.present else "no")
+        cells = (agent.member, status, "yes" if agent.shared else "", ", ".join(fired) or "-")
+        mark = ' style="background:#fff3c4"' if agent.member == member else ""
+        rows.append(f"<tr{mark}>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
+    return f"<b>This week ({escape(week_label(model))})</b><table class='mechanisms'>{''.join(rows)}</table>"
+
+
+def why_html(model: PeerGroupModel, member: int, title: str = "") -> str:
+    items = "".join(f"<li>{escape(line)}</li>" for line in why(model.kernel, member))
+    head = f"Why did this happen? Participant {member}, {week_label(model)}"
+    return f"<div class='why'><b>{escape(title + head)}</b><ul>{items}</ul></div>"
+
+
+def story_html(model: PeerGroupModel, member: int) -> str:
+    text = model.participants[member].explain()
+    # plain HTML, not Markdown: Markdown would load KaTeX, which the offline assets do not carry
+    return "".join(f"<p>{escape(line)}</p>" for line in text.splitlines())
+
+
+CSS = """
+.mechanisms td, .mechanisms th { padding: 1px 8px; text-align: left; font-size: 13px; }
+.why li { margin-bottom: 3px; }
+.caption { font-size: 12px; color: #444; }
+.legend { font-size: 13px; }
+.legend .scale { height: 12px; width: 210px; border: 1px solid #888; }
+.legend .ticks { width: 210px; display: flex; justify-content: space-between; margin-bottom: 6px; }
+.legend .key { display: inline-block; width: 13px; height: 13px; border-radius: 50%;
+  vertical-align: middle; margin-right: 6px; }
+button:focus-visible, .v-slider__thumb-container:focus-within .v-slider__thumb {
+  outline: 3px solid #1976d2; outline-offset: 2px; }
+"""
+
+
+@solara.component
+def Control(name: str, value, on_value, prefix: str = ""):
+    spec = CONTROLS[name]
+    label = f"{prefix}{spec['label']}: {value_text(name, value)}"
+    if spec["kind"] == "select":
+        shown = {human(v): v for v in spec["values"]}
+        solara.Select(
+            label=prefix + spec["label"],
+            values=list(shown),
+            value=human(value),
+            on_value=lambda text: on_value(shown[text]),
+        )
+    elif spec["kind"] == "bool":
+        solara.Checkbox(label=label, value=value, on_value=on_value)
+    elif spec["kind"] == "int":
+        solara.SliderInt(
+            label=label, value=value, min=spec["min"], max=spec["max"], step=spec["step"], on_value=on_value
+        )
+    else:
+        solara.SliderFloat(
+            label=label, value=value, min=spec["min"], max=spec["max"], step=spec["step"], on_value=on_value
+        )
+
+
+@solara.component
+def Page():
+    solara.Title("peersim: a PEER group, week by week")
+    solara.Style(CSS)
+    values = settings.value
+    b_values = {**values, compare_name.value: compare_value.value} if comparing.value else None
+    restarts, set_restarts = solara.use_state(0)
+    key = (tuple(sorted(values.items())), tuple(sorted((b_values or {}).items())), restarts)
+    models: list[PeerGroupModel] = solara.use_memo(
+        lambda: [make_model(values)] + ([make_model(b_values)] if b_values else []), dependencies=[key]
+    )
+    weeks_shown.get()  # re-render after every step
+
+    def step() -> None:
+        for model in models:
+            model.step()
+        weeks_shown.set(weeks_shown.value + 1)
+
+    def to_end() -> None:
+        playing.set(False)
+        while models[0].running:
+            for model in models:
+                model.step()
+        weeks_shown.set(weeks_shown.value + 1)
+
+    def restart() -> None:
+        playing.set(False)
+        set_restarts(restarts + 1)
+
+    def play_loop() -> None:
+        while playing.value and models[0].running:
+            time.sleep(PLAY_SECONDS)
+            if playing.value:
+                step()
+        playing.set(False)
+
+    solara.lab.use_task(play_loop, dependencies=[playing.value, key], prefer_threaded=True)
+
+    def set_control(name):
+        def setter(value):
+            playing.set(False)
+            settings.set({**settings.value, name: value})
+            if comparing.value and name == compare_name.value and value == compare_value.value:
+                compare_value.set(other_value(name, value))
+
+        return setter
+
+    def choose_compared(name: str) -> None:
+        compare_name.set(name)
+        compare_value.set(other_value(name, settings.value[name]))
+
+    model = models[0]
+    n = model.params.group_size
+    member = min(chosen_member.value, n - 1)
+    with solara.AppBar():
+        solara.AppBarTitle("peersim: a PEER group, week by week")
+    with solara.Sidebar():
+        with solara.Card("Run the course"):
+            solara.Text(f"Week {model.week} of {model.kernel.total_weeks}: {week_label(model)}")
+            with solara.Row():
+                solara.Button("Next week", on_click=step, disabled=not model.running, color="primary")
+                solara.Button(
+                    "Pause" if playing.value else "Play",
+                    on_click=lambda: playing.set(not playing.value),
+                    disabled=not model.running,
+                )
+            with solara.Row():
+                solara.Button("Run to the end", on_click=to_end, disabled=not model.running)
+                solara.Button("Start again", on_click=restart)
+        with solara.Card("The group and its context"):
+            solara.Text("Changing a control starts again at week 0 with the same people.")
+            for name in CONTROLS:
+                Control(name, values[name], set_control(name))
+        with solara.Card("Side by side"):
+            solara.Checkbox(
+                label="compare two values of one control (the same people)",
+                value=comparing.value,
+                on_value=comparing.set,
+            )
+            if comparing.value:
+                labels = {CONTROLS[name]["label"]: name for name in COMPARABLE}
+                solara.Select(
+                    label="control to compare",
+                    values=list(labels),
+                    value=CONTROLS[compare_name.value]["label"],
+                    on_value=lambda text: choose_compared(labels[text]),
+                )
+                Control(compare_name.value, compare_value.value, compare_value.set, prefix="B: ")
+    names = ["A", "B"]
+    if comparing.value:
+        label = CONTROLS[compare_name.value]["label"]
+        titles = [
+            f"A: {label} {value_text(compare_name.value, values[compare_name.value])}",
+            f"B: {label} {value_text(compare_name.value, compare_value.value)}",
+        ]
+    else:
+        titles = [""]
+    with solara.Column(style={"padding": "8px"}):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.Select(
+                label="colour participants by",
+                values=list(COLOUR_BY),
+                value=colour_by.value,
+                on_value=colour_by.set,
+            )
+            solara.SliderInt(
+                label=f"chosen participant: {member}",
+                value=member,
+                min=0,
+                max=n - 1,
+                on_value=chosen_member.set,
+            )
+        with solara.Columns([1] * len(models) + [1]):
+            for m, title in zip(models, titles, strict=True):
+                with solara.Column():
+                    if title:
+                        solara.HTML(tag="h3", unsafe_innerHTML=escape(title))
+                    solara.HTML(tag="div", unsafe_innerHTML=circle_html(m, colour_by.value))
+            solara.HTML(tag="div", unsafe_innerHTML=legend_html(colour_by.value))
+        if comparing.value:
+            parting = solara.use_memo(
+                lambda: compare(models[0].params, models[1].params, values["rng"], values["run"], member),
+                dependencies=[key, member],
+            )
+            summary = parting.split("\n\n", 1)[0].splitlines()
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML="<div class='parting'><b>Where the stories of participant"
+                f" {member} part</b>" + "".join(f"<p>{escape(x)}</p>" for x in summary) + "</div>",
+            )
+        with solara.Columns([1] * len(models)):
+            for m, title in zip(models, names, strict=False):
+                solara.HTML(
+                    tag="div",
+                    unsafe_innerHTML=why_html(m, member, f"{title}: " if comparing.value else ""),
+                )
+        with solara.Columns([1, 1]):
+            solara.HTML(tag="div", unsafe_innerHTML=chart_html(models, names))
+            solara.HTML(tag="div", unsafe_innerHTML=mechanisms_html(model, member))
+        with solara.Card(f"Participant {member}'s story so far" + (" (A)" if comparing.value else "")):
+            solara.HTML(tag="div", unsafe_innerHTML=story_html(model, member))

@@ -1,0 +1,48 @@
+"""Role modelling and hope (ICAMO 2).
+
+Hope of a present participant rises with the facilitators' recovery stories (in sessions with the
+role-models theme, session 3 by default, whose theme is an assumption, and only if they shared),
+with not being alone (hearing others share), and with the dreams exercise, all taken in as far as
+the person feels safe:
+
+    up = role_model_gain * role_models_theme * equality * (share of facilitators who shared)
+         + not_alone_gain * (share of the others who shared)
+         + dreams_gain * dreams_theme
+    hope <- hope + safety * up * (1 - hope)        (present participants)
+
+equality is 1 for volunteer peers in civil society, lower for paid peer workers and inside
+services ("no one higher on the ladder").
+
+Evidence (Egmose et al. 2024, "Sense of hope by working out new paths for recovery"): "For some,
+the feeling of not being alone gave hope. Others felt inspired by the peer group facilitators";
+"Hope was nurtured when learning about the group facilitators lived experiences e.g., that it was
+possible to get a flexible job"; Participant 4 on the dreams exercise. Bandura (1977) on modelling;
+Discussion: peers "experienced as equals, because they were unpaid volunteers".
+
+Fires when hope rose by firing_threshold or more. Switched off: no hope from these sources.
+"""
+
+from __future__ import annotations
+
+from peersim.core.mechanisms.pathways import gate
+from peersim.core.state import REAL, Context, State, Update, nudge
+
+NAME = "role_modelling"
+
+
+def run(st: State, ctx: Context) -> Update:
+    p, g = ctx.params, ctx.group
+    if p.theory == "common_factors":
+        # the rival's remoralisation: hope from each session attended, whatever was shared
+        up = p.attention_gain + p.dreams_gain * ctx.theme("dreams")
+        hope = nudge(st.hope, up=up * st.present)
+        return Update({"hope": hope}, fired=hope - st.hope >= p.firing_threshold)
+    fac_share = st.shared[:, g.n :].mean(axis=1, keepdims=True, dtype=REAL)
+    up = (
+        p.role_model_gain * ctx.theme("role_models") * p.equality * fac_share
+        + p.not_alone_gain * st.others_shared
+        + p.dreams_gain * ctx.theme("dreams")
+    )
+    # safety is the precondition: an unsafe listener takes little from role models
+    hope = nudge(st.hope, up=up * (st.present * gate(st, ctx)))
+    return Update({"hope": hope}, fired=hope - st.hope >= p.firing_threshold)

@@ -1,0 +1,54 @@
+"""Figures (matplotlib, no screen needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from peersim.core.tables import Results
+from peersim.report.summary import OUTCOMES, Summary
+
+
+def _error_bars(centre, low, high) -> np.ndarray:
+    """Distances to the interval ends for ``yerr`` (never negative, even by rounding)."""
+    return np.maximum(np.nan_to_num(np.vstack([centre - low, high - centre])), 0.0)
+
+
+def baseline_figure(res: Results | Summary, path: str | Path) -> Path:
+    """Two panels: who left after which session; change in outcomes, completers vs leavers (from a
+    simulation's Results, or a Summary gathered block by block)."""
+    path = Path(path)
+    summary = res if isinstance(res, Summary) else Summary.of(res)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    drop = summary.dropout_by_session()
+    err = _error_bars(100 * drop["share"], 100 * drop["ci_low"], 100 * drop["ci_high"])
+    left.bar(drop["session"], 100 * drop["share"], yerr=err, color="#b5523b", capsize=3)
+    left.set_xlabel("session after which the participant left")
+    left.set_ylabel("participants who left (% of all)")
+    left.set_title(f"Dropout by session ({summary.n_left / summary.n:.1%} in all)")
+    left.set_xticks(drop["session"])
+
+    changes = summary.outcome_changes()
+    outcomes = [o for o in OUTCOMES if o != "qpr"]
+    width = 0.38
+    for k, (group, colour) in enumerate((("completers", "#2f6f8f"), ("left early", "#b5523b"))):
+        sub = changes[changes["group"] == group].set_index("outcome").loc[outcomes]
+        xs = [i + (k - 0.5) * width for i in range(len(outcomes))]
+        err = _error_bars(sub["change"], sub["ci_low"], sub["ci_high"])
+        right.bar(xs, sub["change"], width, yerr=err, capsize=3, color=colour, label=group)
+    right.axhline(0, color="black", linewidth=0.8)
+    labels = [o.replace("_", "-") + (" (lower is better)" if o == "loneliness" else "") for o in outcomes]
+    right.set_xticks(range(len(outcomes)), labels, rotation=30, ha="right")
+    right.set_ylabel("change, baseline to end of course (0-1 scale)")
+    right.set_title("Change in outcomes (mean, 95% CI)")
+    right.legend(frameon=False)
+    fig.suptitle(f"PEER course, {summary.runs:,} simulated groups (seed {summary.seed})")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

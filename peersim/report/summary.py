@@ -1,0 +1,426 @@
+"""Summaries of a simulation: dropout by session, outcome changes, mechanism activation.
+
+Each returns a small DataFrame (what the CLI prints and writes as CSV); intervals are normal
+approximations over participants (means) or Wilson intervals (shares).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from peersim.core.state import CHANNELS
+from peersim.core.tables import Results
+
+OUTCOMES = ("hope", "self_image", "self_efficacy", "meaning", "loneliness", "recovery", "qpr")
+_Z = 1.959963984540054
+
+
+def wilson(successes: float, n: float) -> tuple[float, float]:
+    """95% Wilson score interval for a share."""
+    if n == 0:
+        return (np.nan, np.nan)
+    p = successes / n
+    denom = 1 + _Z**2 / n
+    centre = (p + _Z**2 / (2 * n)) / denom
+    half = _Z * np.sqrt(p * (1 - p) / n + _Z**2 / (4 * n**2)) / denom
+    return (centre - half, centre + half)
+
+
+def mean_ci(values: pd.Series) -> tuple[float, float, float]:
+    values = values.dropna()
+    n = len(values)
+    if n == 0:
+        return (np.nan, np.nan, np.nan)
+    mean = float(values.mean())
+    half = _Z * float(values.std(ddof=1)) / np.sqrt(n) if n > 1 else np.nan
+    return (mean, mean - half, mean + half)
+
+
+class Moments:
+    """Count, mean and sum of squared deviations of a stream of values (NaN skipped), merged block
+    by block (Chan, Golub & LeVeque 1983), so means and intervals need no more than a block."""
+
+    def __init__(self) -> None:
+        self.n, self.mean, self.m2 = 0, 0.0, 0.0
+
+    def add(self, values) -> None:
+        # each block's mean and spread as pandas computes them (in the column's own precision), so
+        # that a single block gives exactly what Series.mean() and .std() give
+        x = values if isinstance(values, pd.Series) else pd.Series(values)
+        x = x.dropna()
+        if not len(x):
+            return
+        n_b, mean_b = len(x), float(x.mean())
+        m2_b = float(x.std(ddof=1)) ** 2 * (n_b - 1) if n_b > 1 else 0.0
+        if self.n == 0:
+            self.n, self.mean, self.m2 = n_b, mean_b, m2_b
+            return
+        n = self.n + n_b
+        delta = mean_b - self.mean
+        self.mean += delta * n_b / n
+        self.m2 += m2_b + delta**2 * self.n * n_b / n
+        self.n = n
+
+    @property
+    def value(self) -> float:
+        return self.mean if self.n else np.nan
+
+    @property
+    def var(self) -> float:
+        return self.m2 / (self.n - 1) if self.n > 1 else np.nan
+
+    def ci(self) -> tuple[float, float, float]:
+        """Mean and its 95% normal interval, as :func:`mean_ci`."""
+        if self.n == 0:
+            return (np.nan, np.nan, np.nan)
+        half = _Z * np.sqrt(self.var) / np.sqrt(self.n) if self.n > 1 else np.nan
+        return (self.mean, self.mean - half, self.mean + half)
+
+
+class Summary:
+    """The summaries of a simulation (the CLI's report, its CSV tables and the headline), gathered
+    block by block: ``add(results[, control])`` for each block of runs, in any size, and the
+    tables are those of the whole. Memory stays bounded however many runs: only counts, sums and
+    per-draw moments are kept (``peersim run`` streams large runs this way).
+
+    ``Summary.of(res, control)`` summarises one Results; the module's functions
+    (``dropout_by_session(res)``, ``headline(res)``...) are shorthands for it."""
+
+    def __init__(self, params, seed: int) -> None:
+        self.params, self.seed = params, seed
+        self.runs = self.n = 0
+        self.n_left = 0
+        self.left_after: dict[int, int] = {}
+        self.left_by_3 = 0
+        self.changes = {group: {o: Moments() for o in OUTCOMES} for group in ("completers", "left early")}
+        self.group_n = {"completers": 0, "left early": 0}
+        self.fired = {name: 0 for name in CHANNELS}
+        self.weeks = {name: Moments() for name in CHANNELS}
+        self.means: dict[str, Moments] = {}
+        self.draws: set = set()
+        self.has_control = False
+        self.effects: dict[str, dict] = {}
+
+    @classmethod
+    def of(cls, res: Results, control: Results | None = None) -> Summary:
+        summary = cls(res.params, res.seed)
+        summary.add(res, control)
+        return summary
+
+    def _mean(self, name: str, values) -> None:
+        self.means.setdefault(name, Moments()).add(values)
+
+    def add(self, res: Results, control: Results | None = None) -> None:
+        """Add a block of runs (and the same runs in the control arm)."""
+        part, groups = res.participants, res.groups
+        self.runs += res.runs
+        self.n += len(part)
+        dropped = part["dropped_out"].to_numpy(bool)
+        self.n_left += int(dropped.sum())
+        session = part["dropout_session"]
+        for value, count in session.value_counts().items():
+            self.left_after[int(value)] = self.left_after.get(int(value), 0) + int(count)
+        self.left_by_3 += int(session.le(3).fillna(False).sum())
+        for group, mask in (("completers", ~dropped), ("left early", dropped)):
+            sub = part[mask]
+            self.group_n[group] += len(sub)
+            for outcome in OUTCOMES:  # the difference in the table's own precision, as pandas does
+                self.changes[group][outcome].add(sub[f"{outcome}_end"] - sub[f"{outcome}_baseline"])
+        for name in CHANNELS:
+            weeks = part[f"mech_{name}_sessions"]
+            self.fired[name] += int((weeks > 0).sum())
+            self.weeks[name].add(weeks)
+        completers = part[~dropped]
+        self._mean("dropout_rate", dropped)
+        for name in ("hope", "self_image"):
+            self._mean(
+                f"{name}_change_completers", completers[f"{name}_end"] - completers[f"{name}_baseline"]
+            )
+        for name in ("recovery", "qpr"):
+            self._mean(f"{name}_change_all", part[f"{name}_end"] - part[f"{name}_baseline"])
+        self._mean("share_rate", groups["share_rate"])
+        self._mean("sprout_share_completers", completers["sprouts_end"] > 0)
+        self._mean("realised_end_completers", completers["realised_changes_end"])
+        self._mean("realised_followup_completers", completers["realised_changes_followup"])
+        self._mean("companionship_uptake_completers", completers["companionship"])
+        self._mean("bridging_followup", part["bridging_followup"])
+        self._mean("cohesion_end", groups["cohesion_end"])
+        if "draw" in part:
+            self.draws.update(part["draw"].unique().tolist())
+        if control is not None:
+            self._add_effects(part, control.participants)
+
+    def _add_effects(self, a: pd.DataFrame, b: pd.DataFrame) -> None:
+        self.has_control = True
+        for outcome in (*EFFECT_OUTCOMES, "bridging_followup"):
+            col = outcome if outcome.endswith("_followup") else f"{outcome}_end"
+            e = self.effects.setdefault(
+                col, {"peer": Moments(), "control": Moments(), "diff": Moments(), "by_draw": {}}
+            )
+            diff = (a[col] - b[col]).groupby(a["run"]).mean()  # a block holds whole runs
+            e["peer"].add(a[col])
+            e["control"].add(b[col])
+            e["diff"].add(diff)
+            if "draw" in a:  # per posterior draw: parameter uncertainty apart from Monte Carlo error
+                draws = a.groupby("run")["draw"].first().loc[diff.index]
+                for draw, values in diff.groupby(draws.to_numpy()):
+                    e["by_draw"].setdefault(draw, Moments()).add(values)
+
+    # --- the tables ------------------------------------------------------------------------------
+    def dropout_by_session(self) -> pd.DataFrame:
+        """Share of all participants who left after each session, with 95% intervals."""
+        rows = []
+        for session in range(1, self.params.n_sessions):
+            k = self.left_after.get(session, 0)
+            lo, hi = wilson(k, self.n)
+            rows.append({"session": session, "left": k, "share": k / self.n, "ci_low": lo, "ci_high": hi})
+        return pd.DataFrame(rows)
+
+    def outcome_changes(self) -> pd.DataFrame:
+        """Mean change from baseline to end of course, for completers and for those who left."""
+        rows = []
+        for group, by_outcome in self.changes.items():
+            for outcome in OUTCOMES:
+                mean, lo, hi = by_outcome[outcome].ci()
+                rows.append(
+                    {
+                        "group": group,
+                        "n": self.group_n[group],
+                        "outcome": outcome,
+                        "change": mean,
+                        "ci_low": lo,
+                        "ci_high": hi,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def mechanism_activation(self) -> pd.DataFrame:
+        """For each activation channel: share of participants for whom it fired, and mean weeks."""
+        rows = []
+        for name in CHANNELS:
+            k = self.fired[name]
+            lo, hi = wilson(k, self.n)
+            rows.append(
+                {
+                    "mechanism": name,
+                    "share_fired": k / self.n,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "mean_weeks": self.weeks[name].value,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def headline(self) -> dict[str, float]:
+        """A handful of numbers that characterise a scenario (also the pinned baseline)."""
+        m = self.means
+        return {
+            "dropout_rate": m["dropout_rate"].value,
+            "dropout_by_session_3": self.left_by_3 / self.n,
+            "hope_change_completers": m["hope_change_completers"].value,
+            "self_image_change_completers": m["self_image_change_completers"].value,
+            "recovery_change_all": m["recovery_change_all"].value,
+            "qpr_change_all": m["qpr_change_all"].value,
+            "share_rate": m["share_rate"].value,
+            "sprout_share_completers": m["sprout_share_completers"].value,
+            "realised_end_completers": m["realised_end_completers"].value,
+            "realised_followup_completers": m["realised_followup_completers"].value,
+            "companionship_uptake_completers": m["companionship_uptake_completers"].value,
+            "bridging_followup": m["bridging_followup"].value,
+            "cohesion_end": m["cohesion_end"].value,
+        }
+
+    def effect_vs_control(self) -> pd.DataFrame:
+        """End-of-course difference, PEER arm minus control arm (same people, same draws), for
+        every participant (intention to treat): mean difference with a 95% interval over groups,
+        and Cohen's d on the end values (pooled SD), as a trial would report it."""
+        if not self.has_control:
+            raise ValueError("no control arm was added to this summary")
+        rows = []
+        for col, e in self.effects.items():
+            diff = e["diff"]
+            mean = diff.value
+            half = _Z * np.sqrt(diff.var) / np.sqrt(diff.n) if diff.n > 1 else np.nan
+            pooled = np.sqrt((e["peer"].var + e["control"].var) / 2)
+            row = {
+                "outcome": col,
+                "peer": e["peer"].value,
+                "control": e["control"].value,
+                "difference": mean,
+                "ci_low": mean - half,
+                "ci_high": mean + half,
+                "cohens_d": mean / pooled if pooled > 0 else np.nan,
+            }
+            if e["by_draw"]:
+                row.update(_parameter_interval(diff, e["by_draw"]))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def report(self) -> str:
+        return _report(self)
+
+
+def _parameter_interval(total: Moments, by_draw: dict) -> dict[str, float]:
+    """The interval from parameter uncertainty, from per-draw moments: the one-way random-effects
+    analysis of variance of :func:`peersim.stats.uncertainty.split`, in bounded memory."""
+    sizes = np.array([m.n for m in by_draw.values()], dtype=float)
+    means = np.array([m.mean for m in by_draw.values()])
+    variances = np.array([m.var if m.n > 1 else 0.0 for m in by_draw.values()])
+    from peersim.stats.uncertainty import between_draws_sd
+
+    param_sd = between_draws_sd(sizes, means, variances, total.mean)
+    return {"param_low": total.mean - _Z * param_sd, "param_high": total.mean + _Z * param_sd}
+
+
+def dropout_by_session(res: Results) -> pd.DataFrame:
+    """Share of all participants who left after each session, with 95% intervals."""
+    return Summary.of(res).dropout_by_session()
+
+
+def outcome_changes(res: Results) -> pd.DataFrame:
+    """Mean change from baseline to end of course, for completers and for those who left."""
+    return Summary.of(res).outcome_changes()
+
+
+def mechanism_activation(res: Results) -> pd.DataFrame:
+    """For each activation channel: share of participants for whom it fired, and mean weeks."""
+    return Summary.of(res).mechanism_activation()
+
+
+def headline(res: Results) -> dict[str, float]:
+    """A handful of numbers that characterise a scenario (also the pinned baseline)."""
+    return Summary.of(res).headline()
+
+
+EFFECT_OUTCOMES = ("qpr", "recovery", "hope", "self_efficacy", "self_image", "loneliness")
+
+
+def effect_vs_control(res: Results, control: Results) -> pd.DataFrame:
+    """End-of-course difference, PEER arm minus control arm (see :meth:`Summary.effect_vs_control`)."""
+    return Summary.of(res, control).effect_vs_control()
+
+
+def changed_parameters(params) -> list[str]:
+    """``name=value`` for every parameter that differs from its default (the session plan aside)."""
+    from peersim.core.params import Params
+
+    defaults = Params().to_dict()
+    return [f"{k}={v}" for k, v in params.to_dict().items() if k != "session_plan" and v != defaults[k]]
+
+
+def _exploratory_note(params) -> list[str]:
+    from peersim.core.params import Params
+    from peersim.stats.uncertainty import exploratory
+
+    default = Params()
+    changed = [
+        k
+        for k in params.__dataclass_fields__
+        if k != "session_plan" and getattr(params, k) != getattr(default, k)
+    ]
+    weak = exploratory(changed)
+    if not weak:
+        return []
+    return [
+        "EXPLORATORY: this scenario's changes act through parameters graded 'assumption' in the"
+        f" evidence register ({', '.join(weak)}); read its effects as what-ifs, not findings"
+    ]
+
+
+def report(res: Results, control: Results | None = None) -> str:
+    """The readable summary the CLI prints (with the effect against ``control`` if given)."""
+    return Summary.of(res, control).report()
+
+
+def _report(summary: Summary) -> str:
+    p = summary.params
+    lines = [
+        f"peersim: {summary.runs:,} courses, seed {summary.seed}, {summary.n:,} participants",
+        f"Context: {p.setting.replace('_', ' ')}, {p.facilitator_role} facilitators (skill"
+        f" {p.facilitator_skill:.2f}), {p.group_size} per group, {p.n_sessions} sessions,"
+        f" {p.follow_up_weeks} follow-up weeks, "
+        + ("COVID-19 restrictions" if p.covid_restrictions else "no COVID-19 restrictions")
+        + (", CONTROL ARM (no group)" if p.control_arm else "")
+        + (f", switched off: {', '.join(p.disabled_mechanisms)}" if p.disabled_mechanisms else ""),
+        *(
+            ["Changed from the defaults: " + ", ".join(changed_parameters(p))]
+            if changed_parameters(p)
+            else []
+        ),
+        *_exploratory_note(p),
+        *(
+            [
+                f"Parameter uncertainty: each run takes one of {len(summary.draws):,} posterior draws"
+                " (peersim.posterior()); intervals below are Monte Carlo error [MC] and, apart,"
+                " parameter uncertainty {par}"
+            ]
+            if summary.draws
+            else []
+        ),
+        "",
+    ]
+    n_left = summary.n_left
+    lo, hi = wilson(n_left, summary.n)
+    if p.control_arm:
+        lines.append("Dropout: none (the control arm has no group to leave)")
+    else:
+        lines.append(f"Dropout: {n_left / summary.n:.1%} of participants (95% CI {lo:.1%} to {hi:.1%})")
+        by_session = summary.dropout_by_session()
+        lines.append(
+            "  left after session: "
+            + "  ".join(f"{int(r.session)}: {r.share:.1%}" for r in by_session.itertuples())
+        )
+    if summary.has_control:
+        lines += [
+            "",
+            "Effect against service as usual (control arm: the same people and draws, no group),",
+            "end of course, everyone (intention to treat); PEER trial: QPR-15 +5.1 [2.4, 7.8], d = 0.43",
+        ]
+        for r in summary.effect_vs_control().itertuples():
+            label = "QPR-15 (0-60)" if r.outcome == "qpr_end" else r.outcome.replace("_end", "")
+            digits = 1 if r.outcome == "qpr_end" else 3
+            line = (
+                f"  {label:17s} {r.peer:7.{digits}f} vs {r.control:7.{digits}f}   difference"
+                f" {r.difference:+.{digits}f} [{r.ci_low:+.{digits}f}, {r.ci_high:+.{digits}f}]"
+                f"   d = {r.cohens_d:+.2f}"
+            )
+            if hasattr(r, "param_low"):
+                line += f"   {{par {r.param_low:+.{digits}f}, {r.param_high:+.{digits}f}}}"
+            lines.append(line)
+    lines += ["", "Change from baseline to end of course within the PEER arm, mean [95% CI]"]
+    changes = summary.outcome_changes()
+    changes = changes[changes["n"] > 0]
+    groups = list(dict.fromkeys(changes["group"]))
+    ns = {g: int(changes.loc[changes["group"] == g, "n"].iloc[0]) for g in groups}
+    header = f"  {'':15s}" + "".join(f"{g + f' (n={ns[g]:,})':>32s}" for g in groups)
+    lines.append(header)
+    for outcome in OUTCOMES:
+        cells = []
+        for g in groups:
+            r = changes[(changes["group"] == g) & (changes["outcome"] == outcome)].iloc[0]
+            digits = 1 if outcome == "qpr" else 3
+            cells.append(f"{r.change:+.{digits}f} [{r.ci_low:+.{digits}f}, {r.ci_high:+.{digits}f}]")
+        label = "QPR-15 (0-60)" if outcome == "qpr" else outcome.replace("_", "-")
+        if outcome == "loneliness":
+            label = "loneliness (-)"
+        lines.append(f"  {label:15s}" + "".join(f"{c:>32s}" for c in cells))
+    lines.append(
+        "  (completers and leavers are not comparable groups: who leaves is selected. Intervals show"
+        " how precisely the simulation knows each mean, not a trial's uncertainty.)"
+    )
+    h = summary.headline()
+    lines += [
+        "",
+        f"Sprouts: {h['sprout_share_completers']:.0%} of completers have at least one at the end of the"
+        f" course; realised changes per completer {h['realised_end_completers']:.2f} at the end,"
+        f" {h['realised_followup_completers']:.2f} after {p.follow_up_weeks} follow-up weeks",
+        f"Companionship: {h['companionship_uptake_completers']:.0%} of completers took it up;"
+        f" bridging at follow-up {h['bridging_followup']:.3f} (0-1)",
+        "",
+        "Mechanism activation: share of participants for whom it fired at least once; mean weeks it",
+        "fired per participant (course sessions; sprouts and companionship also fire in follow-up weeks)",
+    ]
+    for r in summary.mechanism_activation().itertuples():
+        lines.append(f"  {r.mechanism:16s} {r.share_fired:7.1%}   {r.mean_weeks:5.2f}")
+    return "\n".join(lines)

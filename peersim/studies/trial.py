@@ -1,0 +1,624 @@
+"""Virtual trial: PEER against service as usual, run and analysed as the PEER trial was.
+
+The PEER trial (Poulsen et al., BMC Psychiatry 25:695, 2025; protocol Poulsen et al., Trials
+23:727, 2022) randomised 296 people, 145 to PEER and 151 to service as usual, included from
+7 December 2020 to 16 October 2022 in five Danish municipalities, and measured outcomes by
+questionnaire at the end of the course. QPR-15 at the end of the course: 37.3 vs 32.1, difference
+5.1 (95% CI 2.4-7.8), d = 0.43. Effects on personal recovery, functioning, quality of life, hope
+and general self-efficacy; no significant difference in empowerment, self-advocacy or social
+relations.
+
+**Design** (``trial``). ``n_peer`` people are formed into groups of ``group_size`` (the last
+group may have places left over: it runs full and only the people the arm needs are analysed, as
+a trial that stops recruiting when the arm is full); ``n_control`` people get service as usual
+(the same population and random machinery, no group), simulated in blocks of ``group_size``.
+Groups start in recruitment waves (``trial_waves`` = W): PEER group g of G is in wave
+floor(g W / G), and control block b of B in wave floor(b W / B), so both arms have the same mix of
+waves. The earliest round(``trial_covid_share`` W) waves ran under COVID-19 restrictions
+(the trial began under them); ``covid_restrictions=True`` puts every group under them. Which
+waves, and how many, were under restrictions is not in our sources: both parameters are graded
+``assumption`` (peersim/data/evidence.toml). A group's COVID status is a per-run parameter, so
+each arm is one kernel batch (``run_chunks`` with a parameter set per run).
+
+**Missing outcomes.** A participant's end-of-course questionnaire is missing with probability
+``missing_outcome_leavers`` if they left the PEER course and ``missing_outcome`` otherwise
+(controls included); all outcomes of a person are missing together; baseline is always observed.
+The draw is the counter-based stream ``trial.missing`` keyed by (seed, run, member), so the same
+seed gives the same missing cells. Both are assumptions (loss to follow-up is not in our sources).
+
+**Measurement.** The QPR-15 comes from the measurement model (docs/ODD.md 7.13); the other
+outcomes are the model's exact latent states, measured here as a questionnaire would, with a
+classical error whose size gives them the reliability ``outcome_reliability`` (an assumption; see
+:func:`_measure`). Every analysis uses the measured values.
+
+**Analysis** (the headline, ``analysis == "mixed model"``): for every outcome, on the people whose
+outcome was observed (complete cases; unbiased when missingness depends on baseline and arm
+only, i.e. missing at random given the covariates; leaving the course is not such a cause, which
+is why the share lost among leavers matters), the partially nested linear mixed model
+
+    y = b0 + b1 treat + b2 baseline + u_group treat + e
+
+fitted by REML (:mod:`peersim.stats.mixed`, checked against statsmodels' MixedLM): the
+baseline-adjusted difference b1 with its 95% interval and p-value (normal, as statsmodels), the
+ICC var_u / (var_u + var_e), and Cohen's d = b1 / the pooled within-arm SD of the outcome at the
+end of the course among the analysed (its interval: the difference's interval over the same SD).
+The unadjusted comparisons of the earlier virtual trial stay, on every randomised person with no
+outcome missing (what the model knows and a trial cannot): ``intention to treat`` and
+``completers`` (Welch's t-test, Cohen's d with the Hedges & Olkin interval). Arm means carry 95%
+intervals over groups in the PEER arm and over people in the control arm (:mod:`.stats`).
+
+**Outcomes** (``TRIAL_OUTCOMES``; ``TRIAL_MEASURES`` names each one's instrument and what the trial
+found): personal recovery (QPR-15, through the measurement model), hope, self-efficacy and social
+relations, and two CHIME components the trial did not report on their own (self-image, meaning).
+Social relations is ONE definition, fixed before results were looked at and shared with the
+calibration (:func:`social_relations`): 1 - loneliness at the end of the course, loneliness being
+the person's own before the course relieved by connectedness in the group and by bridging outside
+it, so it counts change in the group and outside. Not modelled (``NOT_MODELLED``, with reasons,
+also printed with every trial): empowerment, self-advocacy, functioning and quality of life.
+
+**The population** is the scenario's (``Params`` population group, or ``population=``): by
+default it mirrors the eleven interviewees of the qualitative study, not the trial's 296. The
+trial's baseline characteristics (its Table 1) were not available to us (a search of the stored
+pages found the abstracts of the results and the protocol only), so no trial population is
+offered; the default population is an assumption for the trial as for everything else.
+
+With ``trials=K`` the same design is run K times with other people (other run indices): the
+spread of d, the ICC and the share of trials with p < 0.05 are what trials of that size could see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from peersim.core.params import Params
+from peersim.core.rng import Streams
+from peersim.stats.mixed import fit_many
+
+#: The PEER trial's arms: 145 randomised to PEER, 151 to service as usual (Poulsen et al. 2025).
+TRIAL_ARMS = (145, 151)
+
+TRIAL_OUTCOMES = {
+    "qpr_end": "personal recovery, QPR-15 (0-60)",
+    "hope_end": "hope (0-1)",
+    "self_efficacy_end": "self-efficacy (0-1)",
+    "social_relations_end": "social relations, 1 - loneliness (0-1)",
+    "self_image_end": "self-image (0-1)",
+    "meaning_end": "meaning (0-1)",
+}
+
+#: For each outcome: the trial's instrument and what the trial found (Poulsen et al. 2025).
+TRIAL_MEASURES = {
+    "qpr_end": ("QPR-15 (primary)", "effect: 5.1 points [2.4, 7.8], d = 0.43"),
+    "hope_end": ("State Hope Scale (exploratory)", "effect"),
+    "self_efficacy_end": ("General Self-efficacy Scale (exploratory)", "effect"),
+    "social_relations_end": (
+        "modified Copenhagen Social Relations Questionnaire (exploratory)",
+        "no significant difference",
+    ),
+    "self_image_end": ("not measured on its own (CHIME identity, inside QPR-15)", "-"),
+    "meaning_end": ("not measured on its own (CHIME meaning, inside QPR-15)", "-"),
+}
+
+#: The trial's outcomes the model has no state for, and why.
+NOT_MODELLED = {
+    "empowerment (Empowerment Scale; trial: no significant difference)": (
+        "no state of its own: self-efficacy stands in for CHIME empowerment inside the recovery"
+        " composite, so an empowerment row would repeat the self-efficacy row and claim a"
+        " difference the model cannot make (docs/ODD.md 2.1)"
+    ),
+    "self-advocacy (Self-advocacy Scale; trial: no significant difference)": (
+        "no state: the seed's one hedged sentence (safety 'possibly increased the ability to speak"
+        " up for themselves') gives no mechanism beyond safety (docs/ODD.md 2.1)"
+    ),
+    "functioning (WSAS; trial: effect)": (
+        "no state: the model follows recovery processes (CHIME), sprouts and realised changes,"
+        " not work and social functioning; a mapping would be a new measurement model without evidence"
+    ),
+    "quality of life (MANSA; trial: effect)": (
+        "no state: quality of life (satisfaction with life domains) is not among the model's"
+        " states, and no measurement model links them to it"
+    ),
+}
+
+ANALYSES = ("mixed model", "intention to treat", "completers")
+
+#: Control participants are other people than the PEER arm's: run indices from here on. A fixed
+#: offset keeps trial k's people the same whatever the number of trials asked for.
+CONTROL_RUNS = 2**40
+Z95 = 1.959963984540054
+
+
+def social_relations(participants: pd.DataFrame, when: str = "end") -> pd.Series:
+    """Social relations at ``when`` ("baseline" or "end"): 1 - loneliness. Loneliness is the
+    person's own before the course, relieved by connectedness in the group and by bridging outside
+    it (peersim.core.mechanisms.connectedness.loneliness_from), so this counts relations in the group
+    and outside. One definition, fixed before results were seen, used by the trial and the
+    calibration (its target ``trial_d_social_relations``)."""
+    return 1.0 - participants[f"loneliness_{when}"]
+
+
+def covid_by_group(groups: int, params: Params) -> np.ndarray:
+    """Whether each of ``groups`` groups (in order of starting) ran under COVID-19 restrictions:
+    group g is in wave floor(g W / groups) of W = ``trial_waves``, and the earliest
+    round(``trial_covid_share`` W) waves ran under restrictions (all, with covid_restrictions)."""
+    if params.covid_restrictions:
+        return np.ones(groups, dtype=bool)
+    waves = params.trial_waves
+    wave = np.arange(groups) * waves // groups
+    restricted = int(np.floor(params.trial_covid_share * waves + 0.5))  # round half up
+    return wave < restricted
+
+
+def effect(treated: np.ndarray, control: np.ndarray) -> dict[str, float]:
+    """Mean difference (95% CI, Welch), Cohen's d (pooled SD; 95% CI by the normal approximation
+    of Hedges & Olkin 1985) and Welch's two-sided p-value."""
+    treated = np.asarray(treated, dtype=float)
+    control = np.asarray(control, dtype=float)
+    n1, n2 = len(treated), len(control)
+    out = _welch(treated.mean(), control.mean(), treated.var(ddof=1), control.var(ddof=1), n1, n2)
+    return {k: (float(v) if k not in ("n_peer", "n_control") else int(v)) for k, v in out.items()}
+
+
+def _welch(m1, m2, v1, v2, n1, n2) -> dict:
+    """Welch's comparison from arm means, variances and counts (arrays or numbers)."""
+    diff = m1 - m2
+    se = np.sqrt(v1 / n1 + v2 / n2)
+    df = (v1 / n1 + v2 / n2) ** 2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
+    t_crit = stats.t.ppf(0.975, df)
+    pooled = np.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.where(pooled > 0, diff / pooled, np.nan)
+        p = 2.0 * stats.t.sf(np.abs(diff / se), df)
+    se_d = np.sqrt((n1 + n2) / (n1 * n2) + d**2 / (2 * (n1 + n2)))
+    return {
+        "n_peer": n1,
+        "n_control": n2,
+        "mean_peer": m1,
+        "mean_control": m2,
+        "difference": diff,
+        "diff_low": diff - t_crit * se,
+        "diff_high": diff + t_crit * se,
+        "cohens_d": d,
+        "d_low": d - Z95 * se_d,
+        "d_high": d + Z95 * se_d,
+        "p_value": p,
+    }
+
+
+@dataclass
+class TrialResult:
+    """``table``: one row per (trial, analysis, outcome); ``summary()``: across trials;
+    ``participants``: both arms, one row per randomised person (``arm``, ``trial``, ``group``,
+    ``covid``, ``missing``, the outcomes at baseline and end)."""
+
+    table: pd.DataFrame
+    params: Params
+    n_peer: int
+    n_control: int
+    trials: int
+    seed: int
+    participants: pd.DataFrame | None = None
+
+    @property
+    def n_per_arm(self) -> int | None:
+        """The arm size when both arms are equal (the earlier interface), else None."""
+        return self.n_peer if self.n_peer == self.n_control else None
+
+    def summary(self) -> pd.DataFrame:
+        """Per analysis and outcome, across trials: mean difference, d (mean, SD, 2.5th, 50th and
+        97.5th percentile), the share of trials with p < 0.05, each arm's mean (and percentiles),
+        and for the mixed model the ICC (mean and percentiles)."""
+        numeric = ["difference", "cohens_d", "mean_peer", "mean_control", "icc", "p_value"]
+        # an analysis no trial could estimate (an arm with no observed outcome) is all NaN
+        t = self.table.astype({c: float for c in numeric if c in self.table})
+        by = t.groupby(["analysis", "outcome"], sort=False)
+        q = by[["cohens_d", "mean_peer", "mean_control", "icc"]]
+        low, mid, high = q.quantile(0.025), q.quantile(0.5), q.quantile(0.975)
+        columns = ["difference", "cohens_d", "mean_peer", "mean_control", "icc", "n_peer", "n_control"]
+        mean = by[columns].mean()
+        out = pd.DataFrame(
+            {
+                "trials": by.size(),
+                "difference_mean": mean.difference,
+                "d_mean": mean.cohens_d,
+                "d_sd": by.cohens_d.std(ddof=1),
+                "d_p2_5": low.cohens_d,
+                "d_p50": mid.cohens_d,
+                "d_p97_5": high.cohens_d,
+                "share_significant": by.p_value.apply(lambda p: float((p < 0.05).mean())),
+                "peer_mean": mean.mean_peer,
+                "peer_p2_5": low.mean_peer,
+                "peer_p97_5": high.mean_peer,
+                "control_mean": mean.mean_control,
+                "control_p2_5": low.mean_control,
+                "control_p97_5": high.mean_control,
+                "icc_mean": mean.icc,
+                "icc_p2_5": low.icc,
+                "icc_p97_5": high.icc,
+                "n_peer_mean": mean.n_peer,
+                "n_control_mean": mean.n_control,
+            }
+        )
+        return out.reset_index()
+
+
+def trial(
+    params: Params | None = None,
+    n_per_arm: int | None = None,
+    seed: int = 0,
+    trials: int = 1,
+    uncertainty: str | None = None,
+    posterior: pd.DataFrame | None = None,
+    population=None,
+    progress: bool = False,
+    n_peer: int | None = None,
+    n_control: int | None = None,
+) -> TrialResult:
+    """Run ``trials`` virtual trials of ``n_peer`` PEER and ``n_control`` control participants
+    (default the PEER trial's 145 and 151; ``n_per_arm`` sets both), as the module docstring says.
+
+    ``population`` (a table of participants, as for ``simulate``) makes every group of the PEER
+    arm, and every block of the control arm, those people (with their own draws in each group);
+    its length is the group size. ``progress`` shows progress while the arms are simulated.
+
+    ``uncertainty="posterior"``: each trial takes one posterior draw (chosen by weight from seed
+    and trial number; both arms and all its groups share it), so the spread of d over trials is
+    what trials could see given what we know of the parameters, not only which people came.
+    """
+    params = params or Params()
+    if population is not None:
+        from peersim.core.population import validate_population
+
+        population = validate_population(population, params)
+        params = params.replace(group_size=len(population))
+    if n_per_arm is not None and (n_peer is not None or n_control is not None):
+        raise ValueError("give n_per_arm (both arms) or n_peer and n_control, not both")
+    if n_per_arm is not None:
+        _check_count("n_per_arm", n_per_arm, 2)
+        n_peer = n_control = n_per_arm
+    n_peer = TRIAL_ARMS[0] if n_peer is None else n_peer
+    n_control = TRIAL_ARMS[1] if n_control is None else n_control
+    _check_count("n_peer", n_peer, 2)
+    _check_count("n_control", n_control, 2)
+    _check_count("trials", trials, 1)
+    if uncertainty not in (None, "posterior"):
+        raise ValueError(f"uncertainty = {uncertainty!r} is not valid; choose one of None, 'posterior'")
+    people = _arms(params, seed, trials, n_peer, n_control, population, progress, uncertainty, posterior)
+    table = pd.concat(
+        [_mixed_rows(people), _welch_rows(people, completers=False), _welch_rows(people, completers=True)],
+        ignore_index=True,
+    )
+    table["analysis"] = pd.Categorical(table["analysis"], ANALYSES)
+    table["outcome"] = pd.Categorical(table["outcome"], list(TRIAL_OUTCOMES))
+    table = table.sort_values(["trial", "analysis", "outcome"], ignore_index=True)
+    table["analysis"] = table["analysis"].astype(str)
+    table["outcome"] = table["outcome"].astype(str)
+    if "draw" in people:
+        draws = people.groupby("trial").draw.first()
+        table.insert(1, "draw", draws.reindex(table.trial).to_numpy())
+    return TrialResult(table, params, n_peer, n_control, trials, seed, people)
+
+
+def _check_count(name: str, value, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise ValueError(f"{name} = {value!r} must be a whole number >= {low}")
+
+
+# --- simulating both arms -----------------------------------------------------------------------
+def _arms(params, seed, trials, n_peer, n_control, population, progress, uncertainty, posterior):
+    """Both arms' randomised people, one row each: the participants table of their course (or
+    control block), with ``arm`` (1 PEER, 0 control), ``trial``, ``group`` (position of the
+    group or block in its trial), ``covid`` and ``missing`` (outcome at the end not observed)."""
+    from peersim.core.sets import ParamSets
+    from peersim.run.engine import DEFAULT_CHUNK, pick_draws, posterior_draws, run_chunks
+
+    if uncertainty == "posterior":
+        draws, weights = posterior_draws(params, posterior)
+        of_trial = pick_draws(weights, seed, np.arange(trials), stream="posterior.trial")
+    else:
+        draws, of_trial = pd.DataFrame(index=[0]), np.zeros(trials, dtype=np.int64)
+    # parameter sets: every draw twice, without and with COVID-19 restrictions (set 2 d + covid)
+    sets = draws.loc[draws.index.repeat(2)].reset_index(drop=True)
+    sets["covid_restrictions"] = np.tile([False, True], len(draws))
+    size = params.group_size
+    arms = []
+    for arm, n, first in ((1, n_peer, 0), (0, n_control, CONTROL_RUNS)):
+        groups = -(-n // size)
+        covid = covid_by_group(groups, params)
+        table = ParamSets(sets, params.replace(control_arm=arm == 0), what="trial parameter set")
+
+        def choose(runs, first=first, groups=groups, covid=covid):
+            k, g = np.divmod(runs - first, groups)
+            return 2 * of_trial[k] + covid[g]
+
+        frame = run_chunks(
+            table, groups * trials, seed, population, "summary", DEFAULT_CHUNK, first, progress, True, choose
+        )["participants"]
+        frame = frame.sort_values(["run", "member"], ignore_index=True)
+        k, g = np.divmod(frame["run"].to_numpy() - first, groups)
+        position = frame.pop("set").to_numpy()
+        frame.insert(0, "arm", arm)
+        frame.insert(1, "trial", k)
+        frame.insert(2, "group", g)
+        frame["covid"] = position % 2 == 1
+        if uncertainty == "posterior":
+            frame.insert(3, "draw", position // 2)
+        # the first n people of each trial: a trial stops recruiting when the arm is full
+        frame = frame[frame.groupby("trial").cumcount() < n].reset_index(drop=True)
+        frame["missing"] = _missing(frame, params, seed)
+        arms.append(frame)
+    people = pd.concat(arms, ignore_index=True)
+    people["social_relations_baseline"] = social_relations(people, "baseline")
+    people["social_relations_end"] = social_relations(people, "end")
+    return _measure(people, params, seed)
+
+
+def _measure(people: pd.DataFrame, params: Params, seed: int) -> pd.DataFrame:
+    """Add the measured outcomes: ``<state>_baseline_measured`` and ``<state>_end_measured``.
+
+    The QPR-15 is already a measurement (Section 7.13 of docs/ODD.md). The other outcomes are the
+    model's exact latent states; a questionnaire measures them with error. Classical test theory:
+    measured = latent + error, error ~ N(0, s^2) with s = SD * sqrt((1 - r) / r), r =
+    ``outcome_reliability`` and SD the latent state's spread at baseline among the trial's
+    randomised (per trial), so that the measured baseline's reliability is r. The error is
+    independent between occasions (baseline: week 0; end: week ``n_sessions``) and comes from the
+    stream ``trial.measure.<state>`` keyed by (seed, run, member). Not cut to 0-1 (a scale score's
+    error is not either, on the latent scale)."""
+    runs, position = np.unique(people["run"].to_numpy(), return_inverse=True)
+    members = people["member"].to_numpy()
+    streams = Streams(seed, runs)
+    every = np.arange(members.max() + 1)
+    r = params.outcome_reliability
+    for outcome in TRIAL_OUTCOMES:
+        state = outcome.removesuffix("_end")
+        if state == "qpr":
+            people["qpr_end_measured"] = people["qpr_end"]
+            people["qpr_baseline_measured"] = people["qpr_baseline"]
+            continue
+        spread = people.groupby("trial")[f"{state}_baseline"].transform("std").to_numpy()
+        sd = spread * np.sqrt((1.0 - r) / r)
+        for when, week in (("baseline", 0), ("end", params.n_sessions)):
+            u = streams.uniform(f"trial.measure.{state}", week, every)[position, members]
+            people[f"{state}_{when}_measured"] = people[f"{state}_{when}"] + sd * stats.norm.ppf(u)
+    return people
+
+
+def _missing(frame: pd.DataFrame, params: Params, seed: int) -> np.ndarray:
+    """Whether each person's end-of-course questionnaire is missing: a draw of the stream
+    ``trial.missing`` keyed by (seed, run, member), against missing_outcome_leavers for those who
+    left the course and missing_outcome for everyone else."""
+    runs, position = np.unique(frame["run"].to_numpy(), return_inverse=True)
+    members = frame["member"].to_numpy()
+    u = Streams(seed, runs).uniform("trial.missing", params.n_sessions, np.arange(members.max() + 1))
+    left = frame["dropped_out"].to_numpy(bool)
+    chance = np.where(left, params.missing_outcome_leavers, params.missing_outcome)
+    return u[position, members] < chance
+
+
+# --- analyses -----------------------------------------------------------------------------------
+def _long(people: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
+    """One row per (person in ``rows``, outcome): trial, arm, group, baseline and end values."""
+    sub = people[rows]
+    parts = []
+    for outcome in TRIAL_OUTCOMES:
+        state = outcome.removesuffix("_end")
+        parts.append(
+            pd.DataFrame(
+                {
+                    "trial": sub["trial"].to_numpy(),
+                    "outcome": outcome,
+                    "arm": sub["arm"].to_numpy(),
+                    "group": sub["group"].to_numpy(),
+                    "baseline": sub[f"{state}_baseline_measured"].to_numpy(float),
+                    "y": sub[f"{state}_end_measured"].to_numpy(float),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _both_arms(wide: pd.DataFrame, statistics) -> pd.DataFrame:
+    """``statistics`` by arm (columns (statistic, arm)) with both arms present: an arm with no
+    observed outcome in any trial (everyone's outcome missing, nobody completed) gets NaN, and
+    its comparisons come out empty instead of failing."""
+    return wide.reindex(columns=pd.MultiIndex.from_product([list(statistics), [0, 1]]))
+
+
+def _arm_means(long: pd.DataFrame) -> pd.DataFrame:
+    """Each arm's mean per (trial, outcome) with its 95% interval: over groups in the PEER arm
+    (the cluster-robust ratio estimator of :mod:`.stats`), over people in the control arm."""
+    long = long.assign(cluster=np.where(long.arm == 1, long.group, np.arange(len(long))))
+    sums = long.groupby(["trial", "outcome", "arm", "cluster"], sort=False).y.agg(["sum", "size"])
+    keys = ["trial", "outcome", "arm"]
+    total = sums.groupby(level=keys).sum()
+    ratio = total["sum"] / total["size"]
+    resid = sums["sum"] - ratio.reindex(sums.index.droplevel("cluster")).to_numpy() * sums["size"]
+    g = sums.groupby(level=keys).size()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(g / (g - 1) * (resid**2).groupby(level=keys).sum()) / total["size"]
+    out = pd.DataFrame({"mean": ratio, "low": ratio - Z95 * se, "high": ratio + Z95 * se})
+    wide = _both_arms(out.unstack("arm"), out.columns)
+    return pd.DataFrame(
+        {
+            "mean_peer": wide[("mean", 1)],
+            "mean_control": wide[("mean", 0)],
+            "peer_low": wide[("low", 1)],
+            "peer_high": wide[("high", 1)],
+            "control_low": wide[("low", 0)],
+            "control_high": wide[("high", 0)],
+        }
+    )
+
+
+def _mixed_rows(people: pd.DataFrame) -> pd.DataFrame:
+    """The trial's analysis, per trial and outcome, on the observed outcomes."""
+    long = _long(people, ~people["missing"])
+    outcomes = list(TRIAL_OUTCOMES)
+    code = long.outcome.map({o: i for i, o in enumerate(outcomes)}).to_numpy()
+    fit = long.trial.to_numpy() * len(outcomes) + code
+    trials = int(people.trial.max()) + 1
+    fits = fit_many(fit, long.y, long.arm, long.baseline, long.group)
+    fits = fits.reindex(range(trials * len(outcomes)))
+    by_arm = long.groupby(["trial", "outcome", "arm"]).y.agg(["var", "count"]).unstack("arm")
+    stats_ = _both_arms(by_arm, ["var", "count"])
+    v1, v0 = stats_[("var", 1)], stats_[("var", 0)]
+    n1, n0 = stats_[("count", 1)], stats_[("count", 0)]
+    pooled = np.sqrt(((n1 - 1) * v1 + (n0 - 1) * v0) / (n1 + n0 - 2))
+    index = pd.MultiIndex.from_product([range(trials), outcomes], names=["trial", "outcome"])
+    pooled = pooled.reindex(index).to_numpy()
+    means = _arm_means(long).reindex(index)
+    allocated = people.groupby(["trial", "arm"]).size().unstack("arm")
+    missing = people.groupby(["trial", "arm"]).missing.mean().unstack("arm")
+    covid = people[people.arm == 1].groupby("trial").covid.mean()
+    t = index.get_level_values("trial")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = fits.effect.to_numpy() / pooled
+    return pd.DataFrame(
+        {
+            "trial": t,
+            "analysis": "mixed model",
+            "outcome": index.get_level_values("outcome"),
+            "n_peer": n1.reindex(index).fillna(0).astype(int).to_numpy(),
+            "n_control": n0.reindex(index).fillna(0).astype(int).to_numpy(),
+            **{c: means[c].to_numpy() for c in means.columns},
+            "difference": fits.effect.to_numpy(),
+            "diff_low": fits.effect_low.to_numpy(),
+            "diff_high": fits.effect_high.to_numpy(),
+            "cohens_d": d,
+            "d_low": fits.effect_low.to_numpy() / pooled,
+            "d_high": fits.effect_high.to_numpy() / pooled,
+            "p_value": fits.p_value.to_numpy(),
+            "icc": fits.icc.to_numpy(),
+            "var_group": fits.var_group.to_numpy(),
+            "var_resid": fits.var_resid.to_numpy(),
+            "baseline_coef": fits.baseline_coef.to_numpy(),
+            "groups": fits.groups.to_numpy(),
+            "randomised_peer": allocated[1].reindex(t).to_numpy(),
+            "randomised_control": allocated[0].reindex(t).to_numpy(),
+            "missing_peer": missing[1].reindex(t).to_numpy(),
+            "missing_control": missing[0].reindex(t).to_numpy(),
+            "covid_share_peer": covid.reindex(t).to_numpy(),
+        }
+    )
+
+
+def _welch_rows(people: pd.DataFrame, completers: bool) -> pd.DataFrame:
+    """Unadjusted comparisons on every randomised person (nobody missing): intention to treat,
+    or completers (PEER participants who stayed) against all controls."""
+    rows = (people.arm == 0) | ~people.dropped_out.astype(bool) if completers else people.arm >= 0
+    long = _long(people, rows)
+    stats_ = long.groupby(["trial", "outcome", "arm"]).y.agg(["mean", "var", "count"]).unstack("arm")
+    stats_ = _both_arms(stats_, ["mean", "var", "count"])
+    trials = int(people.trial.max()) + 1
+    index = pd.MultiIndex.from_product([range(trials), list(TRIAL_OUTCOMES)], names=["trial", "outcome"])
+    stats_ = stats_.reindex(index)
+    n1 = stats_[("count", 1)].fillna(0).to_numpy()
+    keep = n1 >= 2  # a trial whose PEER arm all left has no completers' comparison
+    out = _welch(
+        *(stats_[(s, a)].to_numpy() for s, a in (("mean", 1), ("mean", 0), ("var", 1), ("var", 0))),
+        n1,
+        stats_[("count", 0)].to_numpy(),
+    )
+    frame = pd.DataFrame(
+        {
+            "trial": index.get_level_values("trial"),
+            "analysis": "completers" if completers else "intention to treat",
+            "outcome": index.get_level_values("outcome"),
+            **out,
+        }
+    )
+    means = _arm_means(long).reindex(index)
+    for c in ("peer_low", "peer_high", "control_low", "control_high"):
+        frame[c] = means[c].to_numpy()
+    frame["n_peer"] = frame["n_peer"].astype(int)
+    frame["n_control"] = frame["n_control"].astype(int)
+    return frame[keep].reset_index(drop=True)
+
+
+# --- output -------------------------------------------------------------------------------------
+def format_trial(result: TrialResult) -> str:
+    p = result.params
+    peer = result.table[result.table.analysis == "mixed model"]
+    covid = peer.covid_share_peer.mean() if len(peer) else np.nan
+    arms = (
+        f"{result.n_per_arm} per arm"
+        if result.n_per_arm
+        else f"{result.n_peer} PEER, {result.n_control} control"
+    )
+    lines = [
+        f"Virtual trial: {arms}, groups of {p.group_size}, seed {result.seed}"
+        + (f", {result.trials} trials" if result.trials > 1 else ""),
+        f"  recruitment in {p.trial_waves} waves; PEER participants under COVID-19 restrictions:"
+        f" {covid:.0%}; outcome missing: {p.missing_outcome:.0%} (stayed, controls),"
+        f" {p.missing_outcome_leavers:.0%} (left the course)",
+        "PEER trial (Poulsen et al. 2025): QPR-15 37.3 vs 32.1, difference 5.1 [2.4, 7.8], d = 0.43",
+        "",
+    ]
+    if result.trials == 1:
+        for analysis, sub in result.table.groupby("analysis", sort=False):
+            lines.append(_analysis_title(analysis, sub))
+            icc = analysis == "mixed model"
+            lines.append(
+                f"  {'':40s} {'PEER [95% CI]':>20s}  {'control [95% CI]':>20s}  {'difference [95% CI]':>21s}"
+                f"  {'d [95% CI]':>20s}  {'p':>7s}" + ("  ICC" if icc else "")
+            )
+            for r in sub.itertuples():
+                digits = 1 if r.outcome == "qpr_end" else 3
+                lines.append(
+                    f"  {TRIAL_OUTCOMES[r.outcome]:40s}"
+                    f" {_ci(r.mean_peer, r.peer_low, r.peer_high, digits):>20s}"
+                    f"  {_ci(r.mean_control, r.control_low, r.control_high, digits):>20s}"
+                    f"  {_ci(r.difference, r.diff_low, r.diff_high, digits, '+'):>21s}"
+                    f"  {_ci(r.cohens_d, r.d_low, r.d_high, 2, '+'):>20s}  {r.p_value:7.2g}"
+                    + (f"  {r.icc:.3f}" if icc else "")
+                )
+            lines.append("")
+        lines.append(
+            "Arm means: observed values, 95% intervals over groups in the PEER arm, over people in the"
+            " control arm. Mixed model: difference adjusted for baseline, PEER groups as a random effect."
+        )
+    else:
+        summary = result.summary()
+        lines.append(
+            "Across trials: each arm's mean, Cohen's d and the ICC, mean [2.5th, 97.5th percentile];"
+            " share of trials with p < 0.05"
+        )
+        lines.append(f"  {'':18s} {'':40s} {'PEER':>21s}  {'control':>21s}  {'d':>21s}  {'p<0.05':>6s}  ICC")
+        for r in summary.itertuples():
+            digits = 1 if r.outcome == "qpr_end" else 3
+            icc = _ci(r.icc_mean, r.icc_p2_5, r.icc_p97_5, 3) if r.analysis == "mixed model" else ""
+            lines.append(
+                f"  {r.analysis:18s} {TRIAL_OUTCOMES[r.outcome]:40s}"
+                f" {_ci(r.peer_mean, r.peer_p2_5, r.peer_p97_5, digits):>21s}"
+                f"  {_ci(r.control_mean, r.control_p2_5, r.control_p97_5, digits):>21s}"
+                f"  {_ci(r.d_mean, r.d_p2_5, r.d_p97_5, 2, '+'):>21s}  {r.share_significant:6.0%}  {icc}"
+            )
+        lines.append(
+            "Mixed model: baseline-adjusted, PEER groups as a random effect, observed outcomes."
+            " Intention to treat, completers: unadjusted (Welch), everyone randomised, nobody missing."
+        )
+    lines += ["", "The trial's outcomes: instrument and what the trial found"]
+    for outcome, (instrument, found) in TRIAL_MEASURES.items():
+        lines.append(f"  {TRIAL_OUTCOMES[outcome]:40s} {instrument}; {found}")
+    lines.append("Not modelled:")
+    for name, reason in NOT_MODELLED.items():
+        lines.append(f"  {name}: {reason}")
+    return "\n".join(lines)
+
+
+def _analysis_title(analysis: str, sub: pd.DataFrame) -> str:
+    n = f"PEER n={int(sub.n_peer.max())}, control n={int(sub.n_control.max())}"
+    if analysis == "mixed model":
+        groups = int(np.nan_to_num(sub.groups.max()))
+        return f"mixed model, baseline-adjusted, observed outcomes ({n}; {groups} PEER groups):"
+    if analysis == "intention to treat":
+        return f"unadjusted (Welch), intention to treat, nobody missing ({n}):"
+    return f"unadjusted (Welch), completers against all controls, nobody missing ({n}):"
+
+
+def _ci(value: float, low: float, high: float, digits: int, sign: str = "") -> str:
+    return f"{value:{sign}.{digits}f} [{low:{sign}.{digits}f}, {high:{sign}.{digits}f}]"

@@ -1,0 +1,196 @@
+"""What the study scripts in ``experiments/`` share: running a spec, summarising across
+replicates with intervals, and drawing labelled figures.
+
+A study script is thin: it names its spec, its summaries and its figures. Raw tables go to
+``results/<study>/raw/`` (ignored by git); figures (PNG) and summary tables (CSV) to
+``results/<study>/`` (committed as reference outputs).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from peersim.sweep.results import SweepResults, load_results
+from peersim.sweep.runner import run_sweep
+from peersim.sweep.spec import load_spec
+
+Z95 = 1.959963984540054
+SMALL_REPLICATES = 16
+
+
+def study_args(argv: Sequence[str] | None, description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--small",
+        action="store_true",
+        help=f"a quick check: {SMALL_REPLICATES} replicates per point (and a smaller design where the study"
+        " says so), written to results/<study>/small unless --out says otherwise",
+    )
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--scheduler", default=None, help="a Dask scheduler address")
+    parser.add_argument("--out", type=Path, default=None, help="folder for figures and tables")
+    parser.add_argument("--quiet", action="store_true")
+    parser.add_argument(
+        "--uncertainty",
+        choices=("none", "posterior"),
+        default="none",
+        help="posterior: run k of every point takes a draw of the calibrated posterior; summaries"
+        " add intervals from parameter uncertainty (<metric>_param_low/high) beside the Monte Carlo"
+        " ones; outputs go to results/<study>/posterior unless --out says otherwise",
+    )
+    return parser.parse_args(argv)
+
+
+def run_study(spec_path: str | Path, args: argparse.Namespace) -> tuple[SweepResults, Path]:
+    """Run (or finish) the study's sweep; return its results and the folder for outputs."""
+    spec = load_spec(spec_path)
+    uncertainty = getattr(args, "uncertainty", "none")
+    # a quick check never writes over the committed reference outputs of the full study
+    folder = Path("results") / spec.name / ("posterior" if uncertainty == "posterior" else "")
+    out = args.out or folder / ("small" if args.small else "")
+    changes = {"out": str(out / "raw"), "uncertainty": uncertainty}
+    if args.small:
+        changes.update(replicates=SMALL_REPLICATES, chunk_size=SMALL_REPLICATES)
+        small_design = getattr(args, "small_design", None)
+        if small_design:  # e.g. fewer base samples of a sensitivity design
+            changes["design"] = {**spec.to_dict()["design"], **small_design}
+    spec = spec.replace(**changes)
+    raw = spec.out_dir
+    resume = (raw / "spec.json").exists()
+    try:
+        run_sweep(
+            spec, workers=args.workers, scheduler=args.scheduler, resume=resume, progress=not args.quiet
+        )
+    except ValueError as error:  # raw results of another spec or model version: start again
+        if "different" not in str(error):
+            raise
+        print(f"{raw} held results of another spec or model version ({error}); running the study again")
+        run_sweep(
+            spec, workers=args.workers, scheduler=args.scheduler, overwrite=True, progress=not args.quiet
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    res = load_results(raw)
+    note = exploratory_note(res)
+    if note and not args.quiet:
+        print(note)
+    return res, out
+
+
+def exploratory_note(res: SweepResults) -> str:
+    """A line for text and figures when the study's contexts act through assumption-graded
+    parameters (``peersim.stats.uncertainty.exploratory``); empty otherwise."""
+    from peersim.stats.uncertainty import exploratory
+
+    weak = exploratory([*res.varied, *res.spec.get("fixed", {})])
+    if not weak:
+        return ""
+    return (
+        "Exploratory: these contexts act through parameters graded 'assumption' ("
+        + ", ".join(weak)
+        + "); read differences between them as what-ifs, not findings"
+    )
+
+
+def report_written(paths) -> int:
+    """For a study script's ``__main__``: say what was written; exit code 0."""
+    print("Wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def summarise(frame: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
+    """Mean and 95% interval of each metric over the replicates in each cell of ``by`` (Monte
+    Carlo error); with posterior draws (a ``draw`` column) also ``<metric>_param_low/high``, the
+    95% interval from parameter uncertainty alone (``peersim.stats.uncertainty.split``)."""
+    grouped = frame.groupby(list(by), observed=True, sort=True)
+    parts = []
+    for metric in metrics:
+        stats = grouped[metric].agg(["mean", "std", "count"])
+        half = Z95 * stats["std"] / np.sqrt(stats["count"])
+        part = pd.DataFrame(
+            {
+                f"{metric}": stats["mean"],
+                f"{metric}_ci_low": stats["mean"] - half,
+                f"{metric}_ci_high": stats["mean"] + half,
+            }
+        )
+        if "draw" in frame:  # runs carry posterior draws: parameter uncertainty, apart
+            from peersim.stats.uncertainty import split
+
+            param = grouped[[metric, "draw"]].apply(lambda g, m=metric: pd.Series(split(g[m], g["draw"])))
+            part[f"{metric}_param_low"] = param["param_low"]
+            part[f"{metric}_param_high"] = param["param_high"]
+        parts.append(part)
+    out = pd.concat(parts, axis=1)
+    out["replicates"] = grouped.size()
+    return out.reset_index()
+
+
+def lines_with_ci(
+    ax, summary: pd.DataFrame, x: str, metric: str, hue: str | None = None, label_fmt: str = "{}"
+) -> None:
+    """One line per value of ``hue`` (or one line), with a shaded 95% interval."""
+    groups = [(None, summary)] if hue is None else list(summary.groupby(hue, sort=True))
+    for value, sub in groups:
+        sub = sub.sort_values(x)
+        label = None if value is None else label_fmt.format(value)
+        line = ax.plot(sub[x], sub[metric], marker="o", markersize=3, label=label)[0]
+        ax.fill_between(
+            sub[x], sub[f"{metric}_ci_low"], sub[f"{metric}_ci_high"], color=line.get_color(), alpha=0.2
+        )
+
+
+def bars_with_ci(
+    ax, labels: Sequence[str], summary: pd.DataFrame, metric: str, colour: str = "#2f6f8f"
+) -> None:
+    values = summary[metric].to_numpy()
+    err = np.maximum(
+        np.nan_to_num(
+            np.vstack([values - summary[f"{metric}_ci_low"], summary[f"{metric}_ci_high"] - values])
+        ),
+        0,
+    )
+    ax.bar(range(len(values)), values, yerr=err, capsize=3, color=colour)
+    ax.set_xticks(range(len(values)), labels)
+
+
+def save(fig, path: Path, res: SweepResults | None = None) -> Path:
+    """Write the figure; with the study's results, say under it when its contexts are exploratory."""
+    note = exploratory_note(res) if res is not None else ""
+    if note:  # below the figure, wrapped; the saved area grows to hold it
+        import textwrap
+
+        text = "\n".join(textwrap.wrap(note, 170))
+        fig.text(0.5, -0.005, text, ha="center", va="top", fontsize=9, color="#b5523b")
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    else:
+        fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def completer_changes(participants: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
+    """Participants table with ``<outcome>_change`` (end minus baseline) columns added."""
+    frame = participants.copy()
+    for outcome in outcomes:
+        frame[f"{outcome}_change"] = frame[f"{outcome}_end"] - frame[f"{outcome}_baseline"]
+    return frame
+
+
+def per_run(
+    participants: pd.DataFrame, keys: Sequence[str], columns: dict[str, tuple[str, str]]
+) -> pd.DataFrame:
+    """Participants aggregated to one row per run (the replicate).
+
+    ``columns`` as for pandas named aggregation, e.g. ``{"dropout": ("dropped_out", "mean")}``.
+    """
+    run = ["run", "draw"] if "draw" in participants else ["run"]
+    return participants.groupby(["point", *keys, *run], observed=True).agg(**columns).reset_index()

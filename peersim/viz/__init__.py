@@ -1,1 +1,0 @@
-"""Figures for teaching (matplotlib) and the browser app (Solara, in app.py)."""
