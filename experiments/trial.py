@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from peersim import Params
-from peersim.studies.trial import TRIAL_ARMS, TRIAL_OUTCOMES, trial
+from peersim.run.arms import TRIAL_ARMS
+from peersim.studies.trial import TRIAL_OUTCOMES, trial
 from peersim.sweep.study import report_written
 
 #: share of recruitment waves (earliest first) under COVID-19 restrictions

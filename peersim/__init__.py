@@ -9,9 +9,8 @@ from peersim.core.params import MECHANISMS, Params
 from peersim.core.plan import PEER_PLAN, THEMES, Session
 from peersim.core.tables import Results
 from peersim.core.theories import THEORIES
+from peersim.core.version import __version__
 from peersim.run.engine import SetResults, simulate, simulate_sets
-
-__version__ = "0.1.0"
 
 __all__ = [
     "MECHANISMS",
@@ -45,7 +44,7 @@ def __getattr__(name: str):
 
         return trial
     if name == "posterior":
-        from peersim.inference.calibration import posterior
+        from peersim.data.posterior import posterior
 
         return posterior
     if name in ("load_results", "load_spec", "run_sweep"):

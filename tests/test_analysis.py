@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from peersim.report import teaching
 
 import peersim
 from peersim import MECHANISMS, Params
 from peersim.core.kernel import Kernel
+from peersim.report import teaching
 from peersim.report.narrative import compare, narrate, story
 from peersim.stats.effects import cluster_mean
 from peersim.studies.icamo import icamo_table

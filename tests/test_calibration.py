@@ -8,18 +8,18 @@ import pandas as pd
 import pytest
 
 from peersim import Params, simulate
+from peersim.data.posterior import posterior
 from peersim.inference.calibration import (
     STATISTICS,
-    TRIAL_ARMS,
     calibrate,
     deviations,
     discrepancy,
     fitted,
     load_targets,
-    posterior,
     predictive_check,
     statistics,
 )
+from peersim.run.arms import TRIAL_ARMS
 from peersim.stats.uncertainty import exploratory, split
 from peersim.studies.knockout import knockouts
 from peersim.studies.trial import trial
@@ -185,10 +185,10 @@ def test_posterior_file_is_checked(tmp_path):
 
 
 def test_sweeps_with_posterior_draws(tmp_path, monkeypatch):
-    import peersim.inference.calibration as calibration
+    import peersim.run.draws as draws
     from peersim.sweep import SerialExecutor, load_results, parse_spec, run_sweep
 
-    monkeypatch.setattr(calibration, "posterior", lambda path=None: POSTERIOR.copy())
+    monkeypatch.setattr(draws, "shipped_posterior", lambda path=None: POSTERIOR.copy())
     spec = parse_spec(
         {
             "name": "post",

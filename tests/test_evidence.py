@@ -12,7 +12,8 @@ import pytest
 
 from peersim import Params
 from peersim.core.params import _FIELDS
-from peersim.data.register import GRADES, PARAMS_START, check_register, register, render_docs
+from peersim.data.register import GRADES, check_register, register
+from peersim.report.docs import PARAMS_START, render_docs
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "evidence.md"
 
@@ -76,7 +77,7 @@ def test_docs_show_the_register_as_it_stands(page):
     rendering them afresh changes nothing, so they cannot drift from Params and the register."""
     text = (DOCS.parent / page).read_text(encoding="utf-8")
     assert render_docs(text) == text, (
-        "run: python -m peersim.data.register --write docs/evidence.md docs/ODD.md"
+        "run: python -m peersim.report.docs --write docs/evidence.md docs/ODD.md"
     )
 
 
@@ -93,7 +94,7 @@ def test_every_parameter_has_a_row_in_the_odd():
 def test_render_docs_rewrites_only_the_blocks(tmp_path):
     page = tmp_path / "page.md"
     page.write_text("before\n<!-- params: tie_rate -->\nstale\n<!-- params: end -->\nafter\n")
-    subprocess.run([sys.executable, "-m", "peersim.data.register", "--write", str(page)], check=True)
+    subprocess.run([sys.executable, "-m", "peersim.report.docs", "--write", str(page)], check=True)
     text = page.read_text()
     assert text.startswith("before\n<!-- params: tie_rate -->\n| Parameter |")
     assert "| `tie_rate` | 0.395 | 0 to 1 | 1/session | calibrated |" in text

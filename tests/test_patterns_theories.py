@@ -12,7 +12,8 @@ from scipy.stats import norm
 
 from peersim import THEORIES, Params, simulate
 from peersim.data.register import register
-from peersim.inference.calibration import CONTROL_RUNS, eligible
+from peersim.inference.calibration import eligible
+from peersim.run.arms import CONTROL_RUNS
 from peersim.studies.patterns import EARLY_SESSION, PATTERNS, discriminating_patterns, groups_needed
 
 RIVALS = [name for name in THEORIES if name != "seed"]

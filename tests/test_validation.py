@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from peersim.inference.calibration import compare, discrepancy, fitted, load_targets, posterior
+from peersim.data.posterior import posterior
+from peersim.inference.calibration import compare, discrepancy, fitted, load_targets
 from peersim.inference.validation import (
     VERDICTS,
     generated_block,

@@ -21,8 +21,8 @@ import warnings
 from dataclasses import fields
 from pathlib import Path
 
-from peersim import __version__
 from peersim.core.params import Params
+from peersim.core.version import __version__
 from peersim.run.progress import progress_bar
 
 EXIT_USAGE = 2
@@ -610,7 +610,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_trial(args: argparse.Namespace) -> int:
-    from peersim.studies.trial import TRIAL_ARMS, format_trial, trial
+    from peersim.run.arms import TRIAL_ARMS
+    from peersim.studies.trial import format_trial, trial
 
     if args.n_per_arm is not None and (args.n_peer is not None or args.n_control is not None):
         raise UsageError("--n-per-arm sets both arms: give it, or --n-peer and --n-control, not both")
@@ -747,7 +748,9 @@ def cmd_sweep_spec(spec, args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    rows = Params.describe()
+    from peersim.data.register import describe
+
+    rows = describe()
     groups = list(dict.fromkeys(r["group"] for r in rows))
     if args.group is not None and args.group not in groups:
         raise UsageError(f"--group {args.group!r}: unknown; groups are {', '.join(groups)}")

@@ -517,47 +517,6 @@ class Params:
         setting = choose(self.setting == "civil_society", 1.0, self.service_equality)
         return role * setting
 
-    @staticmethod
-    def describe() -> list[dict[str, Any]]:
-        """One row per parameter: name, group, default, range or choices, unit, meaning, and from
-        the evidence register its grade, source and prior (``peersim/data/register.py``)."""
-        from peersim.data.register import register
-
-        entries = register()
-        rows = []
-        for name, spec in _FIELDS.items():
-            meta = spec.metadata
-            if meta["choices"]:
-                valid = " | ".join(meta["choices"])
-            elif meta["lo"] is not None:
-                valid = f"{meta['lo']} to {meta['hi']}"
-            elif spec.type in ("bool", bool):
-                valid = "true | false"
-            elif name == "disabled_mechanisms":
-                valid = "any of: " + ", ".join(MECHANISMS)
-            else:
-                valid = "list of sessions"
-            default = spec.default
-            if name == "session_plan":
-                default = f"PEER plan ({len(PEER_PLAN)} sessions)"
-            entry = entries.get(name)
-            rows.append(
-                {
-                    "name": name,
-                    "group": meta["group"],
-                    "default": default,
-                    "low": meta["lo"],
-                    "high": meta["hi"],
-                    "valid": valid,
-                    "unit": meta["unit"],
-                    "meaning": meta["doc"],
-                    "evidence": entry.grade if entry else "ungraded",
-                    "source": entry.source if entry else "",
-                    "prior": entry.prior.to_dict() if entry else None,
-                }
-            )
-        return rows
-
 
 _FIELDS = {f.name: f for f in fields(Params)}
 

@@ -182,3 +182,12 @@ def _missing(value: Any) -> bool:
 def _plain(value: Any) -> Any:
     """numpy scalars (as pandas hands them out) as the Python values Params expects."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its whole-number parameters rounded (samplers and posterior files hold reals)."""
+    kinds = {f.name: f.type for f in fields(Params)}
+    for name in frame.columns:
+        if kinds.get(name) in ("int", int):
+            frame[name] = np.rint(frame[name]).astype(int)
+    return frame

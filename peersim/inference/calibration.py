@@ -22,7 +22,6 @@ import tomllib
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -31,15 +30,12 @@ import pandas as pd
 from scipy.special import expit
 
 from peersim.core.params import Params
-from peersim.core.sets import ParamSets
+from peersim.core.sets import ParamSets, whole_numbers
 from peersim.data.register import register
+from peersim.run.arms import CONTROL_RUNS, TRIAL_ARMS
 from peersim.run.engine import simulate_courses
 from peersim.studies.trial import social_relations
 
-#: The PEER trial: 145 randomised to PEER, 151 to service as usual (Poulsen et al. 2025).
-TRIAL_ARMS = (145, 151)
-#: Control-arm runs are numbered from here, so they never share people with the PEER arm's runs.
-CONTROL_RUNS = 2**40
 KINDS = ("near", "at_least", "at_most", "within")
 STATISTICS = (
     "trial_d_qpr",
@@ -242,7 +238,7 @@ def screen(
     unit = morris_sample.sample(problem, trajectories, num_levels=4, seed=seed)
     # the unit levels (1/6 .. 5/6 of the way through each prior's quantiles) as parameter values
     values = {n: entries[n].prior.ppf(np.clip(unit[:, i], 0.02, 0.98)) for i, n in enumerate(names)}
-    sets = _typed(pd.DataFrame(values).iloc[np.repeat(np.arange(len(unit)), trials_per_point)])
+    sets = whole_numbers(pd.DataFrame(values).iloc[np.repeat(np.arange(len(unit)), trials_per_point)])
     sets = sets.reset_index(drop=True)
     # every point meets the same trials (the same people and draws): an elementary effect is the
     # parameter's, not the noise of two different samples (common random numbers)
@@ -422,13 +418,13 @@ class AbcProblem:
                 for k in self.names
             }
         )
-        return _typed(frame)
+        return whole_numbers(frame)
 
     def with_nuisance(self, frame: pd.DataFrame, rng) -> pd.DataFrame:
         u = rng.random_sample((len(frame), len(self.nuisance))) if self.nuisance else None
         for j, name in enumerate(self.nuisance):
             frame[name] = self.entries[name].prior.ppf(u[:, j])
-        return _typed(frame)
+        return whole_numbers(frame)
 
     def table(self, samples: Mapping[str, np.ndarray], seed: int) -> pd.DataFrame:
         """Accepted latent samples as parameter values, with fresh prior draws of the nuisance
@@ -477,11 +473,13 @@ class _Cache:
         import hashlib
         import json
 
-        from peersim.sweep.store import code_fingerprint
+        from peersim.run.fingerprint import MODEL_LAYERS, code_fingerprint
 
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        what = json.dumps([base.to_dict(), seed, code_fingerprint()], sort_keys=True, default=str)
+        # the statistics depend on the model and on the code that computes them from its tables
+        code = code_fingerprint((*MODEL_LAYERS, "stats", "studies", "inference"))
+        what = json.dumps([base.to_dict(), seed, code], sort_keys=True, default=str)
         self.salt = hashlib.sha256(what.encode()).digest()
 
     def get(self, frame: pd.DataFrame, trials: np.ndarray, compute) -> np.ndarray:
@@ -504,17 +502,6 @@ class _Cache:
             np.save(handle, values)
         os.replace(tmp, path)
         return values
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Whole-number parameters rounded (the samplers draw reals)."""
-    from dataclasses import fields
-
-    kinds = {f.name: f.type for f in fields(Params)}
-    for name in frame.columns:
-        if kinds.get(name) in ("int", int):
-            frame[name] = np.rint(frame[name]).astype(int)
-    return frame
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -589,22 +576,3 @@ def compare(s: np.ndarray, t: Mapping) -> dict:
         "consistent": inside,
         "p_predictive": p,
     }
-
-
-@cache
-def _shipped_posterior() -> pd.DataFrame:
-    """The package's posterior, read once per process (posterior runs read it every call)."""
-    if not resources.files("peersim.data").joinpath("posterior.csv").is_file():
-        raise ValueError("no calibrated posterior is installed: run experiments/calibration.py --ship")
-    with resources.as_file(resources.files("peersim.data").joinpath("posterior.csv")) as file:
-        return pd.read_csv(file)
-
-
-def posterior(path: str | Path | None = None) -> pd.DataFrame:
-    """The calibrated posterior: one row per draw, columns are Params names, plus ``weight``
-    (normalised). Shipped as package data (``peersim/data/posterior.csv``)."""
-    frame = _shipped_posterior().copy() if path is None else pd.read_csv(path)
-    unknown = [c for c in frame.columns if c != "weight" and c not in Params.__dataclass_fields__]
-    if unknown:
-        raise ValueError(f"posterior: unknown parameter column {unknown[0]!r}")
-    return _typed(frame)

@@ -64,7 +64,7 @@ from scipy.stats import norm
 
 from peersim.core.params import Params
 from peersim.core.sets import ParamSets
-from peersim.inference.calibration import CONTROL_RUNS
+from peersim.run.arms import CONTROL_RUNS
 from peersim.run.engine import simulate_courses
 
 #: The PEER arm's variants a pattern may compare with the base: changes to each draw's parameters.

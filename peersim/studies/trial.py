@@ -76,10 +76,8 @@ from scipy import stats
 
 from peersim.core.params import Params
 from peersim.core.rng import Streams
+from peersim.run.arms import CONTROL_RUNS, TRIAL_ARMS
 from peersim.stats.mixed import fit_many
-
-#: The PEER trial's arms: 145 randomised to PEER, 151 to service as usual (Poulsen et al. 2025).
-TRIAL_ARMS = (145, 151)
 
 TRIAL_OUTCOMES = {
     "qpr_end": "personal recovery, QPR-15 (0-60)",
@@ -126,9 +124,6 @@ NOT_MODELLED = {
 
 ANALYSES = ("mixed model", "intention to treat", "completers")
 
-#: Control participants are other people than the PEER arm's: run indices from here on. A fixed
-#: offset keeps trial k's people the same whatever the number of trials asked for.
-CONTROL_RUNS = 2**40
 Z95 = 1.959963984540054
 
 
@@ -314,7 +309,8 @@ def _arms(params, seed, trials, n_peer, n_control, population, progress, uncerta
     control block), with ``arm`` (1 PEER, 0 control), ``trial``, ``group`` (position of the
     group or block in its trial), ``covid`` and ``missing`` (outcome at the end not observed)."""
     from peersim.core.sets import ParamSets
-    from peersim.run.engine import DEFAULT_CHUNK, pick_draws, posterior_draws, run_chunks
+    from peersim.run.draws import pick_draws, posterior_draws
+    from peersim.run.engine import DEFAULT_CHUNK, run_chunks
 
     if uncertainty == "posterior":
         draws, weights = posterior_draws(params, posterior)

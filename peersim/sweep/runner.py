@@ -113,7 +113,7 @@ def _with_posterior(design, positions, runs, seed, base, fixed) -> tuple[pd.Data
     """One parameter set per course: its design point's row, and the posterior draw of its run
     (chosen from (seed, run) as in ``simulate(uncertainty="posterior")``) for every parameter the
     spec neither fixes nor varies."""
-    from peersim.run.engine import pick_draws, posterior_draws
+    from peersim.run.draws import pick_draws, posterior_draws
 
     draws, weights = posterior_draws(base, None)
     draws = draws.drop(columns=[c for c in draws.columns if c in design.columns or c in fixed])

@@ -40,6 +40,7 @@ from typing import Any
 import pandas as pd
 
 from peersim.core.tables import write_parquet
+from peersim.run.fingerprint import code_fingerprint
 from peersim.sweep.spec import ExperimentSpec, SpecError
 
 try:
@@ -545,19 +546,6 @@ def _describe_holder(raw: bytes) -> str:
         )
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         return "a process that has not said who it is yet"
-
-
-def code_fingerprint() -> str:
-    """Hash of the model's source (every peersim module but the experiment tooling): results of
-    one version are never mixed with another's on --resume, committed or not."""
-    package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        if "experiments" in path.relative_to(package).parts:
-            continue
-        digest.update(str(path.relative_to(package)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def provenance(spec: ExperimentSpec) -> dict[str, Any]:
