@@ -35,6 +35,7 @@ import pandas as pd
 from peersim.data.register import Prior
 from peersim.inference.calibration import deviations, fitted, load_targets
 from peersim.inference.selection import Selection, select_theories
+from peersim.report.docs import render_blocks
 from peersim.studies.patterns import discriminating_patterns
 from peersim.sweep.study import report_written
 
@@ -81,10 +82,6 @@ def main(argv=None) -> list:
         args.doc.write_text(render(args.doc.read_text(encoding="utf-8"), out), encoding="utf-8")
         written.append(args.doc)
     return written
-
-
-#: Generated blocks of docs/theories.md: ``<!-- theories: NAME -->`` ... ``<!-- theories: end -->``.
-BLOCK_START, BLOCK_END = "<!-- theories: ", "<!-- theories: end -->"
 
 
 def _probability_table(p: pd.DataFrame) -> str:
@@ -152,14 +149,8 @@ def blocks(folder: Path) -> dict[str, str]:
 
 def render(text: str, folder: Path) -> str:
     """``text`` with every generated block replaced by the tables of ``folder``."""
-    for name, table in blocks(folder).items():
-        start = text.find(f"{BLOCK_START}{name} -->")
-        if start < 0:
-            continue
-        body = text.index("-->", start) + len("-->")
-        end = text.index(BLOCK_END, body)
-        text = text[:body] + "\n" + table + "\n" + text[end:]
-    return text
+    tables = blocks(folder)
+    return render_blocks(text, "theories", lambda name: tables[name])
 
 
 #: The sensitivity run's priors: the seed theory's dropout intercept (uniform(-3, -1.5), the search

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 import peersim
-from peersim.inference.validation import validate, write_table
+from peersim.inference.validation import markdown_table, validate
+from peersim.report.docs import write_blocks
 from peersim.sweep.study import report_written
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
@@ -54,7 +55,7 @@ def main(argv=None) -> list:
     written = pd.read_csv(out / "validation.csv")
     paths = [_figure(written, spec, out), out / "validation.csv"]
     if not args.small and args.out is None:
-        write_table(DOC, written)
+        write_blocks(DOC, "validation", lambda what: markdown_table(written))
         paths.append(DOC)
     return paths
 

@@ -14,12 +14,11 @@ from peersim.data.posterior import posterior
 from peersim.inference.calibration import compare, discrepancy, fitted, load_targets
 from peersim.inference.validation import (
     VERDICTS,
-    generated_block,
     markdown_table,
     validate,
     verdict,
-    write_table,
 )
+from peersim.report.docs import block, write_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "validation.md"
@@ -118,8 +117,8 @@ def test_doc_lists_every_held_out_target_and_its_table_is_in_step(tmp_path):
     # the committed table covers today's targets (a new one means running experiments/validation.py)
     assert set(table.target) == set(load_targets())
     # and the doc's table is the one generated from it, not typed by hand
-    assert generated_block(text) == markdown_table(table)
+    assert block(text, "validation", "table") == markdown_table(table)
     copy = tmp_path / "doc.md"
-    copy.write_text(text.replace(generated_block(text), "| stale |"), encoding="utf-8")
-    write_table(copy, table)
+    copy.write_text(text.replace(block(text, "validation", "table"), "| stale |"), encoding="utf-8")
+    write_blocks(copy, "validation", lambda what: markdown_table(table))
     assert copy.read_text(encoding="utf-8") == text

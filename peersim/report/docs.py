@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from peersim.core.params import _FIELDS
 from peersim.data.register import describe, register
 
@@ -65,31 +68,56 @@ def parameter_table(names) -> str:
     return "\n".join(lines)
 
 
-#: Markers of the generated blocks in docs: the register in docs/evidence.md, and parameter tables
-#: in docs/ODD.md (``<!-- params: name name ... -->`` then the table, then ``<!-- params: end -->``).
-REGISTER_START, REGISTER_END = "<!-- register: generated -->\n", "<!-- register: end -->"
-PARAMS_START, PARAMS_END = "<!-- params: ", "<!-- params: end -->"
+def render_blocks(text: str, kind: str, render: Callable[[str], str]) -> str:
+    """``text`` with every generated block of ``kind`` rendered afresh; text outside is kept.
+
+    The one form of a generated block in the docs: a head ``<!-- KIND: WHAT -->``, the generated
+    lines, and ``<!-- KIND: end -->``. ``render(WHAT)`` gives the lines (WHAT names the table, or
+    lists parameters). A head without its end, or an end without a head, raises a ValueError."""
+    head, end_marker = f"<!-- {kind}: ", f"<!-- {kind}: end -->"
+    out, pos, search = [], 0, 0
+    while (start := text.find(head, search)) >= 0:
+        if text.startswith(end_marker, start):
+            raise ValueError(f"docs: {end_marker} without a block before it (offset {start})")
+        head_end = text.find("-->", start)
+        end = text.find(end_marker, head_end)
+        if head_end < 0 or end < 0:
+            raise ValueError(f"docs: {text[start : start + 60]!r} has no {end_marker} after it")
+        what = text[start + len(head) : head_end].strip()
+        out.append(text[pos : head_end + len("-->")] + "\n" + render(what) + "\n")
+        pos, search = end, end + len(end_marker)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def block(text: str, kind: str, what: str) -> str:
+    """The generated lines of the block ``<!-- KIND: WHAT -->`` in ``text``."""
+    head, end_marker = f"<!-- {kind}: {what} -->", f"<!-- {kind}: end -->"
+    start = text.find(head)
+    if start < 0:
+        raise ValueError(f"docs: no generated block {head}")
+    return text[start + len(head) : text.index(end_marker, start)].strip("\n")
+
+
+def write_blocks(path: str | Path, kind: str, render: Callable[[str], str]) -> bool:
+    """Render the blocks of ``kind`` in the page at ``path`` in place; True if it changed."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    new = render_blocks(text, kind, render)
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
+#: The generated blocks of the register's pages: ``<!-- register: generated -->`` in
+#: docs/evidence.md, and ``<!-- params: name name ... -->`` parameter tables in docs/ODD.md.
+PARAMS_START = "<!-- params: "
 
 
 def render_docs(text: str) -> str:
-    """``text`` (a docs page) with every generated block rendered afresh: the register between
-    its markers, and each ``<!-- params: ... -->`` block as :func:`parameter_table` of the names
-    it lists. Text outside the blocks is left as it is."""
-    if REGISTER_START in text:
-        a = text.index(REGISTER_START) + len(REGISTER_START)
-        b = text.index(REGISTER_END, a)
-        text = text[:a] + markdown() + "\n" + text[b:]
-    out, pos, search = [], 0, 0
-    while (start := text.find(PARAMS_START, search)) >= 0:
-        if text.startswith(PARAMS_END, start):
-            raise ValueError(f"docs: {PARAMS_END} without a block before it (offset {start})")
-        head_end = text.index("-->", start) + len("-->\n")
-        names = text[start + len(PARAMS_START) : head_end - len("-->\n")].split()
-        end = text.index(PARAMS_END, head_end)
-        out.append(text[pos:head_end] + parameter_table(names) + "\n")
-        pos, search = end, end + len(PARAMS_END)
-    out.append(text[pos:])
-    return "".join(out)
+    """``text`` (a docs page) with its register and parameter-table blocks rendered afresh."""
+    text = render_blocks(text, "register", lambda what: markdown())
+    return render_blocks(text, "params", lambda what: parameter_table(what.split()))
 
 
 def main(argv=None) -> int:
@@ -97,7 +125,6 @@ def main(argv=None) -> int:
     ``python -m peersim.report.docs --write FILE ...``: render the generated blocks of docs pages in
     place (docs/evidence.md, docs/ODD.md)."""
     import argparse
-    from pathlib import Path
 
     parser = argparse.ArgumentParser(prog="python -m peersim.report.docs")
     parser.add_argument("--markdown", action="store_true", help="print the register (the default)")
