@@ -21,6 +21,7 @@ from __future__ import annotations
 import tomllib
 import warnings
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -299,9 +300,7 @@ def calibrate(
             f"particles = {particles}, rounds = {rounds}: need 10 particles and 1 round at least"
         )
     problem = AbcProblem(parameters, nuisance, base, targets, seed, pool_dir)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # ELFI's own imports
-        warnings.simplefilter("ignore", FutureWarning)
+    with elfi_quiet():
         if method == "rejection":
             # the closest `particles` of particles / quantile draws from the prior, equal weights
             sampler = elfi.Rejection(problem.model, "d", batch_size=batch, seed=seed)
@@ -335,12 +334,20 @@ def calibrate(
     return posterior, pd.DataFrame(rows)
 
 
-def import_elfi():
-    """ELFI, imported quietly: it imports matplotlib and GPy, whose dependencies warn about their
-    own deprecations."""
+@contextmanager
+def elfi_quiet():
+    """Around every call into ELFI: it imports matplotlib and GPy, and builds its graphs with
+    NumPy and SciPy calls, whose own deprecation warnings the test suite would turn into errors
+    though they are ELFI's to fix. The one place these warnings are silenced."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", FutureWarning)
+        yield
+
+
+def import_elfi():
+    """ELFI, imported quietly (see :func:`elfi_quiet`)."""
+    with elfi_quiet():
         import elfi
     return elfi
 
@@ -402,9 +409,7 @@ class AbcProblem:
         self.seed = seed
         self.cache = _Cache(pool_dir, self.base, seed) if pool_dir is not None else None
         observed = np.array([[t["value"] for t in fitted(self.targets).values()]])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            warnings.simplefilter("ignore", FutureWarning)
+        with elfi_quiet():
             model = elfi.ElfiModel(name="peersim")
             priors = [elfi.Prior("logistic", 0.0, 1.0, model=model, name=n) for n in self.names]
             sim = elfi.Simulator(self._simulate, *priors, observed=observed, model=model, name="trial")

@@ -23,7 +23,6 @@ uses only the fitted targets; held-out targets stay for the predictive checks.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ from scipy import stats
 
 from peersim.core.params import Params
 from peersim.core.theories import THEORY_NAMES
-from peersim.inference.calibration import STATISTICS, AbcProblem, eligible, import_elfi
+from peersim.inference.calibration import STATISTICS, AbcProblem, elfi_quiet, eligible, import_elfi
 
 
 @dataclass
@@ -124,9 +123,7 @@ def select_theories(
             # the same ELFI seed for every theory within a block: the same prior draws and the
             # same trial people (common random numbers); another seed for every block
             block_seed = seed * 1_000_003 + block
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                warnings.simplefilter("ignore", FutureWarning)
+            with elfi_quiet():
                 sampler = elfi.Rejection(
                     problems[theory].model, "d", batch_size=batch, seed=block_seed, output_names=["trial"]
                 )
