@@ -135,3 +135,19 @@ def test_any_in_range_value_is_accepted_and_outside_rejected(data):
 def test_mechanism_names_are_public():
     assert len(MECHANISMS) == 11
     assert MECHANISMS[0] == "attendance" and MECHANISMS[-1] == "companionship"
+
+
+def test_parameters_read_by_name_exist():
+    """The explicit name maps (baseline coefficients, population draws) name real parameters, and
+    every baseline-group parameter is read through them."""
+    from dataclasses import fields as _fields
+
+    from peersim.core.params import BASELINE_PARAMS
+    from peersim.core.population import ATTRIBUTE_PARAM, DIFFERENCE_PARAM
+
+    names = {f.name for f in _fields(Params)}
+    baseline = {n for row in BASELINE_PARAMS.values() for n in row if n}
+    assert baseline <= names
+    assert baseline == {f.name for f in _fields(Params) if f.metadata["group"] == "baseline"}
+    assert set(ATTRIBUTE_PARAM.values()) <= names
+    assert set(DIFFERENCE_PARAM.values()) <= names

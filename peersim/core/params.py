@@ -520,6 +520,37 @@ class Params:
 
 _FIELDS = {f.name: f for f in fields(Params)}
 
+#: The baseline coefficients of each state (kernel ``_initial_state``): intercept, per unit of
+#: recovery stage, per unit of adversity, and relative to its own attribute (None: none). Written
+#: out so that a search for a parameter's name finds where it is read.
+BASELINE_PARAMS: dict[str, tuple[str, str, str, str | None]] = {
+    "hope": ("baseline_hope_intercept", "baseline_hope_stage", "baseline_hope_adversity", None),
+    "self_image": (
+        "baseline_self_image_intercept",
+        "baseline_self_image_stage",
+        "baseline_self_image_adversity",
+        "baseline_self_image_diagnosis",
+    ),
+    "self_efficacy": (
+        "baseline_self_efficacy_intercept",
+        "baseline_self_efficacy_stage",
+        "baseline_self_efficacy_adversity",
+        None,
+    ),
+    "meaning": (
+        "baseline_meaning_intercept",
+        "baseline_meaning_stage",
+        "baseline_meaning_adversity",
+        "baseline_meaning_employed",
+    ),
+    "loneliness": (
+        "baseline_loneliness_intercept",
+        "baseline_loneliness_stage",
+        "baseline_loneliness_adversity",
+        "baseline_loneliness_lives_alone",
+    ),
+}
+
 
 def _unknown_message(name: str) -> str:
     near = get_close_matches(str(name), list(_FIELDS), n=1, cutoff=0.5)
