@@ -151,3 +151,31 @@ def test_parameters_read_by_name_exist():
     assert baseline == {f.name for f in _fields(Params) if f.metadata["group"] == "baseline"}
     assert set(ATTRIBUTE_PARAM.values()) <= names
     assert set(DIFFERENCE_PARAM.values()) <= names
+
+
+def test_structural_and_carries_metadata():
+    """The batching rule and the switches' carriers are parameter metadata; the old names are
+    derived from it and hold what they held before."""
+    from peersim.core.params import carried_by, structural
+    from peersim.core.sets import STRUCTURAL
+    from peersim.stats.uncertainty import CARRIED_BY
+
+    assert (
+        set(STRUCTURAL)
+        == set(structural())
+        == {
+            "group_size",
+            "n_facilitators",
+            "n_sessions",
+            "follow_up_weeks",
+            "session_plan",
+            "disabled_mechanisms",
+            "control_arm",
+            "theory",
+        }
+    )
+    assert carried_by() == CARRIED_BY
+    assert CARRIED_BY["setting"] == ("service_equality", "safety_service_distrust", "service_distance")
+    assert len(CARRIED_BY) == 9
+    names = {f.name for f in fields(Params)}
+    assert all(set(c) <= names for c in CARRIED_BY.values())

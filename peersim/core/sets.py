@@ -22,21 +22,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from peersim.core.params import _FIELDS, Params, _kind, _unknown_message, _validate
+from peersim.core.params import _FIELDS, Params, _kind, _unknown_message, _validate, structural
 from peersim.core.perrun import PerRun
 
 #: Parameters that change array shapes or which phases run: runs that differ in them go to
-#: separate batches.
-STRUCTURAL = (
-    "group_size",
-    "n_facilitators",
-    "n_sessions",
-    "follow_up_weeks",
-    "session_plan",
-    "disabled_mechanisms",
-    "control_arm",
-    "theory",
-)
+#: separate batches (marked ``structural=True`` in Params).
+STRUCTURAL = structural()
 _DTYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_, "str": np.str_}
 
 
