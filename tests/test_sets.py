@@ -196,8 +196,10 @@ def test_batch_params_is_not_a_params():
     """A kernel batch's parameters are read like Params but do not pretend to be one."""
     from peersim.core.sets import BatchParams
 
-    table = ParamSets(pd.DataFrame({"facilitator_skill": [0.5, 0.6], "facilitator_role": ["paid", "volunteer"]}))
-    (_, batch), = table.batches(np.array([0, 1, 0]))
+    table = ParamSets(
+        pd.DataFrame({"facilitator_skill": [0.5, 0.6], "facilitator_role": ["paid", "volunteer"]})
+    )
+    ((_, batch),) = table.batches(np.array([0, 1, 0]))
     assert isinstance(batch, BatchParams) and not isinstance(batch, Params)
     assert isinstance(batch.facilitator_skill, PerRun) and batch.group_size == BASE.group_size
     assert isinstance(batch.equality, PerRun) and batch.enabled("safety")
