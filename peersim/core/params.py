@@ -607,6 +607,17 @@ def structural() -> tuple[str, ...]:
     return tuple(name for name, f in _FIELDS.items() if f.metadata["structural"])
 
 
+def default(name: str) -> Any:
+    """The default value of parameter ``name`` (from its field)."""
+    return _FIELDS[name].default
+
+
+def valid_range(name: str) -> tuple[Any, Any]:
+    """The valid range (lo, hi) of parameter ``name``; (None, None) when it has none."""
+    meta = _FIELDS[name].metadata
+    return meta["lo"], meta["hi"]
+
+
 def carried_by() -> dict[str, tuple[str, ...]]:
     """For each switch that acts through other parameters (its ``carries`` metadata), those
     parameters: the effect of the switch is as well known as they are."""
