@@ -135,3 +135,47 @@ def test_any_in_range_value_is_accepted_and_outside_rejected(data):
 def test_mechanism_names_are_public():
     assert len(MECHANISMS) == 11
     assert MECHANISMS[0] == "attendance" and MECHANISMS[-1] == "companionship"
+
+
+def test_parameters_read_by_name_exist():
+    """The explicit name maps (baseline coefficients, population draws) name real parameters, and
+    every baseline-group parameter is read through them."""
+    from dataclasses import fields as _fields
+
+    from peersim.core.params import BASELINE_PARAMS
+    from peersim.core.population import ATTRIBUTE_PARAM, DIFFERENCE_PARAM
+
+    names = {f.name for f in _fields(Params)}
+    baseline = {n for row in BASELINE_PARAMS.values() for n in row if n}
+    assert baseline <= names
+    assert baseline == {f.name for f in _fields(Params) if f.metadata["group"] == "baseline"}
+    assert set(ATTRIBUTE_PARAM.values()) <= names
+    assert set(DIFFERENCE_PARAM.values()) <= names
+
+
+def test_structural_and_carries_metadata():
+    """The batching rule and the switches' carriers are parameter metadata; the old names are
+    derived from it and hold what they held before."""
+    from peersim.core.params import carried_by, structural
+    from peersim.core.sets import STRUCTURAL
+    from peersim.stats.uncertainty import CARRIED_BY
+
+    assert (
+        set(STRUCTURAL)
+        == set(structural())
+        == {
+            "group_size",
+            "n_facilitators",
+            "n_sessions",
+            "follow_up_weeks",
+            "session_plan",
+            "disabled_mechanisms",
+            "control_arm",
+            "theory",
+        }
+    )
+    assert carried_by() == CARRIED_BY
+    assert CARRIED_BY["setting"] == ("service_equality", "safety_service_distrust", "service_distance")
+    assert len(CARRIED_BY) == 9
+    names = {f.name for f in fields(Params)}
+    assert all(set(c) <= names for c in CARRIED_BY.values())

@@ -190,3 +190,20 @@ def test_helpers_are_plain_for_plain_values():
     assert column(PerRun(np.array([1, 2])), 3, np.int16).shape == (2, 1, 1)
     with pytest.raises(ValueError, match="without a run axis"):
         PerRun(np.array([0.1, 0.2])) * np.ones(5)
+
+
+def test_batch_params_is_not_a_params():
+    """A kernel batch's parameters are read like Params but do not pretend to be one."""
+    from peersim.core.sets import BatchParams
+
+    table = ParamSets(
+        pd.DataFrame({"facilitator_skill": [0.5, 0.6], "facilitator_role": ["paid", "volunteer"]})
+    )
+    ((_, batch),) = table.batches(np.array([0, 1, 0]))
+    assert isinstance(batch, BatchParams) and not isinstance(batch, Params)
+    assert isinstance(batch.facilitator_skill, PerRun) and batch.group_size == BASE.group_size
+    assert isinstance(batch.equality, PerRun) and batch.enabled("safety")
+    with pytest.raises(TypeError):
+        hash(batch)
+    with pytest.raises(AttributeError):
+        batch.group_size = 3

@@ -38,37 +38,50 @@ import solara.server.settings
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from peersim.core.params import FACILITATOR_ROLES, SETTINGS
+from peersim.core.params import FACILITATOR_ROLES, SETTINGS, default, valid_range
 from peersim.mesa.model import PeerGroupModel
 from peersim.report.narrative import compare, why
 from peersim.report.teaching import _CMAP, COLOUR_BY, draw_group
 
 #: The controls: name -> (widget, label, default, options). Sliders take (min, max, step).
+#: Defaults (and full ranges) are read from Params; the narrower slider ranges (group size, spread
+#: of age) are the page's own choice.
 CONTROLS: dict[str, dict] = {
     "rng": {"kind": "int", "label": "seed", "value": 7, "min": 0, "max": 999, "step": 1},
     "run": {"kind": "int", "label": "group number (run)", "value": 0, "min": 0, "max": 99, "step": 1},
-    "setting": {"kind": "select", "label": "setting", "value": "civil_society", "values": list(SETTINGS)},
+    "setting": {"kind": "select", "label": "setting", "value": default("setting"), "values": list(SETTINGS)},
     "facilitator_role": {
         "kind": "select",
         "label": "facilitators",
-        "value": "volunteer",
+        "value": default("facilitator_role"),
         "values": list(FACILITATOR_ROLES),
     },
     "facilitator_skill": {
         "kind": "float",
         "label": "facilitator skill",
-        "value": 0.7,
-        "min": 0.0,
-        "max": 1.0,
+        "value": default("facilitator_skill"),
+        "min": valid_range("facilitator_skill")[0],
+        "max": valid_range("facilitator_skill")[1],
         "step": 0.05,
     },
-    "group_size": {"kind": "int", "label": "group size", "value": 8, "min": 3, "max": 16, "step": 1},
-    "covid_restrictions": {"kind": "bool", "label": "COVID-19 restrictions", "value": False},
-    "group_rules": {"kind": "bool", "label": "group rules agreed", "value": True},
+    "group_size": {
+        "kind": "int",
+        "label": "group size",
+        "value": default("group_size"),
+        "min": 3,
+        "max": 16,
+        "step": 1,
+    },
+    "covid_restrictions": {
+        "kind": "bool",
+        "label": "COVID-19 restrictions",
+        "value": default("covid_restrictions"),
+    },
+    "group_rules": {"kind": "bool", "label": "group rules agreed", "value": default("group_rules")},
     "age_sd": {
         "kind": "float",
         "label": "spread of age (years)",
-        "value": 10.0,
+        "value": default("age_sd"),
         "min": 0.0,
         "max": 25.0,
         "step": 1.0,
@@ -76,9 +89,9 @@ CONTROLS: dict[str, dict] = {
     "employed_share": {
         "kind": "float",
         "label": "share in work",
-        "value": 0.15,
-        "min": 0.0,
-        "max": 1.0,
+        "value": default("employed_share"),
+        "min": valid_range("employed_share")[0],
+        "max": valid_range("employed_share")[1],
         "step": 0.05,
     },
 }

@@ -128,16 +128,19 @@ class Kernel:
         p, g = self.params, self.group
         runs, n, f = g.runs, g.n, g.f
         attrs = g.attrs
+        from peersim.core.params import BASELINE_PARAMS  # here: the kernel's imports are shared
+
         baseline = {}
         for name, other in BASELINE_ATTRIBUTE.items():
             z = ndtri(self.streams.uniform(f"baseline.{name}", 0, self._members))
+            intercept, stage, adversity, relative = BASELINE_PARAMS[name]
             value = (
-                getattr(p, f"baseline_{name}_intercept")
-                + getattr(p, f"baseline_{name}_stage") * attrs["recovery_stage"]
-                + getattr(p, f"baseline_{name}_adversity") * attrs["adversity"]
+                getattr(p, intercept)
+                + getattr(p, stage) * attrs["recovery_stage"]
+                + getattr(p, adversity) * attrs["adversity"]
             )
             if other:
-                value = value + getattr(p, f"baseline_{name}_{other}") * attrs[other]
+                value = value + getattr(p, relative) * attrs[other]
             baseline[name] = np.clip(value + p.baseline_noise * z, _STATE_FLOOR, _STATE_CEIL).astype(REAL)
         safety = p.safety_arrival * (1.0 - p.safety_arrival_vulnerability * attrs["sharing_vulnerability"])
         zeros = np.zeros((runs, n), dtype=REAL)

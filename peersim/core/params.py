@@ -44,10 +44,34 @@ SETTINGS = ("civil_society", "mental_health_service")
 FACILITATOR_ROLES = ("volunteer", "paid")
 
 
-def _p(default: Any, lo=None, hi=None, unit: str = "", doc: str = "", group: str = "", choices=None):
+def _p(
+    default: Any,
+    lo=None,
+    hi=None,
+    unit: str = "",
+    doc: str = "",
+    group: str = "",
+    choices=None,
+    structural: bool = False,
+    carries: tuple[str, ...] = (),
+):
+    """A parameter field with its metadata: default, valid range ``lo``-``hi``, unit, meaning, the
+    group it is listed in, its ``choices`` (strings); ``structural`` when it changes array shapes
+    or which phases run (runs that differ in it are batched apart, :mod:`peersim.core.sets`), and
+    ``carries``: the parameters through which a switch acts, whose evidence its effect rests on
+    (:func:`peersim.stats.uncertainty.exploratory`)."""
     return field(
         default=default,
-        metadata={"lo": lo, "hi": hi, "unit": unit, "doc": doc, "group": group, "choices": choices},
+        metadata={
+            "lo": lo,
+            "hi": hi,
+            "unit": unit,
+            "doc": doc,
+            "group": group,
+            "choices": choices,
+            "structural": structural,
+            "carries": tuple(carries),
+        },
     )
 
 
@@ -56,43 +80,96 @@ class Params:
     """All inputs of one scenario. Build with keywords: ``Params(group_size=10)``."""
 
     # --- intervention -------------------------------------------------------------------------
-    group_size: int = _p(8, 2, 24, "participants", "participants per group", "intervention")
-    n_sessions: int = _p(10, 1, 40, "sessions", "weekly group sessions in the course", "intervention")
-    follow_up_weeks: int = _p(26, 0, 156, "weeks", "weeks simulated after the last session", "intervention")
-    session_plan: tuple = _p(
-        PEER_PLAN, doc="themes of each session (stretched to n_sessions)", group="intervention"
+    group_size: int = _p(
+        8,
+        2,
+        24,
+        "participants",
+        "participants per group",
+        "intervention",
+        structural=True,
+        carries=("safety_size_weight",),
     )
-    group_rules: bool = _p(True, doc="group rules agreed in the rules session", group="intervention")
-    anonymity: bool = _p(True, doc="system anonymity: nothing reported to services", group="intervention")
+    n_sessions: int = _p(
+        10, 1, 40, "sessions", "weekly group sessions in the course", "intervention", structural=True
+    )
+    follow_up_weeks: int = _p(
+        26, 0, 156, "weeks", "weeks simulated after the last session", "intervention", structural=True
+    )
+    session_plan: tuple = _p(
+        PEER_PLAN,
+        doc="themes of each session (stretched to n_sessions)",
+        group="intervention",
+        structural=True,
+    )
+    group_rules: bool = _p(
+        True,
+        doc="group rules agreed in the rules session",
+        group="intervention",
+        carries=("safety_rules_weight",),
+    )
+    anonymity: bool = _p(
+        True,
+        doc="system anonymity: nothing reported to services",
+        group="intervention",
+        carries=("safety_anonymity_weight",),
+    )
     companionship_offered: bool = _p(
-        True, doc="individual companionship offered after the course", group="intervention"
+        True,
+        doc="individual companionship offered after the course",
+        group="intervention",
+        carries=("uptake_base", "bridge_rate", "companion_support"),
     )
     companionship_weeks: int = _p(
         26, 0, 104, "weeks", "length of the companionship offer (PEER: up to 6 months)", "intervention"
     )
     case_worker_support: float = _p(
-        0.3, 0.0, 1.0, "0-1", "support from a municipal case worker (waters sprouts)", "intervention"
+        0.3,
+        0.0,
+        1.0,
+        "0-1",
+        "support from a municipal case worker (waters sprouts)",
+        "intervention",
+        carries=("sprout_support_gain",),
     )
     control_arm: bool = _p(
-        False, doc="service as usual: same people and draws, no group", group="intervention"
+        False, doc="service as usual: same people and draws, no group", group="intervention", structural=True
     )
 
     # --- context ------------------------------------------------------------------------------
-    setting: str = _p("civil_society", doc="where the course runs", group="context", choices=SETTINGS)
+    setting: str = _p(
+        "civil_society",
+        doc="where the course runs",
+        group="context",
+        choices=SETTINGS,
+        carries=("service_equality", "safety_service_distrust", "service_distance"),
+    )
     facilitator_role: str = _p(
         "volunteer",
         doc="volunteer peers or paid peer workers",
         group="context",
         choices=FACILITATOR_ROLES,
+        carries=("paid_equality", "paid_disclosure", "paid_distance"),
     )
     covid_restrictions: bool = _p(
-        False, doc="COVID-19 restrictions (absence, companionship, bridging)", group="context"
+        False,
+        doc="COVID-19 restrictions (absence, companionship, bridging)",
+        group="context",
+        carries=("absence_covid", "uptake_covid", "bridge_covid"),
     )
 
     # --- facilitators -------------------------------------------------------------------------
-    n_facilitators: int = _p(2, 1, 4, "people", "peer facilitators per group", "facilitators")
+    n_facilitators: int = _p(
+        2, 1, 4, "people", "peer facilitators per group", "facilitators", structural=True
+    )
     facilitator_skill: float = _p(
-        0.7, 0.0, 1.0, "0-1", "holding a safe space, speaking time, handling silence", "facilitators"
+        0.7,
+        0.0,
+        1.0,
+        "0-1",
+        "holding a safe space, speaking time, handling silence",
+        "facilitators",
+        carries=("safety_skill_weight", "mishandle_rate"),
     )
     facilitator_disclosure: float = _p(
         0.75, 0.0, 1.0, "0-1", "how much of their own lived experience they share", "facilitators"
@@ -445,6 +522,7 @@ class Params:
         doc="programme theory: the mechanism forms (peersim.THEORIES)",
         group="theory",
         choices=THEORY_NAMES,
+        structural=True,
     )
     attention_gain: float = _p(
         0.03, 0.0, 1.0, "per session", "common factors: hope per session attended", "theory"
@@ -475,7 +553,9 @@ class Params:
     )
 
     # --- switches -----------------------------------------------------------------------------
-    disabled_mechanisms: tuple = _p((), doc="mechanisms switched off (knock-outs)", group="switches")
+    disabled_mechanisms: tuple = _p(
+        (), doc="mechanisms switched off (knock-outs)", group="switches", structural=True
+    )
 
     def __init__(self, **values: Any) -> None:
         known = _FIELDS
@@ -519,6 +599,61 @@ class Params:
 
 
 _FIELDS = {f.name: f for f in fields(Params)}
+
+
+def structural() -> tuple[str, ...]:
+    """Parameters marked ``structural``: they change array shapes or which phases run, so runs that
+    differ in them go to separate kernel batches (in field order)."""
+    return tuple(name for name, f in _FIELDS.items() if f.metadata["structural"])
+
+
+def default(name: str) -> Any:
+    """The default value of parameter ``name`` (from its field)."""
+    return _FIELDS[name].default
+
+
+def valid_range(name: str) -> tuple[Any, Any]:
+    """The valid range (lo, hi) of parameter ``name``; (None, None) when it has none."""
+    meta = _FIELDS[name].metadata
+    return meta["lo"], meta["hi"]
+
+
+def carried_by() -> dict[str, tuple[str, ...]]:
+    """For each switch that acts through other parameters (its ``carries`` metadata), those
+    parameters: the effect of the switch is as well known as they are."""
+    return {name: f.metadata["carries"] for name, f in _FIELDS.items() if f.metadata["carries"]}
+
+
+#: The baseline coefficients of each state (kernel ``_initial_state``): intercept, per unit of
+#: recovery stage, per unit of adversity, and relative to its own attribute (None: none). Written
+#: out so that a search for a parameter's name finds where it is read.
+BASELINE_PARAMS: dict[str, tuple[str, str, str, str | None]] = {
+    "hope": ("baseline_hope_intercept", "baseline_hope_stage", "baseline_hope_adversity", None),
+    "self_image": (
+        "baseline_self_image_intercept",
+        "baseline_self_image_stage",
+        "baseline_self_image_adversity",
+        "baseline_self_image_diagnosis",
+    ),
+    "self_efficacy": (
+        "baseline_self_efficacy_intercept",
+        "baseline_self_efficacy_stage",
+        "baseline_self_efficacy_adversity",
+        None,
+    ),
+    "meaning": (
+        "baseline_meaning_intercept",
+        "baseline_meaning_stage",
+        "baseline_meaning_adversity",
+        "baseline_meaning_employed",
+    ),
+    "loneliness": (
+        "baseline_loneliness_intercept",
+        "baseline_loneliness_stage",
+        "baseline_loneliness_adversity",
+        "baseline_loneliness_lives_alone",
+    ),
+}
 
 
 def _unknown_message(name: str) -> str:

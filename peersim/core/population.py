@@ -38,6 +38,24 @@ TRAIT_ATTRIBUTES = (
 STATIC_ATTRIBUTES = ("age", *BOOL_ATTRIBUTES, *TRAIT_ATTRIBUTES)
 AGE_RANGE = (18.0, 80.0)
 
+# The Params field that sets each drawn attribute, and the one weighting its difference: written
+# out so that a search for the parameter's name finds where it is read.
+ATTRIBUTE_PARAM = {
+    "employed": "employed_share",
+    "lives_alone": "lives_alone_share",
+    "diagnosis": "diagnosis_share",
+    "sharing_vulnerability": "sharing_vulnerability_mean",
+    "adversity": "adversity_mean",
+    "system_distrust": "system_distrust_mean",
+    "recovery_stage": "recovery_stage_mean",
+    "wish_for_change": "wish_for_change_mean",
+}
+DIFFERENCE_PARAM = {
+    "employed": "difference_employed",
+    "lives_alone": "difference_lives_alone",
+    "diagnosis": "difference_diagnosis",
+}
+
 # Visible standing when people compare situations (standing_stage, standing_work in Params):
 # recovery stage and having work ("Two of the participants who made this statement were employed
 # and the other participants in their groups were not"). Perceived difference weighs age, work,
@@ -167,9 +185,9 @@ def draw_group(params: Params, streams: Streams, population: pd.DataFrame | None
         if name == "age":
             value = np.clip(params.age_mean + params.age_sd * ndtri(u), *AGE_RANGE)
         elif name in BOOL_ATTRIBUTES:
-            value = u < getattr(params, f"{name}_share")
+            value = u < getattr(params, ATTRIBUTE_PARAM[name])
         else:
-            centre = logit(getattr(params, f"{name}_mean"))
+            centre = logit(getattr(params, ATTRIBUTE_PARAM[name]))
             value = expit(centre + params.trait_spread * ndtri(u))
         attrs[name] = value.astype(REAL)
     difference = _difference(attrs, params)
@@ -194,9 +212,9 @@ def _difference(attrs: dict[str, np.ndarray], params: Params) -> np.ndarray:
     d[:, :, :n] = p.difference_age * np.minimum(
         np.abs(age[:, :, None] - age[:, None, :]) / p.difference_age_scale, 1.0
     ) + p.difference_stage * np.abs(stage[:, :, None] - stage[:, None, :])
-    for name in ("employed", "lives_alone", "diagnosis"):
+    for name, weight in DIFFERENCE_PARAM.items():
         a = attrs[name]
-        d[:, :, :n] += getattr(p, f"difference_{name}") * np.abs(a[:, :, None] - a[:, None, :])
+        d[:, :, :n] += getattr(p, weight) * np.abs(a[:, :, None] - a[:, None, :])
     d[:, :, :n] = np.minimum(d[:, :, :n], 1.0)
     # To a facilitator: age, illness experience (they are peers with lived experience), recovery
     # stage; work and living situation are not compared ("perceived as equals ... because they were

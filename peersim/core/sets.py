@@ -22,31 +22,40 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from peersim.core.params import _FIELDS, Params, _kind, _unknown_message, _validate
+from peersim.core.params import _FIELDS, Params, _kind, _unknown_message, _validate, structural
 from peersim.core.perrun import PerRun
 
 #: Parameters that change array shapes or which phases run: runs that differ in them go to
-#: separate batches.
-STRUCTURAL = (
-    "group_size",
-    "n_facilitators",
-    "n_sessions",
-    "follow_up_weeks",
-    "session_plan",
-    "disabled_mechanisms",
-    "control_arm",
-    "theory",
-)
+#: separate batches (marked ``structural=True`` in Params).
+STRUCTURAL = structural()
 _DTYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_, "str": np.str_}
 
 
-class BatchParams(Params):
+class BatchParams:
     """The parameters of one kernel batch: each field one Python value (the same in every run of
-    the batch) or a PerRun column. Built by :class:`ParamSets`; the kernel reads it like Params."""
+    the batch) or a PerRun column. Built by :class:`ParamSets`; the kernel reads it as it reads
+    Params (every field by name, ``enabled``, ``equality``, the same code), but it is not a Params:
+    it cannot be replaced, hashed, compared or validated as one, and it is immutable."""
+
+    __slots__ = tuple(_FIELDS)
 
     def __init__(self, base: Params, columns: Mapping[str, Any]) -> None:  # no validation: done
         for f in fields(Params):
             object.__setattr__(self, f.name, columns[f.name] if f.name in columns else getattr(base, f.name))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"BatchParams is read-only (cannot set {name!r})")
+
+    __delattr__ = __setattr__
+    __hash__ = None  # type: ignore[assignment]  # columns are arrays: no hash
+
+    # the kernel's reads beyond the fields: Params' own code, so batches compute as Params does
+    enabled = Params.enabled
+    equality = Params.equality
+
+    def __repr__(self) -> str:
+        varied = [f.name for f in fields(Params) if isinstance(getattr(self, f.name), PerRun)]
+        return f"BatchParams(per-run: {', '.join(varied) or 'none'})"
 
 
 class ParamSets:
@@ -125,7 +134,7 @@ class ParamSets:
         """The full, validated parameters of the set at ``position``."""
         return self.base.replace(**{name: self._values[name][position] for name in self.varied})
 
-    def batches(self, positions: np.ndarray) -> list[tuple[np.ndarray, Params]]:
+    def batches(self, positions: np.ndarray) -> list[tuple[np.ndarray, BatchParams]]:
         """Split courses (the set position of each) into kernel batches: (indices into
         ``positions``, the batch's parameters), one batch per combination of structural values."""
         positions = np.asarray(positions, dtype=np.int64)

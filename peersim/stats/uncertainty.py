@@ -20,6 +20,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from peersim.core.params import carried_by
+
 Z95 = 1.959963984540054
 
 
@@ -61,18 +63,9 @@ def between_draws_sd(sizes, means, variances, mean: float) -> float:
 
 
 #: Context and intervention switches act through other parameters: the effect of choosing a
-#: mental health service setting is as well known as the parameters that carry it.
-CARRIED_BY = {
-    "setting": ("service_equality", "safety_service_distrust", "service_distance"),
-    "facilitator_role": ("paid_equality", "paid_disclosure", "paid_distance"),
-    "covid_restrictions": ("absence_covid", "uptake_covid", "bridge_covid"),
-    "group_size": ("safety_size_weight",),
-    "facilitator_skill": ("safety_skill_weight", "mishandle_rate"),
-    "anonymity": ("safety_anonymity_weight",),
-    "group_rules": ("safety_rules_weight",),
-    "companionship_offered": ("uptake_base", "bridge_rate", "companion_support"),
-    "case_worker_support": ("sprout_support_gain",),
-}
+#: mental health service setting is as well known as the parameters that carry it (each switch's
+#: ``carries`` in Params).
+CARRIED_BY = carried_by()
 
 
 def exploratory(changed: Iterable[str]) -> list[str]:
