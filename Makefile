@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.12 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test browser lint bench baseline studies clean
+.PHONY: run test test-fast browser lint bench baseline studies clean
 
 $(BIN)/peersim: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ run: $(BIN)/peersim
 # The browser test drives Debian's chromium (Playwright's own browser download cannot work here).
 test: $(BIN)/peersim browser
 	$(BIN)/python -m pytest -q
+
+# unit, property and exact tests, no processes, studies or browser: under a minute on 2 cores
+test-fast: $(BIN)/peersim
+	$(BIN)/python -m pytest -q -m "not slow"
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
