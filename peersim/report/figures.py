@@ -1,14 +1,12 @@
-"""Figures (matplotlib, no screen needed)."""
+"""Figures (matplotlib, no screen needed): drawn on ``matplotlib.figure.Figure`` objects, so
+importing this module never switches the caller's matplotlib backend (a notebook keeps its own)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
 import numpy as np
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from peersim.core.tables import Results
 from peersim.report.summary import OUTCOMES, Summary
@@ -24,7 +22,8 @@ def baseline_figure(res: Results | Summary, path: str | Path) -> Path:
     simulation's Results, or a Summary gathered block by block)."""
     path = Path(path)
     summary = res if isinstance(res, Summary) else Summary.of(res)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    fig = Figure(figsize=(12, 4.5), constrained_layout=True)
+    left, right = fig.subplots(1, 2)
     drop = summary.dropout_by_session()
     err = _error_bars(100 * drop["share"], 100 * drop["ci_low"], 100 * drop["ci_high"])
     left.bar(drop["session"], 100 * drop["share"], yerr=err, color="#b5523b", capsize=3)
@@ -50,5 +49,4 @@ def baseline_figure(res: Results | Summary, path: str | Path) -> Path:
     fig.suptitle(f"PEER course, {summary.runs:,} simulated groups (seed {summary.seed})")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
