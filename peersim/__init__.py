@@ -26,6 +26,7 @@ __all__ = [
     "load_results",
     "load_spec",
     "posterior",
+    "run_scenario",
     "run_sweep",
     "simulate",
     "simulate_sets",
@@ -47,6 +48,10 @@ def __getattr__(name: str):
         from peersim.data.posterior import posterior
 
         return posterior
+    if name == "run_scenario":
+        from peersim.report.scenario import run_scenario
+
+        return run_scenario
     if name in ("load_results", "load_spec", "run_sweep"):
         from peersim import experiments
 

@@ -23,7 +23,6 @@ from pathlib import Path
 
 from peersim.core.params import Params
 from peersim.core.version import __version__
-from peersim.run.progress import progress_bar
 
 EXIT_USAGE = 2
 MAX_SEED = 2**63 - 1  # seeds and run indices past this would wrap around in the random streams
@@ -242,100 +241,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     control_arm = not params.control_arm and not args.no_control
     check_run(params, args.runs, args.record, control_arm, args.out, args.chunk_size, args.force)
     _check_out(args.out)
-    folder = None
-    if args.out is not None:
-        from peersim.report.summary import changed_parameters
-        from peersim.sweep.store import RunFolder
+    from peersim.report.scenario import run_scenario
 
-        folder = RunFolder(args.out)
-        folder.claim(
-            {
-                "seed": args.seed,
-                "runs": args.runs,
-                "record": args.record,
-                "control": control_arm,
-                "uncertainty": args.uncertainty,
-                "params": params.to_dict(),
-                "population": None if population is None else population.to_dict("list"),
-                "changed": changed_parameters(params),
-            },
-            overwrite=args.overwrite,
-        )
-    try:
-        return _run_and_write(args, params, control_arm, folder, population)
-    except BaseException as error:
-        if folder is not None:
-            interrupted = isinstance(error, KeyboardInterrupt)
-            folder.finish(
-                "interrupted" if interrupted else "failed",
-                None if interrupted else f"{type(error).__name__}: {error}",
-            )
-        raise
-
-
-def _run_and_write(args: argparse.Namespace, params: Params, control_arm: bool, folder, population) -> int:
-    """Simulate block by block (both arms), adding each block to the summaries and, with --out,
-    appending it to the Parquet files: memory stays bounded however many runs. Run k is the
-    same whatever the block (its draws are keyed by (seed, k)), so the tables are those of one
-    whole simulate()."""
-    from peersim.core.tables import ParquetStream
-    from peersim.report.summary import Summary
-    from peersim.run.engine import simulate
-    from peersim.run.limits import run_block
-
-    # blocks of at most one kernel chunk: progress moves chunk by chunk, memory stays bounded
-    block = min(run_block(params, args.record, control_arm, args.runs), args.chunk_size)
-    summary = Summary(params, args.seed)
-    streams: dict[str, ParquetStream] = {}
-    bar = progress_bar(args.runs * (2 if control_arm else 1), enabled=not args.quiet)
-    try:
-        for start in range(0, args.runs, block):
-            n = min(block, args.runs - start)
-            common = {"runs": n, "seed": args.seed, "first_run": start, "chunk_size": args.chunk_size}
-            common.update(population=population, uncertainty=_uncertainty(args))
-            res = simulate(params, record=args.record, **common)
-            bar.update(n)
-            control = None
-            if control_arm:
-                control = simulate(params.replace(control_arm=True), **common)
-                bar.update(n)
-            summary.add(res, control)
-            if args.out is not None:
-                for name in ("participants", "groups", "sessions"):
-                    table = getattr(res, name)
-                    if table is not None:
-                        streams.setdefault(name, ParquetStream(args.out / f"{name}.parquet")).write(table)
-            del res, control
-    except BaseException:
-        for stream in streams.values():
-            stream.abort()
-        raise
-    finally:
-        bar.close()
-    print(summary.report())
-    if args.out is not None:
-        from peersim.report.figures import baseline_figure
-
-        out = args.out
-        written = [stream.close() for stream in streams.values()]
-        tables = [
-            ("dropout_by_session", summary.dropout_by_session()),
-            ("outcome_changes", summary.outcome_changes()),
-            ("mechanism_activation", summary.mechanism_activation()),
-        ]
-        if control_arm:
-            tables.append(("effect_vs_control", summary.effect_vs_control()))
-        for name, table in tables:
-            table.to_csv(out / f"{name}.csv", index=False, float_format="%.6g")
-            written.append(out / f"{name}.csv")
-        import pandas as pd
-
-        pd.Series(summary.headline()).rename("value").to_csv(out / "headline.csv", index_label="statistic")
-        written.append(out / "headline.csv")
-        written.append(baseline_figure(summary, out / "summary.png"))
-        folder.record(written)
-        folder.finish("complete")
-        print("\nWrote " + ", ".join(str(p) for p in written) + f", {out / 'provenance.json'}")
+    result = run_scenario(
+        params,
+        args.runs,
+        args.seed,
+        record=args.record,
+        chunk_size=args.chunk_size,
+        population=population,
+        uncertainty=_uncertainty(args),
+        control=control_arm,
+        out=args.out,
+        overwrite=args.overwrite,
+        progress=not args.quiet,
+    )
+    print(result.report())
+    if result.written:
+        print("\nWrote " + ", ".join(str(p) for p in result.written))
     return 0
 
 
