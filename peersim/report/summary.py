@@ -11,9 +11,9 @@ import pandas as pd
 
 from peersim.core.state import CHANNELS
 from peersim.core.tables import Results
+from peersim.stats.effects import Z95 as _Z
 
 OUTCOMES = ("hope", "self_image", "self_efficacy", "meaning", "loneliness", "recovery", "qpr")
-_Z = 1.959963984540054
 
 
 def wilson(successes: float, n: float) -> tuple[float, float]:

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-Z95 = 1.959963984540054
+from peersim.stats.effects import Z95
 
 
 def split(values: Iterable[float], draws: Iterable[int]) -> dict[str, float]:

@@ -77,6 +77,7 @@ from scipy import stats
 from peersim.core.params import Params
 from peersim.core.rng import Streams
 from peersim.run.arms import CONTROL_RUNS, TRIAL_ARMS
+from peersim.stats.effects import Z95
 from peersim.stats.mixed import fit_many
 
 TRIAL_OUTCOMES = {
@@ -123,8 +124,6 @@ NOT_MODELLED = {
 }
 
 ANALYSES = ("mixed model", "intention to treat", "completers")
-
-Z95 = 1.959963984540054
 
 
 def social_relations(participants: pd.DataFrame, when: str = "end") -> pd.Series:
