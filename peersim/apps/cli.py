@@ -22,11 +22,11 @@ from dataclasses import fields
 from pathlib import Path
 
 from peersim.core.params import Params
+from peersim.core.rng import MAX_SEED
 from peersim.core.version import __version__
 from peersim.run.progress import progress_bar
 
 EXIT_USAGE = 2
-MAX_SEED = 2**63 - 1  # seeds and run indices past this would wrap around in the random streams
 
 
 class UsageError(ValueError):
