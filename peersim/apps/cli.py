@@ -424,7 +424,7 @@ def _population(args: argparse.Namespace, params: Params):
 
     import pandas as pd
 
-    from peersim.core.population import validate_population
+    from peersim.core.population import sized_for, validate_population
 
     try:
         raw = args.population.read_bytes()
@@ -456,7 +456,7 @@ def _population(args: argparse.Namespace, params: Params):
             f"--population {args.population} has {len(table)} rows and so sets the group size;"
             " drop --set group_size"
         )
-    return table, params.replace(group_size=len(table))
+    return table, sized_for(params, table)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from peersim.core.kernel import Kernel
 from peersim.core.params import Params, show
-from peersim.core.population import validate_population
+from peersim.core.population import sized_for, validate_population
 from peersim.core.rng import MAX_SEED, valid_seed
 from peersim.core.sets import ParamSets
 from peersim.core.tables import SORT_KEYS, Results, groups_table, participants_table, sessions_table
@@ -57,8 +57,7 @@ def simulate(
     """
     params = _check(params, runs, seed, record, chunk_size, first_run)
     population = validate_population(population, params)
-    if population is not None and len(population) != params.group_size:
-        params = params.replace(group_size=len(population))
+    params = sized_for(params, population)
     if uncertainty not in UNCERTAINTY:
         raise ValueError(f"uncertainty = {uncertainty!r} is not valid; choose one of None, 'posterior'")
     if uncertainty == "posterior":
@@ -173,8 +172,7 @@ def simulate_sets(
     """
     base = _check(base, replicates, seed, record, chunk_size, first_run)
     population = validate_population(population, base)
-    if population is not None:
-        base = base.replace(group_size=len(population))
+    base = sized_for(base, population)
     table = ParamSets(sets, base)
     if population is not None and "group_size" in table.varied:
         raise ValueError("a population fixes the group size: do not vary group_size with it")

@@ -265,10 +265,10 @@ def trial(
     """
     params = params or Params()
     if population is not None:
-        from peersim.core.population import validate_population
+        from peersim.core.population import sized_for, validate_population
 
         population = validate_population(population, params)
-        params = params.replace(group_size=len(population))
+        params = sized_for(params, population)
     if n_per_arm is not None and (n_peer is not None or n_control is not None):
         raise ValueError("give n_per_arm (both arms) or n_peer and n_control, not both")
     if n_per_arm is not None:
