@@ -12,6 +12,7 @@ import pandas as pd
 from peersim.core.state import CHANNELS
 from peersim.core.tables import Results
 from peersim.stats.effects import Z95 as _Z
+from peersim.stats.effects import mean_ci as mean_ci  # re-exported: summary.mean_ci stays importable
 from peersim.stats.effects import pooled_sd, wilson
 
 OUTCOMES = ("hope", "self_image", "self_efficacy", "meaning", "loneliness", "recovery", "qpr")
