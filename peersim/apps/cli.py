@@ -22,10 +22,10 @@ from dataclasses import fields
 from pathlib import Path
 
 from peersim.core.params import Params
+from peersim.core.rng import MAX_SEED
 from peersim.core.version import __version__
 
 EXIT_USAGE = 2
-MAX_SEED = 2**63 - 1  # seeds and run indices past this would wrap around in the random streams
 
 
 class UsageError(ValueError):
@@ -347,7 +347,7 @@ def _population(args: argparse.Namespace, params: Params):
 
     import pandas as pd
 
-    from peersim.core.population import validate_population
+    from peersim.core.population import sized_for, validate_population
 
     try:
         raw = args.population.read_bytes()
@@ -379,7 +379,7 @@ def _population(args: argparse.Namespace, params: Params):
             f"--population {args.population} has {len(table)} rows and so sets the group size;"
             " drop --set group_size"
         )
-    return table, params.replace(group_size=len(table))
+    return table, sized_for(params, table)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:

@@ -102,6 +102,14 @@ class Group:
         return self.difference.shape[0]
 
 
+def sized_for(params: Params, population) -> Params:
+    """The one rule that a population fixes the group size: ``params`` with ``group_size`` set to
+    the population's number of rows (unchanged without a population)."""
+    if population is None or len(population) == params.group_size:
+        return params
+    return params.replace(group_size=len(population))
+
+
 def validate_population(population, params: Params) -> pd.DataFrame | None:
     """Check a user's population table; return it as a DataFrame (one row per participant)."""
     if population is None:

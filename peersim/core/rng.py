@@ -29,6 +29,15 @@ _S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
 _ONE = np.uint64(1)
 _TO_UNIT = 2.0**-53
 
+#: Largest seed or run index: past it the uint64 arithmetic of the streams would wrap around.
+MAX_SEED = 2**63 - 1
+
+
+def valid_seed(seed) -> bool:
+    """The one seed rule: a whole number (not a bool), 0 to ``MAX_SEED``."""
+    return not isinstance(seed, bool) and isinstance(seed, int | np.integer) and 0 <= seed <= MAX_SEED
+
+
 #: Member index used for draws that belong to the whole group (e.g. a mishandled moment).
 GROUP = 2**31
 #: Facilitators' member indices start here, so the group size never shifts their draws.
@@ -77,11 +86,11 @@ class Streams:
     """
 
     def __init__(self, seed: int, runs: np.ndarray) -> None:
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**63:
+        if not valid_seed(seed):
             shown = seed if isinstance(seed, int | np.integer) and abs(seed) < 2**100 else type(seed).__name__
             raise ValueError(f"seed = {shown} must be a whole number, 0 to 2**63 - 1")
         runs = np.asarray(runs)
-        if runs.size and (runs.dtype.kind not in "iu" or runs.min() < 0 or runs.max() > 2**63 - 1):
+        if runs.size and (runs.dtype.kind not in "iu" or runs.min() < 0 or runs.max() > MAX_SEED):
             raise ValueError("run indices must be whole numbers, 0 to 2**63 - 1")
         self.seed = int(seed)
         self.runs = np.asarray(runs, dtype=np.int64)

@@ -35,6 +35,7 @@ from peersim.core.sets import ParamSets, whole_numbers
 from peersim.data.register import register
 from peersim.run.arms import CONTROL_RUNS, TRIAL_ARMS
 from peersim.run.engine import simulate_courses
+from peersim.stats.effects import pooled_sd
 from peersim.studies.trial import social_relations
 
 KINDS = ("near", "at_least", "at_most", "within")
@@ -166,9 +167,7 @@ def _cohens_d(peer: pd.DataFrame, ctrl: pd.DataFrame, column: str, n_sets: int) 
     """Cohen's d (pooled sd) of ``column``, PEER minus control, per set."""
     a = peer.groupby("set")[column].agg(["mean", "var", "count"]).reindex(range(n_sets))
     b = ctrl.groupby("set")[column].agg(["mean", "var", "count"]).reindex(range(n_sets))
-    pooled = np.sqrt(
-        ((a["count"] - 1) * a["var"] + (b["count"] - 1) * b["var"]) / (a["count"] + b["count"] - 2)
-    )
+    pooled = pooled_sd(a["var"], b["var"], a["count"], b["count"])
     with np.errstate(invalid="ignore", divide="ignore"):
         return ((a["mean"] - b["mean"]) / pooled).to_numpy(float)
 

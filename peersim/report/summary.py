@@ -11,30 +11,11 @@ import pandas as pd
 
 from peersim.core.state import CHANNELS
 from peersim.core.tables import Results
+from peersim.stats.effects import Z95 as _Z
+from peersim.stats.effects import mean_ci as mean_ci  # re-exported: summary.mean_ci stays importable
+from peersim.stats.effects import pooled_sd, wilson
 
 OUTCOMES = ("hope", "self_image", "self_efficacy", "meaning", "loneliness", "recovery", "qpr")
-_Z = 1.959963984540054
-
-
-def wilson(successes: float, n: float) -> tuple[float, float]:
-    """95% Wilson score interval for a share."""
-    if n == 0:
-        return (np.nan, np.nan)
-    p = successes / n
-    denom = 1 + _Z**2 / n
-    centre = (p + _Z**2 / (2 * n)) / denom
-    half = _Z * np.sqrt(p * (1 - p) / n + _Z**2 / (4 * n**2)) / denom
-    return (centre - half, centre + half)
-
-
-def mean_ci(values: pd.Series) -> tuple[float, float, float]:
-    values = values.dropna()
-    n = len(values)
-    if n == 0:
-        return (np.nan, np.nan, np.nan)
-    mean = float(values.mean())
-    half = _Z * float(values.std(ddof=1)) / np.sqrt(n) if n > 1 else np.nan
-    return (mean, mean - half, mean + half)
 
 
 class Moments:
@@ -242,7 +223,7 @@ class Summary:
             diff = e["diff"]
             mean = diff.value
             half = _Z * np.sqrt(diff.var) / np.sqrt(diff.n) if diff.n > 1 else np.nan
-            pooled = np.sqrt((e["peer"].var + e["control"].var) / 2)
+            pooled = pooled_sd(e["peer"].var, e["control"].var, pooling="equal")
             row = {
                 "outcome": col,
                 "peer": e["peer"].value,

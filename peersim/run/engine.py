@@ -18,7 +18,8 @@ import pandas as pd
 
 from peersim.core.kernel import Kernel
 from peersim.core.params import Params, show
-from peersim.core.population import validate_population
+from peersim.core.population import sized_for, validate_population
+from peersim.core.rng import MAX_SEED, valid_seed
 from peersim.core.sets import ParamSets
 from peersim.core.tables import SORT_KEYS, Results, groups_table, participants_table, sessions_table
 from peersim.run.draws import pick_draws, posterior_draws
@@ -56,8 +57,7 @@ def simulate(
     """
     params = _check(params, runs, seed, record, chunk_size, first_run)
     population = validate_population(population, params)
-    if population is not None and len(population) != params.group_size:
-        params = params.replace(group_size=len(population))
+    params = sized_for(params, population)
     if uncertainty not in UNCERTAINTY:
         raise ValueError(f"uncertainty = {uncertainty!r} is not valid; choose one of None, 'posterior'")
     if uncertainty == "posterior":
@@ -115,13 +115,13 @@ def _check(params, runs, seed, record, chunk_size, first_run) -> Params:
         params = Params()
     if not isinstance(params, Params):
         raise ValueError(f"params must be a peersim.Params, not {type(params).__name__}")
-    top = 2**63 - 1  # run indices and seeds past this would wrap around in the random streams
+    top = MAX_SEED  # run indices and seeds past this would wrap around in the random streams
     for name, value, low in (("runs", runs, 1), ("chunk_size", chunk_size, 1), ("first_run", first_run, 0)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or not low <= value <= top:
             raise ValueError(f"{name} = {show(value)} must be a whole number, {low} to 2**63 - 1")
     if first_run + runs - 1 > top:
         raise ValueError(f"first_run + runs = {show(first_run + runs)} goes past run 2**63 - 1")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= top:
+    if not valid_seed(seed):
         raise ValueError(f"seed = {show(seed)} must be a whole number, 0 to 2**63 - 1")
     if record not in RECORDS:
         raise ValueError(f"record = {record!r} is not valid; choose one of {', '.join(RECORDS)}")
@@ -172,8 +172,7 @@ def simulate_sets(
     """
     base = _check(base, replicates, seed, record, chunk_size, first_run)
     population = validate_population(population, base)
-    if population is not None:
-        base = base.replace(group_size=len(population))
+    base = sized_for(base, population)
     table = ParamSets(sets, base)
     if population is not None and "group_size" in table.varied:
         raise ValueError("a population fixes the group size: do not vary group_size with it")

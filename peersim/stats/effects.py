@@ -40,3 +40,66 @@ def paired_difference(a: pd.Series, b: pd.Series, clusters: pd.Series) -> tuple[
     """Mean of a - b (the same people in two scenarios) with a 95% interval over groups."""
     mean, low, high, _ = cluster_mean(a.astype(float) - b.astype(float), clusters)
     return (mean, low, high)
+
+
+def pooled_sd(v1, v2, n1=None, n2=None, pooling: str = "weighted"):
+    """The pooled SD of two arms from their variances (arrays or numbers). ``pooling="weighted"``
+    weights each variance by its degrees of freedom, sqrt(((n1-1) v1 + (n2-1) v2) / (n1+n2-2));
+    ``pooling="equal"`` averages them, sqrt((v1 + v2) / 2) (counts unused)."""
+    if pooling == "weighted":
+        return np.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
+    if pooling == "equal":
+        return np.sqrt((v1 + v2) / 2)
+    raise ValueError(f"pooling = {pooling!r} is not valid; choose 'weighted' or 'equal'")
+
+
+def welch(m1, m2, v1, v2, n1, n2) -> dict:
+    """Welch's comparison from arm means, variances and counts (arrays or numbers): the mean
+    difference with its 95% interval, Cohen's d (weighted pooled SD; 95% interval by the normal
+    approximation of Hedges & Olkin 1985) and the two-sided p-value."""
+    from scipy import stats
+
+    diff = m1 - m2
+    se = np.sqrt(v1 / n1 + v2 / n2)
+    df = (v1 / n1 + v2 / n2) ** 2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
+    t_crit = stats.t.ppf(0.975, df)
+    pooled = pooled_sd(v1, v2, n1, n2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.where(pooled > 0, diff / pooled, np.nan)
+        p = 2.0 * stats.t.sf(np.abs(diff / se), df)
+    se_d = np.sqrt((n1 + n2) / (n1 * n2) + d**2 / (2 * (n1 + n2)))
+    return {
+        "n_peer": n1,
+        "n_control": n2,
+        "mean_peer": m1,
+        "mean_control": m2,
+        "difference": diff,
+        "diff_low": diff - t_crit * se,
+        "diff_high": diff + t_crit * se,
+        "cohens_d": d,
+        "d_low": d - Z95 * se_d,
+        "d_high": d + Z95 * se_d,
+        "p_value": p,
+    }
+
+
+def wilson(successes: float, n: float) -> tuple[float, float]:
+    """95% Wilson score interval for a share."""
+    if n == 0:
+        return (np.nan, np.nan)
+    p = successes / n
+    denom = 1 + Z95**2 / n
+    centre = (p + Z95**2 / (2 * n)) / denom
+    half = Z95 * np.sqrt(p * (1 - p) / n + Z95**2 / (4 * n**2)) / denom
+    return (centre - half, centre + half)
+
+
+def mean_ci(values: pd.Series) -> tuple[float, float, float]:
+    """Mean with a 95% normal interval (participants taken as independent)."""
+    values = values.dropna()
+    n = len(values)
+    if n == 0:
+        return (np.nan, np.nan, np.nan)
+    mean = float(values.mean())
+    half = Z95 * float(values.std(ddof=1)) / np.sqrt(n) if n > 1 else np.nan
+    return (mean, mean - half, mean + half)

@@ -33,12 +33,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from peersim.stats.effects import Z95
+
 #: Largest variance ratio searched: a group variance 100 times the residual one (ICC 0.99).
 GAMMA_MAX = 100.0
 _GRID = np.concatenate([[0.0], np.geomspace(1e-4, GAMMA_MAX, 48)])
 _GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 _ITERATIONS = 60  # bracket shrinks by 0.618**60 ~ 3e-13 of its width
-Z95 = stats.norm.ppf(0.975)
 COLUMNS = (
     "n",
     "n_treated",

@@ -21,8 +21,7 @@ import numpy as np
 import pandas as pd
 
 from peersim.core.params import carried_by
-
-Z95 = 1.959963984540054
+from peersim.stats.effects import Z95
 
 
 def split(values: Iterable[float], draws: Iterable[int]) -> dict[str, float]:

@@ -66,6 +66,7 @@ from peersim.core.params import Params
 from peersim.core.sets import ParamSets
 from peersim.run.arms import CONTROL_RUNS
 from peersim.run.engine import simulate_courses
+from peersim.stats.effects import Z95
 
 #: The PEER arm's variants a pattern may compare with the base: changes to each draw's parameters.
 VARIANTS: dict[str, dict] = {
@@ -78,7 +79,6 @@ VARIANTS: dict[str, dict] = {
 #: The control arm's contexts (service as usual has no group, so knock-outs and facilitators do not
 #: reach it; restrictions might): the control arm each variant is compared with.
 CONTEXT = {"base": "base", "no_safety": "base", "no_sharing": "base", "paid": "base", "covid": "covid"}
-Z95 = 1.959963984540054
 #: Leavers gone by this session count as early.
 EARLY_SESSION = 3
 #: Courses simulated per call of the engine (a chunk: all variants of a block of draws).

@@ -77,6 +77,8 @@ from scipy import stats
 from peersim.core.params import Params
 from peersim.core.rng import Streams
 from peersim.run.arms import CONTROL_RUNS, TRIAL_ARMS
+from peersim.stats.effects import Z95, pooled_sd
+from peersim.stats.effects import welch as _welch
 from peersim.stats.mixed import fit_many
 
 TRIAL_OUTCOMES = {
@@ -124,8 +126,6 @@ NOT_MODELLED = {
 
 ANALYSES = ("mixed model", "intention to treat", "completers")
 
-Z95 = 1.959963984540054
-
 
 def social_relations(participants: pd.DataFrame, when: str = "end") -> pd.Series:
     """Social relations at ``when`` ("baseline" or "end"): 1 - loneliness. Loneliness is the
@@ -156,32 +156,6 @@ def effect(treated: np.ndarray, control: np.ndarray) -> dict[str, float]:
     n1, n2 = len(treated), len(control)
     out = _welch(treated.mean(), control.mean(), treated.var(ddof=1), control.var(ddof=1), n1, n2)
     return {k: (float(v) if k not in ("n_peer", "n_control") else int(v)) for k, v in out.items()}
-
-
-def _welch(m1, m2, v1, v2, n1, n2) -> dict:
-    """Welch's comparison from arm means, variances and counts (arrays or numbers)."""
-    diff = m1 - m2
-    se = np.sqrt(v1 / n1 + v2 / n2)
-    df = (v1 / n1 + v2 / n2) ** 2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
-    t_crit = stats.t.ppf(0.975, df)
-    pooled = np.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        d = np.where(pooled > 0, diff / pooled, np.nan)
-        p = 2.0 * stats.t.sf(np.abs(diff / se), df)
-    se_d = np.sqrt((n1 + n2) / (n1 * n2) + d**2 / (2 * (n1 + n2)))
-    return {
-        "n_peer": n1,
-        "n_control": n2,
-        "mean_peer": m1,
-        "mean_control": m2,
-        "difference": diff,
-        "diff_low": diff - t_crit * se,
-        "diff_high": diff + t_crit * se,
-        "cohens_d": d,
-        "d_low": d - Z95 * se_d,
-        "d_high": d + Z95 * se_d,
-        "p_value": p,
-    }
 
 
 @dataclass
@@ -266,10 +240,10 @@ def trial(
     """
     params = params or Params()
     if population is not None:
-        from peersim.core.population import validate_population
+        from peersim.core.population import sized_for, validate_population
 
         population = validate_population(population, params)
-        params = params.replace(group_size=len(population))
+        params = sized_for(params, population)
     if n_per_arm is not None and (n_peer is not None or n_control is not None):
         raise ValueError("give n_per_arm (both arms) or n_peer and n_control, not both")
     if n_per_arm is not None:
@@ -463,7 +437,7 @@ def _mixed_rows(people: pd.DataFrame) -> pd.DataFrame:
     stats_ = _both_arms(by_arm, ["var", "count"])
     v1, v0 = stats_[("var", 1)], stats_[("var", 0)]
     n1, n0 = stats_[("count", 1)], stats_[("count", 0)]
-    pooled = np.sqrt(((n1 - 1) * v1 + (n0 - 1) * v0) / (n1 + n0 - 2))
+    pooled = pooled_sd(v1, v0, n1, n0)
     index = pd.MultiIndex.from_product([range(trials), outcomes], names=["trial", "outcome"])
     pooled = pooled.reindex(index).to_numpy()
     means = _arm_means(long).reindex(index)

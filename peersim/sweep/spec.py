@@ -44,6 +44,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from peersim.core.params import Params, show
+from peersim.core.rng import MAX_SEED
 from peersim.core.sets import ParamSets
 
 KINDS = ("single", "grid", "list", "lhs", "sobol", "saltelli", "morris")
@@ -65,7 +66,6 @@ _TOP_KEYS = (
     "population",
 )
 UNCERTAINTY = ("none", "posterior")
-MAX_SEED = 2**63 - 1  # seeds and counts past this would wrap around in the random streams
 MAX_COUNT = 2**63 - 1
 #: designs up to this many points are checked point by point when parsed; larger ones when run,
 #: after the size check (so that a design of 10^9 points is refused before it is built)

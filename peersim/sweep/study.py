@@ -16,11 +16,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from peersim.stats.effects import Z95
 from peersim.sweep.results import SweepResults, load_results
 from peersim.sweep.runner import run_sweep
 from peersim.sweep.spec import load_spec
 
-Z95 = 1.959963984540054
 SMALL_REPLICATES = 16
 
 
