@@ -35,7 +35,7 @@ from mesa.discrete_space import Network
 
 from peersim.core.kernel import Kernel
 from peersim.core.params import Params
-from peersim.core.population import validate_population
+from peersim.core.population import sized_for, validate_population
 from peersim.core.tables import participants_table
 from peersim.mesa.agents import Facilitator, Participant
 
@@ -65,8 +65,7 @@ class PeerGroupModel(mesa.Model):
         if overrides:
             params = params.replace(**overrides)
         population = validate_population(population, params)
-        if population is not None and len(population) != params.group_size:
-            params = params.replace(group_size=len(population))
+        params = sized_for(params, population)
         if isinstance(run, bool) or not isinstance(run, int | np.integer) or run < 0:
             raise ValueError(f"run = {run!r} must be a whole number >= 0")
         # An int rng is the seed; otherwise Mesa has drawn one (self._seed) from the rng it got.
