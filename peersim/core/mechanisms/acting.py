@@ -80,6 +80,7 @@ def run(st: State, ctx: Context) -> Update:
 
 SPEC = Mechanism(
     name=NAME,
+    writes=("attempted", "meaning", "self_efficacy", "sprouts", "succeeded"),
     phase="session",
     run=run,
     off=None,

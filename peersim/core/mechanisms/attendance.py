@@ -38,6 +38,7 @@ def off(st: State, ctx: Context) -> Update:
 
 SPEC = Mechanism(
     name=NAME,
+    writes=("present", "sessions_attended"),
     phase="session",
     run=run,
     off=off,

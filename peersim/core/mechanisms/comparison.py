@@ -89,6 +89,7 @@ def run(st: State, ctx: Context) -> Update:
 
 SPEC = Mechanism(
     name=NAME,
+    writes=("hope", "self_image"),
     phase="session",
     run=run,
     off=None,

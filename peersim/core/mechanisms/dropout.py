@@ -75,6 +75,7 @@ def run(st: State, ctx: Context) -> Update:
 
 SPEC = Mechanism(
     name=NAME,
+    writes=("dropout_session", "dropped"),
     phase="weekly",
     run=run,
     off=None,

@@ -51,6 +51,7 @@ def run(st: State, ctx: Context) -> Update:
 
 SPEC = Mechanism(
     name=NAME,
+    writes=("hope",),
     phase="session",
     run=run,
     off=None,

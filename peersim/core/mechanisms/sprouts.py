@@ -75,6 +75,7 @@ def run(st: State, ctx: Context) -> Update:
 
 SPEC = Mechanism(
     name=NAME,
+    writes=("hope", "meaning", "realised", "self_efficacy", "sprouts"),
     phase="weekly",
     run=run,
     off=None,
