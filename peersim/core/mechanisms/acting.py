@@ -80,6 +80,7 @@ def run(st: State, ctx: Context) -> Update:
 
 SPEC = Mechanism(
     name=NAME,
+    label="acting in own life",
     writes=("attempted", "meaning", "self_efficacy", "sprouts", "succeeded"),
     phase="session",
     run=run,

@@ -62,6 +62,7 @@ def run(st: State, ctx: Context) -> Update:
 
 SPEC = Mechanism(
     name=NAME,
+    label="companionship",
     writes=("bridging", "companion_weeks_left", "companionship"),
     phase="weekly",
     run=run,

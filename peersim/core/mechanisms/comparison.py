@@ -89,6 +89,11 @@ def run(st: State, ctx: Context) -> Update:
 
 SPEC = Mechanism(
     name=NAME,
+    label="comparison",
+    channel_labels=(
+        ("comparison_up", "inspired by others (upward comparison)"),
+        ("comparison_down", "others worse off (downward comparison)"),
+    ),
     writes=("hope", "self_image"),
     phase="session",
     run=run,

@@ -102,6 +102,7 @@ def differences_theme(st: State, ctx: Context) -> dict[str, np.ndarray]:
 
 SPEC = Mechanism(
     name=NAME,
+    label="connectedness",
     writes=("connectedness", "loneliness", "ties"),
     phase="session",
     run=run,

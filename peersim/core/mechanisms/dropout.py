@@ -75,6 +75,7 @@ def run(st: State, ctx: Context) -> Update:
 
 SPEC = Mechanism(
     name=NAME,
+    label="left the group",
     writes=("dropout_session", "dropped"),
     phase="weekly",
     run=run,

@@ -45,7 +45,8 @@ class Mechanism:
     phase: str  # "session" (course weeks, PEER arm) or "weekly" (every week)
     run: Callable  # run(state, context) -> Update
     off: Callable | None = None  # what runs instead when switched off (None: nothing)
-    label: str = ""
+    label: str = ""  # for the app, narratives and figures (default: the name, in words)
+    channel_labels: tuple[tuple[str, str], ...] = ()  # labels of its further channels
     short: str = ""
     channels: tuple[str, ...] = ()  # activation channels written (default: the name alone)
     writes: tuple[str, ...] = ()  # State fields its Update may change
@@ -58,7 +59,7 @@ class Mechanism:
         if self.phase not in PHASES:
             raise ValueError(f"{self.name}: phase must be one of {PHASES}")
         if not self.label:
-            object.__setattr__(self, "label", self.name.replace("_", " ").capitalize())
+            object.__setattr__(self, "label", self.name.replace("_", " "))
         if not self.short:
             object.__setattr__(self, "short", self.label)
         if not self.channels:
@@ -125,3 +126,12 @@ def phase(which: str) -> tuple[Mechanism, ...]:
 def channels() -> tuple[str, ...]:
     """Activation channels, in schedule order."""
     return tuple(c for s in mechanisms() for c in s.channels)
+
+
+def labels() -> dict[str, str]:
+    """Label of every activation channel (a mechanism's own channel: its label)."""
+    out = {}
+    for s in mechanisms():
+        out[s.name] = s.label
+        out.update(dict(s.channel_labels))
+    return out

@@ -51,6 +51,7 @@ def run(st: State, ctx: Context) -> Update:
 
 SPEC = Mechanism(
     name=NAME,
+    label="hope from role models",
     writes=("hope",),
     phase="session",
     run=run,

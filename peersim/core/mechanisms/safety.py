@@ -79,6 +79,7 @@ def run(st: State, ctx: Context) -> Update:
 
 SPEC = Mechanism(
     name=NAME,
+    label="safety",
     writes=("mishandled", "safety"),
     phase="session",
     run=run,

@@ -70,6 +70,7 @@ def run(st: State, ctx: Context) -> Update:
 
 SPEC = Mechanism(
     name=NAME,
+    label="self-image revised",
     writes=("self_image", "story_open"),
     phase="session",
     run=run,

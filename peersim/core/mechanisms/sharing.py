@@ -83,6 +83,7 @@ def off(st: State, ctx: Context) -> Update:
 
 SPEC = Mechanism(
     name=NAME,
+    label="sharing",
     writes=("others_shared", "shared", "shared_sessions"),
     phase="session",
     run=run,

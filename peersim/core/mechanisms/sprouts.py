@@ -75,6 +75,7 @@ def run(st: State, ctx: Context) -> Update:
 
 SPEC = Mechanism(
     name=NAME,
+    label="sprout of change realised",
     writes=("hope", "meaning", "realised", "self_efficacy", "sprouts"),
     phase="weekly",
     run=run,
