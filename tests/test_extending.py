@@ -26,6 +26,7 @@ SPEC = Mechanism(
     writes=("hope",),
     label="Encouragement",
     short="encour",
+    phrases=("was encouraged by the group",),
     switched_off="no hope from encouragement.",
 )
 
@@ -60,3 +61,10 @@ def test_registered_mechanism_can_be_switched_off(registered):
     registry.unregister(SPEC.name)
     plain = simulate(Params(), runs=20, seed=3).participants
     pd.testing.assert_frame_equal(plain, off.drop(columns=["mech_encouragement_sessions"]), check_exact=True)
+
+
+def test_registered_mechanism_speaks_in_the_narrative(registered):
+    from peersim.report.narrative import story
+
+    _, text = story(Params(), 7)
+    assert "was encouraged by the group" in text
