@@ -78,6 +78,8 @@ LAYER_OF = {
     "test_properties.py": "core",
     "test_baseline.py": "core",
     "test_layers.py": "core",
+    "test_mechanism_contract.py": "core",
+    "test_extending.py": "core",
     "test_evidence.py": "data",
     "test_engine.py": "run",
     "test_progress.py": "run",

@@ -133,7 +133,7 @@ def test_any_in_range_value_is_accepted_and_outside_rejected(data):
 
 
 def test_mechanism_names_are_public():
-    assert len(MECHANISMS) == 11
+    # the count is not pinned: tests/test_mechanism_contract.py checks the registry and schedule agree
     assert MECHANISMS[0] == "attendance" and MECHANISMS[-1] == "companionship"
 
 

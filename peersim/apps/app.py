@@ -38,6 +38,7 @@ import solara.server.settings
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
+from peersim.core.mechanisms import registry
 from peersim.core.params import FACILITATOR_ROLES, SETTINGS, default, valid_range
 from peersim.mesa.model import PeerGroupModel
 from peersim.report.narrative import compare, why
@@ -107,20 +108,6 @@ COMPARABLE = [
 ]
 STATE_LABELS = {
     name: name.replace("_", "-") if name == "self_image" else name.replace("_", " ") for name in COLOUR_BY
-}
-MECHANISM_LABELS = {
-    "safety": "safety",
-    "sharing": "sharing",
-    "connectedness": "connectedness",
-    "comparison": "comparison",
-    "comparison_up": "inspired by others (upward comparison)",
-    "comparison_down": "others worse off (downward comparison)",
-    "role_modelling": "hope from role models",
-    "self_image": "self-image revised",
-    "acting": "acting in own life",
-    "sprouts": "sprout of change realised",
-    "dropout": "left the group",
-    "companionship": "companionship",
 }
 CHART = {"safety": "safety", "connectedness": "connectedness", "hope": "hope", "self_image": "self-image"}
 PLAY_SECONDS = 0.7
@@ -256,7 +243,7 @@ def mechanisms_html(model: PeerGroupModel, member: int) -> str:
     for agent in model.participants:
         # "comparison" fires with its direction (up or down), which says more
         fired = [
-            MECHANISM_LABELS.get(c, human(c)) for c in agent.fired if c not in ("attendance", "comparison")
+            registry.labels().get(c, human(c)) for c in agent.fired if c not in ("attendance", "comparison")
         ]
         status = "left" if agent.dropped_out and not agent.present else ("yes" if agent.present else "no")
         cells = (agent.member, status, "yes" if agent.shared else "", ", ".join(fired) or "-")

@@ -1,7 +1,8 @@
 """The kernel: advance R groups by one week. Both front ends (the batch engine and the Mesa model)
 run exactly this code, so they agree to the last bit.
 
-The schedule of one week, in order (MODEL.md, "Mechanisms, in the order of one session"):
+The schedule of one week, in order (built by session_phases() and weekly_phases() from the
+mechanism registry, core/mechanisms/registry.py; MODEL.md, "Mechanisms, in the order of one session"):
 
   course weeks, PEER arm (weeks 1..n_sessions):
     agreement       group rules agreed (rules theme)               [intervention element]
@@ -31,32 +32,31 @@ import numpy as np
 from scipy.special import ndtri
 
 from peersim.core import mechanisms as m
+from peersim.core.mechanisms import registry
 from peersim.core.params import Params
 from peersim.core.perrun import column
 from peersim.core.plan import plan_for
 from peersim.core.population import Group, draw_group, facilitator_members
 from peersim.core.rng import Streams
-from peersim.core.state import CHANNELS, REAL, STATES, Context, State, Update, member_sum
+from peersim.core.state import REAL, STATES, Context, State, Update, member_sum
 
-# (phase name, function, mechanism switch or None). The one place the order is written.
-SESSION_PHASES = (
-    ("agreement", None, None),
-    ("attendance", m.attendance, "attendance"),
-    ("safety", m.safety, "safety"),
-    ("sharing", m.sharing, "sharing"),
-    ("connectedness", m.connectedness, "connectedness"),
-    ("comparison", m.comparison, "comparison"),
-    ("role_modelling", m.role_modelling, "role_modelling"),
-    ("self_image", m.self_image, "self_image"),
-    ("acting", m.acting, "acting"),
-    ("differences", None, None),
-)
-WEEKLY_PHASES = (
-    ("sprouts", m.sprouts, "sprouts"),
-    ("dropout", m.dropout, "dropout"),
-    ("companionship", m.companionship, "companionship"),
-    ("background", m.background, None),
-)
+
+def session_phases() -> tuple:
+    """(phase name, run, off, mechanism switch or None) of a course week, from the registry."""
+    return (
+        ("agreement", None, None, None),
+        *((s.name, s.run, s.off, s.switch) for s in registry.phase("session")),
+        ("differences", None, None, None),
+    )
+
+
+def weekly_phases() -> tuple:
+    """(phase name, run, off, mechanism switch or None) of every week, from the registry."""
+    return (
+        *((s.name, s.run, s.off, s.switch) for s in registry.phase("weekly")),
+        ("background", m.background.run, None, None),
+    )
+
 
 QPR_ITEMS = 15
 # Baseline states from the static attributes: intercept + stage weight * recovery stage + adversity
@@ -114,7 +114,9 @@ class Kernel:
         self._not_self[np.arange(n), np.arange(n)] = False
         self.state = self._initial_state()
         # weeks each channel fired, per person: (channel, R, N), so each channel's block is contiguous
-        self.activations = np.zeros((len(CHANNELS), self.group.runs, n), dtype=np.int16)
+        self.session_phases, self.weekly_phases = session_phases(), weekly_phases()
+        self.channels = registry.channels()
+        self.activations = np.zeros((len(self.channels), self.group.runs, n), dtype=np.int16)
         self.mishandled_sessions = np.zeros(self.group.runs, dtype=np.int16)
         self.snapshots: dict[str, Snapshot] = {"baseline": self._snapshot()}
         self.record_sessions = record_sessions or record_ties
@@ -208,15 +210,15 @@ class Kernel:
         st.mishandled = np.zeros_like(st.mishandled)
         ctx = self.context(st.week)
         if ctx.session is not None:
-            for phase in SESSION_PHASES:
+            for phase in self.session_phases:
                 self._run_phase(phase, st, ctx)
             self.mishandled_sessions += st.mishandled
         else:
             st.present = np.zeros_like(st.present)
             st.shared = np.zeros_like(st.shared)
-        for phase in WEEKLY_PHASES:
+        for phase in self.weekly_phases:
             self._run_phase(phase, st, ctx)
-        for i, name in enumerate(CHANNELS):
+        for i, name in enumerate(self.channels):
             fired = st.fired.get(name)
             if fired is not None:
                 self.activations[i] += fired
@@ -247,15 +249,14 @@ class Kernel:
             self.step()
 
     def _run_phase(self, phase, st: State, ctx: Context) -> None:
-        name, module, switch = phase
-        if module is None:
+        name, run, off, switch = phase
+        if run is None:
             self._intervention_element(name, st, ctx)
             return
         if switch is not None and not self.params.enabled(switch):
-            off = getattr(module, "off", None)
             update = off(st, ctx) if off else None
         else:
-            update = module.run(st, ctx)
+            update = run(st, ctx)
         if update is not None:
             self._apply(update, st, switch)
 
@@ -311,7 +312,7 @@ class Kernel:
             record["ties"] = st.ties.copy()
         record["mishandled"] = np.repeat(st.mishandled[:, None], self.group.n, axis=1)
         record["week"] = st.week
-        for name in CHANNELS:
+        for name in self.channels:
             fired = st.fired.get(name)
             record[f"mech_{name}"] = fired.copy() if fired is not None else np.zeros_like(st.present)
         record["shared"] = st.shared[:, : self.group.n].copy()

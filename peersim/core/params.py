@@ -21,24 +21,14 @@ from typing import Any
 
 import numpy as np
 
+from peersim.core.mechanisms import registry as _registry
 from peersim.core.perrun import choose
 from peersim.core.plan import PEER_PLAN, Session
 from peersim.core.theories import THEORY_NAMES
 
-#: Mechanisms in the order of one session; each can be switched off with ``disabled_mechanisms``.
-MECHANISMS: tuple[str, ...] = (
-    "attendance",
-    "safety",
-    "sharing",
-    "connectedness",
-    "comparison",
-    "role_modelling",
-    "self_image",
-    "acting",
-    "sprouts",
-    "dropout",
-    "companionship",
-)
+#: Built-in mechanisms in schedule order (from the registry, core/mechanisms/registry.py); each can
+#: be switched off with ``disabled_mechanisms``.
+MECHANISMS: tuple[str, ...] = tuple(name for name, _ in _registry.BUILTIN)
 
 SETTINGS = ("civil_society", "mental_health_service")
 FACILITATOR_ROLES = ("volunteer", "paid")
@@ -767,15 +757,15 @@ def _validate_mechanisms(value: Any) -> tuple[str, ...]:
         value = (value,)
     if isinstance(value, bytes | Mapping) or not hasattr(value, "__iter__"):
         raise ValueError("disabled_mechanisms must be a list of mechanism names")
+    known = _registry.names()
     out = []
     for name in value:
-        if not isinstance(name, str) or name not in MECHANISMS:
-            near = get_close_matches(name, MECHANISMS, n=1, cutoff=0.5) if isinstance(name, str) else []
+        if not isinstance(name, str) or name not in known:
+            near = get_close_matches(name, known, n=1, cutoff=0.5) if isinstance(name, str) else []
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise ValueError(
-                f"disabled_mechanisms: unknown mechanism {show(name)}{hint}"
-                f" (mechanisms: {', '.join(MECHANISMS)})"
+                f"disabled_mechanisms: unknown mechanism {show(name)}{hint} (mechanisms: {', '.join(known)})"
             )
         if name not in out:
             out.append(name)
-    return tuple(sorted(out, key=MECHANISMS.index))
+    return tuple(sorted(out, key=known.index))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from peersim.core.params import MECHANISMS, Params
+from peersim.core.params import Params
 from peersim.core.plan import Session
 from peersim.core.population import REAL as REAL  # model float dtype, re-exported for the mechanisms
 from peersim.core.population import Group
@@ -27,12 +27,17 @@ STATES = (
     "self_efficacy",
     "meaning",
 )
+
+
 #: Activation channels: one per mechanism, plus the two directions of social comparison.
-CHANNELS = tuple(
-    channel
-    for name in MECHANISMS
-    for channel in ((name, "comparison_up", "comparison_down") if name == "comparison" else (name,))
-)
+def __getattr__(name: str):
+    # CHANNELS is read from the mechanism specs, which import this module: so it is computed on
+    # first use (after this module is loaded), and follows registered mechanisms.
+    if name == "CHANNELS":
+        from peersim.core.mechanisms import registry
+
+        return registry.channels()
+    raise AttributeError(name)
 
 
 @dataclass

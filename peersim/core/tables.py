@@ -15,7 +15,7 @@ import pandas as pd
 from peersim.core.kernel import Kernel
 from peersim.core.params import Params
 from peersim.core.population import BOOL_ATTRIBUTES, STATIC_ATTRIBUTES
-from peersim.core.state import CHANNELS, STATES
+from peersim.core.state import STATES
 
 #: States reported at baseline and end of course (``<name>_baseline``, ``<name>_end``).
 REPORTED = (*STATES, "bridging", "recovery", "qpr")
@@ -147,7 +147,7 @@ def participants_table(kernel: Kernel) -> pd.DataFrame:
     cols["realised_changes_followup"] = followup["realised"].ravel().astype(np.int32)
     cols["companionship"] = st.companionship.ravel()
     cols["bridging_followup"] = followup["bridging"].ravel().astype(np.float32)
-    for i, name in enumerate(CHANNELS):
+    for i, name in enumerate(kernel.channels):
         cols[f"mech_{name}_sessions"] = kernel.activations[i].ravel().astype(np.int32)
     return pd.DataFrame(cols)
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from mesa.discrete_space import FixedAgent
 
 from peersim.core.population import STATIC_ATTRIBUTES
-from peersim.core.state import CHANNELS, STATES
+from peersim.core.state import STATES
 
 if TYPE_CHECKING:
     from peersim.mesa.model import PeerGroupModel
@@ -133,7 +133,9 @@ class Participant(Member):
     def fired(self) -> tuple[str, ...]:
         """The mechanisms that fired for this person this week."""
         fired = self.model.kernel.state.fired
-        return tuple(name for name in CHANNELS if name in fired and fired[name][0, self.member])
+        return tuple(
+            name for name in self.model.kernel.channels if name in fired and fired[name][0, self.member]
+        )
 
     def explain(self) -> str:
         """This person's course so far, week by week, in plain language."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from peersim.core.kernel import Kernel
-from peersim.core.params import Params
+from peersim.core.mechanisms import registry
+from peersim.core.params import MECHANISMS, Params
 
 _HOPE_SOURCES = {
     "role_models": "from the facilitators' recovery stories",
@@ -133,10 +134,20 @@ def _week_line(kernel: Kernel, record: dict, row: int, member: int, seen: dict) 
         )
     if _at(record, "mech_sprouts", row, member):
         parts.append("a sprout grew into a realised change")
+    parts += _registered_phrases(record, row, member)
     text = f"Session {week} ({title}): " + "; ".join(parts)
     if _at(record, "mech_dropout", row, member):
         text += f"; left the group after this session ({_why_left(kernel, record, row, member)})"
     return text + "."
+
+
+def _registered_phrases(record: dict, row: int, member: int) -> list[str]:
+    """The first narrative phrase of each registered (not built-in) mechanism that fired."""
+    return [
+        spec.phrases[0]
+        for spec in registry.mechanisms()
+        if spec.name not in MECHANISMS and spec.phrases and _at(record, f"mech_{spec.name}", row, member)
+    ]
 
 
 def why(kernel: Kernel, member: int, week: int | None = None, row: int = 0) -> list[str]:
@@ -211,6 +222,7 @@ def why(kernel: Kernel, member: int, week: int | None = None, row: int = 0) -> l
         "mech_sprouts": "A sprout of change grew into a realised change.",
     }
     lines += [text for key, text in explained.items() if _at(record, key, row, member)]
+    lines += [text[0].upper() + text[1:] + "." for text in _registered_phrases(record, row, member)]
     if _at(record, "attempted", row, member):
         lines.append(
             "Tried something new in their own life"

@@ -22,6 +22,7 @@ from matplotlib import animation
 from matplotlib.colors import Normalize
 
 from peersim.core.kernel import Kernel
+from peersim.core.mechanisms import registry
 from peersim.core.params import MECHANISMS
 from peersim.core.state import STATES
 
@@ -149,9 +150,10 @@ def group_animation(kernel: Kernel, path, colour_by: str = "hope", fps: float = 
     return path
 
 
-def activation_heatmap(kernel: Kernel, path=None, mechanisms: Sequence[str] = MECHANISMS):
+def activation_heatmap(kernel: Kernel, path=None, mechanisms: Sequence[str] | None = None):
     """One panel per mechanism: members (rows) by sessions (columns), dark where it fired,
-    hatched grey where the person was absent or had left."""
+    hatched grey where the person was absent or had left. Default: every registered mechanism."""
+    mechanisms = registry.names() if mechanisms is None else mechanisms
     _check(kernel)
     p, g = kernel.params, kernel.group
     records = kernel.history[1 : p.n_sessions + 1]
@@ -222,11 +224,13 @@ def trajectories(kernel: Kernel, state: str = "hope", path=None):
 def icamo_figure(
     table: pd.DataFrame,
     path=None,
-    mechanisms: Sequence[str] = MECHANISMS,
+    mechanisms: Sequence[str] | None = None,
     outcomes: Sequence[str] = ("hope", "self_image", "recovery"),
 ):
     """The ICAMO table as a heatmap: rows are actor strata (of the first context), columns the
-    mechanisms' activation rates, then dropout and outcome changes written in the cells."""
+    mechanisms' activation rates, then dropout and outcome changes written in the cells.
+    Default: the built-in mechanisms (peersim.MECHANISMS)."""
+    mechanisms = MECHANISMS if mechanisms is None else mechanisms
     first = table["point"].iloc[0]
     block = table[table["point"] == first]
     labels = [f"{r.actor}: {r.stratum}" if r.actor != "all" else "everyone" for r in block.itertuples()]

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from peersim.core.mechanisms import registry
 from peersim.core.params import MECHANISMS
 from peersim.stats.effects import cluster_mean
 from peersim.stats.uncertainty import split
@@ -43,15 +44,6 @@ STRATA = {
     ),
 }
 DEFAULT_STRATA = ("employed", "age", "adversity", "sharing_vulnerability")
-SHORT = {
-    "attendance": "attend",
-    "connectedness": "connect",
-    "comparison": "compare",
-    "role_modelling": "rolemod",
-    "self_image": "selfimg",
-    "dropout": "leaving",
-    "companionship": "compan",
-}
 OUT_SHORT = {
     "connectedness": "conn",
     "self_image": "s-image",
@@ -122,6 +114,7 @@ def format_icamo(
     table: pd.DataFrame, mechanisms: Sequence[str] = MECHANISMS, outcomes: Sequence[str] = OUTCOMES
 ) -> str:
     """A readable plain-text rendering: one block per context, rows by actor stratum."""
+    short = {spec.name: spec.short for spec in registry.mechanisms()}  # column heads
     context_cols = [c for c in table.columns if c not in ("actor", "stratum", "participants", "groups")]
     context_cols = context_cols[: context_cols.index(f"{mechanisms[0]}_rate")]
     lines = []
@@ -134,7 +127,7 @@ def format_icamo(
         lines.append(f"Context: {desc}")
         lines.append(f"  {'':36s} {'mechanism fired (% of participants)':^{8 * len(mechanisms)}s}")
         header = f"  {'actor stratum':28s} {'n':>7s} " + "".join(
-            f"{SHORT.get(m, m[:7]):>8s}" for m in mechanisms
+            f"{short.get(m, m[:7]):>8s}" for m in mechanisms
         )
         header += f" {'left':>6s} " + " ".join(f"{'chg ' + OUT_SHORT.get(o, o[:6]):>10s}" for o in outcomes)
         lines.append(header)
@@ -147,7 +140,7 @@ def format_icamo(
         lines.append("")
     lines.append(
         "Mechanism columns: "
-        + ", ".join(f"{SHORT.get(m, m)} = {m}" for m in mechanisms if SHORT.get(m, m) != m)
+        + ", ".join(f"{short.get(m, m)} = {m}" for m in mechanisms if short.get(m, m) != m)
         + "."
     )
     lines.append(

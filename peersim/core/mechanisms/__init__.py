@@ -1,23 +1,12 @@
 """The mechanisms, one module each: pure functions ``run(state, context) -> Update``.
 
 Each module's docstring gives its equations, the evidence (seed theme and quote, or literature),
-its ICAMO configuration, when it fires, and what switching it off means.
+its ICAMO configuration, when it fires, and what switching it off means, and ends with its
+``SPEC`` (see :mod:`peersim.core.mechanisms.registry`). The modules are loaded on first access,
+so that ``core.params`` can read the registry's names without importing them (see the registry).
 """
 
-from peersim.core.mechanisms import (
-    acting,
-    attendance,
-    background,
-    companionship,
-    comparison,
-    connectedness,
-    dropout,
-    role_modelling,
-    safety,
-    self_image,
-    sharing,
-    sprouts,
-)
+import importlib
 
 __all__ = [
     "acting",
@@ -33,3 +22,9 @@ __all__ = [
     "sharing",
     "sprouts",
 ]
+
+
+def __getattr__(name: str):
+    if name in __all__ or name in ("registry", "pathways"):
+        return importlib.import_module(f"peersim.core.mechanisms.{name}")
+    raise AttributeError(name)

@@ -34,6 +34,7 @@ import numpy as np
 from scipy.special import expit
 
 from peersim.core.mechanisms.pathways import gate, support
+from peersim.core.mechanisms.registry import Mechanism
 from peersim.core.state import Context, State, Update, nudge
 
 NAME = "acting"
@@ -75,3 +76,16 @@ def run(st: State, ctx: Context) -> Update:
         changes["attempted"] = attempted
         changes["succeeded"] = succeeded
     return Update(changes, fired=attempted)
+
+
+SPEC = Mechanism(
+    name=NAME,
+    label="acting in own life",
+    writes=("attempted", "meaning", "self_efficacy", "sprouts", "succeeded"),
+    phase="session",
+    run=run,
+    off=None,
+    short="acting",
+    channels=("acting",),
+    switched_off="no attempts, no sprouts from the group, no values work.",
+)

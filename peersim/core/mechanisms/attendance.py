@@ -16,6 +16,7 @@ restrictions (absence_covid). Switched off: everyone still in the group attends 
 
 from __future__ import annotations
 
+from peersim.core.mechanisms.registry import Mechanism
 from peersim.core.state import Context, State, Update
 
 NAME = "attendance"
@@ -33,3 +34,15 @@ def run(st: State, ctx: Context) -> Update:
 def off(st: State, ctx: Context) -> Update:
     present = ~st.dropped
     return Update({"present": present, "sessions_attended": st.sessions_attended + present})
+
+
+SPEC = Mechanism(
+    name=NAME,
+    writes=("present", "sessions_attended"),
+    phase="session",
+    run=run,
+    off=off,
+    short="attend",
+    channels=("attendance",),
+    switched_off="everyone still in the group attends every session.",
+)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from peersim.core.mechanisms.registry import Mechanism
 from peersim.core.perrun import any_run, choose, column
 from peersim.core.state import Context, State, Update, nudge
 
@@ -57,3 +58,16 @@ def run(st: State, ctx: Context) -> Update:
         fired = fired | takes
     changes["bridging"] = bridging
     return Update(changes, fired=fired)
+
+
+SPEC = Mechanism(
+    name=NAME,
+    label="companionship",
+    writes=("bridging", "companion_weeks_left", "companionship"),
+    phase="weekly",
+    run=run,
+    off=None,
+    short="compan",
+    channels=("companionship",),
+    switched_off="no uptake, no bridging.",
+)

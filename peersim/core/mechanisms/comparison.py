@@ -39,6 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from peersim.core.mechanisms.pathways import gate
+from peersim.core.mechanisms.registry import Mechanism
 from peersim.core.params import Params
 from peersim.core.population import Group
 from peersim.core.state import REAL, Context, State, Update, member_dot, nudge
@@ -84,3 +85,20 @@ def run(st: State, ctx: Context) -> Update:
         fired=fired_down | fired_up,
         extra_fired={"comparison_up": fired_up, "comparison_down": fired_down},
     )
+
+
+SPEC = Mechanism(
+    name=NAME,
+    label="comparison",
+    channel_labels=(
+        ("comparison_up", "inspired by others (upward comparison)"),
+        ("comparison_down", "others worse off (downward comparison)"),
+    ),
+    writes=("hope", "self_image"),
+    phase="session",
+    run=run,
+    off=None,
+    short="compare",
+    channels=("comparison", "comparison_up", "comparison_down"),
+    switched_off="no comparison effects.",
+)

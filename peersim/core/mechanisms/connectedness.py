@@ -33,6 +33,7 @@ import numpy as np
 
 from peersim.core.mechanisms import comparison
 from peersim.core.mechanisms.pathways import gate
+from peersim.core.mechanisms.registry import Mechanism
 from peersim.core.state import REAL, Context, State, Update, member_sum
 
 NAME = "connectedness"
@@ -97,3 +98,16 @@ def differences_theme(st: State, ctx: Context) -> dict[str, np.ndarray]:
         "tie_weight": tie_weight(similarity, ctx.not_self),
         "comparison_weights": comparison.weights(similarity, ctx.group, ctx.params),
     }
+
+
+SPEC = Mechanism(
+    name=NAME,
+    label="connectedness",
+    writes=("connectedness", "loneliness", "ties"),
+    phase="session",
+    run=run,
+    off=None,
+    short="connect",
+    channels=("connectedness",),
+    switched_off="no ties grow (session 4 still changes how differences are seen).",
+)

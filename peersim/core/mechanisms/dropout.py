@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
+from peersim.core.mechanisms.registry import Mechanism
 from peersim.core.state import REAL, Context, State, Update, member_dot
 
 NAME = "dropout"
@@ -70,3 +71,16 @@ def run(st: State, ctx: Context) -> Update:
         },
         fired=leaves,
     )
+
+
+SPEC = Mechanism(
+    name=NAME,
+    label="left the group",
+    writes=("dropout_session", "dropped"),
+    phase="weekly",
+    run=run,
+    off=None,
+    short="leaving",
+    channels=("dropout",),
+    switched_off="nobody leaves.",
+)

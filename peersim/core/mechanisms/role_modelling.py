@@ -25,6 +25,7 @@ Fires when hope rose by firing_threshold or more. Switched off: no hope from the
 from __future__ import annotations
 
 from peersim.core.mechanisms.pathways import gate
+from peersim.core.mechanisms.registry import Mechanism
 from peersim.core.state import REAL, Context, State, Update, nudge
 
 NAME = "role_modelling"
@@ -46,3 +47,16 @@ def run(st: State, ctx: Context) -> Update:
     # safety is the precondition: an unsafe listener takes little from role models
     hope = nudge(st.hope, up=up * (st.present * gate(st, ctx)))
     return Update({"hope": hope}, fired=hope - st.hope >= p.firing_threshold)
+
+
+SPEC = Mechanism(
+    name=NAME,
+    label="hope from role models",
+    writes=("hope",),
+    phase="session",
+    run=run,
+    off=None,
+    short="rolemod",
+    channels=("role_modelling",),
+    switched_off="no hope from these sources.",
+)

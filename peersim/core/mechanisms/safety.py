@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from peersim.core.mechanisms.registry import Mechanism
 from peersim.core.state import Context, State, Update
 
 NAME = "safety"
@@ -74,3 +75,16 @@ def run(st: State, ctx: Context) -> Update:
         {"safety": safety, "mishandled": mishandled},
         fired=present & (safety >= p.safe_threshold),
     )
+
+
+SPEC = Mechanism(
+    name=NAME,
+    label="safety",
+    writes=("mishandled", "safety"),
+    phase="session",
+    run=run,
+    off=None,
+    short="safety",
+    channels=("safety",),
+    switched_off="safety stays where it was on arrival.",
+)

@@ -39,6 +39,7 @@ import numpy as np
 from scipy.special import expit
 
 from peersim.core.mechanisms.pathways import gate, support
+from peersim.core.mechanisms.registry import Mechanism
 from peersim.core.state import REAL, Context, State, Update, nudge
 
 NAME = "self_image"
@@ -65,3 +66,16 @@ def run(st: State, ctx: Context) -> Update:
     self_image = nudge(self_image, up=p.story_gain * story_open * retold)
     changes.update(self_image=self_image, story_open=np.where(retold, REAL(0.0), story_open))
     return Update(changes, fired=np.asarray(retold))
+
+
+SPEC = Mechanism(
+    name=NAME,
+    label="self-image revised",
+    writes=("self_image", "story_open"),
+    phase="session",
+    run=run,
+    off=None,
+    short="selfimg",
+    channels=("self_image",),
+    switched_off="storytelling changes nothing.",
+)

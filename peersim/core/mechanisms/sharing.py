@@ -31,6 +31,7 @@ import numpy as np
 from scipy.special import expit
 
 from peersim.core.mechanisms.pathways import gate, support
+from peersim.core.mechanisms.registry import Mechanism
 from peersim.core.perrun import choose
 from peersim.core.state import REAL, Context, State, Update
 
@@ -78,3 +79,16 @@ def off(st: State, ctx: Context) -> Update:
             "others_shared": np.zeros_like(st.safety),
         }
     )
+
+
+SPEC = Mechanism(
+    name=NAME,
+    label="sharing",
+    writes=("others_shared", "shared", "shared_sessions"),
+    phase="session",
+    run=run,
+    off=off,
+    short="sharing",
+    channels=("sharing",),
+    switched_off="nobody shares, facilitators included.",
+)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from peersim.core.mechanisms import pathways
+from peersim.core.mechanisms.registry import Mechanism
 from peersim.core.perrun import column
 from peersim.core.state import REAL, Context, State, Update, nudge
 
@@ -70,3 +71,16 @@ def run(st: State, ctx: Context) -> Update:
             hope=nudge(st.hope, up=gain),
         )
     return Update(changes, fired=realised)
+
+
+SPEC = Mechanism(
+    name=NAME,
+    label="sprout of change realised",
+    writes=("hope", "meaning", "realised", "self_efficacy", "sprouts"),
+    phase="weekly",
+    run=run,
+    off=None,
+    short="sprouts",
+    channels=("sprouts",),
+    switched_off="sprouts neither grow into change nor wither.",
+)
