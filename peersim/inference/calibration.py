@@ -33,7 +33,7 @@ from scipy.special import expit
 from peersim.core.params import Params
 from peersim.core.sets import ParamSets, whole_numbers
 from peersim.data.register import register
-from peersim.run.arms import CONTROL_RUNS, TRIAL_ARMS
+from peersim.run.arms import TRIAL_ARMS, first_people, groups_for, study_runs
 from peersim.run.engine import simulate_courses
 from peersim.stats.effects import pooled_sd
 from peersim.studies.trial import social_relations
@@ -125,17 +125,19 @@ def statistics(
     trials = np.arange(n_sets) if trials is None else np.asarray(trials, dtype=np.int64)
     n_peer, n_control = TRIAL_ARMS
     size = base.group_size
-    groups = max(-(-n_peer // size), -(-n_control // size))
+    # one number of groups for both arms (the larger arm's): the smaller arm's spare people are
+    # left out below
+    groups = max(groups_for(n_peer, size), groups_for(n_control, size))
     positions = np.repeat(np.arange(n_sets), groups)
-    runs = (trials[:, None] * groups + np.arange(groups)[None, :]).ravel()
+    runs = study_runs(trials, groups)
     peer = simulate_courses(ParamSets(sets, base), positions, runs, seed)["participants"]
     ctrl = simulate_courses(
-        ParamSets(sets, base.replace(control_arm=True)), positions, CONTROL_RUNS + runs, seed
+        ParamSets(sets, base.replace(control_arm=True)), positions, study_runs(trials, groups, True), seed
     )["participants"]
     # the arms: the first 145 (151) people of each set's groups; the last group's spare places
     # are left out, as in a trial that stops recruiting when the arm is full
-    peer = peer[peer.groupby("set").cumcount() < n_peer]
-    ctrl = ctrl[ctrl.groupby("set").cumcount() < n_control]
+    peer = first_people(peer, n_peer, "set")
+    ctrl = first_people(ctrl, n_control, "set")
     # social relations: the one definition the virtual trial uses too (in the group and outside)
     peer = peer.assign(social_relations_end=social_relations(peer))
     ctrl = ctrl.assign(social_relations_end=social_relations(ctrl))

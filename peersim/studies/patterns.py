@@ -64,7 +64,7 @@ from scipy.stats import norm
 
 from peersim.core.params import Params
 from peersim.core.sets import ParamSets
-from peersim.run.arms import CONTROL_RUNS
+from peersim.run.arms import study_and_group, study_runs
 from peersim.run.engine import simulate_courses
 from peersim.stats.effects import Z95
 
@@ -379,15 +379,14 @@ def _simulate_chunk(
     CONTROL_RUNS), so every variant, and the same-numbered draw of every theory, meets the same
     people with the same draws."""
     positions = np.repeat(np.arange(len(sets)), groups)
-    runs = (numbers[:, None] * groups + np.arange(groups)[None, :]).ravel()
 
     def run(params: Params, control: bool, record: str = "summary") -> dict[str, pd.DataFrame]:
-        offset = CONTROL_RUNS if control else 0
-        out = simulate_courses(ParamSets(sets, params), positions, offset + runs, seed, record=record)
+        runs = study_runs(numbers, groups, control)
+        out = simulate_courses(ParamSets(sets, params), positions, runs, seed, record=record)
         for frame in out.values():  # the set is the draw's row in this block; the run names the group
             row = frame["set"].to_numpy()
             frame["study"] = studies[row]
-            frame["group"] = frame["run"].to_numpy() - offset - numbers[row] * groups
+            frame["group"] = study_and_group(frame["run"].to_numpy(), groups, control)[1]
         return out
 
     peer, control = {}, {}

@@ -76,7 +76,7 @@ from scipy import stats
 
 from peersim.core.params import Params
 from peersim.core.rng import Streams
-from peersim.run.arms import CONTROL_RUNS, TRIAL_ARMS
+from peersim.run.arms import TRIAL_ARMS, first_people, first_run, groups_for, study_and_group
 from peersim.stats.effects import Z95, pooled_sd
 from peersim.stats.effects import welch as _welch
 from peersim.stats.mixed import fit_many
@@ -296,8 +296,9 @@ def _arms(params, seed, trials, n_peer, n_control, population, progress, uncerta
     sets["covid_restrictions"] = np.tile([False, True], len(draws))
     size = params.group_size
     arms = []
-    for arm, n, first in ((1, n_peer, 0), (0, n_control, CONTROL_RUNS)):
-        groups = -(-n // size)
+    for arm, n in ((1, n_peer), (0, n_control)):
+        first = first_run(control=arm == 0)
+        groups = groups_for(n, size)
         covid = covid_by_group(groups, params)
         table = ParamSets(sets, params.replace(control_arm=arm == 0), what="trial parameter set")
 
@@ -309,7 +310,7 @@ def _arms(params, seed, trials, n_peer, n_control, population, progress, uncerta
             table, groups * trials, seed, population, "summary", DEFAULT_CHUNK, first, progress, True, choose
         )["participants"]
         frame = frame.sort_values(["run", "member"], ignore_index=True)
-        k, g = np.divmod(frame["run"].to_numpy() - first, groups)
+        k, g = study_and_group(frame["run"].to_numpy(), groups, control=arm == 0)
         position = frame.pop("set").to_numpy()
         frame.insert(0, "arm", arm)
         frame.insert(1, "trial", k)
@@ -318,7 +319,7 @@ def _arms(params, seed, trials, n_peer, n_control, population, progress, uncerta
         if uncertainty == "posterior":
             frame.insert(3, "draw", position // 2)
         # the first n people of each trial: a trial stops recruiting when the arm is full
-        frame = frame[frame.groupby("trial").cumcount() < n].reset_index(drop=True)
+        frame = first_people(frame, n, "trial").reset_index(drop=True)
         frame["missing"] = _missing(frame, params, seed)
         arms.append(frame)
     people = pd.concat(arms, ignore_index=True)
