@@ -8,20 +8,11 @@ so that ``core.params`` can read the registry's names without importing them (se
 
 import importlib
 
-__all__ = [
-    "acting",
-    "attendance",
-    "background",
-    "companionship",
-    "comparison",
-    "connectedness",
-    "dropout",
-    "role_modelling",
-    "safety",
-    "self_image",
-    "sharing",
-    "sprouts",
-]
+from peersim.core.mechanisms.registry import BUILTIN
+
+#: The built-in mechanisms' modules (from the registry: nothing to add here), and the background
+#: drift every week runs.
+__all__ = sorted([name for name, _ in BUILTIN] + ["background"])
 
 
 def __getattr__(name: str):
