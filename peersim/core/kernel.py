@@ -2,7 +2,7 @@
 run exactly this code, so they agree to the last bit.
 
 The schedule of one week, in order (built by session_phases() and weekly_phases() from the
-mechanism registry, core/mechanisms/registry.py; MODEL.md, "Mechanisms, in the order of one session"):
+mechanism registry, core/mechanisms/registry.py; docs/MODEL.md, "Mechanisms, in the order of one session"):
 
   course weeks, PEER arm (weeks 1..n_sessions):
     agreement       group rules agreed (rules theme)               [intervention element]

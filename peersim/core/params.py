@@ -7,7 +7,7 @@ silently clamped.
 
 The defaults of the mechanism parameters were first tuned by hand, then twelve of them calibrated
 against every pattern target at once (docs/calibration.md, peersim/data/targets.toml); they
-reproduce MODEL.md's patterns 1–8 (tests/test_patterns.py, tests/test_calibration.py).
+reproduce the patterns 1–8 of docs/MODEL.md (tests/test_patterns.py, tests/test_calibration.py).
 """
 
 from __future__ import annotations
