@@ -35,7 +35,7 @@ from peersim.core.sets import ParamSets, whole_numbers
 from peersim.data.register import register
 from peersim.run.arms import TRIAL_ARMS, first_people, groups_for, study_runs
 from peersim.run.engine import simulate_courses
-from peersim.stats.effects import pooled_sd
+from peersim.stats.effects import cohens_d, pooled_sd
 from peersim.studies.trial import social_relations
 
 KINDS = ("near", "at_least", "at_most", "within")
@@ -170,8 +170,7 @@ def _cohens_d(peer: pd.DataFrame, ctrl: pd.DataFrame, column: str, n_sets: int) 
     a = peer.groupby("set")[column].agg(["mean", "var", "count"]).reindex(range(n_sets))
     b = ctrl.groupby("set")[column].agg(["mean", "var", "count"]).reindex(range(n_sets))
     pooled = pooled_sd(a["var"], b["var"], a["count"], b["count"])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return ((a["mean"] - b["mean"]) / pooled).to_numpy(float)
+    return np.asarray(cohens_d((a["mean"] - b["mean"]).to_numpy(float), pooled.to_numpy(float)))
 
 
 def _within_group_r(completers: pd.DataFrame, index: pd.Index) -> pd.Series:

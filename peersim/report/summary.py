@@ -12,8 +12,8 @@ import pandas as pd
 from peersim.core.state import CHANNELS
 from peersim.core.tables import Results
 from peersim.stats.effects import Z95 as _Z
+from peersim.stats.effects import cohens_d, pooled_sd, wilson
 from peersim.stats.effects import mean_ci as mean_ci  # re-exported: summary.mean_ci stays importable
-from peersim.stats.effects import pooled_sd, wilson
 
 OUTCOMES = ("hope", "self_image", "self_efficacy", "meaning", "loneliness", "recovery", "qpr")
 
@@ -231,7 +231,7 @@ class Summary:
                 "difference": mean,
                 "ci_low": mean - half,
                 "ci_high": mean + half,
-                "cohens_d": mean / pooled if pooled > 0 else np.nan,
+                "cohens_d": cohens_d(mean, pooled),
             }
             if e["by_draw"]:
                 row.update(_parameter_interval(diff, e["by_draw"]))

@@ -53,6 +53,24 @@ def pooled_sd(v1, v2, n1=None, n2=None, pooling: str = "weighted"):
     raise ValueError(f"pooling = {pooling!r} is not valid; choose 'weighted' or 'equal'")
 
 
+def pooled_sd_from_sums(n1, s1, q1, n2, s2, q2):
+    """The weighted pooled SD (as ``pooled_sd``) from each arm's count, sum and sum of squares,
+    for tables that carry moments rather than variances: sqrt((SS1 + SS2) / (n1 + n2 - 2)) with
+    SS = q - n m^2."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m1, m2 = s1 / n1, s2 / n2
+        return np.sqrt(((q1 - n1 * m1**2) + (q2 - n2 * m2**2)) / (n1 + n2 - 2))
+
+
+def cohens_d(difference, pooled):
+    """Cohen's d: a difference (or an interval's bound) over a pooled SD, NaN where the SD is 0
+    or missing. Every standardised effect in peersim is formed here; which pooling (and so which
+    SD) a caller passes is its own choice, kept as each study reported it."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.where(pooled > 0, difference / pooled, np.nan)
+    return float(d) if np.ndim(d) == 0 else d
+
+
 def welch(m1, m2, v1, v2, n1, n2) -> dict:
     """Welch's comparison from arm means, variances and counts (arrays or numbers): the mean
     difference with its 95% interval, Cohen's d (weighted pooled SD; 95% interval by the normal
@@ -63,9 +81,8 @@ def welch(m1, m2, v1, v2, n1, n2) -> dict:
     se = np.sqrt(v1 / n1 + v2 / n2)
     df = (v1 / n1 + v2 / n2) ** 2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
     t_crit = stats.t.ppf(0.975, df)
-    pooled = pooled_sd(v1, v2, n1, n2)
+    d = cohens_d(diff, pooled_sd(v1, v2, n1, n2))
     with np.errstate(invalid="ignore", divide="ignore"):
-        d = np.where(pooled > 0, diff / pooled, np.nan)
         p = 2.0 * stats.t.sf(np.abs(diff / se), df)
     se_d = np.sqrt((n1 + n2) / (n1 * n2) + d**2 / (2 * (n1 + n2)))
     return {

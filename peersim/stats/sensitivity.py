@@ -21,7 +21,7 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from peersim.stats.effects import pooled_sd
+from peersim.stats.effects import cohens_d, pooled_sd
 
 KINDS = ("saltelli", "morris")
 OUTPUTS = {
@@ -100,7 +100,8 @@ def outputs_by_point(results) -> pd.DataFrame:
         mean_p, mean_c = by.qpr_end_mean.mean(), ctrl.qpr_end_mean.mean()
         var_p = by.qpr_end_var.mean() + by.qpr_end_mean.var(ddof=0)
         var_c = ctrl.qpr_end_var.mean() + ctrl.qpr_end_mean.var(ddof=0)
-        out["trial_d"] = (mean_p - mean_c) / pooled_sd(var_p, var_c, pooling="equal")
+        diff, pooled = (mean_p - mean_c).align(pooled_sd(var_p, var_c, pooling="equal"))
+        out["trial_d"] = pd.Series(cohens_d(diff.to_numpy(), pooled.to_numpy()), index=diff.index)
     return out.reset_index()
 
 

@@ -66,7 +66,7 @@ from peersim.core.params import Params
 from peersim.core.sets import ParamSets
 from peersim.run.arms import study_and_group, study_runs
 from peersim.run.engine import simulate_courses
-from peersim.stats.effects import Z95
+from peersim.stats.effects import Z95, cohens_d, pooled_sd, pooled_sd_from_sums
 
 #: The PEER arm's variants a pattern may compare with the base: changes to each draw's parameters.
 VARIANTS: dict[str, dict] = {
@@ -135,9 +135,8 @@ def _d(t: pd.DataFrame, peer: str, control: str) -> np.ndarray:
     n1, s1, q1 = (t[f"{peer}{k}"].to_numpy(float) for k in ("n", "y", "yy"))
     n0, s0, q0 = (t[f"{control}{k}"].to_numpy(float) for k in ("n", "y", "yy"))
     with np.errstate(invalid="ignore", divide="ignore"):
-        m1, m0 = s1 / n1, s0 / n0
-        ss = (q1 - n1 * m1**2) + (q0 - n0 * m0**2)
-        return (m1 - m0) / np.sqrt(ss / (n1 + n0 - 2))
+        difference = s1 / n1 - s0 / n0
+    return cohens_d(difference, pooled_sd_from_sums(n1, s1, q1, n0, s0, q0))
 
 
 def _trial_sums(arms: Arms) -> dict[str, pd.DataFrame]:
@@ -747,9 +746,8 @@ def _pairs(theories: pd.DataFrame, order: list[str], alpha: float, power: float)
         ta, tb = ta.loc[common], tb.loc[common]
         diff = tb["mean"] - ta["mean"]
         se = np.sqrt(ta["sd"] ** 2 / ta["draws"] + tb["sd"] ** 2 / tb["draws"])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            pooled = np.sqrt((ta["study_sd"] ** 2 + tb["study_sd"] ** 2) / 2)
-            separation = np.where(diff == 0, 0.0, diff / pooled)
+        pooled = pooled_sd(ta["study_sd"] ** 2, tb["study_sd"] ** 2, pooling="equal").to_numpy()
+        separation = np.where(diff == 0, 0.0, cohens_d(diff.to_numpy(), pooled))
         out.append(
             pd.DataFrame(
                 {

@@ -77,7 +77,7 @@ from scipy import stats
 from peersim.core.params import Params
 from peersim.core.rng import Streams
 from peersim.run.arms import TRIAL_ARMS, first_people, first_run, groups_for, study_and_group
-from peersim.stats.effects import Z95, pooled_sd
+from peersim.stats.effects import Z95, cohens_d, pooled_sd
 from peersim.stats.effects import welch as _welch
 from peersim.stats.mixed import fit_many
 
@@ -446,8 +446,7 @@ def _mixed_rows(people: pd.DataFrame) -> pd.DataFrame:
     missing = people.groupby(["trial", "arm"]).missing.mean().unstack("arm")
     covid = people[people.arm == 1].groupby("trial").covid.mean()
     t = index.get_level_values("trial")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        d = fits.effect.to_numpy() / pooled
+    d = cohens_d(fits.effect.to_numpy(), pooled)
     return pd.DataFrame(
         {
             "trial": t,
@@ -460,8 +459,8 @@ def _mixed_rows(people: pd.DataFrame) -> pd.DataFrame:
             "diff_low": fits.effect_low.to_numpy(),
             "diff_high": fits.effect_high.to_numpy(),
             "cohens_d": d,
-            "d_low": fits.effect_low.to_numpy() / pooled,
-            "d_high": fits.effect_high.to_numpy() / pooled,
+            "d_low": cohens_d(fits.effect_low.to_numpy(), pooled),
+            "d_high": cohens_d(fits.effect_high.to_numpy(), pooled),
             "p_value": fits.p_value.to_numpy(),
             "icc": fits.icc.to_numpy(),
             "var_group": fits.var_group.to_numpy(),
