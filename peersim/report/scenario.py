@@ -17,6 +17,7 @@ import pandas as pd
 from peersim.core.params import Params
 from peersim.core.tables import ParquetStream
 from peersim.report.summary import Summary, changed_parameters
+from peersim.run.draws import uncertainty_mode
 from peersim.run.engine import simulate
 from peersim.run.limits import run_block
 from peersim.run.progress import progress_bar
@@ -41,7 +42,7 @@ def run_scenario(
     record: str = "summary",
     chunk_size: int = 2000,
     population: pd.DataFrame | None = None,
-    uncertainty: str | None = None,
+    uncertainty: str = "none",
     control: bool = True,
     out: str | Path | None = None,
     overwrite: bool = False,
@@ -63,7 +64,7 @@ def run_scenario(
                 "runs": runs,
                 "record": record,
                 "control": control,
-                "uncertainty": "none" if uncertainty is None else uncertainty,
+                "uncertainty": uncertainty_mode(uncertainty),
                 "params": params.to_dict(),
                 "population": None if population is None else population.to_dict("list"),
                 "changed": changed_parameters(params),

@@ -14,6 +14,19 @@ from peersim.core.params import Params
 from peersim.core.rng import Streams
 from peersim.data.posterior import posterior as shipped_posterior
 
+#: the ways a run can carry parameter uncertainty: none (every run at the given values), or a
+#: draw of the posterior per run. One spelling for the engine, the trial, specs and the CLI.
+UNCERTAINTY = ("none", "posterior")
+
+
+def uncertainty_mode(value: str | None) -> str:
+    """``value`` checked and spelled as in ``UNCERTAINTY`` (``None``, the Python default, is
+    ``"none"``)."""
+    value = "none" if value is None else value
+    if value not in UNCERTAINTY:
+        raise ValueError(f"uncertainty = {value!r} is not valid; choose one of {', '.join(UNCERTAINTY)}")
+    return value
+
 
 def pick_draws(
     weights: np.ndarray, seed: int, keys: np.ndarray, stream: str = "posterior.draw"

@@ -22,12 +22,11 @@ from peersim.core.population import sized_for, validate_population
 from peersim.core.rng import MAX_SEED, valid_seed
 from peersim.core.sets import ParamSets
 from peersim.core.tables import SORT_KEYS, Results, groups_table, participants_table, sessions_table
-from peersim.run.draws import pick_draws, posterior_draws
+from peersim.run.draws import pick_draws, posterior_draws, uncertainty_mode
 from peersim.run.progress import progress_bar
 
 DEFAULT_CHUNK = 2000
 RECORDS = ("summary", "sessions")
-UNCERTAINTY = (None, "posterior")
 
 
 def simulate(
@@ -39,7 +38,7 @@ def simulate(
     chunk_size: int = DEFAULT_CHUNK,
     first_run: int = 0,
     progress: bool = False,
-    uncertainty: str | None = None,
+    uncertainty: str = "none",
     posterior: pd.DataFrame | None = None,
 ) -> Results:
     """Simulate ``runs`` courses of the scenario ``params`` with random seed ``seed``.
@@ -58,9 +57,7 @@ def simulate(
     params = _check(params, runs, seed, record, chunk_size, first_run)
     population = validate_population(population, params)
     params = sized_for(params, population)
-    if uncertainty not in UNCERTAINTY:
-        raise ValueError(f"uncertainty = {uncertainty!r} is not valid; choose one of None, 'posterior'")
-    if uncertainty == "posterior":
+    if uncertainty_mode(uncertainty) == "posterior":
         draws, weights = posterior_draws(params, posterior)
         table = ParamSets(draws, params, what="posterior draw")
 

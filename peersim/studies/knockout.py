@@ -36,7 +36,7 @@ def knockouts(
     mechanisms: Sequence[str] = MECHANISMS,
     outcomes: Sequence[str] = OUTCOMES,
     population=None,
-    uncertainty: str | None = None,
+    uncertainty: str = "none",
     posterior: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per (mechanism, outcome): full-model mean, knock-out mean, contribution and its

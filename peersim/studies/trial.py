@@ -77,6 +77,7 @@ from scipy import stats
 from peersim.core.params import Params
 from peersim.core.rng import Streams
 from peersim.run.arms import TRIAL_ARMS, first_people, first_run, groups_for, study_and_group
+from peersim.run.draws import uncertainty_mode
 from peersim.stats.effects import Z95, cohens_d, pooled_sd
 from peersim.stats.effects import welch as _welch
 from peersim.stats.mixed import fit_many
@@ -220,7 +221,7 @@ def trial(
     n_per_arm: int | None = None,
     seed: int = 0,
     trials: int = 1,
-    uncertainty: str | None = None,
+    uncertainty: str = "none",
     posterior: pd.DataFrame | None = None,
     population=None,
     progress: bool = False,
@@ -254,8 +255,7 @@ def trial(
     _check_count("n_peer", n_peer, 2)
     _check_count("n_control", n_control, 2)
     _check_count("trials", trials, 1)
-    if uncertainty not in (None, "posterior"):
-        raise ValueError(f"uncertainty = {uncertainty!r} is not valid; choose one of None, 'posterior'")
+    uncertainty = uncertainty_mode(uncertainty)
     people = _arms(params, seed, trials, n_peer, n_control, population, progress, uncertainty, posterior)
     table = pd.concat(
         [_mixed_rows(people), _welch_rows(people, completers=False), _welch_rows(people, completers=True)],

@@ -46,6 +46,7 @@ from scipy.stats import qmc
 from peersim.core.params import Params, show
 from peersim.core.rng import MAX_SEED
 from peersim.core.sets import ParamSets
+from peersim.run.draws import UNCERTAINTY
 
 KINDS = ("single", "grid", "list", "lhs", "sobol", "saltelli", "morris")
 #: "control": the same runs in the control arm (group rows), for trial effect sizes per point
@@ -65,7 +66,6 @@ _TOP_KEYS = (
     "uncertainty",
     "population",
 )
-UNCERTAINTY = ("none", "posterior")
 MAX_COUNT = 2**63 - 1
 #: designs up to this many points are checked point by point when parsed; larger ones when run,
 #: after the size check (so that a design of 10^9 points is refused before it is built)
