@@ -17,6 +17,7 @@ import pandas as pd
 from peersim.core.params import Params
 from peersim.core.tables import ParquetStream
 from peersim.report.summary import Summary, changed_parameters
+from peersim.run.arms import first_run
 from peersim.run.draws import uncertainty_mode
 from peersim.run.engine import simulate
 from peersim.run.limits import run_block
@@ -103,7 +104,9 @@ def _run_and_write(params, runs, record, common, control, out, folder, progress)
             bar.update(n)
             control_res = None
             if control:
-                control_res = simulate(params.replace(control_arm=True), **this)
+                # a paired contrast: the same people (run numbers) without the group
+                same = start + first_run(control=True, people="same")
+                control_res = simulate(params.replace(control_arm=True), **{**this, "first_run": same})
                 bar.update(n)
             summary.add(res, control_res)
             if out is not None:

@@ -26,6 +26,7 @@ import pandas as pd
 from peersim.core.params import Params
 from peersim.core.population import validate_population
 from peersim.core.sets import ParamSets
+from peersim.run.arms import first_run
 from peersim.run.engine import simulate_courses
 from peersim.run.lifeline import exit_with_parent
 from peersim.run.progress import progress_bar
@@ -91,9 +92,10 @@ def run_chunk(
     res = simulate_courses(sets, positions, runs, seed, population, record=record)
     out = {}
     for name in tables:
-        if name == "control":  # the same runs (same people, same draws) with no group
+        if name == "control":  # a paired contrast: the same people (same runs, same draws), no group
             control = ParamSets(design, base.replace(control_arm=True), what="design point")
-            table = simulate_courses(control, positions, runs, seed, population)["groups"]
+            same = runs + first_run(control=True, people="same")
+            table = simulate_courses(control, positions, same, seed, population)["groups"]
         else:
             table = res[name]
         table = table.rename(columns={"set": "point"})
