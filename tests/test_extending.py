@@ -26,7 +26,7 @@ SPEC = Mechanism(
     writes=("hope",),
     label="Encouragement",
     short="encour",
-    phrases=("was encouraged by the group",),
+    story=(("encouragement", "was encouraged by the group"),),
     switched_off="no hope from encouragement.",
 )
 

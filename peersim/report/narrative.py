@@ -13,7 +13,7 @@ import numpy as np
 
 from peersim.core.kernel import Kernel
 from peersim.core.mechanisms import registry
-from peersim.core.params import MECHANISMS, Params
+from peersim.core.params import Params
 
 _HOPE_SOURCES = {
     "role_models": "from the facilitators' recovery stories",
@@ -110,44 +110,58 @@ def _week_line(kernel: Kernel, record: dict, row: int, member: int, seen: dict) 
         seen["tie"] = True
     elif week >= 2 and tie < 0.2:
         parts.append("formed no close tie")
-    if _at(record, "mech_comparison_down", row, member):
-        parts.append("saw that others were worse off and saw their own strengths")
-    if _at(record, "mech_comparison_up", row, member):
-        parts.append("was inspired by someone further along the road")
-    if _at(record, "mech_role_modelling", row, member):
-        parts.append(f"gained hope {_hope_source(kernel, week)}")
-    retold = _at(record, "mech_self_image", row, member)
-    if kernel.plan[week - 1].intensity("life_story") > 0 and _at(record, "shared", row, member):
-        parts.append(
-            "told their life story; it came out as illness and limits, and with the group they"
-            " retold it around their resources"
-            if retold
-            else "told their life story; it came out as illness and limits, and it hurt"
-        )
-    elif retold:
-        parts.append("retold their life story around their resources")
-    if _at(record, "attempted", row, member):
-        parts.append(
-            "tried something new and it worked (a sprout of change)"
-            if _at(record, "succeeded", row, member)
-            else "tried something new; it did not work out this time"
-        )
-    if _at(record, "mech_sprouts", row, member):
-        parts.append("a sprout grew into a realised change")
-    parts += _registered_phrases(record, row, member)
+    for spec in registry.mechanisms():  # what fired, in schedule order, in each mechanism's words
+        if spec.name in _TOLD_FROM_STATE:
+            parts += _TOLD_FROM_STATE[spec.name](kernel, record, row, member)
+        else:
+            parts += _fired(kernel, record, row, member, spec.story)
     text = f"Session {week} ({title}): " + "; ".join(parts)
     if _at(record, "mech_dropout", row, member):
         text += f"; left the group after this session ({_why_left(kernel, record, row, member)})"
     return text + "."
 
 
-def _registered_phrases(record: dict, row: int, member: int) -> list[str]:
-    """The first narrative phrase of each registered (not built-in) mechanism that fired."""
+def _fired(kernel: Kernel, record: dict, row: int, member: int, told) -> list[str]:
+    """The phrases of ``told`` ((channel, phrase) pairs of a mechanism) whose channel fired."""
+    week = record["week"]
     return [
-        spec.phrases[0]
-        for spec in registry.mechanisms()
-        if spec.name not in MECHANISMS and spec.phrases and _at(record, f"mech_{spec.name}", row, member)
+        phrase.replace("{hope_source}", _hope_source(kernel, week))
+        for channel, phrase in told
+        if _at(record, f"mech_{channel}", row, member)
     ]
+
+
+def _life_story(kernel: Kernel, record: dict, row: int, member: int) -> list[str]:
+    """Self-image: in the life-story session, how telling it went; otherwise its own phrase."""
+    week = record["week"]
+    retold = _at(record, "mech_self_image", row, member)
+    if kernel.plan[week - 1].intensity("life_story") > 0 and _at(record, "shared", row, member):
+        return [
+            "told their life story; it came out as illness and limits, and with the group they"
+            " retold it around their resources"
+            if retold
+            else "told their life story; it came out as illness and limits, and it hurt"
+        ]
+    return _fired(kernel, record, row, member, registry.get("self_image").story)
+
+
+def _attempt(kernel: Kernel, record: dict, row: int, member: int) -> list[str]:
+    """Acting in own life: whether the attempt worked."""
+    if not _at(record, "attempted", row, member):
+        return []
+    if _at(record, "succeeded", row, member):
+        return ["tried something new and it worked (a sprout of change)"]
+    return ["tried something new; it did not work out this time"]
+
+
+#: Mechanisms whose story depends on more than whether they fired (the session, the outcome);
+#: leaving is told at the end of the week's line, with its reasons.
+_TOLD_FROM_STATE = {"self_image": _life_story, "acting": _attempt, "dropout": lambda *_: []}
+
+
+def _reasons(spec) -> tuple[tuple[str, str], ...]:
+    """A mechanism's why-panel lines: its own, else its story's phrases as sentences."""
+    return spec.reasons or tuple((c, p[0].upper() + p[1:] + ".") for c, p in spec.story)
 
 
 def why(kernel: Kernel, member: int, week: int | None = None, row: int = 0) -> list[str]:
@@ -214,15 +228,9 @@ def why(kernel: Kernel, member: int, week: int | None = None, row: int = 0) -> l
         f"Closest tie {tie:.2f}: a tie grows when one hears another share (or is heard), the more so the"
         " safer one feels and the more alike the two feel."
     )
-    explained = {
-        "mech_comparison_down": "Saw others worse off and their own strengths (downward comparison).",
-        "mech_comparison_up": "Was inspired by someone further along the road (upward comparison).",
-        "mech_role_modelling": f"Gained hope {_hope_source(kernel, week)}, as far as they felt safe.",
-        "mech_self_image": "Retold their life story around their resources: self-image revised.",
-        "mech_sprouts": "A sprout of change grew into a realised change.",
-    }
-    lines += [text for key, text in explained.items() if _at(record, key, row, member)]
-    lines += [text[0].upper() + text[1:] + "." for text in _registered_phrases(record, row, member)]
+    for spec in registry.mechanisms():  # acting and leaving are told below, with their outcome
+        if spec.name not in ("acting", "dropout"):
+            lines += _fired(kernel, record, row, member, _reasons(spec))
     if _at(record, "attempted", row, member):
         lines.append(
             "Tried something new in their own life"

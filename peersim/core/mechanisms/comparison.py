@@ -101,4 +101,12 @@ SPEC = Mechanism(
     short="compare",
     channels=("comparison", "comparison_up", "comparison_down"),
     switched_off="no comparison effects.",
+    story=(
+        ("comparison_down", "saw that others were worse off and saw their own strengths"),
+        ("comparison_up", "was inspired by someone further along the road"),
+    ),
+    reasons=(
+        ("comparison_down", "Saw others worse off and their own strengths (downward comparison)."),
+        ("comparison_up", "Was inspired by someone further along the road (upward comparison)."),
+    ),
 )

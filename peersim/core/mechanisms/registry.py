@@ -51,7 +51,11 @@ class Mechanism:
     channels: tuple[str, ...] = ()  # activation channels written (default: the name alone)
     writes: tuple[str, ...] = ()  # State fields its Update may change
     group: str = ""  # its parameter group
-    phrases: tuple[str, ...] = ()  # words the narratives use for it
+    # (channel, phrase): what a person's story says when that channel fired, in the order told
+    # ("{hope_source}" is filled in with where the hope came from that week)
+    story: tuple[tuple[str, str], ...] = ()
+    # (channel, sentence): the "why did this happen?" panel's line (default: the story's phrase)
+    reasons: tuple[tuple[str, str], ...] = ()
     switched_off: str = ""  # what switching it off means
     after: str | None = None  # for a registered mechanism: run right after this one (default: end)
 

@@ -59,4 +59,6 @@ SPEC = Mechanism(
     short="rolemod",
     channels=("role_modelling",),
     switched_off="no hope from these sources.",
+    story=(("role_modelling", "gained hope {hope_source}"),),
+    reasons=(("role_modelling", "Gained hope {hope_source}, as far as they felt safe."),),
 )

@@ -78,4 +78,6 @@ SPEC = Mechanism(
     short="selfimg",
     channels=("self_image",),
     switched_off="storytelling changes nothing.",
+    story=(("self_image", "retold their life story around their resources"),),
+    reasons=(("self_image", "Retold their life story around their resources: self-image revised."),),
 )

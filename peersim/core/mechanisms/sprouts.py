@@ -83,4 +83,6 @@ SPEC = Mechanism(
     short="sprouts",
     channels=("sprouts",),
     switched_off="sprouts neither grow into change nor wither.",
+    story=(("sprouts", "a sprout grew into a realised change"),),
+    reasons=(("sprouts", "A sprout of change grew into a realised change."),),
 )
