@@ -5,6 +5,9 @@
 - ``activation_heatmap``: which mechanism fired for whom in which session;
 - ``trajectories``: one state over the weeks for every member, dropouts marked;
 - ``icamo_figure``: an ICAMO table as a heatmap.
+
+Drawn on ``matplotlib.figure.Figure`` objects, not pyplot: importing this module never switches
+the caller's backend, and a figure returned (``path=None``) is not kept open by pyplot.
 """
 
 from __future__ import annotations
@@ -13,13 +16,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib import animation
+from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from peersim.core.kernel import Kernel
 from peersim.core.mechanisms import registry
@@ -27,7 +30,7 @@ from peersim.core.params import MECHANISMS
 from peersim.core.state import STATES
 
 COLOUR_BY = (*STATES, "recovery")
-_CMAP = plt.get_cmap("viridis")
+_CMAP = matplotlib.colormaps["viridis"]
 _GREY = "#bbbbbb"
 
 
@@ -106,7 +109,7 @@ def draw_group(ax, kernel: Kernel, week: int, colour_by: str = "hope", show_labe
 
 
 def _colourbar(fig, axes, colour_by: str) -> None:
-    mappable = plt.cm.ScalarMappable(norm=Normalize(0, 1), cmap=_CMAP)
+    mappable = ScalarMappable(norm=Normalize(0, 1), cmap=_CMAP)
     fig.colorbar(
         mappable, ax=axes, shrink=0.7, label=f"{colour_by.replace('_', ' ')} (0-1); grey: left the group"
     )
@@ -118,7 +121,8 @@ def group_circles(kernel: Kernel, colour_by: str = "hope", weeks: Sequence[int] 
     weeks = list(weeks or range(1, kernel.params.n_sessions + 1))
     cols = min(5, len(weeks))
     rows = -(-len(weeks) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3 * cols + 1, 3 * rows + 0.6), squeeze=False)
+    fig = Figure(figsize=(3 * cols + 1, 3 * rows + 0.6))
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax, week in zip(axes.ravel(), weeks, strict=False):
         draw_group(ax, kernel, week, colour_by)
     for ax in axes.ravel()[len(weeks) :]:
@@ -135,7 +139,8 @@ def group_circles(kernel: Kernel, colour_by: str = "hope", weeks: Sequence[int] 
 def group_animation(kernel: Kernel, path, colour_by: str = "hope", fps: float = 1.5) -> Path:
     """The group session by session as an animated GIF."""
     _check(kernel)
-    fig, ax = plt.subplots(figsize=(5, 5.4))
+    fig = Figure(figsize=(5, 5.4))
+    ax = fig.subplots()
     _colourbar(fig, [ax], colour_by)
     weeks = list(range(0, kernel.params.n_sessions + 1))
 
@@ -146,7 +151,6 @@ def group_animation(kernel: Kernel, path, colour_by: str = "hope", fps: float = 
     anim = animation.FuncAnimation(fig, frame, frames=len(weeks))
     path = Path(path)
     anim.save(path, writer=animation.PillowWriter(fps=fps))
-    plt.close(fig)
     return path
 
 
@@ -159,9 +163,8 @@ def activation_heatmap(kernel: Kernel, path=None, mechanisms: Sequence[str] | No
     records = kernel.history[1 : p.n_sessions + 1]
     cols = 4
     rows = -(-len(mechanisms) // cols)
-    fig, axes = plt.subplots(
-        rows, cols, figsize=(3.4 * cols, 2.6 * rows + 0.6), squeeze=False, sharex=True, sharey=True
-    )
+    fig = Figure(figsize=(3.4 * cols, 2.6 * rows + 0.6))
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
     present = np.array([r["present"][0] for r in records]).T  # (N, sessions)
     for ax, mech in zip(axes.ravel(), mechanisms, strict=False):
         fired = np.array([r[f"mech_{mech}"][0] for r in records]).T.astype(float)
@@ -170,7 +173,7 @@ def activation_heatmap(kernel: Kernel, path=None, mechanisms: Sequence[str] | No
         absent = np.argwhere(~present)
         for i, s in absent:
             ax.add_patch(
-                plt.Rectangle((s - 0.5, i - 0.5), 1, 1, facecolor="#eeeeee", hatch="///", edgecolor="#bbbbbb")
+                Rectangle((s - 0.5, i - 0.5), 1, 1, facecolor="#eeeeee", hatch="///", edgecolor="#bbbbbb")
             )
         ax.set_title(mech.replace("_", " "), fontsize=10)
         ax.set_xticks(range(p.n_sessions), [str(k + 1) for k in range(p.n_sessions)], fontsize=7)
@@ -197,7 +200,8 @@ def trajectories(kernel: Kernel, state: str = "hope", path=None):
     p, g = kernel.params, kernel.group
     weeks = np.array([r["week"] for r in kernel.history])
     values = np.array([r[state][0] for r in kernel.history])  # (W, N)
-    fig, ax = plt.subplots(figsize=(9, 4.8), constrained_layout=True)
+    fig = Figure(figsize=(9, 4.8), constrained_layout=True)
+    ax = fig.subplots()
     for i in range(g.n):
         line = ax.plot(weeks, values[:, i], linewidth=1.4, label=f"participant {i}")[0]
         left = int(kernel.state.dropout_session[0, i])
@@ -235,13 +239,8 @@ def icamo_figure(
     block = table[table["point"] == first]
     labels = [f"{r.actor}: {r.stratum}" if r.actor != "all" else "everyone" for r in block.itertuples()]
     rates = block[[f"{m}_rate" for m in mechanisms]].to_numpy(float)
-    fig, (ax, ax2) = plt.subplots(
-        1,
-        2,
-        figsize=(15, 0.45 * len(block) + 2.2),
-        width_ratios=[len(mechanisms), 1 + len(outcomes)],
-        constrained_layout=True,
-    )
+    fig = Figure(figsize=(15, 0.45 * len(block) + 2.2), constrained_layout=True)
+    ax, ax2 = fig.subplots(1, 2, width_ratios=[len(mechanisms), 1 + len(outcomes)])
     im = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1, aspect="auto")
     for (i, j), v in np.ndenumerate(rates):
         ax.text(
@@ -287,5 +286,4 @@ def _finish(fig, path):
         return fig
     path = Path(path)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path

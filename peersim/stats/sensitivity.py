@@ -134,19 +134,12 @@ def run_sensitivity(results, seed: int = 0, resamples: int = 1000) -> tuple[pd.D
 
 def sensitivity_figure(table: pd.DataFrame, kind: str, path) -> object:
     """Bars of the indices per output (Sobol: S1 and ST; Morris: mu*), with 95% intervals."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: the caller's backend stays as it is
 
     outputs = list(dict.fromkeys(table["output"]))
-    fig, axes = plt.subplots(
-        1,
-        len(outputs),
-        figsize=(4.6 * len(outputs), 0.32 * table.parameter.nunique() + 2.2),
-        squeeze=False,
-        constrained_layout=True,
-    )
+    size = (4.6 * len(outputs), 0.32 * table.parameter.nunique() + 2.2)
+    fig = Figure(figsize=size, constrained_layout=True)
+    axes = fig.subplots(1, len(outputs), squeeze=False)
     for ax, output in zip(axes[0], outputs, strict=True):
         sub = table[table.output == output]
         ys = np.arange(len(sub))
@@ -178,5 +171,4 @@ def sensitivity_figure(table: pd.DataFrame, kind: str, path) -> object:
         " bars: 95% bootstrap intervals"
     )
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
