@@ -44,57 +44,35 @@ from peersim.mesa.model import PeerGroupModel
 from peersim.report.narrative import compare, why
 from peersim.report.teaching import _CMAP, COLOUR_BY, draw_group
 
+
 #: The controls: name -> (widget, label, default, options). Sliders take (min, max, step).
 #: Defaults (and full ranges) are read from Params; the narrower slider ranges (group size, spread
 #: of age) are the page's own choice.
+def _control(name: str, label: str, step=None, low=None, high=None, values=None) -> dict:
+    """A parameter's control: its default (and, for numbers, its valid range unless narrowed
+    here) read from Params, so the app never repeats them."""
+    value = default(name)
+    if values is not None:
+        return {"kind": "select", "label": label, "value": value, "values": list(values)}
+    if isinstance(value, bool):
+        return {"kind": "bool", "label": label, "value": value}
+    valid = valid_range(name)
+    kind = "int" if isinstance(value, int) else "float"
+    bounds = {"min": valid[0] if low is None else low, "max": valid[1] if high is None else high}
+    return {"kind": kind, "label": label, "value": value, **bounds, "step": step}
+
+
 CONTROLS: dict[str, dict] = {
     "rng": {"kind": "int", "label": "seed", "value": 7, "min": 0, "max": 999, "step": 1},
     "run": {"kind": "int", "label": "group number (run)", "value": 0, "min": 0, "max": 99, "step": 1},
-    "setting": {"kind": "select", "label": "setting", "value": default("setting"), "values": list(SETTINGS)},
-    "facilitator_role": {
-        "kind": "select",
-        "label": "facilitators",
-        "value": default("facilitator_role"),
-        "values": list(FACILITATOR_ROLES),
-    },
-    "facilitator_skill": {
-        "kind": "float",
-        "label": "facilitator skill",
-        "value": default("facilitator_skill"),
-        "min": valid_range("facilitator_skill")[0],
-        "max": valid_range("facilitator_skill")[1],
-        "step": 0.05,
-    },
-    "group_size": {
-        "kind": "int",
-        "label": "group size",
-        "value": default("group_size"),
-        "min": 3,
-        "max": 16,
-        "step": 1,
-    },
-    "covid_restrictions": {
-        "kind": "bool",
-        "label": "COVID-19 restrictions",
-        "value": default("covid_restrictions"),
-    },
-    "group_rules": {"kind": "bool", "label": "group rules agreed", "value": default("group_rules")},
-    "age_sd": {
-        "kind": "float",
-        "label": "spread of age (years)",
-        "value": default("age_sd"),
-        "min": 0.0,
-        "max": 25.0,
-        "step": 1.0,
-    },
-    "employed_share": {
-        "kind": "float",
-        "label": "share in work",
-        "value": default("employed_share"),
-        "min": valid_range("employed_share")[0],
-        "max": valid_range("employed_share")[1],
-        "step": 0.05,
-    },
+    "setting": _control("setting", "setting", values=SETTINGS),
+    "facilitator_role": _control("facilitator_role", "facilitators", values=FACILITATOR_ROLES),
+    "facilitator_skill": _control("facilitator_skill", "facilitator skill", step=0.05),
+    "group_size": _control("group_size", "group size", step=1, low=3, high=16),
+    "covid_restrictions": _control("covid_restrictions", "COVID-19 restrictions"),
+    "group_rules": _control("group_rules", "group rules agreed"),
+    "age_sd": _control("age_sd", "spread of age (years)", step=1.0, low=0.0, high=25.0),
+    "employed_share": _control("employed_share", "share in work", step=0.05),
 }
 #: What side-by-side mode may vary: not the seed, run or group size (those change the people).
 COMPARABLE = [
