@@ -84,8 +84,6 @@ SPEC = Mechanism(
     writes=("attempted", "meaning", "self_efficacy", "sprouts", "succeeded"),
     phase="session",
     run=run,
-    off=None,
     short="acting",
-    channels=("acting",),
     switched_off="no attempts, no sprouts from the group, no values work.",
 )

@@ -43,6 +43,5 @@ SPEC = Mechanism(
     run=run,
     off=off,
     short="attend",
-    channels=("attendance",),
     switched_off="everyone still in the group attends every session.",
 )

@@ -66,8 +66,6 @@ SPEC = Mechanism(
     writes=("bridging", "companion_weeks_left", "companionship"),
     phase="weekly",
     run=run,
-    off=None,
     short="compan",
-    channels=("companionship",),
     switched_off="no uptake, no bridging.",
 )

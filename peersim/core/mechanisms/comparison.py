@@ -97,7 +97,6 @@ SPEC = Mechanism(
     writes=("hope", "self_image"),
     phase="session",
     run=run,
-    off=None,
     short="compare",
     channels=("comparison", "comparison_up", "comparison_down"),
     switched_off="no comparison effects.",

@@ -106,8 +106,6 @@ SPEC = Mechanism(
     writes=("connectedness", "loneliness", "ties"),
     phase="session",
     run=run,
-    off=None,
     short="connect",
-    channels=("connectedness",),
     switched_off="no ties grow (session 4 still changes how differences are seen).",
 )

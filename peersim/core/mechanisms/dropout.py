@@ -79,8 +79,6 @@ SPEC = Mechanism(
     writes=("dropout_session", "dropped"),
     phase="weekly",
     run=run,
-    off=None,
     short="leaving",
-    channels=("dropout",),
     switched_off="nobody leaves.",
 )

@@ -83,8 +83,6 @@ SPEC = Mechanism(
     writes=("mishandled", "safety"),
     phase="session",
     run=run,
-    off=None,
     short="safety",
-    channels=("safety",),
     switched_off="safety stays where it was on arrival.",
 )

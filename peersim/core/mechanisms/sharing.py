@@ -89,6 +89,5 @@ SPEC = Mechanism(
     run=run,
     off=off,
     short="sharing",
-    channels=("sharing",),
     switched_off="nobody shares, facilitators included.",
 )
