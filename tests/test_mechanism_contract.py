@@ -122,3 +122,16 @@ def test_registry_and_schedule_agree():
     assert registry.channels() == CHANNELS
     for name in MECHANISMS:
         assert registry.get(name).run.__module__ == f"peersim.core.mechanisms.{name}"
+
+
+def test_the_kernel_docstring_lists_the_schedule_in_order():
+    """The kernel's docstring is where a reader sees one week's phases: it must not drift from
+    the schedule the registry builds."""
+    import re
+
+    from peersim.core import kernel
+
+    table = kernel.__doc__.split("The schedule of one week")[1].split("Measurement")[0]
+    listed = re.findall(r"^    ([a-z_]+) {2,}", table, flags=re.M)
+    phases = [p[0] for p in (*kernel.session_phases(), *kernel.weekly_phases())]
+    assert listed == phases
