@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from peersim.apps import cli
 from peersim.apps.cli import main
 
 
@@ -81,6 +84,27 @@ def test_argparse_errors_exit_2():
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     proc = run_cli("fly")
     assert proc.returncode == 2
+
+
+def test_every_command_is_its_own_module_and_listed_in_the_help(capsys, monkeypatch):
+    """peersim/apps/cli/ holds one module per command (and options.py, shared), each in COMMANDS
+    under its own name with HELP, add and run; `peersim --help` lists each with its HELP line."""
+    modules = {p.stem for p in Path(cli.__file__).parent.glob("*.py")} - {"__init__", "__main__", "options"}
+    assert set(cli.COMMANDS) == modules
+    monkeypatch.setenv("COLUMNS", "200")  # no wrapping of the help lines
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    assert "{" + ",".join(cli.COMMANDS) + "}" in text
+    for name, module in cli.COMMANDS.items():
+        assert module.__name__ == f"peersim.apps.cli.{name}"
+        assert callable(module.add) and callable(module.run)
+        assert re.search(rf"^ +{name} +{re.escape(module.HELP)}$", text, re.M), name
+        with pytest.raises(SystemExit) as done:
+            main([name, "--help"])
+        assert done.value.code == 0
+        assert capsys.readouterr().out.startswith(f"usage: peersim {name} ")
 
 
 OUTSIDER = "docs/examples/outsider.csv"
