@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from peersim.run.draws import UNCERTAINTY
 from peersim.stats.effects import Z95
 from peersim.sweep.results import SweepResults, load_results
 from peersim.sweep.runner import run_sweep
@@ -38,7 +39,7 @@ def study_args(argv: Sequence[str] | None, description: str) -> argparse.Namespa
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument(
         "--uncertainty",
-        choices=("none", "posterior"),
+        choices=UNCERTAINTY,
         default="none",
         help="posterior: run k of every point takes a draw of the calibrated posterior; summaries"
         " add intervals from parameter uncertainty (<metric>_param_low/high) beside the Monte Carlo"

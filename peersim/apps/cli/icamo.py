@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             runs=args.runs,
             seed=args.seed,
             population=population,
-            uncertainty=options.uncertainty(args),
+            uncertainty=args.uncertainty,
         )
     with warnings.catch_warnings():  # said once above, in one line
         warnings.simplefilter("ignore", UserWarning)

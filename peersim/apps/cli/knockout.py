@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         runs=args.runs,
         seed=args.seed,
         mechanisms=mechanisms,
-        uncertainty=options.uncertainty(args),
+        uncertainty=args.uncertainty,
     )
     print(format_knockouts(table))
     where = f"in {args.out}" if args.out else "in the CSV that --out writes"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from peersim.core.params import Params
 from peersim.core.rng import MAX_SEED
+from peersim.run.draws import UNCERTAINTY
 
 EXIT_USAGE = 2
 
@@ -66,15 +67,11 @@ def switch(parser: argparse.ArgumentParser, name: str, help: str) -> None:
 def uncertainty_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--uncertainty",
-        choices=("none", "posterior"),
+        choices=UNCERTAINTY,
         default="none",
         help="posterior: each run (trial) takes a draw of the calibrated posterior, and intervals"
         " show parameter uncertainty apart from Monte Carlo error",
     )
-
-
-def uncertainty(args: argparse.Namespace) -> str | None:
-    return None if args.uncertainty == "none" else args.uncertainty
 
 
 def check_out(out: Path | None) -> None:

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         record=args.record,
         chunk_size=args.chunk_size,
         population=population,
-        uncertainty=options.uncertainty(args),
+        uncertainty=args.uncertainty,
         control=control_arm,
         out=args.out,
         overwrite=args.overwrite,

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         params,
         seed=args.seed,
         trials=args.trials,
-        uncertainty=options.uncertainty(args),
+        uncertainty=args.uncertainty,
         population=population,
         progress=not args.quiet,
         n_peer=n_peer,
