@@ -30,6 +30,7 @@ import pandas as pd
 import peersim
 from peersim.data.register import register
 from peersim.inference.calibration import calibrate, eligible, load_targets, predictive_check, screen
+from peersim.report.figures import save_figure
 from peersim.sweep.study import report_written
 
 
@@ -141,10 +142,7 @@ def _prior_vs_posterior(post, chosen, entries, out: Path) -> Path:
     fig.suptitle(
         "Prior (grey) and ABC-SMC posterior (blue) of every calibrated parameter; red: current default"
     )
-    path = out / "prior_vs_posterior.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, out / "prior_vs_posterior.png")
 
 
 def _correlations(post, chosen, out: Path) -> Path:
@@ -166,10 +164,7 @@ def _correlations(post, chosen, out: Path) -> Path:
     ax.set_title(
         "Pairwise posterior correlations: strong ones are trade-offs the data cannot separate", fontsize=9
     )
-    path = out / "correlations.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, out / "correlations.png")
 
 
 def _check_figure(check: pd.DataFrame, out: Path) -> Path:
@@ -186,10 +181,7 @@ def _check_figure(check: pd.DataFrame, out: Path) -> Path:
     ax.set_yticks(ys, labels, fontsize=8)
     ax.set_xlabel("95% posterior predictive interval, relative to the observed value (0), in interval widths")
     ax.set_title("Posterior predictive check: blue consistent with the observation, red not", fontsize=10)
-    path = out / "predictive_check.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, out / "predictive_check.png")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from peersim.data.register import Prior
 from peersim.inference.calibration import deviations, fitted, load_targets
 from peersim.inference.selection import Selection, select_theories
 from peersim.report.docs import render_blocks
+from peersim.report.figures import save_figure
 from peersim.studies.patterns import discriminating_patterns
 from peersim.sweep.study import report_written
 
@@ -65,9 +66,7 @@ def main(argv=None) -> list:
     patterns.theories.to_csv(out / "patterns.csv", index=False, float_format="%.4g")
     patterns.pairs.to_csv(out / "pattern_pairs.csv", index=False, float_format="%.4g")
     patterns.best(3).to_csv(out / "pattern_best.csv", index=False, float_format="%.4g")
-    figure = patterns.figure()
-    figure.savefig(out / "patterns.png", dpi=100)
-    plt.close(figure)
+    save_figure(patterns.figure(), out / "patterns.png")
     counted = select(spec, targets, out, observation="count")
     counted.probabilities.to_csv(out / "probabilities_count.csv", index=False, float_format="%.4g")
     # does the seed theory's narrow dropout prior decide? the same, with it as wide as the rivals'
@@ -236,10 +235,7 @@ def _probability_figure(selection: Selection, out: Path) -> Path:
     ax.set_xlim(0, 1)
     ax.set_xlabel("posterior probability (equal priors); bar: 95% Monte Carlo interval; dots: blocks")
     ax.set_title("Which programme theory do the PEER observations favour? (rejection ABC, ELFI)", fontsize=10)
-    path = out / "probabilities.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, out / "probabilities.png")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ import pandas as pd
 import peersim
 from peersim.inference.validation import markdown_table, validate
 from peersim.report.docs import write_blocks
+from peersim.report.figures import save_figure
 from peersim.sweep.study import report_written
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
@@ -133,10 +134,7 @@ def _figure(table: pd.DataFrame, spec: dict, out: Path) -> Path:
         " interval); vertical bar: a bound, arrow to the side it allows",
         fontsize=9,
     )
-    path = out / "validation.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, out / "validation.png")
 
 
 if __name__ == "__main__":

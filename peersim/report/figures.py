@@ -82,3 +82,12 @@ def line_panels(
     groups = int(summary.replicates.iloc[0])
     fig.suptitle(title.format(groups=groups) + " (shading: 95% intervals across groups)")
     return fig
+
+
+def save_figure(fig, path: Path, dpi: int = 100) -> Path:
+    """Write the figure to ``path`` (its format from the suffix), close it and return the path."""
+    import matplotlib.pyplot as plt  # lazily: closing is pyplot's, importing this module is not
+
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
