@@ -14,10 +14,8 @@ kept in results/calibration/raw/. ``--ship`` copies the posterior into the packa
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
-import tomllib
 from pathlib import Path
 
 import matplotlib
@@ -31,7 +29,7 @@ import peersim
 from peersim.data.register import register
 from peersim.inference.calibration import calibrate, eligible, load_targets, predictive_check, screen
 from peersim.report.figures import save_figure
-from peersim.sweep.study import report_written
+from peersim.sweep.study import own_spec_args, report_written
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -41,18 +39,22 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
 
 
 def main(argv=None) -> list:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--small", action="store_true", help="a quick check: few particles and rounds")
-    parser.add_argument("--ship", action="store_true", help="copy the posterior into peersim/data")
-    parser.add_argument(
-        "--out", type=Path, default=None, help="default results/calibration (--small: .../small)"
+    args, spec, out = own_spec_args(
+        __file__,
+        argv,
+        __doc__,
+        small={
+            "trajectories": 2,
+            "trials_per_point": 2,
+            "particles": 120,
+            "rounds": 2,
+            "batch": 120,
+            "check_draws": 60,
+            "quantile": 0.2,
+        },
+        small_help="a quick check: few particles and rounds",
+        options={"--ship": {"action": "store_true", "help": "copy the posterior into peersim/data"}},
     )
-    args = parser.parse_args(argv)
-    spec = tomllib.loads(Path(__file__).with_suffix(".toml").read_text())
-    if args.small:
-        spec.update(trajectories=2, trials_per_point=2, particles=120, rounds=2, batch=120, check_draws=60)
-        spec.update(quantile=0.2)
-    out = args.out or Path("results/calibration") / ("small" if args.small else "")
     (out / "raw").mkdir(parents=True, exist_ok=True)
     seed = spec["seed"]
     targets = load_targets()

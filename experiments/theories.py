@@ -20,9 +20,7 @@ page's tables from these files (a test checks that they agree).
 
 from __future__ import annotations
 
-import argparse
 import sys
-import tomllib
 from pathlib import Path
 
 import matplotlib
@@ -38,21 +36,27 @@ from peersim.inference.selection import Selection, select_theories
 from peersim.report.docs import render_blocks
 from peersim.report.figures import save_figure
 from peersim.studies.patterns import discriminating_patterns
-from peersim.sweep.study import report_written
+from peersim.sweep.study import own_spec_args, report_written
 
 
 def main(argv=None) -> list:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--small", action="store_true", help="a quick check: few simulations")
-    parser.add_argument("--out", type=Path, help="default results/theories; --small: .../small")
-    parser.add_argument(
-        "--doc", type=Path, help="also renew the generated tables of this page (docs/theories.md)"
+    args, spec, out = own_spec_args(
+        __file__,
+        argv,
+        __doc__,
+        small={
+            "simulations": 600,
+            "blocks": 2,
+            "quantile": 0.05,
+            "batch": 300,
+            "pattern_draws": 6,
+            "pattern_groups": 4,
+        },
+        small_help="a quick check: few simulations",
+        options={
+            "--doc": {"type": Path, "help": "also renew the generated tables of this page (docs/theories.md)"}
+        },
     )
-    args = parser.parse_args(argv)
-    spec = tomllib.loads(Path(__file__).with_suffix(".toml").read_text())
-    if args.small:
-        spec.update(simulations=600, blocks=2, quantile=0.05, batch=300, pattern_draws=6, pattern_groups=4)
-    out = args.out or Path("results/theories") / ("small" if args.small else "")
     (out / "raw").mkdir(parents=True, exist_ok=True)
     targets = load_targets()
     selection = select(spec, targets, out)
