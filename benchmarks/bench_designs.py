@@ -13,7 +13,6 @@ memory (max RSS of the sweep process) and the number of files written per table.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -21,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from _common import options
 
 RANGES = """[design.ranges]
 facilitator_skill = [0.3, 1.0]
@@ -65,11 +66,7 @@ def run(path: Path, out: Path) -> tuple[float, float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--courses", type=int, default=20_000)
-    parser.add_argument("--chunk", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=2)
-    args = parser.parse_args()
+    args = options(__doc__, courses=20_000, chunk=2000, repeat=2)
     tmp = Path(tempfile.mkdtemp(prefix="peersim-designs-"))
     n = args.courses
     designs = {

@@ -9,7 +9,6 @@ memory. Targets (issue 2): batch >= 20,000 courses/s; Mesa < 2 ms per weekly ste
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
 import time
@@ -18,6 +17,8 @@ import tracemalloc
 # one core: no hidden threads in numerical libraries
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
+
+from _common import options  # noqa: E402
 
 import peersim  # noqa: E402
 from peersim import Params, PeerGroupModel  # noqa: E402
@@ -33,11 +34,7 @@ def best_of(repeats: int, fn) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=20_000)
-    parser.add_argument("--mesa-runs", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
+    args = options(__doc__, runs=20_000, mesa_runs=200, repeats=3)
     p = Params()
     weeks = p.n_sessions + p.follow_up_weeks
 

@@ -9,12 +9,13 @@ to one thread, best of each round, and prints their ratio.
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from _common import options
 
 import peersim
 
@@ -26,10 +27,7 @@ def rate(runs: int, **kwargs) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=20_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = options(__doc__, runs=20_000, rounds=3)
     post = peersim.posterior()
     print(f"posterior: {len(post):,} draws of {len(post.columns) - 1} parameters")
     rate(500)

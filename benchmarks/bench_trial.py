@@ -12,7 +12,6 @@ per-fit times, their ratio and the largest difference in the treatment effect be
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 import warnings
@@ -21,16 +20,14 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
+from _common import options
 
 import peersim
 from peersim.stats.mixed import fit_many
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--trials", type=int, default=200)
-    parser.add_argument("--fits", type=int, default=40)
-    args = parser.parse_args()
+    args = options(__doc__, trials=200, fits=40)
     start = time.perf_counter()
     result = peersim.trial(peersim.Params(), n_peer=145, n_control=151, trials=args.trials, seed=2024)
     whole = time.perf_counter() - start

@@ -16,11 +16,25 @@ from peersim.report.summary import wilson
 from peersim.sweep.study import Z95, completer_changes, report_written, run_study, save, study_args
 
 OUTCOMES = ("hope", "self_image", "self_efficacy", "recovery", "qpr")
+#: the histograms of change, completers and those who left early overlaid: column, bins, title, x label
+HISTOGRAMS = (
+    (
+        "recovery_change",
+        np.linspace(-0.3, 0.5, 41),
+        "Change in personal recovery (CHIME composite)",
+        "recovery, end minus baseline (0-1 scale)",
+    ),
+    (
+        "qpr_change",
+        np.arange(-30, 41, 2),
+        "Change in QPR-15 (0-60) with measurement noise",
+        "QPR-15 points, end minus baseline",
+    ),
+)
 
 
 def main(argv=None) -> list:
-    args = study_args(argv, __doc__)
-    res, out = run_study(Path(__file__).with_suffix(".toml"), args)
+    res, out = run_study(Path(__file__).with_suffix(".toml"), study_args(argv, __doc__))
     part = completer_changes(res.participants, OUTCOMES)
     part["status"] = np.where(part.dropped_out, "left early", "completed")
     n_runs = part.run.nunique()
@@ -89,39 +103,18 @@ def main(argv=None) -> list:
         ylabel="participants who left (% of all)",
         xticks=list(sessions),
     )
-    ax = axes[1]
-    bins = np.linspace(-0.3, 0.5, 41)
-    for status, colour in (("completed", "#2f6f8f"), ("left early", "#b5523b")):
-        ax.hist(
-            part.loc[part.status == status, "recovery_change"],
-            bins=bins,
-            density=True,
-            alpha=0.6,
-            color=colour,
-            label=status,
-        )
-    ax.set(
-        title="Change in personal recovery (CHIME composite)",
-        xlabel="recovery, end minus baseline (0-1 scale)",
-        ylabel="density",
-    )
-    ax.legend(frameon=False)
-    ax = axes[2]
-    for status, colour in (("completed", "#2f6f8f"), ("left early", "#b5523b")):
-        ax.hist(
-            part.qpr_change[part.status == status],
-            bins=np.arange(-30, 41, 2),
-            density=True,
-            alpha=0.6,
-            color=colour,
-            label=status,
-        )
-    ax.set(
-        title="Change in QPR-15 (0-60) with measurement noise",
-        xlabel="QPR-15 points, end minus baseline",
-        ylabel="density",
-    )
-    ax.legend(frameon=False)
+    for ax, (column, bins, title, xlabel) in zip(axes[1:], HISTOGRAMS, strict=True):
+        for status, colour in (("completed", "#2f6f8f"), ("left early", "#b5523b")):
+            ax.hist(
+                part.loc[part.status == status, column],
+                bins=bins,
+                density=True,
+                alpha=0.6,
+                color=colour,
+                label=status,
+            )
+        ax.set(title=title, xlabel=xlabel, ylabel="density")
+        ax.legend(frameon=False)
     fig.suptitle(f"Baseline: PEER defaults, {n_runs:,} simulated groups (bars: 95% intervals across groups)")
     return [save(fig, out / "baseline.png", res), out / "dropout_by_session.csv", out / "outcome_changes.csv"]
 

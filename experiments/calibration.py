@@ -14,10 +14,8 @@ kept in results/calibration/raw/. ``--ship`` copies the posterior into the packa
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
-import tomllib
 from pathlib import Path
 
 import matplotlib
@@ -30,7 +28,8 @@ import pandas as pd
 import peersim
 from peersim.data.register import register
 from peersim.inference.calibration import calibrate, eligible, load_targets, predictive_check, screen
-from peersim.sweep.study import report_written
+from peersim.report.figures import save_figure
+from peersim.sweep.study import own_spec_args, report_written
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -40,18 +39,22 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
 
 
 def main(argv=None) -> list:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--small", action="store_true", help="a quick check: few particles and rounds")
-    parser.add_argument("--ship", action="store_true", help="copy the posterior into peersim/data")
-    parser.add_argument(
-        "--out", type=Path, default=None, help="default results/calibration (--small: .../small)"
+    args, spec, out = own_spec_args(
+        __file__,
+        argv,
+        __doc__,
+        small={
+            "trajectories": 2,
+            "trials_per_point": 2,
+            "particles": 120,
+            "rounds": 2,
+            "batch": 120,
+            "check_draws": 60,
+            "quantile": 0.2,
+        },
+        small_help="a quick check: few particles and rounds",
+        options={"--ship": {"action": "store_true", "help": "copy the posterior into peersim/data"}},
     )
-    args = parser.parse_args(argv)
-    spec = tomllib.loads(Path(__file__).with_suffix(".toml").read_text())
-    if args.small:
-        spec.update(trajectories=2, trials_per_point=2, particles=120, rounds=2, batch=120, check_draws=60)
-        spec.update(quantile=0.2)
-    out = args.out or Path("results/calibration") / ("small" if args.small else "")
     (out / "raw").mkdir(parents=True, exist_ok=True)
     seed = spec["seed"]
     targets = load_targets()
@@ -141,10 +144,7 @@ def _prior_vs_posterior(post, chosen, entries, out: Path) -> Path:
     fig.suptitle(
         "Prior (grey) and ABC-SMC posterior (blue) of every calibrated parameter; red: current default"
     )
-    path = out / "prior_vs_posterior.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, out / "prior_vs_posterior.png")
 
 
 def _correlations(post, chosen, out: Path) -> Path:
@@ -166,10 +166,7 @@ def _correlations(post, chosen, out: Path) -> Path:
     ax.set_title(
         "Pairwise posterior correlations: strong ones are trade-offs the data cannot separate", fontsize=9
     )
-    path = out / "correlations.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, out / "correlations.png")
 
 
 def _check_figure(check: pd.DataFrame, out: Path) -> Path:
@@ -186,10 +183,7 @@ def _check_figure(check: pd.DataFrame, out: Path) -> Path:
     ax.set_yticks(ys, labels, fontsize=8)
     ax.set_xlabel("95% posterior predictive interval, relative to the observed value (0), in interval widths")
     ax.set_title("Posterior predictive check: blue consistent with the observation, red not", fontsize=10)
-    path = out / "predictive_check.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, out / "predictive_check.png")
 
 
 if __name__ == "__main__":

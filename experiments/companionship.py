@@ -9,22 +9,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
-from peersim.sweep.study import (
-    lines_with_ci,
-    per_run,
-    report_written,
-    run_study,
-    save,
-    study_args,
-    summarise,
-)
+from peersim.report.figures import line_panels
+from peersim.sweep.study import per_run, report_written, run_study, save, study_args, summarise
 
 
 def main(argv=None) -> list:
-    args = study_args(argv, __doc__)
-    res, out = run_study(Path(__file__).with_suffix(".toml"), args)
+    res, out = run_study(Path(__file__).with_suffix(".toml"), study_args(argv, __doc__))
     part = res.participants
     completers = part[~part.dropped_out]
     runs = per_run(
@@ -40,29 +30,18 @@ def main(argv=None) -> list:
         runs, ["covid_restrictions", "companionship_weeks"], ["uptake", "bridging", "realised_followup"]
     )
     summary.to_csv(out / "companionship.csv", index=False, float_format="%.5g")
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6), constrained_layout=True)
     labels = {False: "no restrictions", True: "COVID-19 restrictions"}
-    for ax, (metric, title, ylabel) in zip(
-        axes,
+    fig = line_panels(
+        summary.assign(covid=summary.covid_restrictions.map(labels)),
+        "companionship_weeks",
         [
             ("uptake", "Companionship uptake", "share of completers"),
             ("bridging", "Bridging at 52 weeks after the course", "ties outside the group (0-1)"),
             ("realised_followup", "Realised changes at 52 weeks", "per completer"),
         ],
-        strict=True,
-    ):
-        lines_with_ci(
-            ax,
-            summary.assign(covid=summary.covid_restrictions.map(labels)),
-            "companionship_weeks",
-            metric,
-            hue="covid",
-        )
-        ax.set(title=title, xlabel="length of the companionship offer (weeks)", ylabel=ylabel)
-    axes[0].legend(frameon=False)
-    fig.suptitle(
-        f"Companionship and bridging, {int(summary.replicates.iloc[0])} groups per cell, completers"
-        " (shading: 95% intervals across groups)"
+        hue="covid",
+        xlabel="length of the companionship offer (weeks)",
+        title="Companionship and bridging, {groups} groups per cell, completers",
     )
     return [save(fig, out / "companionship.png", res), out / "companionship.csv"]
 

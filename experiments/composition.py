@@ -19,8 +19,7 @@ from peersim.sweep.study import lines_with_ci, report_written, run_study, save, 
 
 
 def main(argv=None) -> list:
-    args = study_args(argv, __doc__)
-    res, out = run_study(Path(__file__).with_suffix(".toml"), args)
+    res, out = run_study(Path(__file__).with_suffix(".toml"), study_args(argv, __doc__))
     part = res.participants
     part = part.assign(
         self_image_change=part.self_image_end - part.self_image_baseline,
@@ -60,20 +59,30 @@ def main(argv=None) -> list:
         xlabel="spread of age in the population (sd, years)",
         ylabel="share of participants in work",
     )
-    ax = axes[1]
-    lines_with_ci(ax, by_band, "difference", "dropout")
-    ax.set(
-        title="Outsiders leave: dropout by own difference from the group",
-        xlabel="difference from the other members (0-1, quintile means)",
-        ylabel="dropout (share)",
-    )
-    ax = axes[2]
-    lines_with_ci(ax, by_work, "others_employed", "self_image_change")
-    ax.set(
-        title="Employed participants: self-image change",
-        xlabel="share of the others in the group who work",
-        ylabel="self-image, end minus baseline (0-1)",
-    )
+    for ax, (summary, x, metric, title, xlabel, ylabel) in zip(
+        axes[1:],
+        [
+            (
+                by_band,
+                "difference",
+                "dropout",
+                "Outsiders leave: dropout by own difference from the group",
+                "difference from the other members (0-1, quintile means)",
+                "dropout (share)",
+            ),
+            (
+                by_work,
+                "others_employed",
+                "self_image_change",
+                "Employed participants: self-image change",
+                "share of the others in the group who work",
+                "self-image, end minus baseline (0-1)",
+            ),
+        ],
+        strict=True,
+    ):
+        lines_with_ci(ax, summary, x, metric)
+        ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     fig.suptitle(
         f"Composition: {len(by_point)} design points x {int(by_point.replicates.iloc[0])} groups"
         " (shading: 95% intervals across groups)"

@@ -20,9 +20,7 @@ page's tables from these files (a test checks that they agree).
 
 from __future__ import annotations
 
-import argparse
 import sys
-import tomllib
 from pathlib import Path
 
 import matplotlib
@@ -36,22 +34,29 @@ from peersim.data.register import Prior
 from peersim.inference.calibration import deviations, fitted, load_targets
 from peersim.inference.selection import Selection, select_theories
 from peersim.report.docs import render_blocks
+from peersim.report.figures import save_figure
 from peersim.studies.patterns import discriminating_patterns
-from peersim.sweep.study import report_written
+from peersim.sweep.study import own_spec_args, report_written
 
 
 def main(argv=None) -> list:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--small", action="store_true", help="a quick check: few simulations")
-    parser.add_argument("--out", type=Path, help="default results/theories; --small: .../small")
-    parser.add_argument(
-        "--doc", type=Path, help="also renew the generated tables of this page (docs/theories.md)"
+    args, spec, out = own_spec_args(
+        __file__,
+        argv,
+        __doc__,
+        small={
+            "simulations": 600,
+            "blocks": 2,
+            "quantile": 0.05,
+            "batch": 300,
+            "pattern_draws": 6,
+            "pattern_groups": 4,
+        },
+        small_help="a quick check: few simulations",
+        options={
+            "--doc": {"type": Path, "help": "also renew the generated tables of this page (docs/theories.md)"}
+        },
     )
-    args = parser.parse_args(argv)
-    spec = tomllib.loads(Path(__file__).with_suffix(".toml").read_text())
-    if args.small:
-        spec.update(simulations=600, blocks=2, quantile=0.05, batch=300, pattern_draws=6, pattern_groups=4)
-    out = args.out or Path("results/theories") / ("small" if args.small else "")
     (out / "raw").mkdir(parents=True, exist_ok=True)
     targets = load_targets()
     selection = select(spec, targets, out)
@@ -65,9 +70,7 @@ def main(argv=None) -> list:
     patterns.theories.to_csv(out / "patterns.csv", index=False, float_format="%.4g")
     patterns.pairs.to_csv(out / "pattern_pairs.csv", index=False, float_format="%.4g")
     patterns.best(3).to_csv(out / "pattern_best.csv", index=False, float_format="%.4g")
-    figure = patterns.figure()
-    figure.savefig(out / "patterns.png", dpi=100)
-    plt.close(figure)
+    save_figure(patterns.figure(), out / "patterns.png")
     counted = select(spec, targets, out, observation="count")
     counted.probabilities.to_csv(out / "probabilities_count.csv", index=False, float_format="%.4g")
     # does the seed theory's narrow dropout prior decide? the same, with it as wide as the rivals'
@@ -236,10 +239,7 @@ def _probability_figure(selection: Selection, out: Path) -> Path:
     ax.set_xlim(0, 1)
     ax.set_xlabel("posterior probability (equal priors); bar: 95% Monte Carlo interval; dots: blocks")
     ax.set_title("Which programme theory do the PEER observations favour? (rejection ABC, ELFI)", fontsize=10)
-    path = out / "probabilities.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, out / "probabilities.png")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,7 @@ the doc alone. 1.5-2 minutes on 2 cores.
 
 from __future__ import annotations
 
-import argparse
 import sys
-import tomllib
 from pathlib import Path
 
 import matplotlib
@@ -29,26 +27,21 @@ import pandas as pd
 import peersim
 from peersim.inference.validation import markdown_table, validate
 from peersim.report.docs import write_blocks
-from peersim.sweep.study import report_written
+from peersim.report.figures import save_figure
+from peersim.sweep.study import own_spec_args, report_written
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
 COLOURS = {"consistent": "#2f6f8f", "tension": "#d08c1f", "FAILS": "#b5523b"}
 
 
 def main(argv=None) -> list:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    args, spec, out = own_spec_args(
+        __file__,
+        argv,
+        __doc__,
+        small={"draws": 60, "repeats": 4},
+        small_help="a quick check: 60 draws, 4 trials each",
     )
-    parser.add_argument("--small", action="store_true", help="a quick check: 60 draws, 4 trials each")
-    parser.add_argument(
-        "--out", type=Path, default=None, help="default results/validation (--small: .../small)"
-    )
-    args = parser.parse_args(argv)
-    spec = tomllib.loads(Path(__file__).with_suffix(".toml").read_text())
-    if args.small:
-        spec.update(draws=60, repeats=4)
-    out = args.out or Path("results/validation") / ("small" if args.small else "")
-    out.mkdir(parents=True, exist_ok=True)
     table, _ = validate(peersim.posterior(), draws=spec["draws"], repeats=spec["repeats"], seed=spec["seed"])
     table.to_csv(out / "validation.csv", index=False, float_format="%.6g")
     # the doc's numbers come from the CSV as written (what a reader can open), never typed by hand
@@ -133,10 +126,7 @@ def _figure(table: pd.DataFrame, spec: dict, out: Path) -> Path:
         " interval); vertical bar: a bound, arrow to the side it allows",
         fontsize=9,
     )
-    path = out / "validation.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, out / "validation.png")
 
 
 if __name__ == "__main__":

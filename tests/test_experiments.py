@@ -10,6 +10,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -362,3 +363,24 @@ def test_export_writes_each_table_as_csv_chunk_by_chunk(tmp_path, capsys):
     assert "was not kept" in capsys.readouterr().err
     assert main(["export", str(tmp_path)]) == 2
     assert "holds no sweep results" in capsys.readouterr().err
+
+
+def test_a_script_with_its_own_spec_reads_it_and_picks_its_folder(tmp_path, monkeypatch):
+    from peersim.sweep.study import own_spec_args
+
+    script = tmp_path / "experiments" / "study_x.py"
+    script.parent.mkdir()
+    script.with_suffix(".toml").write_text("seed = 3\ndraws = 1000\nrepeats = 20\n")
+    monkeypatch.chdir(tmp_path)
+    small = {"draws": 60}
+    options = {"--ship": {"action": "store_true"}}
+    args, spec, out = own_spec_args(script, [], "doc", small, "quick", options)
+    assert spec == {"seed": 3, "draws": 1000, "repeats": 20} and not args.small and not args.ship
+    assert out == Path("results/study_x") and out.is_dir()
+    args, spec, out = own_spec_args(script, ["--small", "--ship"], "doc", small, "quick", options)
+    assert spec == {"seed": 3, "draws": 60, "repeats": 20} and args.small and args.ship
+    assert out == Path("results/study_x/small") and out.is_dir()
+    _, _, out = own_spec_args(script, ["--small", "--out", "elsewhere"], "doc", small, "quick")
+    assert out == Path("elsewhere") and out.is_dir()
+    with pytest.raises(SystemExit):  # an option the script does not take
+        own_spec_args(script, ["--ship"], "doc", small, "quick")

@@ -89,27 +89,29 @@ def test_contract(name):
     check_mechanism(registry.get(name))
 
 
-def test_the_check_catches_a_broken_mechanism():
-    def bad(st, ctx):
-        st.hope += 0.1  # mutates its input, writes an undeclared state, leaves [0, 1]
-        return Update({"hope": st.hope + 2.0}, fired=st.present)
+def _mutates_and_leaves_the_range(st, ctx):
+    st.hope += 0.1  # mutates its input, writes an undeclared state, leaves [0, 1]
+    return Update({"hope": st.hope + 2.0}, fired=st.present)
 
-    spec = registry.register(Mechanism(name="bad_hope", phase="session", run=bad, writes=()))
+
+def _writes_undeclared(st, ctx):
+    return Update({"hope": st.hope}, fired=st.present)
+
+
+@pytest.mark.parametrize(
+    ("run", "phase", "caught"),
+    [
+        (_mutates_and_leaves_the_range, "session", "mutated the State"),
+        (_writes_undeclared, "weekly", "undeclared states"),
+    ],
+)
+def test_the_check_catches_a_broken_mechanism(run, phase, caught):
+    spec = registry.register(Mechanism(name=run.__name__, phase=phase, run=run, writes=()))
     try:
-        with pytest.raises(AssertionError, match="mutated the State"):
+        with pytest.raises(AssertionError, match=caught):
             check_mechanism(spec)
     finally:
-        registry.unregister("bad_hope")
-
-    def undeclared(st, ctx):
-        return Update({"hope": st.hope}, fired=st.present)
-
-    spec = registry.register(Mechanism(name="undeclared", phase="weekly", run=undeclared, writes=()))
-    try:
-        with pytest.raises(AssertionError, match="undeclared states"):
-            check_mechanism(spec)
-    finally:
-        registry.unregister("undeclared")
+        registry.unregister(run.__name__)
 
 
 def test_registry_and_schedule_agree():

@@ -14,7 +14,13 @@ from peersim import THEORIES, Params, simulate
 from peersim.data.register import register
 from peersim.inference.calibration import eligible
 from peersim.run.arms import CONTROL_RUNS
-from peersim.studies.patterns import EARLY_SESSION, PATTERNS, discriminating_patterns, groups_needed
+from peersim.studies.patterns import (
+    EARLY_SESSION,
+    PAIR_COLUMNS,
+    PATTERNS,
+    discriminating_patterns,
+    groups_needed,
+)
 
 RIVALS = [name for name in THEORIES if name != "seed"]
 
@@ -66,19 +72,7 @@ def test_the_pattern_table_runs_on_tiny_inputs_with_prior_draws_and_weights():
     result = discriminating_patterns({"seed": _defaults(2), "common_factors": prior}, groups=3, seed=2)
     n = len(PATTERNS)
     assert len(result.theories) == 2 * n and len(result.pairs) == n
-    assert list(result.pairs.columns) == [
-        "pair",
-        "theory_a",
-        "theory_b",
-        "pattern",
-        "measurement",
-        "mean_a",
-        "mean_b",
-        "difference",
-        "difference_se",
-        "separation",
-        "groups_needed",
-    ]
+    assert list(result.pairs.columns) == list(PAIR_COLUMNS)  # those of a single theory's empty table
     assert {"theory", "pattern", "measurement", "mean", "sd", "low", "high", "param_sd", "group_sd"} <= set(
         result.theories.columns
     )
@@ -110,6 +104,7 @@ def test_the_pattern_table_runs_on_tiny_inputs_with_prior_draws_and_weights():
 def test_pattern_values_are_the_direct_computations_on_the_simulated_tables():
     groups, draw = 6, 1  # the second draw: runs 6..11 (control: CONTROL_RUNS + 6..11)
     result = discriminating_patterns({"seed": _defaults(2)}, groups=groups, seed=4)
+    assert result.pairs.empty and list(result.pairs.columns) == list(PAIR_COLUMNS)  # one theory: no pairs
     got = result.studies[result.studies.draw == draw].set_index("pattern")["value"]
     runs = {"runs": groups, "seed": 4, "first_run": draw * groups}
     sim = simulate(Params(), record="sessions", **runs)

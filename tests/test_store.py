@@ -142,22 +142,34 @@ def test_garbled_line_and_line_without_chunk(reference):
     repaired(spec, expected, redone=1)
 
 
-def test_deleted_chunk_is_named_and_redone(reference):
-    spec, expected = reference
+def _delete(spec):
     chunk_file(spec).unlink()
-    with pytest.raises(SpecError, match=r"c0000001: groups/c0000001.parquet is missing.*--resume"):
-        load_results(spec.out_dir)
-    repaired(spec, expected, redone=1)
 
 
-def test_truncated_and_emptied_chunks_are_named_and_redone(reference):
-    spec, expected = reference
+def _truncate_and_empty(spec):
     first = chunk_file(spec, "c0000000", "participants")
     first.write_bytes(first.read_bytes()[:100])
     chunk_file(spec, "c0000002").write_bytes(b"")
-    with pytest.raises(SpecError, match=r"c0000000: participants/c0000000\.parquet has 100 bytes"):
+
+
+@pytest.mark.parametrize(
+    ("damage", "named", "redone"),
+    [
+        pytest.param(_delete, r"c0000001: groups/c0000001.parquet is missing.*--resume", 1, id="deleted"),
+        pytest.param(
+            _truncate_and_empty,
+            r"c0000000: participants/c0000000\.parquet has 100 bytes",
+            2,
+            id="truncated-and-emptied",
+        ),
+    ],
+)
+def test_lost_or_cut_chunks_are_named_and_redone(reference, damage, named, redone):
+    spec, expected = reference
+    damage(spec)
+    with pytest.raises(SpecError, match=named):
         load_results(spec.out_dir)
-    repaired(spec, expected, redone=2)
+    repaired(spec, expected, redone=redone)
 
 
 def test_flipped_bytes_are_caught_by_checksums(reference):

@@ -3,9 +3,11 @@ importing this module never switches the caller's matplotlib backend (a notebook
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from peersim.core.tables import Results
@@ -49,4 +51,43 @@ def baseline_figure(res: Results | Summary, path: str | Path) -> Path:
     fig.suptitle(f"PEER course, {summary.runs:,} simulated groups (seed {summary.seed})")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
+    return path
+
+
+def line_panels(
+    summary: pd.DataFrame,
+    x: str,
+    panels: Sequence[tuple[str, str, str]],
+    *,
+    xlabel: str,
+    title: str,
+    hue: str | None = None,
+    label_fmt: str = "{}",
+    legend_title: str | None = None,
+    sharey: bool = False,
+) -> Figure:
+    """A study's figure in a row of panels, one per ``(metric, title, ylabel)`` of ``panels``: a
+    line per value of ``hue`` against ``x`` with its shaded 95% interval across groups, from a
+    ``peersim.sweep.study.summarise`` table. ``title`` is the figure's, with ``{groups}`` standing
+    for the groups (replicates) per cell; the note on the shading follows it."""
+    # lazily: the study helpers import pyplot, which this module never does on import
+    from peersim.sweep.study import lines_with_ci
+
+    fig = Figure(figsize=(16, 4.6), constrained_layout=True)
+    axes = fig.subplots(1, len(panels), sharey=sharey, squeeze=False)[0]
+    for ax, (metric, panel_title, ylabel) in zip(axes, panels, strict=True):
+        lines_with_ci(ax, summary, x, metric, hue=hue, label_fmt=label_fmt)
+        ax.set(title=panel_title, xlabel=xlabel, ylabel=ylabel)
+    axes[0].legend(frameon=False, title=legend_title)
+    groups = int(summary.replicates.iloc[0])
+    fig.suptitle(title.format(groups=groups) + " (shading: 95% intervals across groups)")
+    return fig
+
+
+def save_figure(fig, path: Path, dpi: int = 100) -> Path:
+    """Write the figure to ``path`` (its format from the suffix), close it and return the path."""
+    import matplotlib.pyplot as plt  # lazily: closing is pyplot's, importing this module is not
+
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
     return path

@@ -9,7 +9,8 @@ A study script is thin: it names its spec, its summaries and its figures. Raw ta
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import tomllib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -46,6 +47,37 @@ def study_args(argv: Sequence[str] | None, description: str) -> argparse.Namespa
         " ones; outputs go to results/<study>/posterior unless --out says otherwise",
     )
     return parser.parse_args(argv)
+
+
+def own_spec_args(
+    script: str | Path,
+    argv: Sequence[str] | None,
+    description: str,
+    small: Mapping[str, object],
+    small_help: str,
+    options: Mapping[str, Mapping[str, object]] | None = None,
+) -> tuple[argparse.Namespace, dict, Path]:
+    """For a study script that reads its own spec (``<script>.toml``) instead of running a sweep:
+    its command line (``--small``, a quick check with the ``small`` changes to the spec; ``--out``;
+    and ``options``, flag to ``add_argument`` keywords), the spec, and the folder for outputs
+    (made): ``--out``, or ``results/<script name>``, ``.../small`` under ``--small``."""
+    script = Path(script)
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--small", action="store_true", help=small_help)
+    parser.add_argument(
+        "--out", type=Path, default=None, help=f"default results/{script.stem} (--small: .../small)"
+    )
+    for flag, keywords in (options or {}).items():
+        parser.add_argument(flag, **keywords)
+    args = parser.parse_args(argv)
+    spec = tomllib.loads(script.with_suffix(".toml").read_text())
+    if args.small:
+        spec.update(small)
+    out = args.out or Path("results") / script.stem / ("small" if args.small else "")
+    out.mkdir(parents=True, exist_ok=True)
+    return args, spec, out
 
 
 def run_study(spec_path: str | Path, args: argparse.Namespace) -> tuple[SweepResults, Path]:
