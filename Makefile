@@ -21,7 +21,7 @@ test: $(BIN)/peersim browser
 
 # unit, property and exact tests, no processes, studies or browser: under a minute on 2 cores
 test-fast: $(BIN)/peersim
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n 2
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
