@@ -39,7 +39,7 @@ def test_kept_draws_are_the_pooled_closest_and_match_the_probabilities(selection
         assert draws.pooled.sum() == b[b.theory == theory].accepted.sum()
         within = draws.discrepancy <= draws.block.map(b.groupby("block").threshold.first())
         assert (within == draws.pooled).all()
-        assert {"stat_trial_d_qpr", "dropout_intercept"} <= set(draws.columns)
+        assert {"stat_d:qpr:peer", "dropout_intercept"} <= set(draws.columns)
     shares = b.pivot(index="block", columns="theory", values="accepted")
     shares = shares.div(shares.sum(axis=1), axis=0)[list(selection.probabilities.theory)]
     est = selection.probabilities.set_index("theory")[[f"block_{k}" for k in range(3)]].T.to_numpy()
@@ -82,12 +82,12 @@ def test_counts_are_observed_as_the_data_were():
         ["seed", "common_factors"], simulations=400, blocks=2, seed=3, observation="count", **SMALL
     )
     for draws in sel.draws.values():
-        early = draws.stat_early_dropout_share.dropna()
+        early = draws["stat_early_leavers:peer:2"].dropna()
         assert set(early.unique()) <= {0.0, 0.5, 1.0}  # 2 leavers
-        uptake = draws.stat_companionship_uptake_covid * 11
+        uptake = draws["stat_companionship:peer"] * 11
         np.testing.assert_allclose(uptake, np.round(uptake))  # 11 interviewees
     share = select_theories(["seed", "common_factors"], simulations=400, blocks=2, seed=3, **SMALL)
-    assert not set(share.draws["seed"].stat_early_dropout_share.dropna().unique()) <= {0.0, 0.5, 1.0}
+    assert not set(share.draws["seed"]["stat_early_leavers:peer:2"].dropna().unique()) <= {0.0, 0.5, 1.0}
     with pytest.raises(ValueError, match="observation"):
         select_theories(["seed", "common_factors"], observation="bogus", **SMALL)
 

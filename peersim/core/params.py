@@ -524,24 +524,6 @@ class Params:
         0.05, 0.0, 1.0, "per gap", "upward comparison: self-image from a similar better-off", "theory"
     )
 
-    # --- trial (the virtual trial as the PEER trial was run; peersim.studies.trial) ----------
-    # Read only by the virtual trial, never by the kernel: simulate() does not change with them.
-    trial_waves: int = _p(
-        6, 1, 52, "waves", "recruitment waves the trial's groups start in (earliest first)", "trial"
-    )
-    trial_covid_share: float = _p(
-        0.5, 0.0, 1.0, "share", "share of the waves, earliest first, run under COVID-19 restrictions", "trial"
-    )
-    missing_outcome: float = _p(
-        0.15, 0.0, 0.95, "prob", "end-of-course outcome missing: controls and those who stayed", "trial"
-    )
-    missing_outcome_leavers: float = _p(
-        0.5, 0.0, 1.0, "prob", "end-of-course outcome missing: PEER participants who left the course", "trial"
-    )
-    outcome_reliability: float = _p(
-        0.8, 0.5, 1.0, "share", "reliability of the trial's 0-1 scales (QPR-15 has its own model)", "trial"
-    )
-
     # --- switches -----------------------------------------------------------------------------
     disabled_mechanisms: tuple = _p(
         (), doc="mechanisms switched off (knock-outs)", group="switches", structural=True

@@ -31,38 +31,37 @@ import pandas as pd
 from scipy.special import expit
 
 from peersim.core.params import Params
-from peersim.core.sets import ParamSets, whole_numbers
+from peersim.core.sets import whole_numbers
 from peersim.data.register import register
-from peersim.run.arms import TRIAL_ARMS, first_people, groups_for, study_runs
-from peersim.run.engine import simulate_courses
-from peersim.stats.effects import cohens_d, pooled_sd
-from peersim.studies.trial import social_relations
+from peersim.data.study import Study, StudyError, as_study, parse_key
+from peersim.studies.observe import observe
+from peersim.studies.virtual import simulate_study
 
 KINDS = ("near", "at_least", "at_most", "within")
-STATISTICS = (
-    "trial_d_qpr",
-    "control_qpr_end",
-    "trial_d_hope",
-    "trial_d_self_efficacy",
-    "trial_d_social_relations",
-    "dropout_rate",
-    "early_dropout_share",
-    "companionship_uptake_covid",
-    "cohesion_outcome_r",
-    "sprout_share_completers",
-)
 
 
 # --- targets ------------------------------------------------------------------------------------
-def load_targets(path: str | Path | None = None) -> dict[str, dict]:
+def load_targets(
+    path: str | Path | None = None, study: Study | str | Path | None = None, literature: bool | None = None
+) -> dict[str, dict]:
     """The targets, checked: each has a value, a standard error, a kind, fit true/false, a grade
-    and a source, and names a statistic ``statistics`` computes."""
-    text = (
-        Path(path).read_text(encoding="utf-8")
-        if path
-        else resources.files("peersim.data").joinpath("targets.toml").read_text(encoding="utf-8")
-    )
-    targets = tomllib.loads(text)
+    and a source, and names a statistic of a virtual copy of ``study`` (default the PEER trial).
+    They are the study's own observations and, with ``literature`` (default: for the PEER trial,
+    or when ``path`` is given), those of the target file (default ``peersim/data/targets.toml``:
+    the seed's and the literature's, which are about PEER groups)."""
+    literature = (study is None or path is not None) if literature is None else literature
+    study = as_study(study)
+    targets = study.targets()
+    if literature:
+        text = (
+            Path(path).read_text(encoding="utf-8")
+            if path
+            else resources.files("peersim.data").joinpath("targets.toml").read_text(encoding="utf-8")
+        )
+        for name, t in tomllib.loads(text).items():
+            if name in targets:
+                raise ValueError(f"target {name!r}: named twice (in the study and in the target file)")
+            targets[name] = t
     for name, t in targets.items():
         t.setdefault("statistic", name)
         if t.get("kind") not in KINDS:
@@ -76,9 +75,16 @@ def load_targets(path: str | Path | None = None) -> dict[str, dict]:
             raise ValueError(f"target {name!r}: fit must be true or false")
         if not t.get("source"):
             raise ValueError(f"target {name!r}: needs a source")
-        if t["statistic"] not in STATISTICS:
-            raise ValueError(f"target {name!r}: unknown statistic {t['statistic']!r}")
+        try:
+            parse_key(t["statistic"], study)
+        except StudyError as error:
+            raise ValueError(f"target {name!r}: {error}") from None
     return targets
+
+
+def keys(targets: Mapping[str, Mapping]) -> list[str]:
+    """The statistics the targets compare, each once, in the targets' order."""
+    return list(dict.fromkeys(t["statistic"] for t in targets.values()))
 
 
 def fitted(targets: Mapping[str, Mapping]) -> dict[str, Mapping]:
@@ -113,104 +119,37 @@ def discrepancy(stats: pd.DataFrame, targets: Mapping[str, Mapping]) -> np.ndarr
 
 # --- statistics ---------------------------------------------------------------------------------
 def statistics(
-    sets: pd.DataFrame, base: Params | None = None, seed: int = 0, trials: Sequence[int] | None = None
+    sets: pd.DataFrame,
+    base: Params | None = None,
+    seed: int = 0,
+    trials: Sequence[int] | None = None,
+    study: Study | str | Path | None = None,
+    names: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """One virtual PEER trial per parameter set: 145 people in groups of ``group_size`` against 151
-    in service as usual, under COVID-19 restrictions as the trial ran. Set i runs trial
-    ``trials[i]`` (default i): its own people, so sets are independent draws, as ABC needs. Returns
-    one row per set (index as given), one column per statistic in ``STATISTICS``."""
-    base = (base or Params()).replace(covid_restrictions=True)
+    """One virtual copy of ``study`` (default the PEER trial as run: 145 PEER in groups against
+    151 in service as usual, in waves, with missing outcomes, measurement error and the trial's
+    mixed model) per parameter set. Set i runs copy ``trials[i]`` (default i): its own people, so
+    sets are independent draws, as ABC needs. Returns one row per set (index as given), one
+    column per statistic ``names`` (default: every target's, :func:`keys`)."""
+    names = keys(load_targets(study=study)) if names is None else list(names)
+    study = as_study(study)
     sets = pd.DataFrame(sets)
-    n_sets = len(sets)
-    trials = np.arange(n_sets) if trials is None else np.asarray(trials, dtype=np.int64)
-    n_peer, n_control = TRIAL_ARMS
-    size = base.group_size
-    # one number of groups for both arms (the larger arm's): the smaller arm's spare people are
-    # left out below
-    groups = max(groups_for(n_peer, size), groups_for(n_control, size))
-    positions = np.repeat(np.arange(n_sets), groups)
-    runs = study_runs(trials, groups)
-    peer = simulate_courses(ParamSets(sets, base), positions, runs, seed)["participants"]
-    ctrl = simulate_courses(
-        ParamSets(sets, base.replace(control_arm=True)), positions, study_runs(trials, groups, True), seed
-    )["participants"]
-    # the arms: the first 145 (151) people of each set's groups; the last group's spare places
-    # are left out, as in a trial that stops recruiting when the arm is full
-    peer = first_people(peer, n_peer, "set")
-    ctrl = first_people(ctrl, n_control, "set")
-    # social relations: the one definition the virtual trial uses too (in the group and outside)
-    peer = peer.assign(social_relations_end=social_relations(peer))
-    ctrl = ctrl.assign(social_relations_end=social_relations(ctrl))
-    out = pd.DataFrame(index=pd.RangeIndex(n_sets))
-    for name, column in (
-        ("trial_d_qpr", "qpr_end"),
-        ("trial_d_hope", "hope_end"),
-        ("trial_d_self_efficacy", "self_efficacy_end"),
-        ("trial_d_social_relations", "social_relations_end"),
-    ):
-        out[name] = _cohens_d(peer, ctrl, column, n_sets)
-    out["control_qpr_end"] = ctrl.groupby("set").qpr_end.mean().reindex(out.index)
-    by = peer.groupby("set")
-    out["dropout_rate"] = by.dropped_out.mean().reindex(out.index)
-    left = peer[peer.dropped_out]
-    early = (left.dropout_session <= 2).astype(float).groupby(left["set"]).mean()
-    out["early_dropout_share"] = early.reindex(out.index)  # NaN: nobody left
-    completers = peer[~peer.dropped_out]
-    out["companionship_uptake_covid"] = completers.groupby("set").companionship.mean().reindex(out.index)
-    out["sprout_share_completers"] = (
-        (completers.sprouts_end > 0).groupby(completers["set"]).mean().reindex(out.index)
-    )
-    out["cohesion_outcome_r"] = _within_group_r(completers, out.index)
+    trials = np.arange(len(sets)) if trials is None else np.asarray(trials, dtype=np.int64)
+    people = simulate_study(study, sets, np.arange(len(sets)), trials, seed=seed, base=base)
+    out = observe(people, study, names, len(sets))
     out.index = sets.index
-    return out[list(STATISTICS)]
-
-
-def _cohens_d(peer: pd.DataFrame, ctrl: pd.DataFrame, column: str, n_sets: int) -> np.ndarray:
-    """Cohen's d (pooled sd) of ``column``, PEER minus control, per set."""
-    a = peer.groupby("set")[column].agg(["mean", "var", "count"]).reindex(range(n_sets))
-    b = ctrl.groupby("set")[column].agg(["mean", "var", "count"]).reindex(range(n_sets))
-    pooled = pooled_sd(a["var"], b["var"], a["count"], b["count"])
-    return np.asarray(cohens_d((a["mean"] - b["mean"]).to_numpy(float), pooled.to_numpy(float)))
-
-
-def _within_group_r(completers: pd.DataFrame, index: pd.Index) -> pd.Series:
-    """Correlation of end-of-course connectedness with recovery gain among completers, both
-    centred within their group (the cohesion-outcome association within groups)."""
-    frame = pd.DataFrame(
-        {
-            "set": completers["set"],
-            "run": completers["run"],
-            "x": completers.connectedness_end.astype(float),
-            "y": (completers.recovery_end - completers.recovery_baseline).astype(float),
-        }
-    )
-    centred = frame[["x", "y"]] - frame.groupby(["set", "run"])[["x", "y"]].transform("mean")
-    centred["set"] = frame["set"]
-    sums = (
-        centred.assign(xy=centred.x * centred.y, xx=centred.x**2, yy=centred.y**2)
-        .groupby("set")[["xy", "xx", "yy"]]
-        .sum()
-        .reindex(index)
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return sums.xy / np.sqrt(sums.xx * sums.yy)
+    return out
 
 
 # --- which parameters matter --------------------------------------------------------------------
 def eligible(parameters: Sequence[str] | None = None) -> list[str]:
     """Parameters the data could inform: graded ``assumption`` or ``calibrated`` in the evidence
-    register, with a real (not fixed) prior; not the ``trial`` group (how the virtual trial is
-    run and measured), which ``statistics`` does not read."""
-    from peersim.core.params import _FIELDS
-
+    register, with a real (not fixed) prior. (How a study is run and measured is the study's,
+    not a parameter: peersim/data/study.py.)"""
     entries = register()
     names = parameters if parameters is not None else list(entries)
     return [
-        n
-        for n in names
-        if entries[n].grade in ("assumption", "calibrated")
-        and not entries[n].prior.fixed
-        and _FIELDS[n].metadata["group"] != "trial"
+        n for n in names if entries[n].grade in ("assumption", "calibrated") and not entries[n].prior.fixed
     ]
 
 
@@ -221,6 +160,7 @@ def screen(
     seed: int = 0,
     base: Params | None = None,
     targets: Mapping[str, Mapping] | None = None,
+    study: Study | str | Path | None = None,
 ) -> pd.DataFrame:
     """Morris screening (SALib) of ``parameters`` over their priors, on the fitted targets'
     statistics: for each parameter, mu* (mean absolute elementary effect across the prior, each
@@ -232,7 +172,7 @@ def screen(
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
 
-    targets = fitted(dict(targets or load_targets()))
+    targets = fitted(dict(targets or load_targets(study=study)))
     entries = register()
     names = list(parameters)
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
@@ -243,7 +183,8 @@ def screen(
     sets = sets.reset_index(drop=True)
     # every point meets the same trials (the same people and draws): an elementary effect is the
     # parameter's, not the noise of two different samples (common random numbers)
-    stats = statistics(sets, base, seed=seed, trials=np.tile(np.arange(trials_per_point), len(unit)))
+    copies = np.tile(np.arange(trials_per_point), len(unit))
+    stats = statistics(sets, base, seed=seed, trials=copies, study=study, names=keys(targets))
     means = stats.groupby(np.repeat(np.arange(len(unit)), trials_per_point)).mean()
     rows = {}
     for target, t in targets.items():
@@ -254,6 +195,44 @@ def screen(
     table["importance"] = table.max(axis=1)
     table["grade"] = [entries[n].grade for n in names]
     return table.sort_values("importance", ascending=False)
+
+
+# --- priors from a posterior (a sequential update) -------------------------------------------------
+class SamplePrior:
+    """A prior that is a weighted sample (a posterior's draws of one parameter): its quantile
+    function is the weighted empirical one, linear between draws, so ABC's latent scale maps onto
+    the sample's range. Used for a sequential update (``peersim calibrate --prior posterior``):
+    the posterior of earlier data is the prior of new data. Each parameter's marginal only: the
+    posterior's correlations between parameters are dropped, which widens the prior, never
+    narrows it."""
+
+    fixed = False
+
+    def __init__(self, values: np.ndarray, weights: np.ndarray | None = None) -> None:
+        values = np.asarray(values, dtype=float)
+        weights = np.ones(len(values)) if weights is None else np.asarray(weights, dtype=float)
+        order = np.argsort(values, kind="stable")
+        self.values, w = values[order], weights[order]
+        cumulative = np.cumsum(w)
+        # mid-point plotting positions: the smallest draw is not the 0th quantile exactly
+        self.levels = (cumulative - w / 2) / cumulative[-1]
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return np.interp(np.asarray(u, dtype=float), self.levels, self.values)
+
+    def __str__(self) -> str:
+        return f"posterior sample ({len(self.values)} draws, {self.values[0]:.3g} to {self.values[-1]:.3g})"
+
+
+def posterior_priors(posterior: pd.DataFrame, parameters: Sequence[str]) -> dict[str, SamplePrior]:
+    """For each of ``parameters`` the posterior holds (and that varies in it), its weighted
+    marginal as a prior (:class:`SamplePrior`); the others keep their register priors."""
+    weights = posterior["weight"].to_numpy(float) if "weight" in posterior else None
+    return {
+        n: SamplePrior(posterior[n].to_numpy(float), weights)
+        for n in parameters
+        if n in posterior and posterior[n].nunique() > 1
+    }
 
 
 # --- ABC-SMC ------------------------------------------------------------------------------------
@@ -270,8 +249,13 @@ def calibrate(
     nuisance: Sequence[str] = (),
     method: str = "smc",
     quantile: float = 0.01,
+    study: Study | str | Path | Sequence | None = None,
+    priors: Mapping | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """ABC-SMC over ``parameters`` (their priors from the evidence register). ``nuisance``
+    """ABC-SMC over ``parameters`` (their priors from the evidence register, or ``priors``: e.g.
+    :func:`posterior_priors` for a sequential update) given the observations of ``study`` (a
+    study, a path, or a list of them fitted jointly; default the PEER trial with the seed's and
+    the literature's targets), each simulation one virtual copy of each study. ``nuisance``
     parameters (those the targets barely inform) are not calibrated but integrated over: every
     simulation draws them from their priors, and the posterior carries fresh prior draws of them,
     so their uncertainty stays in posterior runs. Every other parameter is held at ``base``.
@@ -299,7 +283,7 @@ def calibrate(
         raise ValueError(
             f"particles = {particles}, rounds = {rounds}: need 10 particles and 1 round at least"
         )
-    problem = AbcProblem(parameters, nuisance, base, targets, seed, pool_dir)
+    problem = AbcProblem(parameters, nuisance, base, targets, seed, pool_dir, priors=priors, study=study)
     with elfi_quiet():
         if method == "rejection":
             # the closest `particles` of particles / quantile draws from the prior, equal weights
@@ -385,15 +369,30 @@ class AbcProblem:
         pool_dir: str | Path | None = None,
         observation: str = "share",
         priors: Mapping | None = None,
+        study: Study | str | Path | Sequence | None = None,
     ) -> None:
         elfi = import_elfi()
         if observation not in ("share", "count"):
             raise ValueError(f"observation = {observation!r}; choose share or count")
         self.observation = observation
         self.base = base or Params()
-        self.targets = dict(targets or load_targets())
+        # one study, or several fitted together: each simulation is one virtual copy of each, and
+        # with several, every target and statistic is prefixed by its study's position ("1/...")
+        studies = list(study) if isinstance(study, list | tuple) else [study]
+        if targets is not None and len(studies) > 1:
+            raise ValueError("targets: give them for one study; several studies bring their own")
+        self.parts, self.targets = [], {}
+        for i, one in enumerate(studies):
+            own = dict(targets) if targets is not None else load_targets(study=one)
+            prefix = f"{i + 1}/" if len(studies) > 1 else ""
+            self.parts.append((as_study(one), keys(fitted(own))))
+            for name, t in own.items():
+                self.targets[prefix + name] = {**t, "statistic": prefix + t["statistic"]}
+        self.keys = keys(fitted(self.targets))
+        if not self.keys:
+            raise ValueError("no fitted targets: a study needs an observation with fit = true")
         self.entries = dict(register())  # a copy: register() is cached, and priors may differ
-        for name, prior in (priors or {}).items():  # a sensitivity analysis: other priors
+        for name, prior in (priors or {}).items():  # a sensitivity analysis, or a sequential update
             if name not in self.entries:
                 raise ValueError(f"priors: {name!r} has no entry in the evidence register")
             self.entries[name] = replace(self.entries[name], prior=prior)
@@ -407,7 +406,8 @@ class AbcProblem:
         self.names = list(parameters)
         self.nuisance = [n for n in nuisance if n not in self.names]
         self.seed = seed
-        self.cache = _Cache(pool_dir, self.base, seed) if pool_dir is not None else None
+        what = [repr(s) for s, _ in self.parts]
+        self.cache = _Cache(pool_dir, self.base, seed, what) if pool_dir is not None else None
         observed = np.array([[t["value"] for t in fitted(self.targets).values()]])
         with elfi_quiet():
             model = elfi.ElfiModel(name="peersim")
@@ -415,6 +415,16 @@ class AbcProblem:
             sim = elfi.Simulator(self._simulate, *priors, observed=observed, model=model, name="trial")
             elfi.Discrepancy(self._distance, sim, model=model, name="d")
         self.model = model
+
+    def statistics(self, frame: pd.DataFrame, trials: np.ndarray) -> np.ndarray:
+        """The fitted statistics (``keys``) of one virtual copy of each study per row of ``frame``."""
+        parts = [
+            statistics(frame, self.base, seed=self.seed, trials=trials, study=study, names=names).to_numpy(
+                float
+            )
+            for study, names in self.parts
+        ]
+        return np.hstack(parts)
 
     def to_parameters(self, latent: Mapping[str, np.ndarray]) -> pd.DataFrame:
         frame = pd.DataFrame(
@@ -442,11 +452,10 @@ class AbcProblem:
         # meets its own draw of the nuisance parameters
         trials = random_state.randint(0, 2**31 - 1, size=len(frame))
         frame = self.with_nuisance(frame, random_state)
-        base, seed = self.base, self.seed
         if self.cache is not None:
-            values = self.cache.get(frame, trials, lambda: statistics(frame, base, seed=seed, trials=trials))
+            values = self.cache.get(frame, trials, lambda: self.statistics(frame, trials))
         else:
-            values = statistics(frame, base, seed=seed, trials=trials).to_numpy(float)
+            values = self.statistics(frame, trials)
         if self.observation == "count":
             values = self._as_counts(values, random_state)
         return values
@@ -457,7 +466,7 @@ class AbcProblem:
         values = values.copy()
         for t in fitted(self.targets).values():
             if t.get("binomial"):
-                j = STATISTICS.index(t["statistic"])
+                j = self.keys.index(t["statistic"])
                 share = values[:, j]
                 known = ~np.isnan(share)
                 n = int(t["n"])
@@ -466,7 +475,7 @@ class AbcProblem:
         return values
 
     def _distance(self, simulated, observed=None):
-        stats = pd.DataFrame(np.asarray(simulated), columns=list(STATISTICS))
+        stats = pd.DataFrame(np.asarray(simulated), columns=self.keys)
         return discrepancy(stats, self.targets)
 
 
@@ -474,7 +483,7 @@ class _Cache:
     """Simulated statistics of each batch on disk, keyed by the batch's parameters and trials (and
     by what else decides them: the base parameters, the seed and the model code)."""
 
-    def __init__(self, folder, base: Params, seed: int) -> None:
+    def __init__(self, folder, base: Params, seed: int, studies: Sequence[str] = ()) -> None:
         import hashlib
         import json
 
@@ -484,7 +493,7 @@ class _Cache:
         self.folder.mkdir(parents=True, exist_ok=True)
         # the statistics depend on the model and on the code that computes them from its tables
         code = code_fingerprint((*MODEL_LAYERS, "stats", "studies", "inference"))
-        what = json.dumps([base.to_dict(), seed, code], sort_keys=True, default=str)
+        what = json.dumps([base.to_dict(), seed, code, list(studies)], sort_keys=True, default=str)
         self.salt = hashlib.sha256(what.encode()).digest()
 
     def get(self, frame: pd.DataFrame, trials: np.ndarray, compute) -> np.ndarray:
@@ -501,7 +510,7 @@ class _Cache:
                 return np.load(path)
             except (OSError, ValueError):  # a damaged file: simulate the batch again
                 pass
-        values = compute().to_numpy(float)
+        values = np.asarray(compute(), dtype=float)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as handle:
             np.save(handle, values)
@@ -516,20 +525,23 @@ def predictive_check(
     seed: int = 1,
     base: Params | None = None,
     targets: Mapping[str, Mapping] | None = None,
+    study: Study | str | Path | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Posterior predictive check: ``draws`` parameter sets from the posterior (by weight, seeded),
-    one new virtual trial each; for every target, the 95% predictive interval of its statistic
+    one new virtual copy of ``study`` (default the PEER trial) each; for every target, the 95% predictive interval of its statistic
     and whether the observed value lies inside it (for bounds: the share of draws on the observed
     side). A share observed in a handful of people (``binomial``, e.g. 2 of 2 leavers) is checked
     as a count: n people drawn from each simulated share. The table's columns per target are
     ``compare``'s, the predictive p-value among them. Returns (table, the statistics).
     ``peersim.inference.validation`` adds the model's expected value, for pooled observations."""
-    targets = dict(targets or load_targets())
+    targets = dict(targets or load_targets(study=study))
     rng = np.random.default_rng(seed)
     weights = posterior["weight"].to_numpy() if "weight" in posterior else None
     picked = rng.choice(len(posterior), size=draws, p=weights)
     sets = posterior.drop(columns=["weight"], errors="ignore").iloc[picked].reset_index(drop=True)
-    stats = statistics(sets, base, seed=seed, trials=10**9 + np.arange(draws))
+    stats = statistics(
+        sets, base, seed=seed, trials=10**9 + np.arange(draws), study=study, names=keys(targets)
+    )
     rows = []
     for name, t in targets.items():
         s = stats[t["statistic"]].dropna().to_numpy(float)

@@ -33,7 +33,7 @@ from scipy import stats
 
 from peersim.core.params import Params
 from peersim.core.theories import THEORY_NAMES
-from peersim.inference.calibration import STATISTICS, AbcProblem, elfi_quiet, eligible, import_elfi
+from peersim.inference.calibration import AbcProblem, elfi_quiet, eligible, import_elfi
 
 
 @dataclass
@@ -149,7 +149,7 @@ def select_theories(
             table.insert(1, "pooled", keep)
             table["discrepancy"] = sample.discrepancies
             simulated = np.asarray(sample.outputs["trial"])
-            for j, name in enumerate(STATISTICS):  # what each draw's virtual trial showed
+            for j, name in enumerate(problems[theory].keys):  # what each draw's virtual trial showed
                 table[f"stat_{name}"] = simulated[:, j]
             draws[theory].append(table)
     estimates = np.asarray(estimates)  # (blocks, theories)

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from peersim.core.params import Params
-from peersim.inference.calibration import compare, load_targets, predictive_check, statistics
+from peersim.inference.calibration import compare, keys, load_targets, predictive_check, statistics
 
 #: the observation in the outer 20% of its replicate's predictive distribution (two-sided p < 0.2;
 #: bounds: under 20% of replicates on the observed side) is a tension, even if inside the 95% interval
@@ -52,7 +52,12 @@ EXPECTED_TRIALS = 2 * 10**9
 
 
 def expected_statistics(
-    posterior: pd.DataFrame, draws: int, repeats: int, seed: int, base: Params | None = None
+    posterior: pd.DataFrame,
+    draws: int,
+    repeats: int,
+    seed: int,
+    base: Params | None = None,
+    names: list[str] | None = None,
 ) -> pd.DataFrame:
     """``draws`` posterior draws (by weight, seeded), each the mean of its statistics over
     ``repeats`` virtual trials (other people each): the model's expected statistics under
@@ -64,7 +69,9 @@ def expected_statistics(
     picked = rng.choice(len(posterior), size=draws, p=weights)
     sets = posterior.drop(columns=["weight"], errors="ignore").iloc[np.repeat(picked, repeats)]
     sets = sets.reset_index(drop=True)
-    stats = statistics(sets, base, seed=seed, trials=EXPECTED_TRIALS + np.arange(draws * repeats))
+    stats = statistics(
+        sets, base, seed=seed, trials=EXPECTED_TRIALS + np.arange(draws * repeats), names=names
+    )
     # a trial where nobody left has no early-dropout share (NaN): the mean is over the others
     return stats.groupby(np.repeat(np.arange(draws), repeats)).mean()
 
@@ -86,7 +93,7 @@ def validate(
     (``checked_against``), verdict and source."""
     targets = dict(targets or load_targets())
     trial_table, _ = predictive_check(posterior, draws=draws, seed=seed, base=base, targets=targets)
-    expected = expected_statistics(posterior, draws, repeats, seed, base)
+    expected = expected_statistics(posterior, draws, repeats, seed, base, keys(targets))
     rng = np.random.default_rng([seed, 3])
     rows = []
     for r in trial_table.itertuples():

@@ -125,8 +125,11 @@ def _by_fit(values: np.ndarray, fit: np.ndarray, n_fits: int) -> np.ndarray:
     return out.reshape((n_fits, *values.shape[1:]))
 
 
-def fit_many(fit, y, treat, baseline, group) -> pd.DataFrame:
-    """Fit the partially nested model separately for every value of ``fit``.
+def fit_many(fit, y, treat, baseline, group, groups_effect: bool = True) -> pd.DataFrame:
+    """Fit the partially nested model separately for every value of ``fit``. With
+    ``groups_effect=False`` the group variance is held at 0: ordinary least squares, the ANCOVA
+    y = b0 + b1 treat + b2 baseline + e (its residual variance on n - 3 degrees of freedom, its
+    p-value and interval from the normal distribution, as the mixed model's).
 
     All arguments are arrays of one row per participant: ``fit`` (which fit the row belongs to:
     whole numbers 0..F-1), outcome ``y``, ``treat`` (1 PEER, 0 control), ``baseline`` (the
@@ -146,7 +149,7 @@ def fit_many(fit, y, treat, baseline, group) -> pd.DataFrame:
         return pd.DataFrame(columns=list(COLUMNS))
     sums = _Sums(fit, y, treat, baseline, group, n_fits)
     ok = sums.ok
-    gamma = _minimise(sums, ok)
+    gamma = _minimise(sums, ok) if groups_effect else np.zeros(n_fits)
     a, beta, rss, _ = sums.gls(gamma)
     with np.errstate(invalid="ignore", divide="ignore"):
         var_resid = rss / (sums.n - 3)

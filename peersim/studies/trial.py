@@ -8,37 +8,23 @@ questionnaire at the end of the course. QPR-15 at the end of the course: 37.3 vs
 and general self-efficacy; no significant difference in empowerment, self-advocacy or social
 relations.
 
-**Design** (``trial``). ``n_peer`` people are formed into groups of ``group_size`` (the last
-group may have places left over: it runs full and only the people the arm needs are analysed, as
-a trial that stops recruiting when the arm is full); ``n_control`` people get service as usual
-(the same population and random machinery, no group), simulated in blocks of ``group_size``.
-Groups start in recruitment waves (``trial_waves`` = W): PEER group g of G is in wave
-floor(g W / G), and control block b of B in wave floor(b W / B), so both arms have the same mix of
-waves. The earliest round(``trial_covid_share`` W) waves ran under COVID-19 restrictions
-(the trial began under them); ``covid_restrictions=True`` puts every group under them. Which
-waves, and how many, were under restrictions is not in our sources: both parameters are graded
-``assumption`` (peersim/data/evidence.toml). A group's COVID status is a per-run parameter, so
-each arm is one kernel batch (``run_chunks`` with a parameter set per run).
+**Design.** A trial is a study (peersim/data/study.py): ``studies/peer_trial.toml`` is the PEER
+trial as run, and any study file can stand in for it (``study=``). Its arms, group size,
+recruitment waves (the earliest under COVID-19 restrictions), missing outcomes and measurement
+are simulated by :mod:`peersim.studies.virtual` (the one place a study is simulated; its
+docstring says how); the design values our sources do not give are graded ``assumption`` in the
+study file's ``[evidence]``.
 
-**Missing outcomes.** A participant's end-of-course questionnaire is missing with probability
-``missing_outcome_leavers`` if they left the PEER course and ``missing_outcome`` otherwise
-(controls included); all outcomes of a person are missing together; baseline is always observed.
-The draw is the counter-based stream ``trial.missing`` keyed by (seed, run, member), so the same
-seed gives the same missing cells. Both are assumptions (loss to follow-up is not in our sources).
-
-**Measurement.** The QPR-15 comes from the measurement model (docs/ODD.md 7.13); the other
-outcomes are the model's exact latent states, measured here as a questionnaire would, with a
-classical error whose size gives them the reliability ``outcome_reliability`` (an assumption; see
-:func:`_measure`). Every analysis uses the measured values.
-
-**Analysis** (the headline, ``analysis == "mixed model"``): for every outcome, on the people whose
+**Analysis** (the headline, the study's ``analysis.method``; the PEER trial's is the mixed model):
+for every compared arm against the reference and every outcome, on the people whose
 outcome was observed (complete cases; unbiased when missingness depends on baseline and arm
 only, i.e. missing at random given the covariates; leaving the course is not such a cause, which
 is why the share lost among leavers matters), the partially nested linear mixed model
 
     y = b0 + b1 treat + b2 baseline + u_group treat + e
 
-fitted by REML (:mod:`peersim.stats.mixed`, checked against statsmodels' MixedLM): the
+fitted by REML (:mod:`peersim.stats.mixed`, checked against statsmodels' MixedLM; ``ancova``: the
+same without the group effect, by least squares; ``unadjusted``: Welch on the observed): the
 baseline-adjusted difference b1 with its 95% interval and p-value (normal, as statsmodels), the
 ICC var_u / (var_u + var_e), and Cohen's d = b1 / the pooled within-arm SD of the outcome at the
 end of the course among the analysed (its interval: the difference's interval over the same SD).
@@ -51,7 +37,7 @@ intervals over groups in the PEER arm and over people in the control arm (:mod:`
 found): personal recovery (QPR-15, through the measurement model), hope, self-efficacy and social
 relations, and two CHIME components the trial did not report on their own (self-image, meaning).
 Social relations is ONE definition, fixed before results were looked at and shared with the
-calibration (:func:`social_relations`): 1 - loneliness at the end of the course, loneliness being
+calibration (:func:`peersim.studies.virtual.social_relations`): 1 - loneliness at the end of the course, loneliness being
 the person's own before the course relieved by connectedness in the group and by bridging outside
 it, so it counts change in the group and outside. Not modelled (``NOT_MODELLED``, with reasons,
 also printed with every trial): empowerment, self-advocacy, functioning and quality of life.
@@ -68,19 +54,19 @@ spread of d, the ICC and the share of trials with p < 0.05 are what trials of th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from peersim.core.params import Params
-from peersim.core.rng import Streams
-from peersim.run.arms import TRIAL_ARMS, first_people, first_run, groups_for, study_and_group
+from peersim.data.study import Study, as_study
 from peersim.run.draws import uncertainty_mode
 from peersim.stats.effects import Z95, cohens_d, pooled_sd
 from peersim.stats.effects import welch as _welch
 from peersim.stats.mixed import fit_many
+from peersim.studies.virtual import simulate_study
 
 TRIAL_OUTCOMES = {
     "qpr_end": "personal recovery, QPR-15 (0-60)",
@@ -125,28 +111,8 @@ NOT_MODELLED = {
     ),
 }
 
-ANALYSES = ("mixed model", "intention to treat", "completers")
-
-
-def social_relations(participants: pd.DataFrame, when: str = "end") -> pd.Series:
-    """Social relations at ``when`` ("baseline" or "end"): 1 - loneliness. Loneliness is the
-    person's own before the course, relieved by connectedness in the group and by bridging outside
-    it (peersim.core.mechanisms.connectedness.loneliness_from), so this counts relations in the group
-    and outside. One definition, fixed before results were seen, used by the trial and the
-    calibration (its target ``trial_d_social_relations``)."""
-    return 1.0 - participants[f"loneliness_{when}"]
-
-
-def covid_by_group(groups: int, params: Params) -> np.ndarray:
-    """Whether each of ``groups`` groups (in order of starting) ran under COVID-19 restrictions:
-    group g is in wave floor(g W / groups) of W = ``trial_waves``, and the earliest
-    round(``trial_covid_share`` W) waves ran under restrictions (all, with covid_restrictions)."""
-    if params.covid_restrictions:
-        return np.ones(groups, dtype=bool)
-    waves = params.trial_waves
-    wave = np.arange(groups) * waves // groups
-    restricted = int(np.floor(params.trial_covid_share * waves + 0.5))  # round half up
-    return wave < restricted
+#: the unadjusted comparisons every trial reports beside the study's own analysis
+UNADJUSTED = ("intention to treat", "completers")
 
 
 def effect(treated: np.ndarray, control: np.ndarray) -> dict[str, float]:
@@ -161,22 +127,33 @@ def effect(treated: np.ndarray, control: np.ndarray) -> dict[str, float]:
 
 @dataclass
 class TrialResult:
-    """``table``: one row per (trial, analysis, outcome); ``summary()``: across trials;
-    ``participants``: both arms, one row per randomised person (``arm``, ``trial``, ``group``,
-    ``covid``, ``missing``, the outcomes at baseline and end)."""
+    """``table``: one row per (trial, compared arm, analysis, outcome); ``summary()``: across
+    trials; ``participants``: every arm, one row per randomised person (``arm``: its index in
+    ``study.arms``, ``trial``, ``group``, ``covid``, ``missing``, the outcomes at baseline and end,
+    measured and latent)."""
 
     table: pd.DataFrame
     params: Params
-    n_peer: int
-    n_control: int
+    study: Study
     trials: int
     seed: int
     participants: pd.DataFrame | None = None
 
     @property
+    def n_peer(self) -> int:
+        """People in the (first) compared arm."""
+        return self.study.compared[0].people
+
+    @property
+    def n_control(self) -> int:
+        """People in the reference arm."""
+        return self.study.reference.people
+
+    @property
     def n_per_arm(self) -> int | None:
-        """The arm size when both arms are equal (the earlier interface), else None."""
-        return self.n_peer if self.n_peer == self.n_control else None
+        """The arm size when every arm is of one size, else None."""
+        sizes = {a.people for a in self.study.arms}
+        return sizes.pop() if len(sizes) == 1 else None
 
     def summary(self) -> pd.DataFrame:
         """Per analysis and outcome, across trials: mean difference, d (mean, SD, 2.5th, 50th and
@@ -185,7 +162,7 @@ class TrialResult:
         numeric = ["difference", "cohens_d", "mean_peer", "mean_control", "icc", "p_value"]
         # an analysis no trial could estimate (an arm with no observed outcome) is all NaN
         t = self.table.astype({c: float for c in numeric if c in self.table})
-        by = t.groupby(["analysis", "outcome"], sort=False)
+        by = t.groupby(["arm", "analysis", "outcome"], sort=False)
         q = by[["cohens_d", "mean_peer", "mean_control", "icc"]]
         low, mid, high = q.quantile(0.025), q.quantile(0.5), q.quantile(0.975)
         columns = ["difference", "cohens_d", "mean_peer", "mean_control", "icc", "n_peer", "n_control"]
@@ -227,49 +204,108 @@ def trial(
     progress: bool = False,
     n_peer: int | None = None,
     n_control: int | None = None,
+    study: Study | str | None = None,
 ) -> TrialResult:
-    """Run ``trials`` virtual trials of ``n_peer`` PEER and ``n_control`` control participants
-    (default the PEER trial's 145 and 151; ``n_per_arm`` sets both), as the module docstring says.
+    """Run ``trials`` virtual copies of ``study`` (default the PEER trial as run,
+    ``studies/peer_trial.toml``) under the scenario ``params``, analysed as the study says.
+    ``n_peer`` sets every group arm's people, ``n_control`` every control arm's, ``n_per_arm``
+    both (default: the study's, for the PEER trial 145 and 151).
 
-    ``population`` (a table of participants, as for ``simulate``) makes every group of the PEER
-    arm, and every block of the control arm, those people (with their own draws in each group);
-    its length is the group size. ``progress`` shows progress while the arms are simulated.
+    ``population`` (a table of participants, as for ``simulate``) makes every group of every arm,
+    and every control block, those people (with their own draws in each group); its length is the
+    group size. ``progress`` shows progress while the arms are simulated.
 
     ``uncertainty="posterior"``: each trial takes one posterior draw (chosen by weight from seed
-    and trial number; both arms and all its groups share it), so the spread of d over trials is
-    what trials could see given what we know of the parameters, not only which people came.
+    and trial number; all its arms and groups share it), so the spread of d over trials is what
+    trials could see given what we know of the parameters, not only which people came.
     """
     params = params or Params()
+    study = as_study(study)
+    if params.group_size != Params().group_size:  # a scenario with its own group size regroups
+        study = study.regrouped(params.group_size)
     if population is not None:
         from peersim.core.population import sized_for, validate_population
 
         population = validate_population(population, params)
         params = sized_for(params, population)
+        study = study.regrouped(params.group_size)
     if n_per_arm is not None and (n_peer is not None or n_control is not None):
         raise ValueError("give n_per_arm (both arms) or n_peer and n_control, not both")
     if n_per_arm is not None:
         _check_count("n_per_arm", n_per_arm, 2)
         n_peer = n_control = n_per_arm
-    n_peer = TRIAL_ARMS[0] if n_peer is None else n_peer
-    n_control = TRIAL_ARMS[1] if n_control is None else n_control
-    _check_count("n_peer", n_peer, 2)
-    _check_count("n_control", n_control, 2)
+    for name, value in (("n_peer", n_peer), ("n_control", n_control)):
+        if value is not None:
+            _check_count(name, value, 2)
+    study = study.resized(peer=n_peer, control=n_control)
     _check_count("trials", trials, 1)
     uncertainty = uncertainty_mode(uncertainty)
-    people = _arms(params, seed, trials, n_peer, n_control, population, progress, uncertainty, posterior)
-    table = pd.concat(
-        [_mixed_rows(people), _welch_rows(people, completers=False), _welch_rows(people, completers=True)],
-        ignore_index=True,
+    if uncertainty == "posterior":
+        from peersim.run.draws import pick_draws, posterior_draws
+
+        sets, weights = posterior_draws(params, posterior)
+        of_copy = pick_draws(weights, seed, np.arange(trials), stream="posterior.trial")
+    else:
+        sets, of_copy = None, np.zeros(trials, dtype=np.int64)
+    people = simulate_study(
+        study, sets, of_copy, seed=seed, base=params, population=population, progress=progress
     )
-    table["analysis"] = pd.Categorical(table["analysis"], ANALYSES)
-    table["outcome"] = pd.Categorical(table["outcome"], list(TRIAL_OUTCOMES))
-    table = table.sort_values(["trial", "analysis", "outcome"], ignore_index=True)
-    table["analysis"] = table["analysis"].astype(str)
-    table["outcome"] = table["outcome"].astype(str)
+    people = (
+        people.rename(columns={"set": "draw"}) if uncertainty == "posterior" else people.drop(columns="set")
+    )
+    table = analyse(people, study)
+    return TrialResult(table, params, study, trials, seed, people)
+
+
+def analyse(people: pd.DataFrame, study: Study, outcomes: Sequence[str] | None = None) -> pd.DataFrame:
+    """The study's analysis of every compared arm against the reference, per trial and outcome
+    (``outcomes``: the keys of TRIAL_OUTCOMES, default all), then the unadjusted comparisons on
+    everyone randomised: one row per (trial, arm, analysis, outcome)."""
+    outcomes = list(TRIAL_OUTCOMES) if outcomes is None else list(outcomes)
+    trials = int(people.trial.max()) + 1
+    parts = []
+    for arm, pair in _pairs(people, study):
+        for rows in (
+            _adjusted_rows(pair, study.analysis, outcomes, trials),
+            _welch_rows(pair, False, outcomes, trials),
+            _welch_rows(pair, True, outcomes, trials),
+        ):
+            rows.insert(1, "arm", arm.name)
+            parts.append(rows)
+    table = pd.concat(parts, ignore_index=True)
+    if "icc" not in table:  # an unadjusted headline has no group variance
+        table["icc"] = np.nan
+    analyses = [study.analysis, *UNADJUSTED]
+    table["analysis"] = pd.Categorical(table["analysis"], analyses)
+    table["outcome"] = pd.Categorical(table["outcome"], outcomes)
+    table["arm"] = pd.Categorical(table["arm"], [a.name for a in study.compared])
+    table = table.sort_values(["trial", "arm", "analysis", "outcome"], ignore_index=True)
+    for c in ("analysis", "outcome", "arm"):
+        table[c] = table[c].astype(str)
     if "draw" in people:
         draws = people.groupby("trial").draw.first()
         table.insert(1, "draw", draws.reindex(table.trial).to_numpy())
-    return TrialResult(table, params, n_peer, n_control, trials, seed, people)
+    return table
+
+
+def headline(people: pd.DataFrame, study: Study, outcomes: Sequence[str], trials: int) -> pd.DataFrame:
+    """The study's own analysis only (no unadjusted comparisons): what the calibration needs."""
+    parts = []
+    for arm, pair in _pairs(people, study):
+        rows = _adjusted_rows(pair, study.analysis, list(outcomes), trials)
+        rows.insert(1, "arm", arm.name)
+        parts.append(rows)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _pairs(people: pd.DataFrame, study: Study):
+    """Each compared arm with its people and the reference's, ``arm`` recoded 1 (compared) and
+    0 (reference), as the analyses read it."""
+    ref = study.arms.index(study.reference)
+    for arm in study.compared:
+        j = study.arms.index(arm)
+        pair = people[people.arm.isin((j, ref))]
+        yield arm, pair.assign(arm=(pair.arm == j).astype(int))
 
 
 def _check_count(name: str, value, low: int) -> None:
@@ -277,105 +313,12 @@ def _check_count(name: str, value, low: int) -> None:
         raise ValueError(f"{name} = {value!r} must be a whole number >= {low}")
 
 
-# --- simulating both arms -----------------------------------------------------------------------
-def _arms(params, seed, trials, n_peer, n_control, population, progress, uncertainty, posterior):
-    """Both arms' randomised people, one row each: the participants table of their course (or
-    control block), with ``arm`` (1 PEER, 0 control), ``trial``, ``group`` (position of the
-    group or block in its trial), ``covid`` and ``missing`` (outcome at the end not observed)."""
-    from peersim.core.sets import ParamSets
-    from peersim.run.draws import pick_draws, posterior_draws
-    from peersim.run.engine import DEFAULT_CHUNK, run_chunks
-
-    if uncertainty == "posterior":
-        draws, weights = posterior_draws(params, posterior)
-        of_trial = pick_draws(weights, seed, np.arange(trials), stream="posterior.trial")
-    else:
-        draws, of_trial = pd.DataFrame(index=[0]), np.zeros(trials, dtype=np.int64)
-    # parameter sets: every draw twice, without and with COVID-19 restrictions (set 2 d + covid)
-    sets = draws.loc[draws.index.repeat(2)].reset_index(drop=True)
-    sets["covid_restrictions"] = np.tile([False, True], len(draws))
-    size = params.group_size
-    arms = []
-    for arm, n in ((1, n_peer), (0, n_control)):
-        first = first_run(control=arm == 0)
-        groups = groups_for(n, size)
-        covid = covid_by_group(groups, params)
-        table = ParamSets(sets, params.replace(control_arm=arm == 0), what="trial parameter set")
-
-        def choose(runs, first=first, groups=groups, covid=covid):
-            k, g = np.divmod(runs - first, groups)
-            return 2 * of_trial[k] + covid[g]
-
-        frame = run_chunks(
-            table, groups * trials, seed, population, "summary", DEFAULT_CHUNK, first, progress, True, choose
-        )["participants"]
-        frame = frame.sort_values(["run", "member"], ignore_index=True)
-        k, g = study_and_group(frame["run"].to_numpy(), groups, control=arm == 0)
-        position = frame.pop("set").to_numpy()
-        frame.insert(0, "arm", arm)
-        frame.insert(1, "trial", k)
-        frame.insert(2, "group", g)
-        frame["covid"] = position % 2 == 1
-        if uncertainty == "posterior":
-            frame.insert(3, "draw", position // 2)
-        # the first n people of each trial: a trial stops recruiting when the arm is full
-        frame = first_people(frame, n, "trial").reset_index(drop=True)
-        frame["missing"] = _missing(frame, params, seed)
-        arms.append(frame)
-    people = pd.concat(arms, ignore_index=True)
-    people["social_relations_baseline"] = social_relations(people, "baseline")
-    people["social_relations_end"] = social_relations(people, "end")
-    return _measure(people, params, seed)
-
-
-def _measure(people: pd.DataFrame, params: Params, seed: int) -> pd.DataFrame:
-    """Add the measured outcomes: ``<state>_baseline_measured`` and ``<state>_end_measured``.
-
-    The QPR-15 is already a measurement (Section 7.13 of docs/ODD.md). The other outcomes are the
-    model's exact latent states; a questionnaire measures them with error. Classical test theory:
-    measured = latent + error, error ~ N(0, s^2) with s = SD * sqrt((1 - r) / r), r =
-    ``outcome_reliability`` and SD the latent state's spread at baseline among the trial's
-    randomised (per trial), so that the measured baseline's reliability is r. The error is
-    independent between occasions (baseline: week 0; end: week ``n_sessions``) and comes from the
-    stream ``trial.measure.<state>`` keyed by (seed, run, member). Not cut to 0-1 (a scale score's
-    error is not either, on the latent scale)."""
-    runs, position = np.unique(people["run"].to_numpy(), return_inverse=True)
-    members = people["member"].to_numpy()
-    streams = Streams(seed, runs)
-    every = np.arange(members.max() + 1)
-    r = params.outcome_reliability
-    for outcome in TRIAL_OUTCOMES:
-        state = outcome.removesuffix("_end")
-        if state == "qpr":
-            people["qpr_end_measured"] = people["qpr_end"]
-            people["qpr_baseline_measured"] = people["qpr_baseline"]
-            continue
-        spread = people.groupby("trial")[f"{state}_baseline"].transform("std").to_numpy()
-        sd = spread * np.sqrt((1.0 - r) / r)
-        for when, week in (("baseline", 0), ("end", params.n_sessions)):
-            u = streams.uniform(f"trial.measure.{state}", week, every)[position, members]
-            people[f"{state}_{when}_measured"] = people[f"{state}_{when}"] + sd * stats.norm.ppf(u)
-    return people
-
-
-def _missing(frame: pd.DataFrame, params: Params, seed: int) -> np.ndarray:
-    """Whether each person's end-of-course questionnaire is missing: a draw of the stream
-    ``trial.missing`` keyed by (seed, run, member), against missing_outcome_leavers for those who
-    left the course and missing_outcome for everyone else."""
-    runs, position = np.unique(frame["run"].to_numpy(), return_inverse=True)
-    members = frame["member"].to_numpy()
-    u = Streams(seed, runs).uniform("trial.missing", params.n_sessions, np.arange(members.max() + 1))
-    left = frame["dropped_out"].to_numpy(bool)
-    chance = np.where(left, params.missing_outcome_leavers, params.missing_outcome)
-    return u[position, members] < chance
-
-
 # --- analyses -----------------------------------------------------------------------------------
-def _long(people: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
+def _long(people: pd.DataFrame, rows: pd.Series, outcomes: Sequence[str]) -> pd.DataFrame:
     """One row per (person in ``rows``, outcome): trial, arm, group, baseline and end values."""
     sub = people[rows]
     parts = []
-    for outcome in TRIAL_OUTCOMES:
+    for outcome in outcomes:
         state = outcome.removesuffix("_end")
         parts.append(
             pd.DataFrame(
@@ -425,14 +368,15 @@ def _arm_means(long: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _mixed_rows(people: pd.DataFrame) -> pd.DataFrame:
-    """The trial's analysis, per trial and outcome, on the observed outcomes."""
-    long = _long(people, ~people["missing"])
-    outcomes = list(TRIAL_OUTCOMES)
+def _adjusted_rows(people: pd.DataFrame, method: str, outcomes: list[str], trials: int) -> pd.DataFrame:
+    """The study's own analysis, per trial and outcome, on the observed outcomes: the mixed model,
+    the ANCOVA (the same without the group effect), or unadjusted (Welch on the observed)."""
+    if method == "unadjusted":
+        return _welch_rows(people, False, outcomes, trials, observed=True)
+    long = _long(people, ~people["missing"], outcomes)
     code = long.outcome.map({o: i for i, o in enumerate(outcomes)}).to_numpy()
     fit = long.trial.to_numpy() * len(outcomes) + code
-    trials = int(people.trial.max()) + 1
-    fits = fit_many(fit, long.y, long.arm, long.baseline, long.group)
+    fits = fit_many(fit, long.y, long.arm, long.baseline, long.group, groups_effect=method == "mixed model")
     fits = fits.reindex(range(trials * len(outcomes)))
     by_arm = long.groupby(["trial", "outcome", "arm"]).y.agg(["var", "count"]).unstack("arm")
     stats_ = _both_arms(by_arm, ["var", "count"])
@@ -450,7 +394,7 @@ def _mixed_rows(people: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "trial": t,
-            "analysis": "mixed model",
+            "analysis": method,
             "outcome": index.get_level_values("outcome"),
             "n_peer": n1.reindex(index).fillna(0).astype(int).to_numpy(),
             "n_control": n0.reindex(index).fillna(0).astype(int).to_numpy(),
@@ -476,15 +420,19 @@ def _mixed_rows(people: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _welch_rows(people: pd.DataFrame, completers: bool) -> pd.DataFrame:
+def _welch_rows(
+    people: pd.DataFrame, completers: bool, outcomes: list[str], trials: int, observed: bool = False
+) -> pd.DataFrame:
     """Unadjusted comparisons on every randomised person (nobody missing): intention to treat,
-    or completers (PEER participants who stayed) against all controls."""
+    or completers (PEER participants who stayed) against all controls; with ``observed``, the
+    study's unadjusted analysis: everyone whose outcome was observed."""
     rows = (people.arm == 0) | ~people.dropped_out.astype(bool) if completers else people.arm >= 0
-    long = _long(people, rows)
+    if observed:
+        rows = ~people["missing"]
+    long = _long(people, rows, outcomes)
     stats_ = long.groupby(["trial", "outcome", "arm"]).y.agg(["mean", "var", "count"]).unstack("arm")
     stats_ = _both_arms(stats_, ["mean", "var", "count"])
-    trials = int(people.trial.max()) + 1
-    index = pd.MultiIndex.from_product([range(trials), list(TRIAL_OUTCOMES)], names=["trial", "outcome"])
+    index = pd.MultiIndex.from_product([range(trials), outcomes], names=["trial", "outcome"])
     stats_ = stats_.reindex(index)
     n1 = stats_[("count", 1)].fillna(0).to_numpy()
     keep = n1 >= 2  # a trial whose PEER arm all left has no completers' comparison
@@ -496,7 +444,7 @@ def _welch_rows(people: pd.DataFrame, completers: bool) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "trial": index.get_level_values("trial"),
-            "analysis": "completers" if completers else "intention to treat",
+            "analysis": "unadjusted" if observed else "completers" if completers else "intention to treat",
             "outcome": index.get_level_values("outcome"),
             **out,
         }
@@ -511,27 +459,28 @@ def _welch_rows(people: pd.DataFrame, completers: bool) -> pd.DataFrame:
 
 # --- output -------------------------------------------------------------------------------------
 def format_trial(result: TrialResult) -> str:
-    p = result.params
-    peer = result.table[result.table.analysis == "mixed model"]
-    covid = peer.covid_share_peer.mean() if len(peer) else np.nan
-    arms = (
-        f"{result.n_per_arm} per arm"
-        if result.n_per_arm
-        else f"{result.n_peer} PEER, {result.n_control} control"
-    )
+    study = result.study
+    people = result.participants
+    grouped = people[people.arm.isin([i for i, a in enumerate(study.arms) if not a.control])]
+    covid = grouped.covid.mean() if len(grouped) else np.nan
+    arms = ", ".join(f"{a.people} {a.name} ({a.kind})" for a in study.arms)
     lines = [
-        f"Virtual trial: {arms}, groups of {p.group_size}, seed {result.seed}"
+        f"Virtual trial of {study.name}: {arms}; groups of {study.group_size}, seed {result.seed}"
         + (f", {result.trials} trials" if result.trials > 1 else ""),
-        f"  recruitment in {p.trial_waves} waves; PEER participants under COVID-19 restrictions:"
-        f" {covid:.0%}; outcome missing: {p.missing_outcome:.0%} (stayed, controls),"
-        f" {p.missing_outcome_leavers:.0%} (left the course)",
+        f"  recruitment in {study.waves} waves; group participants under COVID-19 restrictions:"
+        f" {covid:.0%}; outcome missing: {study.missing_stayed:.0%} (stayed, controls),"
+        f" {study.missing_leavers:.0%} (left the course)",
         "PEER trial (Poulsen et al. 2025): QPR-15 37.3 vs 32.1, difference 5.1 [2.4, 7.8], d = 0.43",
         "",
     ]
+    several = len(study.compared) > 1
     if result.trials == 1:
-        for analysis, sub in result.table.groupby("analysis", sort=False):
-            lines.append(_analysis_title(analysis, sub))
-            icc = analysis == "mixed model"
+        for (arm, analysis), sub in result.table.groupby(["arm", "analysis"], sort=False):
+            lines.append(
+                (f"{arm} against {study.reference.name}: " if several else "")
+                + _analysis_title(analysis, sub)
+            )
+            icc = analysis in ("mixed model", "ancova")
             lines.append(
                 f"  {'':40s} {'PEER [95% CI]':>20s}  {'control [95% CI]':>20s}  {'difference [95% CI]':>21s}"
                 f"  {'d [95% CI]':>20s}  {'p':>7s}" + ("  ICC" if icc else "")
@@ -557,12 +506,12 @@ def format_trial(result: TrialResult) -> str:
             "Across trials: each arm's mean, Cohen's d and the ICC, mean [2.5th, 97.5th percentile];"
             " share of trials with p < 0.05"
         )
-        lines.append(f"  {'':18s} {'':40s} {'PEER':>21s}  {'control':>21s}  {'d':>21s}  {'p<0.05':>6s}  ICC")
+        lines.append(f"  {'':18s} {'':40s} {'arm':>21s}  {'control':>21s}  {'d':>21s}  {'p<0.05':>6s}  ICC")
         for r in summary.itertuples():
             digits = 1 if r.outcome == "qpr_end" else 3
             icc = _ci(r.icc_mean, r.icc_p2_5, r.icc_p97_5, 3) if r.analysis == "mixed model" else ""
             lines.append(
-                f"  {r.analysis:18s} {TRIAL_OUTCOMES[r.outcome]:40s}"
+                (f"  {r.arm}: " if several else "") + f"  {r.analysis:18s} {TRIAL_OUTCOMES[r.outcome]:40s}"
                 f" {_ci(r.peer_mean, r.peer_p2_5, r.peer_p97_5, digits):>21s}"
                 f"  {_ci(r.control_mean, r.control_p2_5, r.control_p97_5, digits):>21s}"
                 f"  {_ci(r.d_mean, r.d_p2_5, r.d_p97_5, 2, '+'):>21s}  {r.share_significant:6.0%}  {icc}"
@@ -585,6 +534,10 @@ def _analysis_title(analysis: str, sub: pd.DataFrame) -> str:
     if analysis == "mixed model":
         groups = int(np.nan_to_num(sub.groups.max()))
         return f"mixed model, baseline-adjusted, observed outcomes ({n}; {groups} PEER groups):"
+    if analysis == "ancova":
+        return f"ANCOVA, baseline-adjusted, observed outcomes ({n}):"
+    if analysis == "unadjusted":
+        return f"unadjusted (Welch), observed outcomes ({n}):"
     if analysis == "intention to treat":
         return f"unadjusted (Welch), intention to treat, nobody missing ({n}):"
     return f"unadjusted (Welch), completers against all controls, nobody missing ({n}):"

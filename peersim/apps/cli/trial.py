@@ -8,19 +8,29 @@ from pathlib import Path
 from peersim.apps.cli import options
 from peersim.apps.cli.options import UsageError
 
-HELP = "a virtual trial: PEER against service as usual"
+HELP = "a virtual trial of a study (default the PEER trial as run): PEER against its control arm"
 
 
 def add(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "study",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="a study file (TOML; default studies/peer_trial.toml, the PEER trial as run)",
+    )
     options.scenario_args(parser, runs=False)
     parser.add_argument(
-        "--n-peer", type=int, default=None, help="participants randomised to PEER (default 145, as the trial)"
+        "--n-peer",
+        type=int,
+        default=None,
+        help="participants in every group arm (default: the study's; PEER trial 145)",
     )
     parser.add_argument(
         "--n-control",
         type=int,
         default=None,
-        help="participants randomised to service as usual (default 151, as the trial)",
+        help="participants in every control arm (default: the study's; PEER trial 151)",
     )
     parser.add_argument(
         "--n-per-arm",
@@ -36,17 +46,15 @@ def add(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from peersim.run.arms import TRIAL_ARMS
+    from peersim.data.study import as_study
     from peersim.studies.trial import format_trial, trial
 
     if args.n_per_arm is not None and (args.n_peer is not None or args.n_control is not None):
         raise UsageError("--n-per-arm sets both arms: give it, or --n-peer and --n-control, not both")
     n_peer = args.n_per_arm if args.n_per_arm is not None else args.n_peer
     n_control = args.n_per_arm if args.n_per_arm is not None else args.n_control
-    n_peer = TRIAL_ARMS[0] if n_peer is None else n_peer
-    n_control = TRIAL_ARMS[1] if n_control is None else n_control
     for flag, value in (("--n-peer", n_peer), ("--n-control", n_control)):
-        if value < 2:
+        if value is not None and value < 2:
             flag = "--n-per-arm" if args.n_per_arm is not None else flag
             raise UsageError(f"{flag} {value}: must be at least 2")
     if args.trials < 1:
@@ -54,9 +62,16 @@ def run(args: argparse.Namespace) -> int:
     population, params = options.population(args, options.scenario(args))
     from peersim.run.limits import check_run
 
-    # each trial runs n / group_size groups (blocks) in each arm
-    groups = args.trials * (-(-n_peer // params.group_size) + -(-n_control // params.group_size))
-    check_run(params, groups, control=False, streamed=False)
+    study = as_study(args.study).resized(peer=n_peer, control=n_control)
+    if population is not None:
+        study = study.regrouped(params.group_size)
+    # each trial runs every arm's groups (blocks)
+    check_run(
+        study.params(base=params),
+        args.trials * sum(a.groups for a in study.arms),
+        control=False,
+        streamed=False,
+    )
     result = trial(
         params,
         seed=args.seed,
@@ -64,8 +79,7 @@ def run(args: argparse.Namespace) -> int:
         uncertainty=args.uncertainty,
         population=population,
         progress=not args.quiet,
-        n_peer=n_peer,
-        n_control=n_control,
+        study=study,
     )
     print(format_trial(result))
     if args.out:

@@ -1,0 +1,192 @@
+"""One virtual copy of a study, many at once: the people of every arm, as the study saw them.
+
+This is the one place a study is simulated. The trial command, the calibration's statistics, the
+power analysis and the validation all call :func:`simulate_study` with a study
+(peersim.data.study) and get the same table: one row per randomised person of every copy.
+
+**Copies and people.** Copy ``ids[c]`` of the study meets its own people: arm j's group (or
+control block) g of copy k is run ``first + k * groups + g``, where ``first`` is the arm's own
+range (:func:`arm_first_run`), so no two arms, and no two copies, share people (each person is
+randomised to one arm), and copy k meets the same people whatever else is simulated with it.
+Copy c runs parameter set ``of_copy[c]`` of ``sets``: the calibration gives each copy its own
+set, a trial with parameter uncertainty a posterior draw per copy, a plain trial one set.
+
+**Waves.** Groups start in recruitment waves (``waves`` = W): group g of G is in wave
+floor(g W / G), and control block b of B likewise, so every arm has the same mix of waves; the
+earliest ``covid_waves`` ran under COVID-19 restrictions (``covid_restrictions=True`` in the
+scenario puts every group under them). A group's COVID status is a per-run parameter, so each arm
+is one kernel batch: every set twice, without and with restrictions (set 2 s + covid).
+
+**The arm's people.** The first ``people`` of each copy's groups, in group order: the last group
+may have spare places; it runs full and only the people the arm needs are analysed, as a trial
+that stops recruiting when the arm is full.
+
+**Missing outcomes.** A person's end-of-course (and follow-up) questionnaire is missing with
+probability ``missing.leavers`` if they left the course and ``missing.stayed`` otherwise
+(controls included); all outcomes of a person are missing together; baseline is always observed.
+The draw is the counter-based stream ``trial.missing`` keyed by (seed, run, member).
+
+**Measurement.** The QPR-15 comes from the measurement model (docs/ODD.md 7.13). The other
+outcomes are the model's exact latent states, measured as a questionnaire would: measured =
+latent + error, error ~ N(0, s^2), s = SD sqrt((1 - r) / r), r the study's ``reliability`` and SD
+the latent state's spread at baseline among the copy's randomised, so the measured baseline's
+reliability is r. The error is independent between occasions and comes from the stream
+``trial.measure.<state>`` keyed by (seed, run, member). Not cut to 0-1 (a scale score's error is
+not either, on the latent scale).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from peersim.core.params import Params
+from peersim.core.rng import Streams
+from peersim.core.sets import ParamSets
+from peersim.data.study import OUTCOMES, Study
+from peersim.run.arms import CONTROL_RUNS, first_people
+from peersim.run.engine import DEFAULT_CHUNK, simulate_courses
+from peersim.run.progress import progress_bar
+
+#: arms of one kind (group arms, control arms) after the first start this far apart in run numbers
+ARM_RUNS = 2**42
+#: occasion -> the suffix of the participants table's column and the week it is measured in
+WHEN = {"baseline": "baseline", "end": "end", "followup": "followup"}
+
+
+def arm_first_run(study: Study, index: int) -> int:
+    """Where arm ``index``'s runs start: group arms from 0, control arms from CONTROL_RUNS, each
+    further arm of the same kind ARM_RUNS later (the PEER trial's two arms keep the runs of the
+    earlier virtual trial: 0 and CONTROL_RUNS)."""
+    arm = study.arms[index]
+    same = sum(a.control == arm.control for a in study.arms[:index])
+    return (CONTROL_RUNS if arm.control else 0) + same * ARM_RUNS
+
+
+def covid_by_group(groups: int, study: Study, params: Params) -> np.ndarray:
+    """Whether each of ``groups`` groups (in order of starting) ran under COVID-19 restrictions:
+    group g is in wave floor(g W / groups) of W = ``study.waves``; the earliest
+    ``study.covid_waves`` waves ran under restrictions (all, with covid_restrictions)."""
+    if params.covid_restrictions:
+        return np.ones(groups, dtype=bool)
+    wave = np.arange(groups) * study.waves // groups
+    return wave < study.covid_waves
+
+
+def simulate_study(
+    study: Study,
+    sets: pd.DataFrame | None = None,
+    of_copy: np.ndarray | None = None,
+    ids: np.ndarray | None = None,
+    seed: int = 0,
+    base: Params | None = None,
+    population=None,
+    progress: bool = False,
+    chunk_size: int = DEFAULT_CHUNK,
+) -> pd.DataFrame:
+    """Every randomised person of copies ``ids`` (default 0, 1, ..., one per entry of
+    ``of_copy``) of ``study``: copy c runs the parameter set ``sets.iloc[of_copy[c]]`` (columns
+    named after parameters; None: the study's own parameters). One row per person, with ``arm``
+    (its index in study.arms), ``trial`` (c), ``group`` (position of the group or block in its
+    arm), ``covid``, ``missing``, the participants table's columns and the measured outcomes
+    ``<outcome>_<occasion>_measured``."""
+    sets = pd.DataFrame(index=[0]) if sets is None else pd.DataFrame(sets).reset_index(drop=True)
+    of_copy = np.zeros(1, dtype=np.int64) if of_copy is None else np.asarray(of_copy, dtype=np.int64)
+    ids = np.arange(len(of_copy), dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
+    if len(ids) != len(of_copy) or len(np.unique(ids)) != len(ids):
+        raise ValueError("simulate_study: one distinct copy id per copy")
+    # every set twice: without and with COVID-19 restrictions (set 2 s + covid)
+    doubled = sets.loc[sets.index.repeat(2)].reset_index(drop=True)
+    doubled["covid_restrictions"] = np.tile([False, True], len(sets))
+    order = np.argsort(ids, kind="stable")
+    total = sum(a.groups for a in study.arms) * len(ids)
+    bar = progress_bar(total, enabled=progress)
+    arms = []
+    for j, arm in enumerate(study.arms):
+        params = study.params(arm, base)
+        groups, first = arm.groups, arm_first_run(study, j)
+        covid = covid_by_group(groups, study, params)
+        table = ParamSets(doubled, params, what="study parameter set")
+        copy = np.repeat(np.arange(len(ids)), groups)
+        group = np.tile(np.arange(groups), len(ids))
+        runs = first + ids[copy] * groups + group
+        positions = 2 * of_copy[copy] + covid[group]
+        frames = []
+        for start in range(0, len(runs), chunk_size):
+            part = slice(start, start + chunk_size)
+            out = simulate_courses(table, positions[part], runs[part], seed, population)["participants"]
+            frames.append(out)
+            bar.update(len(runs[part]))
+        frame = pd.concat(frames, ignore_index=True)
+        position = frame.pop("set").to_numpy()
+        k, g = np.divmod(frame["run"].to_numpy() - first, groups)
+        frame.insert(0, "arm", j)
+        frame.insert(1, "trial", order[np.searchsorted(ids[order], k)])
+        frame.insert(2, "group", g)
+        frame["covid"] = position % 2 == 1
+        frame.insert(3, "set", of_copy[frame["trial"].to_numpy()])
+        frame = frame.sort_values(["trial", "group", "member"], ignore_index=True)
+        frame = first_people(frame, arm.people, "trial").reset_index(drop=True)
+        frame["missing"] = _missing(frame, study, params, seed)
+        arms.append(frame)
+    bar.close()
+    people = pd.concat(arms, ignore_index=True)
+    for when in ("baseline", "end"):
+        people[f"social_relations_{when}"] = social_relations(people, when)
+    return _measure(people, study, seed)
+
+
+def social_relations(participants: pd.DataFrame, when: str = "end") -> pd.Series:
+    """Social relations at ``when`` ("baseline" or "end"): 1 - loneliness. Loneliness is the
+    person's own before the course, relieved by connectedness in the group and by bridging outside
+    it (peersim.core.mechanisms.connectedness.loneliness_from), so this counts relations in the group
+    and outside. One definition, fixed before results were seen, used by every study."""
+    return 1.0 - participants[f"loneliness_{when}"]
+
+
+def _missing(frame: pd.DataFrame, study: Study, params: Params, seed: int) -> np.ndarray:
+    """Whether each person's end-of-course questionnaire is missing: a draw of the stream
+    ``trial.missing`` keyed by (seed, run, member), against the study's missing shares."""
+    runs, position = np.unique(frame["run"].to_numpy(), return_inverse=True)
+    members = frame["member"].to_numpy()
+    u = Streams(seed, runs).uniform("trial.missing", params.n_sessions, np.arange(members.max() + 1))
+    left = frame["dropped_out"].to_numpy(bool)
+    chance = np.where(left, study.missing_leavers, study.missing_stayed)
+    return u[position, members] < chance
+
+
+def measured_columns(study: Study) -> list[tuple[str, str]]:
+    """(outcome, occasion) pairs the study measures: every outcome at each of its occasions
+    (follow-up only for outcomes with a follow-up state)."""
+    from peersim.data.study import FOLLOWUP_OUTCOMES
+
+    return [
+        (o, when)
+        for o in OUTCOMES
+        for when in ("baseline", *study.occasions)
+        if when != "followup" or o in FOLLOWUP_OUTCOMES
+    ]
+
+
+def _measure(people: pd.DataFrame, study: Study, seed: int) -> pd.DataFrame:
+    """Add ``<outcome>_<occasion>_measured`` (module docstring, Measurement)."""
+    runs, position = np.unique(people["run"].to_numpy(), return_inverse=True)
+    members = people["member"].to_numpy()
+    streams = Streams(seed, runs)
+    every = np.arange(members.max() + 1)
+    r = study.reliability
+    n_sessions = study.params().n_sessions
+    weeks = {"baseline": 0, "end": n_sessions, "followup": n_sessions + study.params().follow_up_weeks}
+    spreads: dict[str, np.ndarray] = {}
+    for outcome, when in dict.fromkeys(measured_columns(study)):
+        column = f"{outcome}_{when}"
+        if outcome == "qpr" or r >= 1.0:  # the QPR-15 is a measurement already
+            people[f"{column}_measured"] = people[column]
+            continue
+        if outcome not in spreads:
+            spreads[outcome] = people.groupby("trial")[f"{outcome}_baseline"].transform("std").to_numpy()
+        sd = spreads[outcome] * np.sqrt((1.0 - r) / r)
+        u = streams.uniform(f"trial.measure.{outcome}", weeks[when], every)[position, members]
+        people[f"{column}_measured"] = people[column] + sd * stats.norm.ppf(u)
+    return people
