@@ -35,6 +35,7 @@ def main() -> None:
 
     people = result.participants
     people = people[(people.trial < args.fits) & ~people.missing]
+    people = people.assign(arm=(people.arm == "peer").astype(int))  # 1 PEER, 0 control
     y, baseline = people["qpr_end_measured"], people["qpr_baseline_measured"]
     group = np.where(people.arm == 1, people.group, -1 - np.arange(len(people)))  # controls alone
     start = time.perf_counter()

@@ -10,7 +10,7 @@ import pytest
 from peersim import Params, simulate
 from peersim.data.posterior import posterior
 from peersim.inference.calibration import (
-    STATISTICS,
+    keys,
     calibrate,
     deviations,
     discrepancy,
@@ -19,7 +19,6 @@ from peersim.inference.calibration import (
     predictive_check,
     statistics,
 )
-from peersim.run.arms import TRIAL_ARMS
 from peersim.stats.uncertainty import exploratory, split
 from peersim.studies.knockout import knockouts
 from peersim.studies.trial import trial
@@ -42,7 +41,7 @@ def test_targets_carry_their_uncertainty_and_source():
 def test_bad_target_file(tmp_path):
     path = tmp_path / "t.toml"
     path.write_text('[x]\nvalue = 1\nse = 0.1\nkind = "near"\nfit = true\nsource = "s"\n')
-    with pytest.raises(ValueError, match="unknown statistic 'x'"):
+    with pytest.raises(ValueError, match="statistic 'x': 'x' is not one of d, difference"):
         load_targets(path)
     path.write_text('[dropout_rate]\nvalue = 1\nse = 0\nkind = "near"\nfit = true\nsource = "s"\n')
     with pytest.raises(ValueError, match="se must be positive"):
@@ -51,23 +50,23 @@ def test_bad_target_file(tmp_path):
 
 def test_deviations_by_hand():
     targets = {
-        "a": {"statistic": "dropout_rate", "value": 0.2, "se": 0.05, "kind": "near", "fit": True},
-        "b": {"statistic": "trial_d_hope", "value": 0.228, "se": 0.1, "kind": "at_least", "fit": True},
+        "a": {"statistic": "dropout:peer", "value": 0.2, "se": 0.05, "kind": "near", "fit": True},
+        "b": {"statistic": "d:hope:peer", "value": 0.228, "se": 0.1, "kind": "at_least", "fit": True},
         "c": {
-            "statistic": "trial_d_social_relations",
+            "statistic": "d:social_relations:peer",
             "value": 0.2,
             "se": 0.1,
             "kind": "within",
             "fit": True,
         },
-        "d": {"statistic": "cohesion_outcome_r", "value": 0.26, "se": 0.03, "kind": "near", "fit": False},
+        "d": {"statistic": "cohesion_r:peer", "value": 0.26, "se": 0.03, "kind": "near", "fit": False},
     }
     stats = pd.DataFrame(
         {
-            "dropout_rate": [0.3, 0.2],
-            "trial_d_hope": [0.128, 0.5],
-            "trial_d_social_relations": [-0.4, 0.1],
-            "cohesion_outcome_r": [0.0, 0.0],
+            "dropout:peer": [0.3, 0.2],
+            "d:hope:peer": [0.128, 0.5],
+            "d:social_relations:peer": [-0.4, 0.1],
+            "cohesion_r:peer": [0.0, 0.0],
         }
     )
     z = deviations(stats, targets)
@@ -80,17 +79,17 @@ def test_deviations_by_hand():
 def test_statistics_are_one_trial_sized_virtual_trial_per_set():
     sets = pd.DataFrame({"facilitator_skill": [0.5, 0.5, 0.9]}, index=["a", "b", "c"])
     stats = statistics(sets, seed=4)
-    assert stats.index.tolist() == ["a", "b", "c"] and list(stats.columns) == list(STATISTICS)
+    assert stats.index.tolist() == ["a", "b", "c"] and list(stats.columns) == keys(load_targets())
     # sets are independent trials (other people), reproducible from the trial numbers
-    assert stats.loc["a", "control_qpr_end"] != stats.loc["b", "control_qpr_end"]
+    assert stats.loc["a", "mean:qpr:control"] != stats.loc["b", "mean:qpr:control"]
     again = statistics(sets.iloc[[1]], seed=4, trials=[1])
     pd.testing.assert_series_equal(again.iloc[0], stats.loc["b"], check_names=False)
-    # the PEER arm of trial 0 is 145 people in groups of 8: 19 groups, the last one partly filled
-    assert TRIAL_ARMS == (145, 151)
-    part = simulate(
-        Params(covid_restrictions=True, facilitator_skill=0.5), runs=19, seed=4
-    ).participants.head(145)
-    assert stats.loc["a", "dropout_rate"] == pytest.approx(part.dropped_out.mean())
+    # the PEER arm of trial 0 is 145 people in groups of 8: 19 groups, the last one partly filled;
+    # the groups of the earliest 3 of 6 waves (groups 0-9) ran under COVID-19 restrictions
+    covid = simulate(Params(covid_restrictions=True, facilitator_skill=0.5), runs=10, seed=4).participants
+    rest = simulate(Params(facilitator_skill=0.5), runs=9, seed=4, first_run=10).participants
+    part = pd.concat([covid, rest]).head(145)
+    assert stats.loc["a", "dropout:peer"] == pytest.approx(part.dropped_out.mean())
 
 
 def test_abc_smc_runs_resumes_and_checks(tmp_path):

@@ -12,6 +12,15 @@ from peersim import Params
 from peersim.studies.trial import effect, format_trial
 
 
+def _study(**changes):
+    """The PEER trial as run with some of its design changed."""
+    from dataclasses import replace
+
+    from peersim.data.study import peer_trial
+
+    return replace(peer_trial(), **changes)
+
+
 def test_effect_matches_scipy_on_fixed_data():
     rng = np.random.default_rng(42)
     a = rng.normal(37.3, 12.0, 145)
@@ -53,7 +62,7 @@ def test_many_trials_give_a_distribution_of_d():
     assert np.allclose(people.social_relations_end, 1.0 - people.loneliness_end)
     # the outside-the-group part, bridging, barely differs between the arms under restrictions
     bridging = people.groupby("arm").bridging_end.mean()
-    assert bridging[1] - bridging[0] < 0.02
+    assert bridging["peer"] - bridging["control"] < 0.02
 
 
 @pytest.mark.parametrize(
@@ -79,7 +88,7 @@ def test_trial_k_is_the_same_whatever_the_number_of_trials():
 
 def test_each_arm_mean_has_its_95_interval():
     # no group under COVID, states measured without error: the arm's values are simulate's
-    r = peersim.trial(Params(trial_covid_share=0.0, outcome_reliability=1.0), n_per_arm=48, seed=9)
+    r = peersim.trial(Params(), n_per_arm=48, seed=9, study=_study(covid_waves=0, reliability=1.0))
     t = r.table
     assert ((t.peer_low < t.mean_peer) & (t.mean_peer < t.peer_high)).all()
     assert ((t.control_low < t.mean_control) & (t.mean_control < t.control_high)).all()
@@ -211,71 +220,71 @@ def test_an_unfittable_fit_gets_nan_and_leaves_the_others_alone():
 
 
 def test_tiny_trials_with_nothing_observed_in_an_arm_still_report():
-    r = peersim.trial(
-        Params(missing_outcome=0.95, missing_outcome_leavers=1.0), n_peer=2, n_control=2, seed=1, trials=3
-    )
+    study = _study(missing_stayed=0.95, missing_leavers=1.0)
+    r = peersim.trial(Params(), n_peer=2, n_control=2, seed=1, trials=3, study=study)
     assert len(r.table) and "personal recovery" in format_trial(r)
-    assert len(r.summary()) == r.table.groupby(["analysis", "outcome"]).ngroups
+    assert len(r.summary()) == r.table.groupby(["arm", "analysis", "outcome"]).ngroups
 
 
 # --- the trial as it was run: arms, waves, missing outcomes, the command -------------------------
 def test_unequal_arms_give_the_right_numbers():
     r = peersim.trial(Params(), n_peer=21, n_control=30, seed=4, trials=2)
     people = r.participants
-    assert people.groupby(["trial", "arm"]).size().unstack().to_dict("list") == {0: [30, 30], 1: [21, 21]}
+    assert people.groupby(["trial", "arm"]).size().unstack().to_dict("list") == {"control": [30, 30], "peer": [21, 21]}
     itt = r.table[r.table.analysis == "intention to treat"]
     assert set(itt.n_peer) == {21} and set(itt.n_control) == {30}
     mixed = r.table[r.table.analysis == "mixed model"]
     # the mixed model analyses the observed outcomes: randomised minus missing
     observed = (~people.missing).groupby([people.trial, people.arm]).sum().unstack()
-    assert (mixed.groupby("trial").n_peer.first() == observed[1]).all()
-    assert (mixed.groupby("trial").n_control.first() == observed[0]).all()
+    assert (mixed.groupby("trial").n_peer.first() == observed["peer"]).all()
+    assert (mixed.groupby("trial").n_control.first() == observed["control"]).all()
     assert set(mixed.groups) == {3}  # 21 people in groups of 8
     assert (r.table.randomised_peer.dropna() == 21).all()
     # the defaults are the PEER trial's arms, and the output says so
     default = peersim.trial(Params(), seed=4)
     assert (default.n_peer, default.n_control) == (145, 151)
-    assert "145 PEER, 151 control" in format_trial(default)
+    assert "145 peer (peer), 151 control (usual)" in format_trial(default)
 
 
 def test_missing_outcomes_are_more_common_among_leavers_and_reproducible():
-    p = Params(missing_outcome=0.1, missing_outcome_leavers=0.6)
-    a = peersim.trial(p, n_peer=400, n_control=400, seed=6)
+    p, study = Params(), _study(missing_stayed=0.1, missing_leavers=0.6)
+    a = peersim.trial(p, n_peer=400, n_control=400, seed=6, study=study)
     people = a.participants
-    peer = people[people.arm == 1]
+    peer = people[people.arm == "peer"]
     left, stayed = peer[peer.dropped_out].missing.mean(), peer[~peer.dropped_out].missing.mean()
     assert peer.dropped_out.sum() > 30
     assert left == pytest.approx(0.6, abs=0.12) and stayed == pytest.approx(0.1, abs=0.05)
-    assert people[people.arm == 0].missing.mean() == pytest.approx(0.1, abs=0.04)
-    again = peersim.trial(p, n_peer=400, n_control=400, seed=6)
+    assert people[people.arm == "control"].missing.mean() == pytest.approx(0.1, abs=0.04)
+    again = peersim.trial(p, n_peer=400, n_control=400, seed=6, study=study)
     pd.testing.assert_frame_equal(a.participants, again.participants)
     pd.testing.assert_frame_equal(a.table, again.table)
-    other = peersim.trial(p, n_peer=400, n_control=400, seed=7)
+    other = peersim.trial(p, n_peer=400, n_control=400, seed=7, study=study)
     assert not other.participants.missing.equals(a.participants.missing.reset_index(drop=True))
     # nothing missing at 0, everything the parameters say at the extremes
-    none = peersim.trial(Params(missing_outcome=0.0, missing_outcome_leavers=0.0), n_per_arm=40, seed=6)
+    none = peersim.trial(Params(), n_per_arm=40, seed=6, study=_study(missing_stayed=0.0, missing_leavers=0.0))
     assert not none.participants.missing.any()
 
 
-@pytest.mark.parametrize(("waves", "share", "groups", "expected"), [(4, 0.5, 20, 10), (6, 0.5, 19, 10)])
-def test_waves_give_the_specified_covid_share(waves, share, groups, expected):
-    from peersim.studies.trial import covid_by_group
+@pytest.mark.parametrize(("waves", "covid", "groups", "expected"), [(4, 2, 20, 10), (6, 3, 19, 10)])
+def test_waves_give_the_specified_covid_share(waves, covid, groups, expected):
+    from peersim.studies.virtual import covid_by_group
 
-    covid = covid_by_group(groups, Params(trial_waves=waves, trial_covid_share=share))
-    assert covid.sum() == expected and covid[: covid.sum()].all()  # the earliest groups
-    assert covid_by_group(groups, Params(trial_covid_share=0.0)).sum() == 0
-    assert covid_by_group(groups, Params(trial_covid_share=1.0)).all()
-    assert covid_by_group(groups, Params(trial_covid_share=0.0, covid_restrictions=True)).all()
+    p = Params()
+    got = covid_by_group(groups, _study(waves=waves, covid_waves=covid), p)
+    assert got.sum() == expected and got[: got.sum()].all()  # the earliest groups
+    assert covid_by_group(groups, _study(covid_waves=0), p).sum() == 0
+    assert covid_by_group(groups, _study(covid_waves=6), p).all()
+    assert covid_by_group(groups, _study(covid_waves=0), Params(covid_restrictions=True)).all()
 
 
 def test_covid_status_reaches_the_simulation_in_both_arms():
-    p = Params(trial_waves=4, trial_covid_share=0.5)
-    r = peersim.trial(p, n_per_arm=64, seed=8)  # 8 groups and 8 control blocks: 4 of each under COVID
+    # 8 groups and 8 control blocks: 4 of each under COVID
+    r = peersim.trial(Params(), n_per_arm=64, seed=8, study=_study(waves=4, covid_waves=2))
     people = r.participants
     by = people.groupby(["arm", "group"]).covid.first().unstack("arm")
-    assert by[1].tolist() == by[0].tolist() == [True] * 4 + [False] * 4
+    assert by["peer"].tolist() == by["control"].tolist() == [True] * 4 + [False] * 4
     # each group ran with its own COVID status: the same runs alone, with and without restrictions
-    peer = people[people.arm == 1]
+    peer = people[people.arm == "peer"]
     for covid in (True, False):
         runs = sorted(peer[peer.covid == covid].run.unique())
         alone = peersim.simulate(Params(covid_restrictions=covid), runs=8, seed=8).participants
@@ -289,14 +298,15 @@ def test_cli_trial_with_unequal_arms(capsys):
 
     assert main(["trial", "--n-peer", "20", "--n-control", "27", "--trials", "3", "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "20 PEER, 27 control" in out and "mixed model" in out and "ICC" in out
+    assert "20 peer (peer), 27 control (usual)" in out and "mixed model" in out and "ICC" in out
     assert "Not modelled" in out and "quality of life" in out
     assert main(["trial", "--n-peer", "20", "--n-control", "27", "--quiet"]) == 0
     assert "difference [95% CI]" in capsys.readouterr().out
     for bad, message in (
         (["trial", "--n-peer", "1"], "--n-peer 1: must be at least 2"),
         (["trial", "--n-per-arm", "9", "--n-control", "9"], "not both"),
-        (["trial", "--set", "missing_outcome_leavers=1.5"], "missing_outcome_leavers"),
+        (["trial", "--set", "dropout_intercept=nope"], "dropout_intercept"),
+        (["trial", "nope.toml"], "nope.toml: cannot read the study file"),
     ):
         assert main(bad) == 2
         err = capsys.readouterr().err
@@ -304,7 +314,7 @@ def test_cli_trial_with_unequal_arms(capsys):
 
 
 def test_outcomes_are_measured_with_the_stated_reliability():
-    r = peersim.trial(Params(outcome_reliability=0.7), n_per_arm=400, seed=12).participants
+    r = peersim.trial(Params(), n_per_arm=400, seed=12, study=_study(reliability=0.7)).participants
     for state in ("hope", "self_efficacy", "social_relations", "self_image", "meaning"):
         latent, measured = r[f"{state}_baseline"], r[f"{state}_baseline_measured"]
         # reliability = var(latent) / var(measured)
@@ -312,5 +322,5 @@ def test_outcomes_are_measured_with_the_stated_reliability():
         error = r[f"{state}_end_measured"] - r[f"{state}_end"]
         assert abs(np.corrcoef(error, measured - latent)[0, 1]) < 0.1  # new error at each occasion
     assert (r.qpr_end_measured == r.qpr_end).all()  # the QPR-15 has its own measurement model
-    exact = peersim.trial(Params(outcome_reliability=1.0), n_per_arm=40, seed=12).participants
+    exact = peersim.trial(Params(), n_per_arm=40, seed=12, study=_study(reliability=1.0)).participants
     assert (exact.hope_end_measured == exact.hope_end).all()

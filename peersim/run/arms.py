@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-#: The PEER trial: 145 randomised to PEER, 151 to service as usual (Poulsen et al. 2025).
-TRIAL_ARMS = (145, 151)
 #: Control-arm runs are numbered from here, so they never share people with the PEER arm's runs.
 CONTROL_RUNS = 2**40
 

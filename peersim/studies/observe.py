@@ -31,8 +31,7 @@ def observe(people: pd.DataFrame, study: Study, keys: Sequence[str], copies: int
         fits = headline(people, study, list(dict.fromkeys(outcomes)), copies)
         fits = fits.set_index(["trial", "arm", "outcome"])
     for key, p in parsed.items():
-        arm_index = [a.name for a in study.arms].index(p["arm"])
-        arm = people[people.arm == arm_index]
+        arm = people[people.arm == p["arm"]]
         statistic = p["statistic"]
         if statistic in ("d", "difference"):
             column = "cohens_d" if statistic == "d" else "difference"

@@ -128,8 +128,8 @@ def effect(treated: np.ndarray, control: np.ndarray) -> dict[str, float]:
 @dataclass
 class TrialResult:
     """``table``: one row per (trial, compared arm, analysis, outcome); ``summary()``: across
-    trials; ``participants``: every arm, one row per randomised person (``arm``: its index in
-    ``study.arms``, ``trial``, ``group``, ``covid``, ``missing``, the outcomes at baseline and end,
+    trials; ``participants``: every arm, one row per randomised person (``arm``: its name in the
+    study, ``trial``, ``group``, ``covid``, ``missing``, the outcomes at baseline and end,
     measured and latent)."""
 
     table: pd.DataFrame
@@ -301,11 +301,9 @@ def headline(people: pd.DataFrame, study: Study, outcomes: Sequence[str], trials
 def _pairs(people: pd.DataFrame, study: Study):
     """Each compared arm with its people and the reference's, ``arm`` recoded 1 (compared) and
     0 (reference), as the analyses read it."""
-    ref = study.arms.index(study.reference)
     for arm in study.compared:
-        j = study.arms.index(arm)
-        pair = people[people.arm.isin((j, ref))]
-        yield arm, pair.assign(arm=(pair.arm == j).astype(int))
+        pair = people[people.arm.isin((arm.name, study.reference.name))]
+        yield arm, pair.assign(arm=(pair.arm == arm.name).astype(int))
 
 
 def _check_count(name: str, value, low: int) -> None:
@@ -461,7 +459,7 @@ def _welch_rows(
 def format_trial(result: TrialResult) -> str:
     study = result.study
     people = result.participants
-    grouped = people[people.arm.isin([i for i, a in enumerate(study.arms) if not a.control])]
+    grouped = people[people.arm.isin([a.name for a in study.arms if not a.control])]
     covid = grouped.covid.mean() if len(grouped) else np.nan
     arms = ", ".join(f"{a.people} {a.name} ({a.kind})" for a in study.arms)
     lines = [

@@ -88,7 +88,7 @@ def simulate_study(
     """Every randomised person of copies ``ids`` (default 0, 1, ..., one per entry of
     ``of_copy``) of ``study``: copy c runs the parameter set ``sets.iloc[of_copy[c]]`` (columns
     named after parameters; None: the study's own parameters). One row per person, with ``arm``
-    (its index in study.arms), ``trial`` (c), ``group`` (position of the group or block in its
+    (its name), ``trial`` (c), ``group`` (position of the group or block in its
     arm), ``covid``, ``missing``, the participants table's columns and the measured outcomes
     ``<outcome>_<occasion>_measured``."""
     sets = pd.DataFrame(index=[0]) if sets is None else pd.DataFrame(sets).reset_index(drop=True)
@@ -121,7 +121,7 @@ def simulate_study(
         frame = pd.concat(frames, ignore_index=True)
         position = frame.pop("set").to_numpy()
         k, g = np.divmod(frame["run"].to_numpy() - first, groups)
-        frame.insert(0, "arm", j)
+        frame.insert(0, "arm", arm.name)
         frame.insert(1, "trial", order[np.searchsorted(ids[order], k)])
         frame.insert(2, "group", g)
         frame["covid"] = position % 2 == 1
