@@ -10,11 +10,11 @@ import pytest
 from peersim import Params, simulate
 from peersim.data.posterior import posterior
 from peersim.inference.calibration import (
-    keys,
     calibrate,
     deviations,
     discrepancy,
     fitted,
+    keys,
     load_targets,
     predictive_check,
     statistics,

@@ -230,7 +230,10 @@ def test_tiny_trials_with_nothing_observed_in_an_arm_still_report():
 def test_unequal_arms_give_the_right_numbers():
     r = peersim.trial(Params(), n_peer=21, n_control=30, seed=4, trials=2)
     people = r.participants
-    assert people.groupby(["trial", "arm"]).size().unstack().to_dict("list") == {"control": [30, 30], "peer": [21, 21]}
+    assert people.groupby(["trial", "arm"]).size().unstack().to_dict("list") == {
+        "control": [30, 30],
+        "peer": [21, 21],
+    }
     itt = r.table[r.table.analysis == "intention to treat"]
     assert set(itt.n_peer) == {21} and set(itt.n_control) == {30}
     mixed = r.table[r.table.analysis == "mixed model"]
@@ -261,7 +264,9 @@ def test_missing_outcomes_are_more_common_among_leavers_and_reproducible():
     other = peersim.trial(p, n_peer=400, n_control=400, seed=7, study=study)
     assert not other.participants.missing.equals(a.participants.missing.reset_index(drop=True))
     # nothing missing at 0, everything the parameters say at the extremes
-    none = peersim.trial(Params(), n_per_arm=40, seed=6, study=_study(missing_stayed=0.0, missing_leavers=0.0))
+    none = peersim.trial(
+        Params(), n_per_arm=40, seed=6, study=_study(missing_stayed=0.0, missing_leavers=0.0)
+    )
     assert not none.participants.missing.any()
 
 

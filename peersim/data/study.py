@@ -45,6 +45,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -398,7 +399,8 @@ def _arms(arms, size: int, where: str) -> tuple[Arm, ...]:
         unknown = sorted(set(a) - {"name", "kind", "people", "groups", "scenario", "reference"})
         if unknown:
             raise StudyError(
-                f"{at}: unknown field {unknown[0]!r} (fields: groups, kind, name, people, reference, scenario)"
+                f"{at}: unknown field {unknown[0]!r}"
+                " (fields: groups, kind, name, people, reference, scenario)"
             )
         name = _text(a, "name", at, required=True)
         if not name.isidentifier():
@@ -513,7 +515,7 @@ def register_observations(name: str, o: Mapping, study: Study, at: str) -> dict[
     n = _count(o, "n", at, low=1, high=10**7, required=True)
     if not isinstance(counts, list) or not counts or any(not _whole(c) or c < 0 or c > n for c in counts):
         raise StudyError(f"{at}: left_by_session must list whole numbers of people, 0 to n = {n}")
-    if any(b < a for a, b in zip(counts, counts[1:], strict=False)):
+    if any(b < a for a, b in pairwise(counts)):
         raise StudyError(f"{at}: left_by_session counts who had left by each session: they cannot fall")
     out = {}
     for s, c in enumerate(counts, start=1):

@@ -528,12 +528,13 @@ def predictive_check(
     study: Study | str | Path | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Posterior predictive check: ``draws`` parameter sets from the posterior (by weight, seeded),
-    one new virtual copy of ``study`` (default the PEER trial) each; for every target, the 95% predictive interval of its statistic
-    and whether the observed value lies inside it (for bounds: the share of draws on the observed
-    side). A share observed in a handful of people (``binomial``, e.g. 2 of 2 leavers) is checked
-    as a count: n people drawn from each simulated share. The table's columns per target are
-    ``compare``'s, the predictive p-value among them. Returns (table, the statistics).
-    ``peersim.inference.validation`` adds the model's expected value, for pooled observations."""
+    one new virtual copy of ``study`` (default the PEER trial) each; for every target, the 95%
+    predictive interval of its statistic and whether the observed value lies inside it (for
+    bounds: the share of draws on the observed side). A share observed in a handful of people
+    (``binomial``, e.g. 2 of 2 leavers) is checked as a count: n people drawn from each simulated
+    share. The table's columns per target are ``compare``'s, the predictive p-value among them.
+    Returns (table, the statistics). ``peersim.inference.validation`` adds the model's expected
+    value, for pooled observations."""
     targets = dict(targets or load_targets(study=study))
     rng = np.random.default_rng(seed)
     weights = posterior["weight"].to_numpy() if "weight" in posterior else None

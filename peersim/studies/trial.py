@@ -37,10 +37,11 @@ intervals over groups in the PEER arm and over people in the control arm (:mod:`
 found): personal recovery (QPR-15, through the measurement model), hope, self-efficacy and social
 relations, and two CHIME components the trial did not report on their own (self-image, meaning).
 Social relations is ONE definition, fixed before results were looked at and shared with the
-calibration (:func:`peersim.studies.virtual.social_relations`): 1 - loneliness at the end of the course, loneliness being
-the person's own before the course relieved by connectedness in the group and by bridging outside
-it, so it counts change in the group and outside. Not modelled (``NOT_MODELLED``, with reasons,
-also printed with every trial): empowerment, self-advocacy, functioning and quality of life.
+calibration (:func:`peersim.studies.virtual.social_relations`): 1 - loneliness at the end of the
+course, loneliness being the person's own before the course relieved by connectedness in the
+group and by bridging outside it, so it counts change in the group and outside. Not modelled
+(``NOT_MODELLED``, with reasons, also printed with every trial): empowerment, self-advocacy,
+functioning and quality of life.
 
 **The population** is the scenario's (``Params`` population group, or ``population=``): by
 default it mirrors the eleven interviewees of the qualitative study, not the trial's 296. The
