@@ -86,6 +86,7 @@ LAYER_OF = {
     "test_sensitivity.py": "stats",
     "test_discovery.py": "stats",
     "test_trial.py": "studies",
+    "test_study_file.py": "studies",
     "test_analysis.py": "studies",
     "test_patterns.py": "studies",
     "test_patterns_theories.py": "studies",

@@ -71,4 +71,4 @@ def test_cli_sweep_and_trial_report_progress_in_lines(tmp_path, capsys, monkeypa
     assert err[0].startswith(("tiny: 4/6 courses (67%)", "tiny: 2/6 courses (33%)"))  # chunks of 4 and 2
     assert main(["trial", "--n-per-arm", "10", "--set", "follow_up_weeks=1"]) == 0
     err = capsys.readouterr().err
-    assert err.count("done, 2 courses") == 2  # the PEER arm and the control arm
+    assert err.count("done, 4 courses") == 1  # one bar over both arms: 2 groups, 2 control blocks

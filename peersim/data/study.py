@@ -489,7 +489,7 @@ def _observation(name: str, o, study: Study, at: str) -> Observation:
         "session": session,
         "fit": fit,
         "grade": _text(o, "grade", at) or "study",
-        "source": _text(o, "source", at),
+        "source": _text(o, "source", at, required=True),  # what was seen, and where
     }
     if "k" in o:  # a count of k in n, read as a binomial (Jeffreys: its se never collapses to 0)
         if "value" in o or "se" in o:

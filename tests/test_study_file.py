@@ -1,0 +1,177 @@
+"""Studies as data: the study file, its errors, and studies other than the PEER trial."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import peersim
+from peersim.data.study import StudyError, load_study, parse_key, peer_trial, study_from_dict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: a site of one's own: 4 groups of 8 against a waitlist of 30, measured at baseline and the end
+SITE = """
+name = "My site"
+group_size = 8
+waves = 2
+[[arms]]
+name = "peer"
+kind = "peer"
+groups = 4
+[[arms]]
+name = "waitlist"
+kind = "waitlist"
+people = 30
+[missing]
+stayed = 0.1
+leavers = 0.6
+[analysis]
+method = "ancova"
+[observations.left]
+statistic = "dropout"
+k = 7
+n = 32
+source = "attendance register: 7 of 32 left"
+[observations.early]
+statistic = "early_leavers"
+session = 2
+k = 5
+n = 7
+source = "attendance register: 5 of the 7 leavers after sessions 1-2"
+[observations.gain]
+statistic = "change"
+outcome = "qpr"
+value = 4.0
+se = 1.5
+source = "QPR-15 rose 4 points (se 1.5) among those observed"
+[observations.register]
+left_by_session = [3, 5, 5, 6, 6, 7, 7, 7, 7, 7]
+n = 32
+fit = false
+source = "attendance register"
+"""
+
+
+def _site(tmp_path, text=SITE):
+    path = tmp_path / "site.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_peer_trial_file_is_the_package_data_and_reads():
+    assert (ROOT / "studies" / "peer_trial.toml").read_bytes() == (
+        ROOT / "peersim" / "data" / "studies" / "peer_trial.toml"
+    ).read_bytes()
+    study = peer_trial()
+    assert [(a.name, a.kind, a.people, a.groups) for a in study.arms] == [
+        ("peer", "peer", 145, 19),
+        ("control", "usual", 151, 19),
+    ]
+    assert study.reference.name == "control" and study.analysis == "mixed model"
+    assert study.observations["trial_d_qpr"].key == "d:qpr:peer"
+    # every design value our sources do not give says so
+    for field in ("waves", "covid_waves", "missing.stayed", "missing.leavers", "measurement.reliability"):
+        assert study.evidence[field].startswith("assumption:"), field
+
+
+def test_a_site_of_its_own_reads_runs_and_is_observed(tmp_path):
+    study = load_study(_site(tmp_path))
+    assert [(a.people, a.groups) for a in study.arms] == [(32, 4), (30, 4)]
+    obs = study.observations
+    assert obs["left"].binomial and obs["left"].value == 7 / 32 and obs["left"].se > 0
+    # the attendance register: one count per session, how many had left by then
+    assert [obs[f"register.session_{s}"].key for s in (1, 10)] == ["left_by:peer:1", "left_by:peer:10"]
+    assert obs["register.session_2"].value == 5 / 32 and not obs["register.session_2"].fit
+    r = peersim.trial(study=study, seed=3, trials=2)
+    assert set(r.table.analysis) == {"ancova", "intention to treat", "completers"}
+    assert set(r.participants.groupby("arm").size()) == {64, 60}
+    from peersim.inference.calibration import keys, load_targets, statistics
+
+    targets = load_targets(study=study)  # its own observations only, not the PEER literature
+    assert set(targets) == set(obs)
+    stats = statistics(np.zeros((3, 0)), study=study, names=keys(targets))
+    assert stats.shape == (3, len(keys(targets))) and stats["dropout:peer"].between(0, 1).all()
+    # a count of leavers by session never falls
+    by = stats[[f"left_by:peer:{s}" for s in range(1, 11)]].to_numpy()
+    assert (np.diff(by, axis=1) >= 0).all() and np.allclose(by[:, -1], stats["dropout:peer"])
+
+
+def test_a_third_arm_of_another_scenario_is_compared_with_the_reference(tmp_path):
+    text = SITE.replace(
+        '[[arms]]\nname = "waitlist"',
+        '[[arms]]\nname = "paid"\nkind = "peer"\ngroups = 4\nscenario = { facilitator_role = "paid" }\n'
+        '[[arms]]\nname = "waitlist"',
+    )
+    study = load_study(_site(tmp_path, text))
+    r = peersim.trial(study=study, seed=1)
+    assert sorted(set(r.table.arm)) == ["paid", "peer"]
+    people = r.participants
+    # arms never share people: their run numbers are apart
+    runs = people.groupby("arm").run.agg(["min", "max"])
+    assert runs.loc["peer", "max"] < runs.loc["paid", "min"]
+    assert "paid against waitlist" in peersim.studies.trial.format_trial(r)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('name = "My site"', 'name = "My site"\ncolour = 3'), "unknown field 'colour'"),
+        (("groups = 4", "groups = 0"), "groups = 0 must be a whole number, 1 to"),
+        (("people = 30", "people = 1"), "people = 1 must be a whole number, 2 to"),
+        (('kind = "waitlist"', 'kind = "wait"'), "kind = 'wait'"),
+        (('statistic = "dropout"', 'statistic = "attrition"'), "statistic = 'attrition' names no statistic"),
+        (('outcome = "qpr"', 'outcome = "wellbeing"'), "outcome = 'wellbeing'"),
+        (("k = 7\nn = 32", "k = 40\nn = 32"), "k = 40 must be a whole number, 0 to 32"),
+        (("value = 4.0\nse = 1.5", "value = 4.0\nse = 0"), "se = 0.0 must be positive"),
+        (("[missing]", "scenario = { nope = 1 }\n[missing]"), "unknown parameter 'nope'"),
+        (('method = "ancova"', 'method = "anova"'), "analysis.method = 'anova'"),
+        (("waves = 2", "waves = 2\ncovid_waves = 3"), "covid_waves = 3 must be a whole number, 0 to 2"),
+        (("[3, 5, 5", "[3, 2, 5"), "they cannot fall"),
+        (
+            ('"attendance register: 5 of the 7 leavers after sessions 1-2"', '""'),
+            "source must be a non-empty",
+        ),
+        (("group_size = 8", "group_size = 8\n[[x]]"), "unknown field 'x'"),
+        (("group_size = 8", "group_size = ["), "not valid TOML"),
+    ],
+)
+def test_a_broken_study_file_gets_one_line_naming_the_field(tmp_path, capsys, change, message):
+    path = _site(tmp_path, SITE.replace(*change, 1))
+    with pytest.raises(StudyError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        load_study(path)
+    from peersim.apps.cli import main
+
+    assert main(["trial", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_statistic_keys_are_checked_against_the_study():
+    study = peer_trial()
+    assert parse_key("early_leavers:peer:2", study) == {
+        "statistic": "early_leavers",
+        "arm": "peer",
+        "session": 2,
+    }
+    for bad, message in (
+        ("d:qpr:control", "reference arm"),
+        ("dropout:control", "needs a group arm"),
+        ("d:qpr", "is named d:outcome:arm"),
+        ("mean:joy:peer", "outcome 'joy'"),
+        ("left_by:peer:x", "session must be"),
+    ):
+        with pytest.raises(StudyError, match=message):
+            parse_key(bad, study)
+
+
+def test_exactly_one_reference_arm():
+    data = tomllib.loads(SITE)
+    data["arms"][1]["kind"] = "peer"
+    with pytest.raises(StudyError, match="exactly one arm must be the reference"):
+        study_from_dict(data)
+    data["arms"][1]["reference"] = True
+    assert study_from_dict(data).reference.name == "waitlist"
