@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from peersim.stats.condition import ConditionError, parse_condition
 from peersim.stats.discovery import discover
 
 
@@ -26,3 +27,63 @@ def test_nothing_to_discover():
     x = pd.DataFrame({"a": np.linspace(0, 1, 20)})
     with pytest.raises(ValueError, match="nothing to discover"):
         discover(x, np.zeros(20, dtype=bool))
+
+
+# --- the condition language ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "shown", "columns"),
+    [
+        ("dropout > 0.3", "dropout > 0.3", ["dropout"]),
+        ("dropout>=.3", "dropout >= 0.3", ["dropout"]),
+        ("trial_d < -1e-3", "trial_d < -0.001", ["trial_d"]),
+        ("a == 2 and b <= 1", "a == 2 and b <= 1", ["a", "b"]),
+        # and binds tighter than or, as in Python
+        ("a > 1 or b < 2 and c > 3", "a > 1 or (b < 2 and c > 3)", ["a", "b", "c"]),
+        ("(a > 1 OR b < 2) AND a > 0", "(a > 1 or b < 2) and a > 0", ["a", "b"]),
+        ("((a > 1))", "a > 1", ["a"]),
+    ],
+)
+def test_conditions_parse(text, shown, columns):
+    condition = parse_condition(text)
+    assert str(condition) == shown
+    assert condition.columns == columns
+
+
+def test_conditions_evaluate_exactly_with_nan_false():
+    frame = pd.DataFrame({"a": [0.0, 1.0, 2.0, np.nan], "b": [1, 1, 0, 0]})
+    assert parse_condition("a >= 1 and b == 1 or a > 1.5").evaluate(frame).tolist() == [0, 1, 1, 0]
+    assert parse_condition("a < 1 or a >= 1").evaluate(frame).tolist() == [1, 1, 1, 0]
+    assert parse_condition("a > 1").evaluate(frame).dtype == bool
+    with pytest.raises(ConditionError, match=r"unknown column 'aa'; did you mean 'a'\?"):
+        parse_condition("aa > 1").evaluate(frame)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the condition is empty"),
+        ("dropout >", "expected a number after 'dropout >', found the end"),
+        ("dropout 0.3", "expected a comparison (>= <= == > <) after 'dropout', found '0.3' at character 9"),
+        ("> 0.3", "expected a column name, found '>' at character 1"),
+        ("dropout = 0.3", "unexpected '=' at character 9 (use == to compare)"),
+        ("a != 3", "unexpected '!' at character 3"),
+        ("a > 1 && b > 2", "unexpected '&' at character 7 (use and)"),
+        ("a > 1 b", "expected 'and', 'or' or the end, found 'b' at character 7"),
+        ("a > 1 and", "expected a column name, found the end"),
+        ("a > 1 or or b > 2", "expected a column name, found 'or' at character 10"),
+        ("(a > 1", "expected ')', found the end"),
+        ("a > 1)", "found ')' at character 6"),
+        ("a > 0.3.4", "malformed number '0.3.4' at character 5"),
+        ("a > 1e", "malformed number '1e'"),
+        ("a > nan", "expected a number after 'a >', found 'nan'"),
+        ("a > 1e400", "the number 1e400 is out of range"),
+        ("__import__('os') > 1", 'unexpected "\'" at character 12'),  # nothing here can run
+        ("(" * 40 + "a > 1" + ")" * 40, "nested more than 30 deep"),
+        ("a > 1 or " * 200 + "a > 1", "too long"),
+    ],
+)
+def test_malformed_conditions_name_the_problem(text, message):
+    with pytest.raises(ConditionError) as error:
+        parse_condition(text)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
