@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from peersim.stats.condition import ConditionError, parse_condition
-from peersim.stats.discovery import discover
+from peersim.stats.discovery import DensityWarning, discover, find_box
 
 
 def test_prim_finds_the_planted_region():
@@ -27,6 +29,30 @@ def test_nothing_to_discover():
     x = pd.DataFrame({"a": np.linspace(0, 1, 20)})
     with pytest.raises(ValueError, match="nothing to discover"):
         discover(x, np.zeros(20, dtype=bool))
+
+
+def test_a_box_below_the_density_asked_for_comes_with_a_warning():
+    # cases independent of the inputs: no box can be much denser than the base rate (30%)
+    rng = np.random.default_rng(3)
+    x = pd.DataFrame({"a": rng.random(300), "b": rng.random(300)})
+    cases = rng.random(300) < 0.3
+    with pytest.warns(DensityWarning, match="no box on the peeling trajectory reaches density 99%") as got:
+        found = find_box(x, cases, min_density=0.99)
+    assert not found.reached
+    assert found.density == found.trajectory.density.max() < 0.99  # the densest box
+    message = str(got[0].message)
+    assert f"box {found.chosen} " in message and f"density {found.density:.0%}" in message
+    assert found.cases == cases.sum() and found.points == 300
+    assert found.cases_in_box == round(found.density * found.points_in_box)
+    # a density the trajectory reaches: no warning, the most covering such box
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DensityWarning)
+        easy = find_box(x, cases, min_density=found.trajectory.density.min())
+    assert easy.reached and easy.coverage == 1.0
+    # the two-table form is the same box
+    with pytest.warns(DensityWarning):
+        table, trajectory = discover(x, cases, min_density=0.99)
+    assert table.density.iloc[0] == found.density and len(trajectory) == len(found.trajectory)
 
 
 # --- the condition language ------------------------------------------------------------------------
