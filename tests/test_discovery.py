@@ -113,3 +113,47 @@ def test_malformed_conditions_name_the_problem(text, message):
         parse_condition(text)
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+# --- a sweep's cases ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_sweep(tmp_path_factory):
+    """40 design points, 4 groups each (a fraction of a second): dropout rises with its intercept."""
+    from peersim.sweep import SerialExecutor, parse_spec, run_sweep
+
+    ranges = {"dropout_intercept": [-4.0, -0.5], "facilitator_skill": [0.1, 1.0], "tie_rate": [0.2, 0.5]}
+    spec = parse_spec(
+        {
+            "name": "tiny_discovery",
+            "seed": 11,
+            "replicates": 4,
+            "chunk_size": 200,
+            "tables": ["groups", "control"],
+            "fixed": {"follow_up_weeks": 4},
+            "out": str(tmp_path_factory.mktemp("discovery") / "raw"),
+            "design": {"kind": "lhs", "n": 40, "ranges": ranges},
+        }
+    )
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    return spec.out_dir
+
+
+def test_sweep_cases_per_point_and_per_run(tiny_sweep):
+    from peersim.stats.outputs import outputs_by_point
+    from peersim.sweep import load_results
+    from peersim.sweep.discovery import sweep_cases
+
+    res = load_results(tiny_sweep)
+    x, cases = sweep_cases(tiny_sweep, "dropout > 0.3")
+    design = res.design.sort_values("point").reset_index(drop=True)
+    pd.testing.assert_frame_equal(x, design[res.varied])
+    assert (cases == (outputs_by_point(res).dropout > 0.3).to_numpy()).all()
+    x, cases = sweep_cases(res, "dropout_rate > 0.3 or trial_d < 0.15", per="point")
+    means = res.groups.groupby("point").dropout_rate.mean().to_numpy()
+    assert (cases == ((means > 0.3) | (outputs_by_point(res).trial_d < 0.15).to_numpy())).all()
+    x, cases = sweep_cases(res, "dropout > 0.3", per="run", inputs=["tie_rate"])
+    assert list(x.columns) == ["tie_rate"] and len(x) == 40 * 4
+    assert (cases == (res.groups.dropout_rate > 0.3).to_numpy()).all()
+    with pytest.raises(ConditionError, match=r"unknown column 'trial_d'.*\(columns: dropout, "):
+        sweep_cases(res, "trial_d < 0.2", per="run")  # d is a point's, not a group's
+
