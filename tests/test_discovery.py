@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -115,7 +116,7 @@ def test_malformed_conditions_name_the_problem(text, message):
     assert "\n" not in str(error.value)
 
 
-# --- a sweep's cases ------------------------------------------------------------------------------
+# --- a sweep's cases, and `peersim discover` ---------------------------------------------------------
 @pytest.fixture(scope="module")
 def tiny_sweep(tmp_path_factory):
     """40 design points, 4 groups each (a fraction of a second): dropout rises with its intercept."""
@@ -157,3 +158,75 @@ def test_sweep_cases_per_point_and_per_run(tiny_sweep):
     with pytest.raises(ConditionError, match=r"unknown column 'trial_d'.*\(columns: dropout, "):
         sweep_cases(res, "trial_d < 0.2", per="run")  # d is a point's, not a group's
 
+
+def test_cli_discover_prints_the_box_and_writes_its_files(tiny_sweep, tmp_path, capsys):
+    from peersim.apps.cli import main
+
+    out = tmp_path / "prim"
+    assert main(["discover", str(tiny_sweep), "--where", "dropout > 0.3", "--out", str(out)]) == 0
+    text, err = capsys.readouterr()
+    assert "dropout > 0.3 holds at 22 of 40 design points (55%)" in text
+    assert "the most covering with density >= 80%" in text and "dropout_intercept" in text
+    assert re.search(r"Coverage \d+% \(\d+ of the 22 cases\), density \d+% .* mass \d+%", text)
+    assert err == ""  # the box reaches the density asked for: no warning
+    box = pd.read_csv(out / "prim_box.csv")
+    assert set(box.parameter) <= {"dropout_intercept", "facilitator_skill", "tie_rate"}
+    assert (box.density >= 0.8).all() and (box.cases == 22).all()
+    assert (out / "peeling_trajectory.png").stat().st_size > 0
+    assert len(pd.read_csv(out / "peeling_trajectory.csv")) > 1
+    # the inputs that do not drive dropout cannot give a dense box: said in one warning line
+    argv = ["discover", str(tiny_sweep), "--where", "dropout > 0.3", "--inputs", "facilitator_skill,tie_rate"]
+    assert main([*argv, "--min-density", "0.99"]) == 0
+    text, err = capsys.readouterr()
+    assert "dropout_intercept" not in text and "the densest; none reaches density 99%" in text
+    assert len(err.strip().splitlines()) == 1
+    assert re.match(
+        r"peersim: warning: no box on the peeling trajectory reaches density 99%; returning"
+        r" the densest, box \d+ of the \d+ \(density \d+%",
+        err,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--where", "dropuot > 0.3"], "unknown column 'dropuot'; did you mean 'dropout'? (columns: dropout"),
+        (["--where", "dropout >"], "expected a number after 'dropout >', found the end (columns: dropout,"),
+        (["--where", "dropout = 0.3"], "use == to compare"),
+        (["--where", "dropout > 5"], "holds for none of the 40 design points (dropout from"),
+        (["--where", "dropout >= 0"], "holds for all of the 40 design points"),
+        (["--where", "dropout > 0.3", "--inputs", "skill"], "input 'skill' is not a varied parameter"),
+        (["--where", "dropout > 0.3", "--min-density", "1.5"], "min_density = 1.5"),
+    ],
+)
+def test_cli_discover_errors_one_line_exit_2(tiny_sweep, capsys, args, message):
+    from peersim.apps.cli import main
+
+    assert main(["discover", str(tiny_sweep), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_discover_without_the_workbench_says_how_to_install_it(tiny_sweep, capsys, monkeypatch):
+    import sys
+
+    from peersim.apps.cli import main
+
+    monkeypatch.setitem(sys.modules, "ema_workbench", None)  # as if not installed
+    assert main(["discover", str(tiny_sweep), "--where", "dropout > 0.3"]) == 2
+    assert capsys.readouterr().err == (
+        "peersim: error: scenario discovery needs the EMA Workbench: pip install 'peersim[prim]'\n"
+    )
+
+
+def test_cli_discover_errors_in_a_real_process(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "peersim.apps.cli", "discover", str(tmp_path), "--where", "dropout > 0.3"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == f"peersim: error: {tmp_path} holds no sweep results (no spec.json)"

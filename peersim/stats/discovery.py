@@ -23,6 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+#: What to do when the EMA Workbench is missing (said by the library and the command alike).
+PRIM_MISSING = "scenario discovery needs the EMA Workbench: pip install 'peersim[prim]'"
+
 
 def _prim():
     try:
@@ -30,7 +33,7 @@ def _prim():
             warnings.simplefilter("ignore")
             from ema_workbench.analysis import prim
     except ImportError:
-        raise ImportError("scenario discovery needs the EMA Workbench: pip install 'peersim[prim]'") from None
+        raise ImportError(PRIM_MISSING) from None
     return prim
 
 
