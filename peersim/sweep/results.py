@@ -15,7 +15,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from peersim.sweep.spec import SpecError
-from peersim.sweep.store import Store, Verification
+from peersim.sweep.store import Store, StoreWarning, Verification
 
 SORT = {
     "participants": ["point", "run", "member"],
@@ -115,7 +115,8 @@ class SweepResults:
                 + (f"; {self.verification.summary()}" if self.verification.problems else "")
                 + "); these tables hold only the finished ones"
                 f" (finish it: peersim sweep {self.folder} --resume)",
-                UserWarning,
+                # peersim's own class, so the command line shows it as one line like its errors
+                StoreWarning,
                 stacklevel=2,
             )
         if columns is not None:
