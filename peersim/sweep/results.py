@@ -68,6 +68,7 @@ class SweepResults:
         )
         self._chunks = sorted(self.verification.good)
         self._verify_reads = verify
+        self._warned = False
         self._refuse_damage()
 
     def _refuse_damage(self) -> None:
@@ -108,7 +109,8 @@ class SweepResults:
         files = self._files(name)
         if not files:
             raise SpecError(f"{self.folder} has no finished chunks yet")
-        if not self.complete:
+        if not self.complete and not self._warned:
+            self._warned = True  # once per folder read, however many tables are read from it
             warnings.warn(
                 f"{self.folder}: the sweep is not complete ({self.status}: {len(files)} chunks of"
                 f" {self.provenance.get('chunks_total', '?')}"
