@@ -159,6 +159,43 @@ def test_sweep_cases_per_point_and_per_run(tiny_sweep):
         sweep_cases(res, "trial_d < 0.2", per="run")  # d is a point's, not a group's
 
 
+def test_sweep_cases_leave_out_words_and_need_the_control_arm_for_d(tmp_path):
+    from peersim.sweep import SerialExecutor, load_results, parse_spec, run_sweep
+    from peersim.sweep.discovery import InputWarning, sweep_cases
+    from peersim.sweep.store import StoreWarning
+
+    rng = np.random.default_rng(0)
+    settings = ["civil_society", "mental_health_service"] * 10
+    intercepts = rng.uniform(-4, -0.5, 20)
+    points = [{"setting": s, "dropout_intercept": d} for s, d in zip(settings, intercepts, strict=True)]
+    spec = parse_spec(
+        {
+            "name": "words",
+            "seed": 3,
+            "replicates": 3,
+            "tables": ["groups"],
+            "out": str(tmp_path / "raw"),
+            "design": {"kind": "list", "points": points},
+        }
+    )
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    with pytest.warns(InputWarning, match="left out of the inputs, not numeric: setting"):
+        x, _ = sweep_cases(spec.out_dir, "dropout > 0.3")
+    assert list(x.columns) == ["dropout_intercept"]
+    with pytest.raises(ValueError, match="input 'setting' is not numeric"):
+        sweep_cases(spec.out_dir, "dropout > 0.3", inputs=["setting"])
+    with pytest.raises(ConditionError, match="trial_d needs the control arm, which this sweep did not keep"):
+        sweep_cases(spec.out_dir, "trial_d < 0.2")
+    # an unfinished sweep says so once, however many of its tables are read
+    provenance = spec.out_dir / "provenance.json"
+    provenance.write_text(provenance.read_text().replace('"complete"', '"interrupted"'))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        where = "dropout > 0.3 and dropout_rate > 0.2"  # two reads of the groups table
+        sweep_cases(load_results(spec.out_dir), where, inputs=["dropout_intercept"])
+    assert [w.category for w in caught] == [StoreWarning]
+
+
 def test_cli_discover_prints_the_box_and_writes_its_files(tiny_sweep, tmp_path, capsys):
     from peersim.apps.cli import main
 

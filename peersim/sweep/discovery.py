@@ -24,6 +24,10 @@ PER = ("point", "run")
 DERIVED = {"point": ("dropout", "trial_d"), "run": ("dropout",)}
 
 
+class InputWarning(UserWarning):
+    """A varied parameter is left out of the inputs PRIM searches (it is not a number)."""
+
+
 def outcome_columns(results: SweepResults, per: str = "point") -> list[str]:
     """What a condition may name: per point, ``dropout`` (mean share who left), ``trial_d`` (the
     trial's d against the control arm, if kept) and the mean of every numeric column of the groups
@@ -69,7 +73,7 @@ def input_columns(results: SweepResults, inputs: list[str] | None = None) -> lis
         left = [c for c in results.varied if c not in numeric]
         if left:
             warnings.warn(
-                f"left out of the inputs, not numeric: {', '.join(left)}", UserWarning, stacklevel=3
+                f"left out of the inputs, not numeric: {', '.join(left)}", InputWarning, stacklevel=3
             )
         chosen = numeric
     else:
@@ -101,6 +105,11 @@ def sweep_cases(
     available = outcome_columns(results, per)
     try:
         condition = parse_condition(where)
+        if per == "point" and "trial_d" in condition.columns and "trial_d" not in available:
+            raise ConditionError(
+                f"condition {where!r}: trial_d needs the control arm, which this sweep did not keep"
+                ' (tables = [..., "control"] in its spec)'
+            )
         condition.check(available)
     except ConditionError as error:
         raise ConditionError(f"{error} (columns: {', '.join(available)})") from None
