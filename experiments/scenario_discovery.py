@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.patches import Rectangle
 
 from peersim.stats.discovery import discover
-from peersim.stats.sensitivity import outputs_by_point
+from peersim.stats.outputs import outputs_by_point
 from peersim.sweep.study import report_written, run_study, save, study_args
 
 QUESTIONS = {

@@ -23,6 +23,7 @@ __all__ = [
     "Session",
     "SetResults",
     "__version__",
+    "discover_sweep",
     "load_results",
     "load_spec",
     "posterior",
@@ -52,6 +53,10 @@ def __getattr__(name: str):
         from peersim.report.scenario import run_scenario
 
         return run_scenario
+    if name == "discover_sweep":
+        from peersim.sweep.discovery import discover_sweep
+
+        return discover_sweep
     if name in ("load_results", "load_spec", "run_sweep"):
         from peersim import experiments
 

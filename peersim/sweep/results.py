@@ -15,7 +15,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from peersim.sweep.spec import SpecError
-from peersim.sweep.store import Store, Verification
+from peersim.sweep.store import Store, StoreWarning, Verification
 
 SORT = {
     "participants": ["point", "run", "member"],
@@ -68,6 +68,7 @@ class SweepResults:
         )
         self._chunks = sorted(self.verification.good)
         self._verify_reads = verify
+        self._warned = False
         self._refuse_damage()
 
     def _refuse_damage(self) -> None:
@@ -108,14 +109,16 @@ class SweepResults:
         files = self._files(name)
         if not files:
             raise SpecError(f"{self.folder} has no finished chunks yet")
-        if not self.complete:
+        if not self.complete and not self._warned:
+            self._warned = True  # once per folder read, however many tables are read from it
             warnings.warn(
                 f"{self.folder}: the sweep is not complete ({self.status}: {len(files)} chunks of"
                 f" {self.provenance.get('chunks_total', '?')}"
                 + (f"; {self.verification.summary()}" if self.verification.problems else "")
                 + "); these tables hold only the finished ones"
                 f" (finish it: peersim sweep {self.folder} --resume)",
-                UserWarning,
+                # peersim's own class, so the command line shows it as one line like its errors
+                StoreWarning,
                 stacklevel=2,
             )
         if columns is not None:

@@ -5,6 +5,7 @@
     peersim verify RESULTS_FOLDER
     peersim export RESULTS_FOLDER --format csv [--out FOLDER]
     peersim params [--group GROUP]
+    peersim discover RESULTS_FOLDER --where "dropout > 0.3" [--min-density 0.8] [--out FOLDER]
     (and explain, icamo, knockout, figure, sensitivity, trial, viz: ``peersim --help``)
 
 Bad input gets one line on stderr and exit code 2, never a traceback.
@@ -21,6 +22,7 @@ import sys
 import warnings
 
 from peersim.apps.cli import (
+    discover,
     explain,
     export,
     figure,
@@ -51,6 +53,7 @@ COMMANDS = {
         knockout,
         figure,
         sensitivity,
+        discover,
         trial,
         export,
         viz,
