@@ -175,3 +175,33 @@ def test_exactly_one_reference_arm():
         study_from_dict(data)
     data["arms"][1]["reference"] = True
     assert study_from_dict(data).reference.name == "waitlist"
+
+
+def test_calibrate_a_site_from_the_command_line(tmp_path, capsys):
+    from peersim.apps.cli import main
+
+    out = tmp_path / "cal"
+    argv = ["calibrate", str(_site(tmp_path)), "--parameters", "dropout_intercept", "--particles", "40"]
+    argv += ["--batch", "40", "--rounds", "2", "--check-draws", "20", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "Posterior of dropout_intercept given My site" in text and "Predictive check" in text
+    import pandas as pd
+
+    posterior = pd.read_csv(out / "posterior.csv")
+    assert len(posterior) == 40 and posterior.weight.sum() == pytest.approx(1.0)
+    assert posterior.dropout_intercept.nunique() > 1 and posterior.facilitator_skill.nunique() == 1
+    check = pd.read_csv(out / "predictive_check.csv")
+    assert {"left", "early", "gain", "register.session_1"} <= set(check.target)
+    # resumable: the same run again reuses every simulated batch and gives the same posterior
+    assert main(argv) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(out / "posterior.csv"), posterior)
+    capsys.readouterr()
+    for bad, message in (
+        (["--parameters", "nope"], "nope: no entry in the evidence register"),
+        (["--parameters", "group_size"], "a design choice"),
+        (["--particles", "3"], "--particles 3: must be at least 10"),
+    ):
+        assert main([*argv, *bad]) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1

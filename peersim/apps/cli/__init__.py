@@ -22,6 +22,7 @@ import sys
 import warnings
 
 from peersim.apps.cli import (
+    calibrate,
     discover,
     explain,
     export,
@@ -55,6 +56,7 @@ COMMANDS = {
         sensitivity,
         discover,
         trial,
+        calibrate,
         export,
         viz,
         params,
