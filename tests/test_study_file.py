@@ -13,47 +13,8 @@ from peersim.data.study import StudyError, load_study, parse_key, peer_trial, st
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: a site of one's own: 4 groups of 8 against a waitlist of 30, measured at baseline and the end
-SITE = """
-name = "My site"
-group_size = 8
-waves = 2
-[[arms]]
-name = "peer"
-kind = "peer"
-groups = 4
-[[arms]]
-name = "waitlist"
-kind = "waitlist"
-people = 30
-[missing]
-stayed = 0.1
-leavers = 0.6
-[analysis]
-method = "ancova"
-[observations.left]
-statistic = "dropout"
-k = 7
-n = 32
-source = "attendance register: 7 of 32 left"
-[observations.early]
-statistic = "early_leavers"
-session = 2
-k = 5
-n = 7
-source = "attendance register: 5 of the 7 leavers after sessions 1-2"
-[observations.gain]
-statistic = "change"
-outcome = "qpr"
-value = 4.0
-se = 1.5
-source = "QPR-15 rose 4 points (se 1.5) among those observed"
-[observations.register]
-left_by_session = [3, 5, 5, 6, 6, 7, 7, 7, 7, 7]
-n = 32
-fit = false
-source = "attendance register"
-"""
+#: a site of one's own (docs/your-study.md): 4 groups of 8 against a waitlist of 30
+SITE = (ROOT / "studies" / "example_site.toml").read_text(encoding="utf-8")
 
 
 def _site(tmp_path, text=SITE):
@@ -205,3 +166,25 @@ def test_calibrate_a_site_from_the_command_line(tmp_path, capsys):
         assert main([*argv, *bad]) == 2
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_your_study_page(tmp_path, capsys, monkeypatch):
+    """Every command on docs/your-study.md prints what the page shows."""
+    import re
+    import shlex
+
+    from peersim.apps.cli import main
+
+    page = (ROOT / "docs" / "your-study.md").read_text(encoding="utf-8")
+    pairs = re.findall(r"```sh\n\$ (.+?)\n```\n\n```text\n(.*?)\n```", page, re.S)
+    assert len(pairs) == 2
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "studies").mkdir()
+    (tmp_path / "studies" / "example_site.toml").write_bytes(
+        (ROOT / "studies" / "example_site.toml").read_bytes()
+    )
+    for command, shown in pairs:
+        assert main(shlex.split(command)[1:]) == 0
+        printed = capsys.readouterr().out
+        assert shown in printed, command
