@@ -188,3 +188,32 @@ def test_your_study_page(tmp_path, capsys, monkeypatch):
         assert main(shlex.split(command)[1:]) == 0
         printed = capsys.readouterr().out
         assert shown in printed, command
+
+
+def test_power_of_a_design_from_the_command_line(tmp_path, capsys):
+    from peersim.apps.cli import main
+    from peersim.inference.power import power_curve, smallest
+
+    curve = power_curve(peer_trial(), "qpr", [10, 60], trials=40, seed=3)
+    assert curve.power.is_monotonic_increasing and (curve.low <= curve.power).all()
+    assert (curve.people_per_arm == [10, 60]).all() and (curve.groups_per_arm == [2, 8]).all()
+    assert smallest(curve, 1.01) is None
+    out = tmp_path / "power"
+    argv = ["power", str(ROOT / "studies" / "peer_trial.toml"), "--sizes", "10,60", "--trials", "40"]
+    assert main([*argv, "--seed", "3", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Power of PEER trial") and "warning: every modelled effect rests on" in text
+    assert (out / "power.png").stat().st_size > 0
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(pd.read_csv(out / "power.csv"), curve, check_dtype=False, atol=1e-5)
+    assert main([*argv, "--uncertainty", "posterior"]) == 0
+    assert capsys.readouterr().out.startswith("Assurance (power averaged over the posterior)")
+    for bad, message in (
+        (["--outcome", "joy"], "outcome = 'joy'"),
+        (["--sizes", "a,b"], "--sizes a,b"),
+        (["--trials", "3"], "trials = 3"),
+    ):
+        assert main([*argv, *bad]) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1
