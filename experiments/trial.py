@@ -5,9 +5,9 @@
 145 PEER against 151 service as usual, groups of 8, recruited in waves; outcomes missing more often
 for those who left; the baseline-adjusted partially nested mixed model (peersim.studies.trial).
 Three COVID-19 timings, since which groups ran under restrictions is not in our sources
-(trial_covid_share, an assumption): the earliest half of the waves (the default), every group,
-no group. Writes results/trial/: per timing, analysis and outcome the distribution of d, the ICC
-and the share of trials with p < 0.05 across 1,000 virtual trials; one trial's full table; a
+(the study's covid_waves, an assumption): the earliest half of the waves (the PEER trial as run,
+studies/peer_trial.toml), every group, no group. Writes results/trial/: per timing, analysis and
+outcome the distribution of d, the ICC and the share of trials with p < 0.05 across 1,000 virtual trials; one trial's full table; a
 figure.
 """
 
@@ -20,17 +20,19 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+from dataclasses import replace
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from peersim import Params
-from peersim.run.arms import TRIAL_ARMS
+from peersim.data.study import peer_trial
 from peersim.studies.trial import TRIAL_OUTCOMES, trial
 from peersim.sweep.study import report_written
 
-#: share of recruitment waves (earliest first) under COVID-19 restrictions
-CONTEXTS = {"COVID: earliest half (default)": 0.5, "COVID: every group": 1.0, "COVID: none": 0.0}
+#: recruitment waves (earliest first, of the trial's 6) under COVID-19 restrictions
+CONTEXTS = {"COVID: earliest half (default)": 3, "COVID: every group": 6, "COVID: none": 0}
 
 
 def main(argv=None) -> list:
@@ -44,12 +46,10 @@ def main(argv=None) -> list:
     trials = 40 if args.small else 1000
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    n_peer, n_control = TRIAL_ARMS
     summaries, tables = [], []
-    for label, share in CONTEXTS.items():
-        result = trial(
-            Params(trial_covid_share=share), n_peer=n_peer, n_control=n_control, seed=2024, trials=trials
-        )
+    for label, waves in CONTEXTS.items():
+        study = replace(peer_trial(), covid_waves=waves)
+        result = trial(Params(), seed=2024, trials=trials, study=study)
         summaries.append(result.summary().assign(context=label))
         tables.append(result.table.assign(context=label))
     summary = pd.concat(summaries, ignore_index=True)
@@ -77,7 +77,8 @@ def main(argv=None) -> list:
         )
         ax.legend(frameon=False, fontsize=7)
     fig.suptitle(
-        f"Virtual PEER trials as run: {n_peer} PEER vs {n_control} control, groups of 8, outcomes missing"
+        f"Virtual PEER trials as run: {study.arms[0].people} PEER vs {study.arms[1].people} control,"
+        " groups of 8, outcomes missing"
         f" as assumed; distribution of d over {trials} trials per COVID-19 timing"
     )
     fig.savefig(out / "trial.png", dpi=110)
