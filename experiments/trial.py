@@ -7,8 +7,8 @@ for those who left; the baseline-adjusted partially nested mixed model (peersim.
 Three COVID-19 timings, since which groups ran under restrictions is not in our sources
 (the study's covid_waves, an assumption): the earliest half of the waves (the PEER trial as run,
 studies/peer_trial.toml), every group, no group. Writes results/trial/: per timing, analysis and
-outcome the distribution of d, the ICC and the share of trials with p < 0.05 across 1,000 virtual trials; one trial's full table; a
-figure.
+outcome the distribution of d, the ICC and the share of trials with p < 0.05 across 1,000
+virtual trials; one trial's full table; a figure.
 """
 
 from __future__ import annotations
