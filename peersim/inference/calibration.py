@@ -406,7 +406,9 @@ class AbcProblem:
         self.names = list(parameters)
         self.nuisance = [n for n in nuisance if n not in self.names]
         self.seed = seed
-        what = [repr(s) for s, _ in self.parts]
+        # the cache must know the studies and which statistics a batch holds (two problems with
+        # other fitted targets share a pool folder)
+        what = [(repr(s), names) for s, names in self.parts]
         self.cache = _Cache(pool_dir, self.base, seed, what) if pool_dir is not None else None
         observed = np.array([[t["value"] for t in fitted(self.targets).values()]])
         with elfi_quiet():

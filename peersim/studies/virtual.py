@@ -94,12 +94,18 @@ def simulate_study(
     sets = pd.DataFrame(index=[0]) if sets is None else pd.DataFrame(sets).reset_index(drop=True)
     of_copy = np.zeros(1, dtype=np.int64) if of_copy is None else np.asarray(of_copy, dtype=np.int64)
     ids = np.arange(len(of_copy), dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
-    if len(ids) != len(of_copy) or len(np.unique(ids)) != len(ids):
-        raise ValueError("simulate_study: one distinct copy id per copy")
+    if len(ids) != len(of_copy):
+        raise ValueError("simulate_study: one copy id per copy")
+    # a copy is (its set, its id): two copies may share people (the same id: common random numbers
+    # across sets, as screening wants) but not both
+    span = int(ids.max()) + 1 if len(ids) else 1
+    pair = of_copy * span + ids
+    if len(np.unique(pair)) != len(pair):
+        raise ValueError("simulate_study: two copies with the same parameter set and copy id")
+    pair_order = np.argsort(pair, kind="stable")
     # every set twice: without and with COVID-19 restrictions (set 2 s + covid)
     doubled = sets.loc[sets.index.repeat(2)].reset_index(drop=True)
     doubled["covid_restrictions"] = np.tile([False, True], len(sets))
-    order = np.argsort(ids, kind="stable")
     total = sum(a.groups for a in study.arms) * len(ids)
     bar = progress_bar(total, enabled=progress)
     arms = []
@@ -122,7 +128,8 @@ def simulate_study(
         position = frame.pop("set").to_numpy()
         k, g = np.divmod(frame["run"].to_numpy() - first, groups)
         frame.insert(0, "arm", arm.name)
-        frame.insert(1, "trial", order[np.searchsorted(ids[order], k)])
+        found = (position // 2) * span + k  # back to the copy: its set and its id
+        frame.insert(1, "trial", pair_order[np.searchsorted(pair[pair_order], found)])
         frame.insert(2, "group", g)
         frame["covid"] = position % 2 == 1
         frame.insert(3, "set", of_copy[frame["trial"].to_numpy()])
