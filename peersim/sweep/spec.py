@@ -47,6 +47,7 @@ from peersim.core.params import Params, show
 from peersim.core.rng import MAX_SEED
 from peersim.core.sets import ParamSets
 from peersim.run.draws import UNCERTAINTY
+from peersim.sweep.errors import SpecError
 
 KINDS = ("single", "grid", "list", "lhs", "sobol", "saltelli", "morris")
 #: "control": the same runs in the control arm (group rows), for trial effect sizes per point
@@ -71,10 +72,6 @@ MAX_COUNT = 2**63 - 1
 #: after the size check (so that a design of 10^9 points is refused before it is built)
 VALIDATE_POINTS = 100_000
 _PARAM_FIELDS = {f.name: f for f in fields(Params)}
-
-
-class SpecError(ValueError):
-    """A problem with an experiment spec (one line, names the problem)."""
 
 
 @dataclass(frozen=True)
