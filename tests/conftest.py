@@ -95,6 +95,7 @@ LAYER_OF = {
     "test_validation.py": "inference",
     "test_experiments.py": "sweep",
     "test_store.py": "sweep",
+    "test_damaged.py": "sweep",
     "test_model.py": "mesa",
     "test_cli.py": "apps",
     "test_inputs.py": "apps",

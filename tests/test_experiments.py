@@ -17,6 +17,7 @@ import pytest
 
 import peersim
 from peersim.sweep import SerialExecutor, SpecError, load_results, load_spec, parse_spec, run_sweep
+from peersim.sweep.store import write_sealed
 
 BASE = {
     "name": "tiny",
@@ -259,8 +260,8 @@ def test_load_results_errors(tmp_path):
     with pytest.raises(SpecError, match="its sweep is in"):
         load_results(tmp_path / "run")  # the study folder, not its raw/ sweep
     # an unfinished sweep's tables come with a warning
-    provenance = spec.out_dir / "provenance.json"
-    provenance.write_text(provenance.read_text().replace('"complete"', '"interrupted"'))
+    provenance = spec.out_dir / "provenance.json"  # as a sweep that was interrupted wrote it
+    write_sealed(provenance, {**json.loads(provenance.read_text()), "status": "interrupted"})
     with pytest.warns(UserWarning, match="not complete"):
         load_results(spec.out_dir).table("groups")
 
@@ -268,8 +269,8 @@ def test_load_results_errors(tmp_path):
 def test_resume_refuses_results_of_other_model_code(tmp_path):
     spec = spec_at(tmp_path, replicates=8)
     run_sweep(spec, executor=SerialExecutor(), progress=False)
-    meta = json.loads((spec.out_dir / "spec.json").read_text())
-    (spec.out_dir / "spec.json").write_text(json.dumps({**meta, "code": "an-older-model"}))
+    meta = json.loads((spec.out_dir / "spec.json").read_text())  # as an older model code wrote it
+    write_sealed(spec.out_dir / "spec.json", {**meta, "code": "an-older-model"})
     with pytest.raises(SpecError, match="different version of peersim's model code"):
         run_sweep(spec, executor=SerialExecutor(), progress=False, resume=True)
 

@@ -90,7 +90,7 @@ def test_torn_last_line_is_redone_and_never_swallows_the_next_record(tmp_path, r
     manifest.write_bytes(data[:-40])  # the last record cut mid-line, no newline
     with pytest.raises(SpecError, match="already holds 2 sound chunks"):
         sweep(spec)
-    with pytest.warns(StoreWarning, match=r"manifest line 3 \(chunk c\d+'s record\) is torn"):
+    with pytest.warns(StoreWarning, match=r"manifest.jsonl line 3 \(chunk c\d+'s record\) is torn"):
         report = sweep(spec, resume=True)
     assert report.chunks_run == 1
     lines = manifest.read_bytes().split(b"\n")

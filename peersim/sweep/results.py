@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import warnings
 from difflib import get_close_matches
 from functools import cached_property
@@ -14,8 +13,15 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from peersim.sweep.metadata import (
+    DamagedResults,
+    read_design,
+    read_provenance,
+    read_spec_json,
+    removed_seal,
+)
 from peersim.sweep.spec import SpecError
-from peersim.sweep.store import Store, StoreWarning, Verification
+from peersim.sweep.store import MANIFEST, Store, StoreWarning, Verification, file_sha256
 
 SORT = {
     "participants": ["point", "run", "member"],
@@ -36,16 +42,20 @@ class SweepResults:
 
     def __init__(self, folder: str | Path, verify: bool = False) -> None:
         self.folder = Path(folder)
-        if not (self.folder / "spec.json").exists():
+        if not any((self.folder / name).exists() for name in ("spec.json", "design.json", MANIFEST)):
             hint = (
                 f"; its sweep is in {self.folder / 'raw'}"
                 if (self.folder / "raw" / "spec.json").exists()
                 else ""
             )
             raise SpecError(f"{self.folder} holds no sweep results (no spec.json){hint}")
-        self.spec = _read(self.folder / "spec.json")
-        self.provenance = _read(self.folder / "provenance.json")
-        design = _read(self.folder / "design.json")
+        # every metadata file checked against its schema (and seal): DamagedResults otherwise
+        seals: dict[str, bool] = {}
+        self.spec = read_spec_json(self.folder, seals=seals)
+        self.provenance = read_provenance(self.folder / "provenance.json", expect="sweep", seals=seals)
+        design = read_design(self.folder, seals=seals)
+        if (removed := removed_seal(self.folder, seals)) is not None:
+            raise removed
         self.varied: list[str] = design["varied"]
         self.design = pd.DataFrame(design["points"])
         for col in self.varied:  # lists (e.g. disabled_mechanisms) as one readable string
@@ -82,9 +92,13 @@ class SweepResults:
         problems = check.summary()
         if missing and not check.problems:
             problems = f"{total - len(check.good)} of {total} chunks have no sound manifest record"
-        raise SpecError(
+        repair = f"peersim sweep {self.folder} --resume"
+        raise DamagedResults(
+            self.folder / MANIFEST,
+            problems,
+            repair,
             f"{self.folder}: results are damaged ({problems}); their tables would be short or altered,"
-            f" so they are not read. Repair: peersim sweep {self.folder} --resume"
+            f" so they are not read. Repair: {repair}",
         )
 
     @property
@@ -168,9 +182,12 @@ class SweepResults:
             self._damaged(f"{name}/{path.name} has {found} rows, the manifest says {expected}")
 
     def _damaged(self, what: str) -> None:
-        raise SpecError(
-            f"{self.folder}: results are damaged ({what}); it is not read."
-            f" Repair: peersim sweep {self.folder} --resume"
+        repair = f"peersim sweep {self.folder} --resume"
+        raise DamagedResults(
+            self.folder / what.split(" ", 1)[0],
+            what,
+            repair,
+            f"{self.folder}: results are damaged ({what}); it is not read. Repair: {repair}",
         )
 
     @cached_property
@@ -201,60 +218,91 @@ def load_results(folder: str | Path, verify: bool = False) -> SweepResults:
 
 
 def verify_folder(folder: str | Path) -> tuple[bool, list[str]]:
-    """``peersim verify DIR``: check every chunk of a sweep folder, contents included. Returns
-    whether it is complete and sound, and lines to print."""
+    """``peersim verify DIR``: check every chunk of a sweep folder, contents included, and every
+    metadata file (schema and seal). Returns whether it is complete and sound, and lines to print."""
     folder = Path(folder)
     store = Store(folder)
-    if not (folder / "spec.json").exists():
+    if not any((folder / name).exists() for name in ("spec.json", "design.json", MANIFEST)):
         if (folder / "provenance.json").exists():
             return _verify_run_folder(folder)
         raise SpecError(f"{folder} holds no peersim results (no spec.json or provenance.json)")
-    spec = _read(folder / "spec.json")
-    provenance = _read(folder / "provenance.json") if (folder / "provenance.json").exists() else {}
+    damaged: list[DamagedResults] = []
+    seals: dict[str, bool] = {}
+
+    def checked(read, *args, **kwargs) -> dict:
+        try:
+            return read(*args, seals=seals, **kwargs)
+        except DamagedResults as error:
+            damaged.append(error)
+            seals.pop(error.file, None)
+            return {}
+
+    spec = checked(read_spec_json, folder)
+    provenance = checked(read_provenance, folder / "provenance.json", expect="sweep")
+    checked(read_design, folder)
+    if (removed := removed_seal(folder, seals)) is not None:
+        damaged.append(removed)
     total = provenance.get("chunks_total")
-    total = total if isinstance(total, int) else None
     check: Verification = store.verify(checksums=True, tables=spec.get("tables"), total=total)
-    status = store.status(provenance)
+    status = store.status(provenance) if provenance else "unknown (provenance.json is damaged)"
     good = len(check.good)
-    rows = sum(r["rows"].get("groups", 0) for r in check.good.values() if isinstance(r.get("rows"), dict))
+    rows = sum(r["rows"].get("groups", 0) for r in check.good.values())
     lines = [
-        f"{folder}: {spec.get('name')!r}, {status}; {good} of {total if total is not None else '?'} chunks"
-        f" sound (files, rows, sizes and checksums){f', {rows:,} groups' if rows else ''}"
+        f"{folder}: {spec.get('name', '?')!r}, {status}; {good} of {total if total is not None else '?'}"
+        f" chunks sound (files, rows, sizes and checksums){f', {rows:,} groups' if rows else ''}"
     ]
+    lines += [f"  damaged: {error.file}: {error.what}" for error in damaged]
     lines += [f"  damaged: {problem}" for problem in check.problems]
+    if status == "complete" and total is not None and good < total and not check.problems:
+        lost = f"{total - good} of the complete sweep's {total} chunks have no record there"
+        lines.append(f"  damaged: {MANIFEST}: {lost if (folder / MANIFEST).exists() else 'it is missing'}")
     read = store.read_manifest()
     hidden = len(read.damaged) - len(check.damaged_lines)
     if hidden:
         lines.append(
             f"  note: {hidden} manifest lines are torn or garbled, but every chunk is recorded soundly"
         )
-    unsealed = read.unsealed
-    if unsealed:
-        lines.append(f"  note: {unsealed} records were written by an older peersim and carry no checksum")
-    ok = not check.problems and status == "complete" and (total is None or good >= total)
-    if not ok:
+    unsealed_lines = read.unsealed
+    if unsealed_lines:
+        lines.append(
+            f"  note: {unsealed_lines} records were written by an older peersim and carry no checksum"
+        )
+    unsealed = [name for name, has in seals.items() if not has]
+    if unsealed and not any(seals.values()):
+        lines.append(
+            f"  note: {', '.join(unsealed)} {'carry' if len(unsealed) > 1 else 'carries'} no seal"
+            " (an older peersim wrote them): edits to them cannot be detected"
+        )
+    ok = not damaged and not check.problems and status == "complete" and (total is None or good >= total)
+    repairs = list(dict.fromkeys(f"Repair {error.file}: {error.repair}" for error in damaged))
+    lines += repairs
+    provenance_sound = not any(error.file == "provenance.json" for error in damaged)
+    if check.problems or (not ok and provenance_sound and (status != "complete" or not repairs)):
         lines.append(f"Repair or finish it: peersim sweep {folder} --resume")
     return ok, lines
 
 
 def _verify_run_folder(folder: Path) -> tuple[bool, list[str]]:
     """``peersim verify`` of a ``peersim run --out`` folder: every file its provenance recorded."""
-    from peersim.sweep.store import file_sha256
-
-    provenance = _read(folder / "provenance.json")
+    try:
+        provenance = read_provenance(folder / "provenance.json")
+    except DamagedResults as error:
+        return False, [
+            f"{folder}: peersim run, its record cannot be trusted",
+            f"  damaged: {error.file}: {error.what}",
+            f"Repair {error.file}: {error.repair}",
+        ]
     if provenance.get("kind") != "run":
         raise SpecError(f"{folder} holds no peersim results (no spec.json)")
-    files = provenance.get("files") if isinstance(provenance.get("files"), dict) else {}
+    files = provenance["files"]
     problems = []
     for name, entry in sorted(files.items()):
         path = folder / name
         if not path.is_file():
             problems.append(f"{name} is missing")
-        elif path.stat().st_size != entry.get("bytes"):
-            problems.append(
-                f"{name} has {path.stat().st_size} bytes, the provenance says {entry.get('bytes')}"
-            )
-        elif file_sha256(path) != entry.get("sha256"):
+        elif path.stat().st_size != entry["bytes"]:
+            problems.append(f"{name} has {path.stat().st_size} bytes, the provenance says {entry['bytes']}")
+        elif file_sha256(path) != entry["sha256"]:
             problems.append(f"{name} has changed since it was written (checksum differs)")
     status = Store(folder).status(provenance)
     lines = [f"{folder}: peersim run, {status}; {len(files) - len(problems)} of {len(files)} files sound"]
@@ -263,15 +311,3 @@ def _verify_run_folder(folder: Path) -> tuple[bool, list[str]]:
     if not ok:
         lines.append("Run it again (the same command) to replace them")
     return ok, lines
-
-
-def _read(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"{path} is missing; the results folder is incomplete") from None
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise SpecError(f"{path} cannot be read ({error})") from None
-    if not isinstance(data, dict):
-        raise SpecError(f"{path} is not a JSON object")
-    return data

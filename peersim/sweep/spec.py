@@ -47,10 +47,10 @@ from peersim.core.params import Params, show
 from peersim.core.rng import MAX_SEED
 from peersim.core.sets import ParamSets
 from peersim.run.draws import UNCERTAINTY
+from peersim.sweep.errors import SpecError
+from peersim.sweep.metadata import TABLES, read_spec_json
 
 KINDS = ("single", "grid", "list", "lhs", "sobol", "saltelli", "morris")
-#: "control": the same runs in the control arm (group rows), for trial effect sizes per point
-TABLES = ("participants", "groups", "sessions", "control")
 RECORDS = ("summary", "sessions")
 _TOP_KEYS = (
     "name",
@@ -71,10 +71,6 @@ MAX_COUNT = 2**63 - 1
 #: after the size check (so that a design of 10^9 points is refused before it is built)
 VALIDATE_POINTS = 100_000
 _PARAM_FIELDS = {f.name: f for f in fields(Params)}
-
-
-class SpecError(ValueError):
-    """A problem with an experiment spec (one line, names the problem)."""
 
 
 @dataclass(frozen=True)
@@ -259,15 +255,7 @@ def _load_stored_spec(path: Path) -> ExperimentSpec:
     file = folder / "spec.json" if path.is_dir() else path
     if not file.exists():
         raise SpecError(f"{path}: no spec.json there (a results folder of peersim sweep holds one)")
-    try:
-        data = json.loads(_decode(file.read_bytes(), file))
-    except OSError as error:
-        raise SpecError(f"cannot read spec {file}: {error.strerror or error}") from None
-    except (ValueError, RecursionError) as error:
-        raise SpecError(f"{file}: not valid JSON ({str(error)[:200]})") from None
-    if not isinstance(data, dict):
-        raise SpecError(f"{file}: not a spec (a JSON object)")
-    data = {k: v for k, v in data.items() if k not in ("fingerprint", "code")}
+    data = {k: v for k, v in read_spec_json(file).items() if k not in ("fingerprint", "code")}
     data["out"] = str(folder)
     try:
         return parse_spec(data)

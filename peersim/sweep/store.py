@@ -3,6 +3,7 @@
     <out>/spec.json          the spec as run
     <out>/design.json        the design points (point and varied parameters) and the fixed params
     <out>/provenance.json    seed, versions, git commit, platform, start and end time, status
+                             (these three sealed and checked on every read: metadata.py)
     <out>/manifest.jsonl     one sealed line per finished chunk, appended after its files are in place
     <out>/<table>/<chunk>.parquet
     <out>/.peersim.lock      held (flock) by the one process writing here; who it is, as JSON
@@ -41,6 +42,15 @@ import pandas as pd
 
 from peersim.core.tables import write_parquet
 from peersim.run.fingerprint import code_fingerprint
+from peersim.sweep.metadata import (
+    DamagedResults,
+    manifest_record_problem,
+    read_provenance,
+    read_spec_json,
+    seal,
+    sealed,
+    spec_repair,
+)
 from peersim.sweep.spec import ExperimentSpec, SpecError
 
 try:
@@ -83,10 +93,9 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def seal(record: dict) -> str:
-    """A hash of a manifest record's content (without its seal): a torn or garbled line fails it."""
-    body = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(body.encode()).hexdigest()[:16]
+def write_sealed(path: Path, data: dict) -> None:
+    """A metadata file (spec, design, provenance) with its seal: a later edit is found on read."""
+    write_json(path, sealed(data))
 
 
 @dataclass
@@ -94,7 +103,8 @@ class Manifest:
     """A manifest as read: the last sound record of each chunk, and the lines that were not sound."""
 
     records: dict[str, dict] = field(default_factory=dict)
-    damaged: list[tuple[int, str | None]] = field(default_factory=list)  # (line number, chunk if legible)
+    # (line number, chunk if legible, what is wrong with the line)
+    damaged: list[tuple[int, str | None, str]] = field(default_factory=list)
     unsealed: int = 0  # sound records written before records were sealed
 
 
@@ -104,15 +114,15 @@ class Verification:
 
     good: dict[str, dict]  # chunk id -> its manifest record
     bad: dict[str, str]  # chunk id -> what is wrong with it
-    damaged_lines: list[tuple[int, str | None]]
+    damaged_lines: list[tuple[int, str | None, str]]
     checksums: bool  # whether file contents were checked (else counts and sizes only)
 
     @property
     def problems(self) -> list[str]:
         out = [f"{chunk}: {reason}" for chunk, reason in sorted(self.bad.items())]
-        for number, chunk in self.damaged_lines:
+        for number, chunk, reason in self.damaged_lines:
             what = f"chunk {chunk}'s record" if chunk else "a record"
-            out.append(f"manifest line {number} ({what}) is torn or garbled")
+            out.append(f"{MANIFEST} line {number} ({what}) {reason}")
         return out
 
     def summary(self, limit: int = 3) -> str:
@@ -204,7 +214,7 @@ class Store:
         before it could record its end is "stopped")."""
         if provenance is None:
             path = self.folder / "provenance.json"
-            provenance = json.loads(path.read_text()) if path.exists() else {}
+            provenance = read_provenance(path) if path.exists() else {}
         status = provenance.get("status", "unknown")
         if status == "running" and not self.locked_by_someone():
             return "stopped"
@@ -225,12 +235,14 @@ class Store:
             self.claim()
         existing = self.folder / "spec.json"
         if not existing.exists() and self.is_store() and not overwrite:
-            raise SpecError(
-                f"{self.folder} holds a peersim results store without its spec.json;"
-                " use --overwrite to clear what it recorded, or give another --out"
-            )
+            raise DamagedResults(existing, "it is missing", spec_repair(self.folder))
         if existing.exists():
-            old = _read_json(existing)
+            try:
+                old = read_spec_json(existing)
+            except DamagedResults:
+                if not overwrite:
+                    raise
+                old = {}  # replaced as asked: what the store recorded is cleared below
             same = old.get("fingerprint") == spec.fingerprint()
             check = self.verify(checksums=same and not overwrite, tables=spec.tables, total=total)
             done = set(check.good)
@@ -306,12 +318,15 @@ class Store:
         return left
 
     def write_header(self, spec: ExperimentSpec, design: pd.DataFrame, run_info: dict) -> None:
+        # the earlier sessions' record first: a damaged one stops the sweep before anything is written
+        prov_path = self.folder / "provenance.json"
+        previous = read_provenance(prov_path, expect="sweep") if prov_path.exists() else {}
         self._header_written = True
-        write_json(
+        write_sealed(
             self.folder / "spec.json",
             {**spec.to_dict(), "fingerprint": spec.fingerprint(), "code": code_fingerprint()},
         )
-        write_json(
+        write_sealed(
             self.folder / "design.json",
             {
                 "varied": [c for c in design.columns if c != "point"],
@@ -320,9 +335,7 @@ class Store:
                 "fixed": spec.base_params().to_dict(),
             },
         )
-        prov_path = self.folder / "provenance.json"
-        previous = _read_json(prov_path) if prov_path.exists() else {}
-        write_json(
+        write_sealed(
             prov_path,
             {
                 **provenance(spec),
@@ -339,7 +352,7 @@ class Store:
 
     def finish(self, status: str, chunks_done: int, chunks_total: int, reason: str | None = None) -> None:
         path = self.folder / "provenance.json"
-        data = _read_json(path) if path.exists() else {}
+        data = read_provenance(path) if path.exists() else {}
         data.update(
             status=status,
             finished=now() if status == "complete" else None,
@@ -349,7 +362,7 @@ class Store:
         )
         if reason is not None or status == "complete":
             data["reason"] = reason
-        write_json(path, data)
+        write_sealed(path, data)
 
     def record_failure(self, reason: str) -> None:
         """Add why a sweep failed to its provenance (if it says failed or running); a second
@@ -358,11 +371,11 @@ class Store:
         if not self._header_written:  # refused before any work: the folder's record is not ours
             return
         try:
-            data = _read_json(path)
+            data = read_provenance(path)
             if data.get("status") not in ("failed", "running"):
                 return
             data.update(status="failed", reason=reason[:1000], last_stopped=now())
-            write_json(path, data)
+            write_sealed(path, data)
         except (OSError, ValueError):
             pass
 
@@ -427,11 +440,18 @@ class Store:
                 continue
             record = _parse_record(raw)
             # sound: its seal holds; records of an older peersim (no checksums) had none
-            sealed = record is not None and "seal" in record
-            legacy = record is not None and not sealed and "sha256" not in record
-            if record is None or not (legacy or record.pop("seal") == seal(record)):
+            has_seal = record is not None and "seal" in record
+            legacy = record is not None and not has_seal and "sha256" not in record
+            reason = "is torn or garbled"
+            if record is not None and not legacy and has_seal and record.pop("seal") == seal(record):
+                wrong = manifest_record_problem(record)  # sealed, but by a writer that erred
+                reason = f"is malformed ({wrong})" if wrong else ""
+            elif record is not None and legacy:
+                wrong = manifest_record_problem(record)
+                reason = f"is malformed ({wrong})" if wrong else ""
+            if reason:
                 legible = _CHUNK_IN_LINE.search(raw.decode("utf-8", "replace"))
-                out.damaged.append((number, legible.group(1) if legible else None))
+                out.damaged.append((number, legible.group(1) if legible else None, reason))
                 if all_records and isinstance(record, dict) and _safe_name(record.get("chunk")):
                     out.records.setdefault(record["chunk"], record)
                 continue
@@ -466,7 +486,9 @@ class Store:
                 bad[chunk] = problem
         # a garbled line whose chunk was recorded soundly again later is not a loss
         whole = total is not None and len(good) >= total
-        damaged = [(n, c) for n, c in read.damaged if (c is None and not whole) or (c and c not in good)]
+        damaged = [
+            (n, c, why) for n, c, why in read.damaged if (c is None and not whole) or (c and c not in good)
+        ]
         return Verification(good=good, bad=bad, damaged_lines=damaged, checksums=checksums)
 
     def finished(self, checksums: bool = False) -> set[str]:
@@ -525,16 +547,6 @@ def _safe_name(name: Any) -> bool:
 def _own_tmp(name: str) -> bool:
     """A temporary file of :func:`write_atomic` (left by a process killed mid-write)."""
     return re.fullmatch(r"\..+\.\d+\.[0-9a-f]{8}\.tmp", name) is not None
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise SpecError(f"{path} cannot be read ({error})") from None
-    if not isinstance(data, dict):
-        raise SpecError(f"{path} is not a JSON object")
-    return data
 
 
 def _describe_holder(raw: bytes) -> str:
@@ -618,8 +630,16 @@ class RunFolder:
             raise SpecError(f"--out {folder}: exists and is not a folder")
         old: dict[str, Any] = {}
         if folder.is_dir():
+            if any((folder / name).exists() for name in ("spec.json", "design.json", MANIFEST)):
+                raise SpecError(f"--out {folder} holds a sweep's results; give another --out")
             if self.path.exists():
-                old = _read_json(self.path)
+                try:
+                    old = read_provenance(self.path)
+                except DamagedResults:
+                    if not overwrite:
+                        raise
+                    # replaced as asked; which files it recorded is unknown, so none are removed
+                    old = {"kind": "run", "damaged": True}
                 if old.get("kind") != "run":
                     raise SpecError(f"--out {folder} holds a sweep's results; give another --out")
             else:
@@ -647,7 +667,7 @@ class RunFolder:
             "reason": None,
             "files": {},
         }
-        write_json(self.path, self.data)
+        write_sealed(self.path, self.data)
 
     def _remove_recorded(self, old: dict) -> None:
         files = old.get("files") if isinstance(old.get("files"), dict) else {}
@@ -673,13 +693,13 @@ class RunFolder:
 
                 entry["rows"] = pq.ParquetFile(path).metadata.num_rows
             self.data["files"][path.name] = entry
-        write_json(self.path, self.data)
+        write_sealed(self.path, self.data)
 
     def finish(self, status: str = "complete", reason: str | None = None) -> None:
         try:
             self.data.update(status=status, reason=reason, finished=now() if status == "complete" else None)
             if self.data:
-                write_json(self.path, self.data)
+                write_sealed(self.path, self.data)
         except OSError:
             if status == "complete":
                 raise
