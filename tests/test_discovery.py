@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 
@@ -11,6 +12,7 @@ import pytest
 
 from peersim.stats.condition import ConditionError, parse_condition
 from peersim.stats.discovery import DensityWarning, discover, find_box
+from peersim.sweep.metadata import sealed
 
 
 def test_prim_finds_the_planted_region():
@@ -188,7 +190,8 @@ def test_sweep_cases_leave_out_words_and_need_the_control_arm_for_d(tmp_path):
         sweep_cases(spec.out_dir, "trial_d < 0.2")
     # an unfinished sweep says so once, however many of its tables are read
     provenance = spec.out_dir / "provenance.json"
-    provenance.write_text(provenance.read_text().replace('"complete"', '"interrupted"'))
+    record = json.loads(provenance.read_text())  # as a writer stopped mid-sweep leaves it: sealed
+    provenance.write_text(json.dumps(sealed({**record, "status": "interrupted"})))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         where = "dropout > 0.3 and dropout_rate > 0.2"  # two reads of the groups table

@@ -24,6 +24,7 @@ import pytest
 from peersim.apps.cli import main
 from peersim.sweep import SerialExecutor, SpecError, load_results, load_spec, parse_spec, run_sweep
 from peersim.sweep.budget import LimitError, LimitWarning, cap_workers, cores
+from peersim.sweep.metadata import sealed
 from peersim.sweep.results import verify_folder
 from peersim.sweep.store import MANIFEST, Store, StoreWarning, write_atomic
 
@@ -234,7 +235,8 @@ def test_a_killed_writer_releases_the_folder_and_reads_as_stopped(tmp_path):
     proc.wait()
     assert not Store(spec.out_dir).locked_by_someone()
     provenance = spec.out_dir / "provenance.json"
-    provenance.write_text(provenance.read_text().replace('"complete"', '"running"'))
+    record = json.loads(provenance.read_text())  # as a writer stopped mid-sweep leaves it: sealed
+    provenance.write_text(json.dumps(sealed({**record, "status": "running"})))
     assert Store(spec.out_dir).status() == "stopped"  # nobody holds it: not running
 
 
