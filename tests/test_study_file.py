@@ -217,3 +217,110 @@ def test_power_of_a_design_from_the_command_line(tmp_path, capsys):
         assert main([*argv, *bad]) == 2
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1
+
+
+# --- fuzz: edited study files end in a Study or one line (issue 21) ----------------------------------
+EDITS = (
+    None,
+    True,
+    0,
+    -1,
+    1,
+    2.5,
+    10**12,
+    float("nan"),
+    float("inf"),
+    "",
+    "x",
+    "peer",
+    "usual",
+    "waitlist",
+    "d",
+    "qpr",
+    [],
+    [1, "x"],
+    {},
+    {"nope": 1},
+    {"kind": "peer"},
+)
+
+
+def _paths(value, prefix=()):
+    """Every place in a parsed study file: each table's fields and each list's items."""
+    yield prefix
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _paths(inner, (*prefix, key))
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield from _paths(inner, (*prefix, i))
+
+
+def _edited(data, rng: np.random.Generator):
+    """``data`` with one to three random edits: a value replaced or rescaled, a field dropped or an
+    unknown one added."""
+    import copy
+
+    data = copy.deepcopy(data)
+    for _ in range(int(rng.integers(1, 4))):
+        places = [p for p in _paths(data) if p]
+        place = places[int(rng.integers(len(places)))]
+        parent = data
+        for step in place[:-1]:
+            parent = parent[step]
+        action = rng.integers(4)
+        value = parent[place[-1]]
+        if action == 3 and isinstance(value, int | float) and not isinstance(value, bool):
+            scaled = value * float(rng.choice([0.0, 0.5, 0.9, 1.1, 2.0, 10.0]))
+            parent[place[-1]] = round(scaled) if isinstance(value, int) else scaled  # a plausible slip
+        elif action == 0:
+            parent[place[-1]] = copy.deepcopy(EDITS[int(rng.integers(len(EDITS)))])
+        elif action == 1 and isinstance(parent, dict):
+            del parent[place[-1]]
+        elif isinstance(parent, dict):
+            parent["unknown_field"] = 1
+    return data
+
+
+def study_fuzz(cases: int, seed: int = 21) -> dict:
+    """Edit the PEER trial's and the example site's files ``cases`` times each; count the outcomes."""
+    rng = np.random.default_rng(seed)
+    sources = {
+        "peer_trial": tomllib.loads((ROOT / "studies" / "peer_trial.toml").read_text(encoding="utf-8")),
+        "example_site": tomllib.loads(SITE),
+    }
+    found = {"read": 0, "refused": 0, "tracebacks": [], "long": []}
+    for name, data in sources.items():
+        for _ in range(cases):
+            edited = _edited(data, rng)
+            try:
+                study = study_from_dict(edited, where=name, folder=ROOT / "studies")
+                for observation in study.observations.values():  # each names a statistic of it
+                    parse_key(observation.key, study)
+                for arm in study.arms:
+                    study.params(arm)
+            except ValueError as error:  # StudyError, or Params naming a scenario's bad value
+                found["refused"] += 1
+                if "\n" in str(error) or len(str(error)) > 700:
+                    found["long"].append(str(error))
+            except Exception as error:  # what the fuzz looks for: anything that is not a StudyError
+                found["tracebacks"].append(f"{type(error).__name__}: {error}")
+            else:
+                found["read"] += 1
+    return found
+
+
+def test_edited_study_files_read_or_refuse_in_one_line():
+    found = study_fuzz(150)
+    assert found["tracebacks"] == [] and found["long"] == []
+    assert found["refused"] > 100 and found["read"] > 20  # both outcomes are exercised
+
+
+if __name__ == "__main__":  # the counts for the note: python tests/test_study_file.py [cases]
+    import sys
+
+    found = study_fuzz(int(sys.argv[1]) if len(sys.argv) > 1 else 2000)
+    crashes = len(found["tracebacks"])
+    print(f"read {found['read']}, refused in one line {found['refused']}, tracebacks {crashes}")
+    for line in sorted(set(found["tracebacks"]))[:20]:
+        print("  " + line)

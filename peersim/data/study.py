@@ -335,7 +335,7 @@ def study_from_dict(data: Mapping, where: str = "study", folder: Path | None = N
     if (
         not isinstance(occasions, list)
         or not occasions
-        or any(o not in OCCASIONS for o in occasions)
+        or any(not _one_of(o, OCCASIONS) for o in occasions)
         or len(set(occasions)) != len(occasions)
     ):
         raise StudyError(
@@ -348,7 +348,7 @@ def study_from_dict(data: Mapping, where: str = "study", folder: Path | None = N
     leavers = _share(missing, "leavers", f"{where}: missing", default=stayed)
     analysis = _table(data, "analysis", where, {"method"})
     method = analysis.get("method", "mixed model")
-    if method not in ANALYSES:
+    if not _one_of(method, ANALYSES):
         raise StudyError(f"{where}: analysis.method = {method!r}; choose one of {', '.join(ANALYSES)}")
     study = Study(
         name=name,
@@ -406,7 +406,7 @@ def _arms(arms, size: int, where: str) -> tuple[Arm, ...]:
         if not name.isidentifier():
             raise StudyError(f"{at}: name {name!r} must be a short word (letters, digits, _)")
         kind = a.get("kind")
-        if kind not in ARM_KINDS:
+        if not _one_of(kind, ARM_KINDS):
             raise StudyError(f"{at}: kind = {kind!r}; choose one of {', '.join(ARM_KINDS)}")
         if ("people" in a) == ("groups" in a):
             raise StudyError(f"{at}: give people or groups (one of them)")
@@ -444,14 +444,14 @@ def _observation(name: str, o, study: Study, at: str) -> Observation:
     if unknown:
         raise StudyError(f"{at}: unknown field {unknown[0]!r} (fields: {', '.join(sorted(allowed))})")
     statistic = o.get("statistic")
-    if statistic not in STATISTICS:
+    if not _one_of(statistic, STATISTICS):
         raise StudyError(
             f"{at}: statistic = {statistic!r} names no statistic; choose one of {', '.join(STATISTICS)}"
         )
     needs = STATISTICS[statistic]
     outcome = o.get("outcome")
     if "outcome" in needs:
-        if outcome not in OUTCOMES:
+        if not _one_of(outcome, OUTCOMES):
             raise StudyError(f"{at}: outcome = {outcome!r}; choose one of {', '.join(OUTCOMES)}")
     elif outcome is not None:
         raise StudyError(f"{at}: statistic {statistic!r} takes no outcome")
@@ -459,7 +459,7 @@ def _observation(name: str, o, study: Study, at: str) -> Observation:
     group_arms = [a.name for a in study.arms if not a.control]
     default = study.compared[0].name if statistic in ("d", "difference") else (group_arms or names)[0]
     arm = o.get("arm", default)
-    if arm not in names:
+    if not _one_of(arm, names):
         raise StudyError(f"{at}: arm = {arm!r} is not an arm of the study ({', '.join(names)})")
     if statistic in ("d", "difference") and study.arm(arm).reference:
         raise StudyError(f"{at}: arm {arm!r} is the reference; {statistic} compares another arm with it")
@@ -475,7 +475,7 @@ def _observation(name: str, o, study: Study, at: str) -> Observation:
     elif session is not None:
         raise StudyError(f"{at}: statistic {statistic!r} takes no session")
     kind = o.get("kind", "near")
-    if kind not in KINDS:
+    if not _one_of(kind, KINDS):
         raise StudyError(f"{at}: kind = {kind!r}; choose one of {', '.join(KINDS)}")
     fit = o.get("fit", True)
     if not isinstance(fit, bool):
@@ -527,6 +527,11 @@ def register_observations(name: str, o: Mapping, study: Study, at: str) -> dict[
 
 
 # --- field checks ---------------------------------------------------------------------------------
+def _one_of(value, choices) -> bool:
+    """A word among ``choices`` (a table or a list where a word belongs is not, and is not hashable)."""
+    return isinstance(value, str) and value in choices
+
+
 def _whole(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
