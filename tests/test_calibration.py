@@ -259,3 +259,14 @@ def test_icamo_with_posterior_separates_parameter_uncertainty():
     # facilitator skill and tie rate differ a lot between the draws: parameter uncertainty is
     # wider than the Monte Carlo interval of 150 groups
     assert row.hope_change_param_high - row.hope_change_param_low > row.hope_change_high - row.hope_change_low
+
+
+def test_a_table_of_any_length_starts_with_the_shorter_ones(tmp_path):
+    p = problem(["facilitator_skill"], seed=3)
+    short = abc.reference_table(p, 25, folder=tmp_path, chunk=20)  # a part-chunk on disk
+    assert len(short) == 25
+    longer = abc.reference_table(p, 50, folder=tmp_path, chunk=20)
+    pd.testing.assert_frame_equal(longer.statistics.head(25), short.statistics)
+    pd.testing.assert_frame_equal(longer.parameters.head(25), short.parameters)
+    fresh = abc.reference_table(p, 50, chunk=20)
+    pd.testing.assert_frame_equal(longer.statistics, fresh.statistics)

@@ -112,11 +112,13 @@ class Problem:
 
 
 # --- the reference table ---------------------------------------------------------------------------
-def _chunk(problem: Problem, c: int, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Chunk ``c``: its uniforms, its copies and its statistics (module docstring)."""
-    u = np.random.default_rng([problem.seed, c]).random((size, len(problem.names)))
+def _chunk(problem: Problem, c: int, size: int, rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first ``rows`` rows of chunk ``c`` (of ``size``): uniforms, copies and statistics
+    (module docstring). A generator fills its draws in order, so the first rows of a chunk are
+    the same whether it is simulated whole or in part, and so are their copies."""
+    u = np.random.default_rng([problem.seed, c]).random((rows, len(problem.names)))
     u = np.clip(u, EDGE, 1.0 - EDGE)
-    trials = c * size + np.arange(size, dtype=np.int64)
+    trials = c * size + np.arange(rows, dtype=np.int64)
     return u, trials, problem.statistics(problem.draws(u), trials)
 
 
@@ -146,12 +148,14 @@ def reference_table(
     executor: Executor | None = None,
     progress: bool = False,
 ) -> ReferenceTable:
-    """``simulations`` rows (rounded up to whole chunks) of ``problem``'s reference table, read
-    from ``folder`` where already simulated and simulated (on ``executor``, any
-    concurrent.futures executor: processes, or Dask's ``client.get_executor()``) where not."""
+    """``simulations`` rows of ``problem``'s reference table, read from ``folder`` where already
+    simulated and simulated (on ``executor``, any concurrent.futures executor: processes, or
+    Dask's ``client.get_executor()``) where not. The first n rows are the same whatever the
+    number of rows asked for, the workers or the folder's history."""
     if simulations < 1 or chunk < 1:
         raise ValueError(f"simulations = {simulations}, chunk = {chunk}: both must be at least 1")
     n_chunks = -(-simulations // chunk)
+    rows = [min(chunk, simulations - c * chunk) for c in range(n_chunks)]
     where = Path(folder) / f"table-{problem.fingerprint()}-{chunk}" if folder is not None else None
     if where is not None:
         where.mkdir(parents=True, exist_ok=True)
@@ -162,24 +166,26 @@ def reference_table(
         if path is not None and path.exists():
             try:
                 with np.load(path) as saved:
-                    parts[c] = (saved["u"], saved["trials"], saved["statistics"])
-                continue
+                    if len(saved["trials"]) >= rows[c]:  # a part-chunk of a shorter table may not be
+                        parts[c] = tuple(saved[k][: rows[c]] for k in ("u", "trials", "statistics"))
+                        continue
             except (OSError, ValueError, KeyError):  # a damaged chunk: simulate it again
                 pass
         todo.append(c)
     from peersim.run.progress import progress_bar
 
-    bar = progress_bar(len(todo) * chunk, "reference table", unit="simulation", enabled=progress)
+    bar = progress_bar(sum(rows[c] for c in todo), "reference table", unit="simulation", enabled=progress)
+    sizes = [rows[c] for c in todo]
     if executor is None:
-        results = (_chunk(problem, c, chunk) for c in todo)
+        results = (_chunk(problem, c, chunk, r) for c, r in zip(todo, sizes, strict=True))
     else:
-        results = executor.map(_chunk, [problem] * len(todo), todo, [chunk] * len(todo))
+        results = executor.map(_chunk, [problem] * len(todo), todo, [chunk] * len(todo), sizes)
     try:
         for c, result in zip(todo, results, strict=True):
             parts[c] = result
             if where is not None:  # kept as it completes: an interrupted table resumes from here
                 _save(where / f"chunk-{c:06d}.npz", *result)
-            bar.update(chunk)
+            bar.update(rows[c])
     finally:
         bar.close()
     u = np.vstack([parts[c][0] for c in range(n_chunks)])
