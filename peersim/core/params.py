@@ -387,7 +387,10 @@ class Params:
         0.08, 0.0, 1.0, "per session", "hope from facilitators' recovery stories", "role_modelling"
     )
     not_alone_gain: float = _p(
-        0.02, 0.0, 1.0, "per session", "hope from hearing others share (times safety)", "role_modelling"
+        0.05, 0.0, 1.0, "per session", "hope from hearing others share, while still alone", "role_modelling"
+    )
+    not_alone_share: float = _p(
+        0.4, 0.0, 1.0, "share", "participants who take hope from not being alone", "role_modelling"
     )
     dreams_gain: float = _p(0.055, 0.0, 1.0, "per session", "hope from the dreams exercise", "role_modelling")
 

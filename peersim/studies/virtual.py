@@ -136,20 +136,42 @@ def simulate_study(
         frame = frame.sort_values(["trial", "group", "member"], ignore_index=True)
         frame = first_people(frame, arm.people, "trial").reset_index(drop=True)
         frame["missing"] = _missing(frame, study, params, seed)
+        relief = _per_copy(sets, "loneliness_relief", params)[of_copy[frame["trial"].to_numpy()]]
+        for when in ("baseline", "end"):
+            frame[f"social_relations_{when}"] = social_relations(frame, relief, when)
         arms.append(frame)
     bar.close()
     people = pd.concat(arms, ignore_index=True)
-    for when in ("baseline", "end"):
-        people[f"social_relations_{when}"] = social_relations(people, when)
     return _measure(people, study, seed)
 
 
-def social_relations(participants: pd.DataFrame, when: str = "end") -> pd.Series:
-    """Social relations at ``when`` ("baseline" or "end"): 1 - loneliness. Loneliness is the
-    person's own before the course, relieved by connectedness in the group and by bridging outside
-    it (peersim.core.mechanisms.connectedness.loneliness_from), so this counts relations in the group
-    and outside. One definition, fixed before results were seen, used by every study."""
-    return 1.0 - participants[f"loneliness_{when}"]
+def _per_copy(sets: pd.DataFrame, name: str, params: Params) -> np.ndarray:
+    """Parameter ``name`` of every set (its column, or the arm's value where sets do not vary it)."""
+    if name in sets:
+        return sets[name].to_numpy(float)
+    return np.full(len(sets), float(getattr(params, name)))
+
+
+def social_relations(participants: pd.DataFrame, relief, when: str = "end") -> pd.Series:
+    """Social relations outside the course at ``when`` ("baseline" or "end"), as the trial's
+    instrument asks about them: 1 - outside loneliness, where outside loneliness is the person's
+    own before the course (their network: ``loneliness_baseline``) relieved by bridging to the
+    wider community only, loneliness_baseline (1 - loneliness_relief bridging), with
+    ``relief`` each person's loneliness_relief. Ties to course members and facilitators do not
+    count: belonging to the group is connectedness, inside the QPR-15's CHIME composite.
+
+    Why: the modified Copenhagen Social Relations Questionnaire measures the structure of a
+    person's social relations, social support and negative aspects of relations (Lund et al. 2014,
+    J Aging Health 26:128; the trial used a modified version, Poulsen et al. 2025, abstract),
+    relations in the person's life, not in a course; the earlier definition (1 - loneliness,
+    relieved by ties in the group too) made the modelled effect 99% ties inside the group.
+    The seed: bridging to the wider community "did not seem to be activated" (Egmose et al. 2024,
+    Discussion), so under the seed's theory this outcome moves little, and the trial's null is a
+    consequence of the bridging parameters, not a pattern that emerges. One definition, used by
+    every study."""
+    bridging = participants[f"bridging_{when}"].to_numpy(float)
+    lonely = participants["loneliness_baseline"].to_numpy(float) * (1.0 - np.asarray(relief) * bridging)
+    return pd.Series(1.0 - lonely, index=participants.index)
 
 
 def _missing(frame: pd.DataFrame, study: Study, params: Params, seed: int) -> np.ndarray:
