@@ -92,6 +92,7 @@ LAYER_OF = {
     "test_patterns_theories.py": "studies",
     "test_calibration.py": "inference",
     "test_selection.py": "inference",
+    "test_sbc.py": "inference",
     "test_validation.py": "inference",
     "test_experiments.py": "sweep",
     "test_store.py": "sweep",
