@@ -58,7 +58,8 @@ class Selection:
     counts). ``prior_error_rate``: the overall share misclassified. ``draws``: for each theory, the
     ``accept`` rows of its reference table closest to the observations (its own approximate
     posterior), parameters as simulated with ``weight``, ``distance`` and ``stat_<statistic>``.
-    ``statistics``: the statistics the forest used; ``left_out``: the targets it did not use."""
+    ``statistics``: the statistics the forest used; ``left_out``: the targets it did not use;
+    ``tables``: every theory's reference table (for :func:`forest_choice` on other targets)."""
 
     probabilities: pd.DataFrame
     confusion: pd.DataFrame
@@ -66,6 +67,7 @@ class Selection:
     draws: dict[str, pd.DataFrame]
     statistics: list[str]
     left_out: list[str]
+    tables: dict[str, abc.ReferenceTable]
 
 
 def usable_targets(targets: Mapping[str, Mapping], purposive: bool = False) -> dict[str, Mapping]:
@@ -97,8 +99,6 @@ def select_theories(
     their priors (the register's, or ``priors``); every other parameter is held at ``base``.
     ``table_dir`` keeps the tables (resumable). ``purposive`` lets the forest read targets from
     purposive samples too (a sensitivity analysis)."""
-    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-
     theories = list(theories)
     unknown = [t for t in theories if t not in THEORY_NAMES]
     if unknown or len(theories) < 2:
@@ -120,18 +120,31 @@ def select_theories(
         draws[theory] = pd.concat([near, stats.add_prefix("stat_")], axis=1)
     every = tables[theories[0]].problem.targets
     use = usable_targets(every, purposive)
-    columns = list(dict.fromkeys(t["statistic"] for t in use.values()))
+    probabilities, confusion, error = forest_choice(tables, use, trees, seed)
     left_out = [k for k in fitted(every) if k not in use]
+    columns = list(dict.fromkeys(t["statistic"] for t in use.values()))
+    return Selection(probabilities, confusion, error, draws, columns, left_out, tables)
+
+
+def forest_choice(
+    tables: Mapping[str, abc.ReferenceTable], use: Mapping[str, Mapping], trees: int = 500, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """The random-forest model choice (module docstring) on the statistics of the targets ``use``,
+    from every theory's reference table: (probabilities, confusion, prior error rate). Cheap next to
+    the tables, so a leave-one-target-out check refits it on the same tables."""
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+    theories = list(tables)
+    columns = list(dict.fromkeys(t["statistic"] for t in use.values()))
+    if not columns:
+        raise ValueError("no statistics to choose by: every fitted target was left out")
     x = np.vstack([tables[t].statistics[columns].to_numpy(float) for t in theories])
     y = np.repeat(np.arange(len(theories)), [len(tables[t]) for t in theories])
     observed = np.array([[next(t["value"] for t in use.values() if t["statistic"] == c) for c in columns]])
-    forest = RandomForestClassifier(
-        n_estimators=trees, oob_score=True, random_state=seed, n_jobs=1, min_samples_leaf=1
-    ).fit(x, y)
+    forest = RandomForestClassifier(n_estimators=trees, oob_score=True, random_state=seed, n_jobs=1).fit(x, y)
     oob = np.argmax(np.nan_to_num(forest.oob_decision_function_, nan=0.0), axis=1)
-    confusion = pd.crosstab(
-        pd.Categorical(np.asarray(theories)[y], theories), pd.Categorical(np.asarray(theories)[oob], theories)
-    )
+    names = np.asarray(theories)
+    confusion = pd.crosstab(pd.Categorical(names[y], theories), pd.Categorical(names[oob], theories))
     confusion.index.name, confusion.columns.name = "made by", "chosen"
     wrong = (oob != y).astype(float)
     votes = forest.predict_proba(observed)[0]
@@ -149,4 +162,4 @@ def select_theories(
             "simulations": [len(tables[t]) for t in theories],
         }
     )
-    return Selection(probabilities, confusion, float(wrong.mean()), draws, columns, left_out)
+    return probabilities, confusion, float(wrong.mean())
