@@ -43,7 +43,7 @@ def test_targets_carry_their_uncertainty_and_source():
 def test_bad_target_file(tmp_path):
     path = tmp_path / "t.toml"
     path.write_text('[x]\nvalue = 1\nse = 0.1\nkind = "near"\nfit = true\nsource = "s"\n')
-    with pytest.raises(ValueError, match="statistic 'x': 'x' is not one of d, difference"):
+    with pytest.raises(ValueError, match="statistic 'x': 'x' is not one of d, se_d, difference"):
         load_targets(path)
     path.write_text('[dropout_rate]\nvalue = 1\nse = 0\nkind = "near"\nfit = true\nsource = "s"\n')
     with pytest.raises(ValueError, match="se must be positive"):

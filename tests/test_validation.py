@@ -30,6 +30,7 @@ TABLE = ROOT / "results" / "validation" / "validation.csv"
 # virtual trial, every group under COVID-19 restrictions, latent outcomes, unadjusted d.)
 FITTED_WHEN_SHIPPED = {
     "trial_d_qpr": ("d:qpr:peer", "near", 0.43, 0.116),
+    "trial_se_d_qpr": ("se_d:qpr:peer", "near", 0.116, 0.01),  # the trial's precision (issue 17)
     "control_qpr_end": ("mean:qpr:control", "near", 32.1, 1.0),
     "trial_d_hope": ("d:hope:peer", "at_least", 0.228, 0.116),
     "trial_d_self_efficacy": ("d:self_efficacy:peer", "at_least", 0.228, 0.116),

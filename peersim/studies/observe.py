@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from peersim.data.study import Study, parse_key
+from peersim.data.study import COMPARISONS, Study, parse_key
+from peersim.stats.effects import Z95
 from peersim.studies.trial import headline
 
 
@@ -25,7 +26,7 @@ def observe(people: pd.DataFrame, study: Study, keys: Sequence[str], copies: int
     index = pd.RangeIndex(copies)
     parsed = {k: parse_key(k, study) for k in keys}
     out = pd.DataFrame(index=index)
-    outcomes = [f"{p['outcome']}_end" for p in parsed.values() if p["statistic"] in ("d", "difference")]
+    outcomes = [f"{p['outcome']}_end" for p in parsed.values() if p["statistic"] in COMPARISONS]
     fits = None
     if outcomes:
         fits = headline(people, study, list(dict.fromkeys(outcomes)), copies)
@@ -33,10 +34,13 @@ def observe(people: pd.DataFrame, study: Study, keys: Sequence[str], copies: int
     for key, p in parsed.items():
         arm = people[people.arm == p["arm"]]
         statistic = p["statistic"]
-        if statistic in ("d", "difference"):
-            column = "cohens_d" if statistic == "d" else "difference"
-            rows = fits.xs((p["arm"], f"{p['outcome']}_end"), level=("arm", "outcome"))[column]
-            out[key] = rows.reindex(index).to_numpy(float)
+        if statistic in COMPARISONS:
+            rows = fits.xs((p["arm"], f"{p['outcome']}_end"), level=("arm", "outcome"))
+            if statistic == "se_d":  # as a reader recovers it from a reported interval
+                value = (rows["d_high"] - rows["d_low"]) / (2.0 * Z95)
+            else:
+                value = rows["cohens_d" if statistic == "d" else "difference"]
+            out[key] = value.reindex(index).to_numpy(float)
             continue
         if statistic in ("mean", "change"):
             seen = arm[~arm["missing"]]
