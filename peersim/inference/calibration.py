@@ -34,7 +34,7 @@ from peersim.core.params import Params
 from peersim.core.sets import whole_numbers
 from peersim.data.register import register
 from peersim.data.study import Study, StudyError, as_study, parse_key
-from peersim.studies.observe import observe
+from peersim.studies.observe import observe, read_outcomes
 from peersim.studies.virtual import simulate_study
 
 KINDS = ("near", "at_least", "at_most", "within")
@@ -135,7 +135,9 @@ def statistics(
     study = as_study(study)
     sets = pd.DataFrame(sets)
     trials = np.arange(len(sets)) if trials is None else np.asarray(trials, dtype=np.int64)
-    people = simulate_study(study, sets, np.arange(len(sets)), trials, seed=seed, base=base)
+    # only the outcomes the statistics read are measured (each has its own error stream)
+    measure = read_outcomes(study, names)
+    people = simulate_study(study, sets, np.arange(len(sets)), trials, seed=seed, base=base, outcomes=measure)
     out = observe(people, study, names, len(sets))
     out.index = sets.index
     return out
