@@ -131,8 +131,8 @@ def statistics(
     mixed model) per parameter set. Set i runs copy ``trials[i]`` (default i): its own people, so
     sets are independent draws, as ABC needs. Returns one row per set (index as given), one
     column per statistic ``names`` (default: every target's, :func:`keys`)."""
-    names = keys(load_targets(study=study)) if names is None else list(names)
-    study = as_study(study)
+    given, study = study, as_study(study)  # the study file read once
+    names = keys(load_targets(study=study, literature=given is None)) if names is None else list(names)
     sets = pd.DataFrame(sets)
     trials = np.arange(len(sets)) if trials is None else np.asarray(trials, dtype=np.int64)
     # only the outcomes the statistics read are measured (each has its own error stream)

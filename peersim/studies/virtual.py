@@ -41,7 +41,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from peersim.core.params import Params
 from peersim.core.rng import Streams
@@ -128,16 +128,19 @@ def simulate_study(
             out = simulate_courses(table, positions[part], runs[part], seed, population)["participants"]
             frames.append(out)
             bar.update(len(runs[part]))
-        frame = pd.concat(frames, ignore_index=True)
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         position = frame.pop("set").to_numpy()
         k, g = np.divmod(frame["run"].to_numpy() - first, groups)
-        frame.insert(0, "arm", arm.name)
         found = (position // 2) * span + k  # back to the copy: its set and its id
-        frame.insert(1, "trial", pair_order[np.searchsorted(pair[pair_order], found)])
-        frame.insert(2, "group", g)
-        frame["covid"] = position % 2 == 1
-        frame.insert(3, "set", of_copy[frame["trial"].to_numpy()])
-        frame = _first_people(frame, arm.people)
+        trial = pair_order[np.searchsorted(pair[pair_order], found)]
+        keep = _first_people(trial, g, frame["member"].to_numpy(), arm.people)
+        # the columns of the study's own, added after the one take of the table
+        frame = frame.take(keep).reset_index(drop=True)
+        frame.insert(0, "arm", arm.name)
+        frame.insert(1, "trial", trial[keep])
+        frame.insert(2, "group", g[keep])
+        frame.insert(3, "set", of_copy[trial[keep]])
+        frame["covid"] = position[keep] % 2 == 1
         frame["missing"] = _missing(frame, study, params, seed)
         arms.append(frame)
     bar.close()
@@ -155,15 +158,13 @@ def social_relations(participants: pd.DataFrame, when: str = "end") -> pd.Series
     return 1.0 - participants[f"loneliness_{when}"]
 
 
-def _first_people(frame: pd.DataFrame, people: int) -> pd.DataFrame:
-    """The arm's people: the first ``people`` of each copy, in group and member order (a trial
-    stops recruiting when the arm is full). One take of the table, not a sort and a selection
-    (keys are unique, so the order is the sort's)."""
-    trial, group, member = (frame[c].to_numpy() for c in ("trial", "group", "member"))
-    order = np.lexsort((member, group, trial))
+def _first_people(trial: np.ndarray, group: np.ndarray, member: np.ndarray, people: int) -> np.ndarray:
+    """The rows of the arm's people, in order: the first ``people`` of each copy in group and
+    member order (a trial stops recruiting when the arm is full)."""
+    order = np.lexsort((member, group, trial))  # the keys are unique: one order
     ordered = trial[order]
     rank = np.arange(len(order)) - np.searchsorted(ordered, ordered)  # place within the copy
-    return frame.take(order[rank < people]).reset_index(drop=True)
+    return order[rank < people]
 
 
 def _missing(frame: pd.DataFrame, study: Study, params: Params, seed: int) -> np.ndarray:
@@ -199,8 +200,9 @@ def _measure(people: pd.DataFrame, study: Study, seed: int, outcomes=None) -> pd
     streams = Streams(seed, runs)
     every = np.arange(members.max() + 1)
     r = study.reliability
-    n_sessions = study.params().n_sessions
-    weeks = {"baseline": 0, "end": n_sessions, "followup": n_sessions + study.params().follow_up_weeks}
+    params = study.params()
+    n_sessions = params.n_sessions
+    weeks = {"baseline": 0, "end": n_sessions, "followup": n_sessions + params.follow_up_weeks}
     spreads: dict[str, np.ndarray] = {}
     measured: dict[str, np.ndarray] = {}
     for outcome, when in dict.fromkeys(measured_columns(study)):
@@ -216,6 +218,8 @@ def _measure(people: pd.DataFrame, study: Study, seed: int, outcomes=None) -> pd
             spreads[outcome] = baseline.groupby(trial).transform("std").to_numpy()
         sd = spreads[outcome] * np.sqrt((1.0 - r) / r)
         u = streams.uniform(f"trial.measure.{outcome}", weeks[when], every)[position, members]
-        measured[f"{column}_measured"] = latent + sd * stats.norm.ppf(u)
+        # the standard normal quantile: scipy.stats.norm.ppf's own function, without its checks
+        # (u is strictly inside (0, 1))
+        measured[f"{column}_measured"] = latent + sd * special.ndtri(u)
     # all at once: a column at a time copies the growing table's blocks
     return pd.concat([people, pd.DataFrame(measured, index=people.index)], axis=1)
