@@ -63,19 +63,20 @@ class _Sums:
         x = (np.ones_like(y), treat, baseline)
         self.n_fits = n_fits
         self.n = np.bincount(fit, minlength=n_fits).astype(float)
-        # X'X is symmetric: its upper triangle, mirrored (a product is the same either way round)
-        upper = {(i, j): np.bincount(fit, x[i] * x[j], n_fits) for i in range(3) for j in range(i, 3)}
+        self.n_treated = np.bincount(fit, treat, n_fits)
+        # X'X is symmetric: its upper triangle, mirrored (a product is the same either way round);
+        # the intercept's column is ones, so its sums are the count and the other columns' sums
+        upper = {(0, 0): self.n, (0, 1): self.n_treated}
+        for i, j in ((0, 2), (1, 1), (1, 2), (2, 2)):
+            upper[i, j] = np.bincount(fit, x[j] if i == 0 else x[i] * x[j], n_fits)
         self.xtx = np.stack([upper[min(i, j), max(i, j)] for i in range(3) for j in range(3)], axis=1)
         self.xtx = self.xtx.reshape(n_fits, 3, 3)
-        self.xty = np.stack([np.bincount(fit, x[i] * y, n_fits) for i in range(3)], axis=1)
+        self.xty = np.stack([np.bincount(fit, y if i == 0 else x[i] * y, n_fits) for i in range(3)], axis=1)
         self.yty = np.bincount(fit, y * y, n_fits)
-        self.n_treated = np.bincount(fit, treat, n_fits)
         # PEER groups: the random effect multiplies treat, so controls carry none
         t = treat > 0
-        _, code = np.unique(group[t], return_inverse=True)
-        pairs, codes = np.unique(fit[t] * (int(code.max(initial=0)) + 1) + code, return_inverse=True)
-        self.group_fit = pairs // (int(code.max(initial=0)) + 1)
-        k = len(pairs)
+        self.group_fit, codes = _groups(fit[t], group[t], n_fits)
+        k = len(self.group_fit)
         self.size = np.bincount(codes, minlength=k).astype(float)
         self.sx = np.stack([np.bincount(codes, x[i][t], k) for i in range(3)], axis=1)
         self.sy = np.bincount(codes, y[t], k)
@@ -97,8 +98,8 @@ class _Sums:
 
     def gls(self, gamma: np.ndarray):
         """For variance ratios ``gamma`` (one per fit): X'V^-1 X, beta, r'V^-1 r and log|V|."""
-        ng = self.class_n * gamma[:, None]
-        s = np.einsum("fk,fkj->fj", gamma[:, None] / (1.0 + ng), self.class_sums)
+        ng = self.class_n[None, :] * gamma[:, None]
+        s = (self.class_sums @ (gamma[:, None] / (1.0 + ng))[:, :, None])[:, :, 0]
         a = self.xtx - s[:, reml.SYM]
         b = self.xty - s[:, 6:9]
         q = self.yty - s[:, 9]
@@ -117,6 +118,20 @@ class _Sums:
         with np.errstate(invalid="ignore", divide="ignore"):
             value = dof * np.log(rss / dof) + logdet_v + logdet_a
         return np.where((sign > 0) & (rss > 0), value, np.inf)
+
+
+def _groups(fit: np.ndarray, group: np.ndarray, n_fits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (fit, group) pairs in order, as each one's fit, and each row's pair."""
+    if group.dtype.kind in "iu" and len(group) and group.min() >= 0:
+        width = int(group.max()) + 1
+        if n_fits * width <= 4 * len(group) + 1024:  # small whole numbers: count, do not sort
+            key = fit * width + group
+            present = np.bincount(key, minlength=n_fits * width) > 0
+            return np.flatnonzero(present) // width, (np.cumsum(present) - 1)[key]
+    _, code = np.unique(group, return_inverse=True)
+    width = int(code.max(initial=0)) + 1
+    pairs, codes = np.unique(fit * width + code, return_inverse=True)
+    return pairs // width, codes
 
 
 def fit_many(fit, y, treat, baseline, group, groups_effect: bool = True) -> pd.DataFrame:
