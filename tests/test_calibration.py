@@ -111,7 +111,9 @@ def test_rejection_abc_keeps_whole_vectors_resumes_and_checks(tmp_path):
     # row and its trial alone, are the reference table's
     trial, row = kept.trial.iloc[7], kept.row.iloc[7]
     again = statistics(post.iloc[[7]][names], seed=5, trials=[trial], names=fit.table.problem.keys)
-    np.testing.assert_array_equal(again.to_numpy(float)[0], fit.table.statistics.iloc[row])
+    # (to rounding: the mixed model sums every fit's groups by the sizes the whole batch has, so
+    # a copy fitted alone or among others differs in the last bits, 1e-14 relative)
+    np.testing.assert_allclose(again.to_numpy(float)[0], fit.table.statistics.iloc[row], rtol=1e-12)
     # the second call finds every chunk on disk: nothing simulated again, the same posterior
     stored = sorted((tmp_path / "table").rglob("*.npz"))
     assert len(stored) == 3

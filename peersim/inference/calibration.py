@@ -32,7 +32,7 @@ from peersim.data.study import Study, as_study
 from peersim.data.targets import KINDS, fitted, keys, load_targets
 from peersim.inference import abc
 from peersim.inference.abc import deviations, discrepancy
-from peersim.studies.observe import observe
+from peersim.studies.observe import observe, read_outcomes
 from peersim.studies.virtual import simulate_study
 
 __all__ = [  # the targets' helpers, where the calibration's users have always found them
@@ -70,11 +70,13 @@ def statistics(
     mixed model) per parameter set. Set i runs copy ``trials[i]`` (default i): its own people, so
     sets are independent draws, as ABC needs. Returns one row per set (index as given), one
     column per statistic ``names`` (default: every target's, :func:`keys`)."""
-    names = keys(load_targets(study=study)) if names is None else list(names)
-    study = as_study(study)
+    given, study = study, as_study(study)  # the study file read once
+    names = keys(load_targets(study=study, literature=given is None)) if names is None else list(names)
     sets = pd.DataFrame(sets)
     trials = np.arange(len(sets)) if trials is None else np.asarray(trials, dtype=np.int64)
-    people = simulate_study(study, sets, np.arange(len(sets)), trials, seed=seed, base=base)
+    # only the outcomes the statistics read are measured (each has its own error stream)
+    measure = read_outcomes(study, names)
+    people = simulate_study(study, sets, np.arange(len(sets)), trials, seed=seed, base=base, outcomes=measure)
     out = observe(people, study, names, len(sets))
     out.index = sets.index
     return out
