@@ -23,7 +23,8 @@ def load_targets(
     path: str | Path | None = None, study: Study | str | Path | None = None, literature: bool | None = None
 ) -> dict[str, dict]:
     """The targets, checked: each has a value, a standard error, a kind, fit true/false, a grade
-    and a source, and names a statistic of a virtual copy of ``study`` (default the PEER trial).
+    and a source (and, if an earlier fit used a held-out one, ``used_by``), and names a statistic
+    of a virtual copy of ``study`` (default the PEER trial).
     They are the study's own observations and, with ``literature`` (default: for the PEER trial,
     or when ``path`` is given), those of the target file (default ``peersim/data/targets.toml``:
     the seed's and the literature's, which are about PEER groups)."""
@@ -53,6 +54,10 @@ def load_targets(
             raise ValueError(f"target {name!r}: fit must be true or false")
         if not t.get("source"):
             raise ValueError(f"target {name!r}: needs a source")
+        if "used_by" in t and (not isinstance(t["used_by"], str) or not t["used_by"].strip()):
+            raise ValueError(
+                f"target {name!r}: used_by must say which earlier fit used it, and why it matters"
+            )
         try:
             parse_key(t["statistic"], study)
         except StudyError as error:
@@ -67,3 +72,9 @@ def keys(targets: Mapping[str, Mapping]) -> list[str]:
 
 def fitted(targets: Mapping[str, Mapping]) -> dict[str, Mapping]:
     return {k: t for k, t in targets.items() if t["fit"]}
+
+
+def reused(targets: Mapping[str, Mapping]) -> dict[str, str]:
+    """Held-out targets that an earlier fit used (their ``used_by``): name -> which fit and why it
+    matters. Their checks are not independent of the data they check (docs/validation.md)."""
+    return {k: t["used_by"] for k, t in targets.items() if not t["fit"] and t.get("used_by")}

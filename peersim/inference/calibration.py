@@ -84,14 +84,13 @@ def statistics(
 
 # --- which parameters matter --------------------------------------------------------------------
 def eligible(parameters: Sequence[str] | None = None) -> list[str]:
-    """Parameters the data could inform: graded ``assumption`` or ``calibrated`` in the evidence
-    register, with a real (not fixed) prior. (How a study is run and measured is the study's,
-    not a parameter: peersim/data/study.py.)"""
+    """Parameters the data could inform: those whose size the evidence register grades
+    ``assumption`` (their direction may be sourced, their magnitude is not), with a real (not
+    fixed) prior. (How a study is run and measured is the study's, not a parameter:
+    peersim/data/study.py.)"""
     entries = register()
     names = parameters if parameters is not None else list(entries)
-    return [
-        n for n in names if entries[n].grade in ("assumption", "calibrated") and not entries[n].prior.fixed
-    ]
+    return [n for n in names if not entries[n].sized and not entries[n].prior.fixed]
 
 
 def screen(

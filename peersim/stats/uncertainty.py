@@ -69,8 +69,9 @@ CARRIED_BY = carried_by()
 
 def exploratory(changed: Iterable[str]) -> list[str]:
     """Of the parameters that carry a scenario's changes (``CARRIED_BY`` for switches, the
-    parameter itself otherwise), those the evidence register grades ``assumption`` or does not
-    grade: if any, the scenario's effect is exploratory, and output says so."""
+    parameter itself otherwise), those whose size the evidence register grades ``assumption`` (the
+    direction may be sourced, the magnitude is not) or that it does not grade: if any, the
+    scenario's effect is exploratory, and output says so."""
     from peersim.core.params import Params
     from peersim.data.register import register
 
@@ -78,6 +79,6 @@ def exploratory(changed: Iterable[str]) -> list[str]:
     out = []
     for name in changed:
         for carrier in CARRIED_BY.get(name, (name,)):
-            if carrier in known and (carrier not in entries or entries[carrier].grade == "assumption"):
+            if carrier in known and (carrier not in entries or not entries[carrier].sized):
                 out.append(carrier)
     return list(dict.fromkeys(out))
