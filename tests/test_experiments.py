@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -17,6 +18,8 @@ import pytest
 
 import peersim
 from peersim.sweep import SerialExecutor, SpecError, load_results, load_spec, parse_spec, run_sweep
+from peersim.sweep.runner import SharedPeopleWarning
+from peersim.sweep.spec import people_warning
 from peersim.sweep.store import write_sealed
 
 BASE = {
@@ -66,6 +69,8 @@ def assert_same_tables(a, b):
         ({"tables": ["groups", "sesions"]}, "did you mean 'sessions'"),
         ({"tables": ["sessions"]}, 'set record = "sessions"'),
         ({"name": "my study"}, "must be a non-empty word"),
+        ({"people": "same"}, "people = 'same' must be one of shared, own"),
+        ({"people": True}, "people = True must be a string"),
     ],
 )
 def test_spec_errors_name_the_problem(tmp_path, changes, message):
@@ -109,11 +114,12 @@ def test_designs_are_deterministic_and_in_range(tmp_path):
 
 
 # --- running ---------------------------------------------------------------------------------------
-def test_serial_process_pool_and_dask_give_identical_tables(tmp_path):
-    serial = spec_at(tmp_path, "serial")
+@pytest.mark.parametrize("people", ["shared", "own"])
+def test_serial_process_pool_and_dask_give_identical_tables(tmp_path, people):
+    serial = spec_at(tmp_path, "serial", people=people)
     run_sweep(serial, workers=1, progress=False)
     reference = tables(serial.out_dir)
-    pooled = spec_at(tmp_path, "pool")
+    pooled = spec_at(tmp_path, "pool", people=people)
     with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
         run_sweep(pooled, executor=pool, progress=False)
     assert_same_tables(reference, tables(pooled.out_dir))
@@ -122,18 +128,19 @@ def test_serial_process_pool_and_dask_give_identical_tables(tmp_path):
         distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
     ):
-        dask_spec = spec_at(tmp_path, "dask")
+        dask_spec = spec_at(tmp_path, "dask", people=people)
         run_sweep(dask_spec, executor=client.get_executor(), progress=False)
-        by_address = spec_at(tmp_path, "dask_address")  # as `peersim sweep --scheduler ADDR` does
+        by_address = spec_at(tmp_path, "dask_address", people=people)
         run_sweep(by_address, scheduler=cluster.scheduler_address, progress=False)
     assert_same_tables(reference, tables(dask_spec.out_dir))
     assert_same_tables(reference, tables(by_address.out_dir))
     assert "dask scheduler" in load_results(by_address.out_dir).provenance["executor"]
 
 
-def test_chunk_size_does_not_change_results(tmp_path):
-    a = spec_at(tmp_path, "a", chunk_size=7)
-    b = spec_at(tmp_path, "b", chunk_size=30)
+@pytest.mark.parametrize("people", ["shared", "own"])
+def test_chunk_size_does_not_change_results(tmp_path, people):
+    a = spec_at(tmp_path, "a", chunk_size=7, people=people)
+    b = spec_at(tmp_path, "b", chunk_size=30, people=people)
     for spec in (a, b):
         run_sweep(spec, executor=SerialExecutor(), progress=False)
     assert_same_tables(tables(a.out_dir), tables(b.out_dir))
@@ -159,6 +166,94 @@ def test_results_match_simulate_with_design_parameters_joined(tmp_path):
     assert some.columns.tolist() == ["point", "group_size", "covid_restrictions", "run", "dropout_rate"]
     pd.testing.assert_series_equal(some.dropout_rate, res.groups.dropout_rate)
     assert res.dataset("groups").count_rows() == 4 * 30
+
+
+def test_points_with_their_own_people_meet_other_people(tmp_path):
+    spec = spec_at(tmp_path, people="own")
+    assert spec.distinct_groups() == 4 * 30
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    res = load_results(spec.out_dir)
+    part = res.participants
+    # point p holds runs p * 30 .. p * 30 + 29 of the seed: no run, and so no person, twice
+    assert res.groups.groupby("point").run.agg(["min", "max"]).to_numpy().tolist() == [
+        [p * 30, p * 30 + 29] for p in range(4)
+    ]
+    assert not res.groups.run.duplicated().any()
+    # point 3 (groups of 9, COVID-19) is runs 90-119 of simulate() with its parameters
+    one = part[part.point == 3].drop(columns=["point", "group_size", "covid_restrictions"])
+    direct = peersim.simulate(
+        peersim.Params(group_size=9, covid_restrictions=True, follow_up_weeks=4), runs=120, seed=5
+    ).participants
+    pd.testing.assert_frame_equal(one.reset_index(drop=True), direct[direct.run >= 90].reset_index(drop=True))
+    assert spec.fingerprint() != spec_at(tmp_path).fingerprint()
+    assert load_spec(spec.out_dir).people == "own"  # kept in spec.json, so --resume keeps it
+
+
+class _Refusing(SerialExecutor):
+    """An executor that refuses all work: what happened before it was asked is before the sweep ran."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        raise RuntimeError("no work in this test")
+
+
+def _hypercube(tmp_path, **changes):
+    # the issue's design: 10,000 points of a Latin hypercube, 2 replicates each
+    design = {"kind": "lhs", "n": 10_000, "ranges": {"group_size": [4, 16], "facilitator_skill": [0.2, 0.95]}}
+    return spec_at(
+        tmp_path, changes.get("people", "default"), replicates=2, chunk_size=2_000, design=design, **changes
+    )
+
+
+def test_a_hypercube_draws_its_own_people_and_a_shared_one_is_warned_of_before_it_runs(tmp_path):
+    own = _hypercube(tmp_path)
+    assert own.people == "own" and own.distinct_groups() == 20_000
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SharedPeopleWarning)
+        with pytest.raises(RuntimeError, match="no work"):
+            run_sweep(own, executor=_Refusing(), progress=False)
+    shared = _hypercube(tmp_path, people="shared")
+    assert shared.distinct_groups() == 2
+    with pytest.warns(SharedPeopleWarning) as caught, pytest.raises(RuntimeError, match="no work"):
+        run_sweep(shared, executor=_Refusing(), progress=False)
+    (message,) = [str(w.message) for w in caught]
+    assert "all 10,000 design points meet the same 2 groups" in message
+    assert "rest on 2 distinct groups, not 20,000" in message and 'people = "own"' in message
+    # a grid compares its points, each with its interval: shared by default, warned below 30
+    assert spec_at(tmp_path).people == "shared" and "30 or more" in people_warning(
+        spec_at(tmp_path, replicates=5)
+    )
+    assert people_warning(spec_at(tmp_path)) == ""  # 30 replicates
+    assert people_warning(spec_at(tmp_path, design={"kind": "single"}, replicates=2)) == ""
+
+
+def test_the_cli_says_before_running_that_shared_points_rest_on_few_groups(tmp_path):
+    spec_file = tmp_path / "few.toml"
+    spec_file.write_text(
+        'name = "few"\nseed = 1\nreplicates = 2\npeople = "shared"\n[fixed]\nfollow_up_weeks = 1\n'
+        '[design]\nkind = "lhs"\nn = 20\n[design.ranges]\nfacilitator_skill = [0.2, 0.9]\n'
+    )
+    cmd = [sys.executable, "-m", "peersim.apps.cli", "sweep", str(spec_file), "--workers", "1"]
+    proc = subprocess.run(
+        [*cmd, "--quiet", "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith(
+        "peersim: warning: few: all 20 design points meet the same 2 groups of people"
+    ), proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_stored_spec_of_an_older_peersim_keeps_its_shared_people(tmp_path):
+    spec = spec_at(
+        tmp_path, design={"kind": "lhs", "n": 4, "ranges": {"age_sd": [1.0, 5.0]}}, people="shared"
+    )
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    stored = json.loads((spec.out_dir / "spec.json").read_text())
+    del stored["people"], stored["seal"]  # as written before people was a choice
+    write_sealed(spec.out_dir / "spec.json", stored)
+    again = load_spec(spec.out_dir)
+    assert again.people == "shared" and again.fingerprint() == stored["fingerprint"]
+    assert run_sweep(again, executor=SerialExecutor(), progress=False).chunks_run == 0
 
 
 def test_manifest_and_provenance(tmp_path):
@@ -202,10 +297,11 @@ def test_refuses_other_specs_results_and_needs_resume(tmp_path):
     assert load_results(other.out_dir).provenance["seed"] == 6
 
 
-def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("people", ["shared", "own"])
+def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path, people):
     spec_file = tmp_path / "kill.toml"
     spec_file.write_text(
-        'name = "kill"\nseed = 9\nreplicates = 400\nchunk_size = 10\n'
+        f'name = "kill"\nseed = 9\nreplicates = 400\nchunk_size = 10\npeople = "{people}"\n'
         f'out = "{tmp_path / "killed"}"\n[design]\nkind = "grid"\n[design.factors]\ngroup_size = [6, 8]\n'
     )
     cmd = [sys.executable, "-m", "peersim.apps.cli", "sweep", str(spec_file), "--workers", "1", "--quiet"]

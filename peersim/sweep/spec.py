@@ -8,6 +8,7 @@
     tables = ["participants", "groups"]
     out = "results/size_and_skill/raw"   # default results/<name>/raw
     uncertainty = "posterior"     # optional: run k of every point takes posterior draw d(seed, k)
+    people = "shared"             # or "own": see below (default: by design kind, PEOPLE_DEFAULT)
     population = "people.csv"    # optional: these participants in every group (path relative to
                                   # this file); its rows set the group size
 
@@ -21,9 +22,23 @@
     facilitator_skill = [0.3, 0.5, 0.7, 0.9]
 
 Latin hypercube and Sobol designs take ``n`` and ``[design.ranges]`` (name = [low, high]); a list
-design takes ``points = [{...}, {...}]``. Every design point uses the same run indices of the same
-seed, so point A's run k and point B's run k are the same people with the same draws (common
-random numbers): differences between points are the design's effect, not noise.
+design takes ``points = [{...}, {...}]``.
+
+Which people a design point meets is the spec's choice, ``people``:
+
+- ``"shared"``: every point uses the same run indices of the same seed, so point A's run k and
+  point B's run k are the same people with the same draws (common random numbers): differences
+  between points are the design's effect, not noise. But the whole design then rests on
+  ``replicates`` distinct groups, however many points it has.
+- ``"own"``: point p draws its own people, runs p * replicates to p * replicates + replicates - 1
+  of the seed (the ``run`` column says which), so the design rests on points x replicates groups.
+
+A grid, a list and the sensitivity designs (saltelli, morris) share people by default: they
+compare points, and their estimators are differences between points, which pairing makes sharp.
+Latin hypercube and Sobol designs draw their own: they are read pooled over the space (the share
+of points where dropout > 30%, a trend across a factor, a metamodel), and pooling points that meet
+the same few groups hides how few groups there are. A shared design with fewer replicates than
+``ENOUGH_GROUPS`` asks for is warned of before it runs (:func:`people_warning`).
 """
 
 from __future__ import annotations
@@ -51,6 +66,24 @@ from peersim.sweep.errors import SpecError
 from peersim.sweep.metadata import TABLES, read_spec_json
 
 KINDS = ("single", "grid", "list", "lhs", "sobol", "saltelli", "morris")
+#: which people the design points meet: the same (paired; common random numbers) or their own
+PEOPLE = ("shared", "own")
+PEOPLE_DEFAULT = {
+    "single": "shared",
+    "grid": "shared",
+    "list": "shared",
+    "saltelli": "shared",
+    "morris": "shared",
+    "lhs": "own",
+    "sobol": "own",
+}
+#: Below this many replicates, a design whose points share people is warned of. A group's dropout
+#: varies with sd about 0.15 from group to group (simulate(Params(), runs=2000, seed=1)), so every
+#: mean over a shared design carries its R groups' offset, about 0.3 / sqrt(R) at 95%: 2 groups
+#: put it anywhere within 21 points, 100 within 3. A grid or list shows each point with its own
+#: interval over the replicates, which shows how few groups there are; designs read pooled over
+#: their points (space-filling, sensitivity) hide it, so they ask for more.
+ENOUGH_GROUPS = {"grid": 30, "list": 30, "lhs": 100, "sobol": 100, "saltelli": 100, "morris": 100}
 RECORDS = ("summary", "sessions")
 _TOP_KEYS = (
     "name",
@@ -65,6 +98,7 @@ _TOP_KEYS = (
     "design",
     "uncertainty",
     "population",
+    "people",
 )
 MAX_COUNT = 2**63 - 1
 #: designs up to this many points are checked point by point when parsed; larger ones when run,
@@ -94,6 +128,7 @@ class ExperimentSpec:
     population: str = ""  # a CSV of participants (path as resolved), the same people in every group
     population_rows: tuple[dict, ...] = ()  # its validated rows, read once when the spec is parsed
     population_sha256: str = ""  # its content's hash (the fingerprint's, not the path's)
+    people: str = "shared"  # "own": each design point draws its own people (see the module docstring)
 
     @property
     def out_dir(self) -> Path:
@@ -116,6 +151,7 @@ class ExperimentSpec:
             "description": self.description,
             **({"uncertainty": self.uncertainty} if self.uncertainty != "none" else {}),
             **({"population": self.population} if self.population else {}),
+            "people": self.people,
             "seed": self.seed,
             "replicates": self.replicates,
             "chunk_size": self.chunk_size,
@@ -131,6 +167,8 @@ class ExperimentSpec:
         what = {k: v for k, v in self.to_dict().items() if k not in ("out", "description")}
         if self.population:  # the people, not where their file lies
             what["population"] = self.population_sha256
+        if self.people == "shared":  # as every sweep was before the choice: their folders still match
+            del what["people"]
         return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def replace(self, **changes: Any) -> ExperimentSpec:
@@ -208,6 +246,31 @@ class ExperimentSpec:
         """The full, validated parameters of one design point."""
         return self.param_sets().params(point)
 
+    def distinct_groups(self) -> int:
+        """How many different groups of people the design's results rest on."""
+        return self.replicates * (self.n_points() if self.people == "own" else 1)
+
+
+def runs_of(courses: np.ndarray, replicates: int, people: str) -> np.ndarray:
+    """The run of the seed (who the people are) of each of a sweep's courses: the replicate when
+    points share people, the course itself when each point draws its own."""
+    courses = np.asarray(courses, dtype=np.int64)
+    return courses % replicates if people == "shared" else courses
+
+
+def people_warning(spec: ExperimentSpec) -> str:
+    """A line for a design whose points share people with too few replicates for its question
+    (``ENOUGH_GROUPS``), naming the groups its results rest on; empty otherwise."""
+    points, enough = spec.n_points(), ENOUGH_GROUPS.get(spec.design_kind)
+    if spec.people != "shared" or points < 2 or enough is None or spec.replicates >= enough:
+        return ""
+    return (
+        f"{spec.name}: all {points:,} design points meet the same {spec.replicates:,} groups of people"
+        f' (people = "shared"), so its results rest on {spec.replicates:,} distinct groups, not'
+        f' {points * spec.replicates:,}; set people = "own" (each point draws its own) or'
+        f" replicates = {enough} or more"
+    )
+
 
 def load_spec(path: str | Path) -> ExperimentSpec:
     """Read and validate a TOML spec; any problem is a one-line SpecError.
@@ -257,6 +320,8 @@ def _load_stored_spec(path: Path) -> ExperimentSpec:
         raise SpecError(f"{path}: no spec.json there (a results folder of peersim sweep holds one)")
     data = {k: v for k, v in read_spec_json(file).items() if k not in ("fingerprint", "code")}
     data["out"] = str(folder)
+    # a spec.json of an older peersim, before the choice: every point then met the same people
+    data.setdefault("people", "shared")
     try:
         return parse_spec(data)
     except SpecError as error:
@@ -354,6 +419,7 @@ def _parse_spec(data: dict[str, Any]) -> ExperimentSpec:
         out=_typed(data, "out", str, ""),
         description=_typed(data, "description", str, ""),
         uncertainty=_uncertainty(data),
+        people=_people(data, kind),
         **_design_fields(kind, design, fixed),
         **(
             {
@@ -408,6 +474,16 @@ def _uncertainty(data: dict) -> str:
     value = _typed(data, "uncertainty", str, "none")
     if value not in UNCERTAINTY:
         raise SpecError(f"uncertainty = {show(value)} must be one of {', '.join(UNCERTAINTY)}")
+    return value
+
+
+def _people(data: dict, kind: str) -> str:
+    value = _typed(data, "people", str, PEOPLE_DEFAULT[kind])
+    if value not in PEOPLE:
+        raise SpecError(
+            f"people = {show(value)} must be one of {', '.join(PEOPLE)} (shared: every design point"
+            f" meets the same people; own: each point draws its own){_near(value, PEOPLE)}"
+        )
     return value
 
 
