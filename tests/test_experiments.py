@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -61,7 +62,32 @@ def assert_same_tables(a, b):
         ({"design": {"kind": "sobol", "n": 10, "ranges": {"age_sd": [1, 5]}}}, "power of two"),
         ({"design": {"kind": "cube"}}, "choose one of"),
         ({"design": {"kind": "grid", "factors": {"group_size": [5, 99]}}}, "group_size = 99 is out of range"),
-        ({"design": {"kind": "lhs", "n": 4, "ranges": {"setting": [0, 1]}}}, "only numeric parameters"),
+        ({"design": {"kind": "lhs", "n": 4, "ranges": {"setting": [0, 1]}}}, "0 is not a value of setting"),
+        (
+            {"design": {"kind": "lhs", "n": 4, "ranges": {"setting": ["civil_society"]}}},
+            'must list the values it takes, e.g. setting = ["civil_society", "mental_health_service"]',
+        ),
+        (
+            {"design": {"kind": "sobol", "n": 4, "ranges": {"anonymity": [True, True]}}},
+            "lists a value twice",
+        ),
+        (
+            {"design": {"kind": "saltelli", "n": 4, "ranges": {"anonymity": [False, True]}}},
+            "a saltelli design takes numeric ranges only",
+        ),
+        (
+            {"design": {"kind": "lhs", "n": 4, "ranges": {"disabled_mechanisms": [[], ["safety"]]}}},
+            "only numbers, booleans and words can be factors",
+        ),
+        (
+            {"design": {"kind": "lhs", "n": 4, "ranges": {"group_size": [4, 9.5]}}},
+            "group_size is a whole number, so its range is two whole numbers",
+        ),
+        (
+            {"design": {"kind": "list", "points": [{"group_size": 5}, {"group_size": 99}]}},
+            "design point 1: group_size = 99 is out of range",
+        ),
+        ({"design": {"kind": "list", "points": [{"group_sze": 5}]}}, "did you mean 'group_size'"),
         ({"design": {"kind": "grid", "factors": {"follow_up_weeks": [1, 2]}}}, "also in [fixed]"),
         ({"replicates": "ten"}, "replicates = 'ten' must be a whole number"),
         ({"replicates": 0}, "must be at least 1"),
@@ -111,6 +137,63 @@ def test_designs_are_deterministic_and_in_range(tmp_path):
         },
     )
     assert listed.design().setting.tolist() == ["civil_society", "mental_health_service"]
+
+
+def test_whole_numbers_and_words_come_up_equally_often_in_space_filling_designs(tmp_path):
+    ranges = {
+        "group_size": [4, 16],
+        "covid_restrictions": [False, True],
+        "setting": ["civil_society", "mental_health_service"],
+        "facilitator_skill": [0.2, 0.9],
+    }
+    # a Latin hypercube has one point in each of n equal slices of every axis: 1,300 points give
+    # each of the 13 sizes exactly 100 (rounding gave sizes 4 and 16 half as many as the others)
+    cube = spec_at(tmp_path, design={"kind": "lhs", "n": 1300, "ranges": ranges}).design()
+    assert cube.group_size.value_counts().to_dict() == {size: 100 for size in range(4, 17)}
+    assert cube.covid_restrictions.value_counts().to_dict() == {False: 650, True: 650}
+    assert cube.setting.value_counts().to_dict() == {"civil_society": 650, "mental_health_service": 650}
+    assert cube.facilitator_skill.between(0.2, 0.9).all() and cube.group_size.map(type).eq(int).all()
+    sobol = spec_at(tmp_path, design={"kind": "sobol", "n": 1024, "ranges": ranges}).design()
+    counts = sobol.group_size.value_counts()
+    assert counts.index.sort_values().tolist() == list(range(4, 17)) and counts.max() - counts.min() <= 2
+    assert sobol.covid_restrictions.value_counts().to_dict() == {False: 512, True: 512}
+
+    # with a whole-number factor the design is not an older peersim's for the same spec, so its
+    # folders are not resumed; without one, and with shared people, they still are
+    def older_fingerprint(spec):  # as peersim computed it before people and even whole numbers
+        what = {k: v for k, v in spec.to_dict().items() if k not in ("out", "description", "people")}
+        return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    floats = spec_at(tmp_path, people="shared", design={"kind": "lhs", "n": 8, "ranges": {"age_sd": [1, 5]}})
+    assert floats.fingerprint() == older_fingerprint(floats)
+    sizes = floats.replace(design={"kind": "lhs", "n": 8, "ranges": {"group_size": [4, 16]}})
+    assert sizes.fingerprint() != older_fingerprint(sizes)
+
+
+def test_a_hypercube_of_booleans_and_words_runs(tmp_path):
+    ranges = {"covid_restrictions": [False, True], "setting": ["civil_society", "mental_health_service"]}
+    spec = spec_at(tmp_path, replicates=3, design={"kind": "lhs", "n": 8, "ranges": ranges})
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    res = load_results(spec.out_dir)
+    assert res.varied == ["covid_restrictions", "setting"]
+    for name in ranges:  # each value at 4 of the 8 points (the margins are stratified, not the cells)
+        assert res.groups.groupby(name).size().eq(4 * 3).all()
+    point = res.design.iloc[5]
+    one = res.groups[res.groups.point == 5]
+    direct = peersim.simulate(
+        peersim.Params(
+            covid_restrictions=bool(point.covid_restrictions), setting=point.setting, follow_up_weeks=4
+        ),
+        runs=18,
+        seed=5,
+    ).groups
+    assert one.run.tolist() == [15, 16, 17]  # its own people: runs 15-17 of the seed
+    pd.testing.assert_frame_equal(
+        one.drop(columns=["point", *ranges]).reset_index(drop=True),
+        direct[direct.run >= 15].reset_index(drop=True),
+    )
+    design = json.loads((spec.out_dir / "design.json").read_text())
+    assert design["points"][5]["setting"] == point.setting
 
 
 # --- running ---------------------------------------------------------------------------------------
@@ -276,6 +359,9 @@ def test_manifest_and_provenance(tmp_path):
     design = json.loads((spec.out_dir / "design.json").read_text())
     assert design["varied"] == ["group_size", "covid_restrictions"] and len(design["points"]) == 4
     assert design["fixed"]["follow_up_weeks"] == 4
+    # the varied parameters apart: a point's values are in its row, not among the fixed ones
+    assert "group_size" not in design["fixed"] and "covid_restrictions" not in design["fixed"]
+    assert len(design["fixed"]) == len(peersim.Params().to_dict()) - 2
     assert load_results(spec.out_dir).params[3]["group_size"] == 9
 
 

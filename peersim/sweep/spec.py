@@ -83,6 +83,10 @@ PEOPLE_DEFAULT = {
 #: put it anywhere within 21 points, 100 within 3. A grid or list shows each point with its own
 #: interval over the replicates, which shows how few groups there are; designs read pooled over
 #: their points (space-filling, sensitivity) hide it, so they ask for more.
+#: the designs whose factors may be booleans and words, and whose whole-number factors take each
+#: value equally often (strata of the unit interval); saltelli and morris sample through SALib,
+#: whose estimators read numeric inputs
+_LEVELS_KINDS = ("lhs", "sobol")
 ENOUGH_GROUPS = {"grid": 30, "list": 30, "lhs": 100, "sobol": 100, "saltelli": 100, "morris": 100}
 RECORDS = ("summary", "sessions")
 _TOP_KEYS = (
@@ -169,6 +173,10 @@ class ExperimentSpec:
             what["population"] = self.population_sha256
         if self.people == "shared":  # as every sweep was before the choice: their folders still match
             del what["people"]
+        if self.design_kind in _LEVELS_KINDS and any(_PARAM_FIELDS[k].type == "int" for k in self.ranges):
+            # whole numbers were once rounded, now spread evenly: a folder of the old design is
+            # another design (a resume must not mix them)
+            what["design"] = {**what["design"], "whole_numbers": "evenly"}
         return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def replace(self, **changes: Any) -> ExperimentSpec:
@@ -202,30 +210,27 @@ class ExperimentSpec:
                 {k: self.factors[k][int(i)] for k, i in zip(names, idx, strict=True)}
                 for idx in zip(*(m.ravel() for m in mesh), strict=True)
             ]
-        else:
-            names = list(self.ranges)
-            rng = np.random.default_rng(self.seed)  # local, seeded: the design is part of the spec
-            lows = [self.ranges[k][0] for k in names]
-            highs = [self.ranges[k][1] for k in names]
-            if self.design_kind in ("saltelli", "morris"):
-                from peersim.stats.sensitivity import sample
-
-                values = sample(self.design_kind, self.ranges, self.n, self.seed, self.levels)
-            else:
-                if self.design_kind == "lhs":
-                    unit = qmc.LatinHypercube(d=len(names), rng=rng).random(self.n)
-                else:
-                    unit = qmc.Sobol(d=len(names), rng=rng).random_base2(int(np.log2(self.n)))
-                values = qmc.scale(unit, lows, highs)
-            rows = []
-            for row in values:
-                point = {}
-                for k, v in zip(names, row, strict=True):
-                    point[k] = round(float(v)) if _PARAM_FIELDS[k].type == "int" else float(v)
-                rows.append(point)
-        frame = pd.DataFrame(rows)
+        frame = pd.DataFrame(self._range_columns() if self.ranges else rows)
         frame.insert(0, "point", np.arange(len(frame)))
         return frame
+
+    def _range_columns(self) -> dict[str, Any]:
+        """The varied parameters of a range design, column by column."""
+        names = list(self.ranges)
+        if self.design_kind in ("saltelli", "morris"):
+            from peersim.stats.sensitivity import sample
+
+            values = sample(self.design_kind, self.ranges, self.n, self.seed, self.levels)
+            return {
+                k: [round(float(v)) if _PARAM_FIELDS[k].type == "int" else float(v) for v in values[:, j]]
+                for j, k in enumerate(names)
+            }
+        rng = np.random.default_rng(self.seed)  # local, seeded: the design is part of the spec
+        if self.design_kind == "lhs":
+            unit = qmc.LatinHypercube(d=len(names), rng=rng).random(self.n)
+        else:
+            unit = qmc.Sobol(d=len(names), rng=rng).random_base2(int(np.log2(self.n)))
+        return {k: _from_unit(unit[:, j], k, self.ranges[k]) for j, k in enumerate(names)}
 
     def base_params(self) -> Params:
         """The parameters every design point shares: the defaults with ``[fixed]`` applied."""
@@ -249,6 +254,23 @@ class ExperimentSpec:
     def distinct_groups(self) -> int:
         """How many different groups of people the design's results rest on."""
         return self.replicates * (self.n_points() if self.people == "own" else 1)
+
+
+def _from_unit(unit: np.ndarray, name: str, bounds: list) -> Any:
+    """A column of a space-filling design from its points on the unit interval. A number is
+    scaled to [low, high]. A whole number or a list of values cuts the interval into as many equal
+    strata as there are values and takes the stratum's value, so each comes up equally often (a
+    Latin hypercube puts exactly one point in each of n equal slices, so the counts differ by at
+    most one); rounding a scaled number instead gives the two end values half the weight of the
+    others."""
+    if _levels_of(name):
+        index = np.minimum((unit * len(bounds)).astype(np.int64), len(bounds) - 1)
+        return [bounds[i] for i in index.tolist()]
+    if _PARAM_FIELDS[name].type == "int":
+        low, high = int(bounds[0]), int(bounds[1])
+        count = high - low + 1
+        return low + np.minimum((unit * count).astype(np.int64), count - 1)
+    return qmc.scale(unit[:, None], [bounds[0]], [bounds[1]])[:, 0]
 
 
 def runs_of(courses: np.ndarray, replicates: int, people: str) -> np.ndarray:
@@ -503,8 +525,17 @@ def _design_fields(kind: str, design: dict, fixed: dict) -> dict[str, Any]:
         points = design.get("points")
         if not isinstance(points, list) or not points or not all(isinstance(p, dict) for p in points):
             raise SpecError("design: a list design needs points = [{name = value, ...}, ...] (at least one)")
+        # names here, point by point; values with the design's parameter sets (ParamSets), which
+        # checks each distinct value of a column once and names the point: building a Params per
+        # value made a 10,000-point list take 13 s to read
+        names: dict = {}
         for p in points:
-            _check_params(p, "design.points", fixed)
+            names.update(dict.fromkeys(p))
+        _check_names(list(names), "design.points", fixed)
+        for p in points:
+            for value in p.values():
+                if isinstance(value, dict):
+                    raise SpecError(f"design.points: {show(value)} is a table, not a parameter's value")
         return {"points": [dict(p) for p in points]}
     n = design.get("n")
     if isinstance(n, bool | np.bool_) or not isinstance(n, numbers.Integral) or not 1 <= n <= MAX_COUNT:
@@ -525,26 +556,64 @@ def _design_fields(kind: str, design: dict, fixed: dict) -> dict[str, Any]:
     ranges = design.get("ranges")
     if not isinstance(ranges, dict) or not ranges:
         raise SpecError(f"design: a {kind} design needs [design.ranges] with name = [low, high]")
+    chosen_ranges = {}
     for name, bounds in ranges.items():
         _check_names([name], "design.ranges", fixed)
-        f = _PARAM_FIELDS[name]
-        if f.metadata["lo"] is None:
-            raise SpecError(f"design.ranges.{name}: only numeric parameters can take a range")
-        ok = isinstance(bounds, list | tuple) and len(bounds) == 2
-        ok = ok and all(
-            isinstance(b, numbers.Real) and not isinstance(b, bool | np.bool_) and _finite(b) for b in bounds
-        )
-        if not ok or bounds[0] >= bounds[1]:
-            raise SpecError(f"design.ranges.{name} = {show(bounds)} must be [low, high] with low < high")
-        lo, hi = f.metadata["lo"], f.metadata["hi"]
-        if bounds[0] < lo or bounds[1] > hi:
-            raise SpecError(
-                f"design.ranges.{name} = {bounds} lies outside the parameter's valid range {lo} to {hi}"
-            )
-    chosen = {"n": n, "ranges": {k: [float(v[0]), float(v[1])] for k, v in ranges.items()}}
+        chosen_ranges[name] = _range(kind, name, bounds)
+    chosen = {"n": n, "ranges": chosen_ranges}
     if kind == "morris":
         chosen["levels"] = levels
     return chosen
+
+
+def _levels_of(name: str) -> bool:
+    """Whether a parameter enters a range design as a list of its values (a boolean or a word)
+    rather than as [low, high]."""
+    return _PARAM_FIELDS[name].type in ("bool", "str")
+
+
+def _range(kind: str, name: str, bounds: Any) -> list:
+    """One entry of ``[design.ranges]``, checked: [low, high] for a number (whole numbers for an
+    integer parameter, each of whose values then comes up equally often), or the list of values a
+    boolean or a word takes (each value equally often: strata of the unit interval)."""
+    f = _PARAM_FIELDS[name]
+    where = f"design.ranges.{name}"
+    if _levels_of(name):
+        if kind not in _LEVELS_KINDS:
+            raise SpecError(
+                f"{where}: a {kind} design takes numeric ranges only; a boolean or a word can be a"
+                f" factor of a {' or '.join(_LEVELS_KINDS)} design"
+            )
+        # as the TOML line would read
+        example = "[false, true]" if f.type == "bool" else json.dumps(list(f.metadata["choices"]))
+        if not isinstance(bounds, list) or len(bounds) < 2:
+            raise SpecError(
+                f"{where} = {show(bounds)} must list the values it takes, e.g. {name} = {example}"
+            )
+        for value in bounds:
+            if not isinstance(value, bool if f.type == "bool" else str):
+                raise SpecError(f"{where}: {show(value)} is not a value of {name} (e.g. {name} = {example})")
+            _one_value(name, value, where)
+        if len(set(bounds)) < len(bounds):
+            raise SpecError(f"{where} = {show(bounds)} lists a value twice")
+        return list(bounds)
+    if f.metadata["lo"] is None:
+        raise SpecError(f"{where}: only numbers, booleans and words can be factors of a {kind} design")
+    ok = isinstance(bounds, list | tuple) and len(bounds) == 2
+    ok = ok and all(
+        isinstance(b, numbers.Real) and not isinstance(b, bool | np.bool_) and _finite(b) for b in bounds
+    )
+    if not ok or bounds[0] >= bounds[1]:
+        raise SpecError(f"{where} = {show(bounds)} must be [low, high] with low < high")
+    lo, hi = f.metadata["lo"], f.metadata["hi"]
+    if bounds[0] < lo or bounds[1] > hi:
+        raise SpecError(f"{where} = {bounds} lies outside the parameter's valid range {lo} to {hi}")
+    if f.type == "int" and kind in _LEVELS_KINDS and not all(float(b).is_integer() for b in bounds):
+        raise SpecError(
+            f"{where} = {show(bounds)}: {name} is a whole number, so its range is two whole numbers"
+            " (each value from low to high then comes up equally often)"
+        )
+    return [float(bounds[0]), float(bounds[1])]
 
 
 def _check_params(values: dict, where: str, fixed: dict | None = None) -> None:
