@@ -414,8 +414,10 @@ def par_text(par, fmt: str = "{:.3f}") -> str:
     low, high = par["param_low"], par["param_high"]
     if not (np.isfinite(low) and np.isfinite(high)):
         return "{par not estimable: too few runs per draw}"
-    se = np.nanmax([par.get("param_low_se", np.nan), par.get("param_high_se", np.nan)])
-    error = "" if not np.isfinite(se) else " ±" + fmt.format(_Z * se).lstrip("+")
+    errors = [
+        e for e in (par.get("param_low_se"), par.get("param_high_se")) if e is not None and np.isfinite(e)
+    ]
+    error = " ±" + fmt.format(_Z * max(errors)).lstrip("+") if errors else ""
     return "{par " + fmt.format(low) + " to " + fmt.format(high) + error + "}"
 
 
