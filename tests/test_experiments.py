@@ -104,6 +104,12 @@ def test_spec_errors_name_the_problem(tmp_path, changes, message):
         spec_at(tmp_path, **changes)
 
 
+def test_the_front_door_gives_the_sweep_functions():
+    # the README's peersim.load_results(...): once an ImportError (a module renamed under it)
+    assert peersim.load_results is load_results and peersim.run_sweep is run_sweep
+    assert peersim.load_spec is load_spec
+
+
 def test_spec_file_errors(tmp_path):
     with pytest.raises(SpecError, match="cannot read spec"):
         load_spec(tmp_path / "missing.toml")
@@ -546,6 +552,35 @@ def test_export_writes_each_table_as_csv_chunk_by_chunk(tmp_path, capsys):
     assert "was not kept" in capsys.readouterr().err
     assert main(["export", str(tmp_path)]) == 2
     assert "holds no sweep results" in capsys.readouterr().err
+
+
+def test_exported_booleans_are_logical_in_r(tmp_path):
+    """docs/r.md's ``mean(dropped_out)`` on the exported CSV: booleans are TRUE/FALSE, which R's
+    read.csv reads as logical (Python's True/False came back as text, and the mean as NA). With R
+    installed, the docs' own line runs in R; without it, the CSV's cells are checked."""
+    import csv
+    import shutil
+
+    from peersim.sweep.export import export_csv
+
+    spec = spec_at(tmp_path, replicates=4, chunk_size=5)
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    (path, _), *_ = export_csv(spec.out_dir, tables=["participants"])
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for column in ("dropped_out", "covid_restrictions", "employed", "lives_alone", "companionship"):
+        if column in rows[0]:
+            assert {r[column] for r in rows} <= {"TRUE", "FALSE"}, column
+    assert {r["dropped_out"] for r in rows} == {"TRUE", "FALSE"}
+    expected = load_results(spec.out_dir).participants.dropped_out.mean()
+    assert pd.read_csv(path).dropped_out.dtype == bool  # pandas reads them back as booleans too
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        return
+    script = f'p <- read.csv("{path}"); stopifnot(is.logical(p$dropped_out)); cat(mean(p$dropped_out))'
+    done = subprocess.run([rscript, "-e", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout) == pytest.approx(expected)
 
 
 def test_a_script_with_its_own_spec_reads_it_and_picks_its_folder(tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from peersim.core.plan import plan_change
 from peersim.core.state import CHANNELS
 from peersim.core.tables import Results
 from peersim.stats.effects import Z95 as _Z
@@ -436,6 +437,7 @@ def _report(summary: Summary) -> str:
             if changed_parameters(p)
             else []
         ),
+        *([change] if (change := plan_change(p.session_plan, p.n_sessions)) else []),
         *_exploratory_note(p),
         *(
             [
