@@ -114,3 +114,27 @@ def test_knockout_and_trial_print_both_intervals_in_posterior_mode(capsys):
     assert "Parameter uncertainty (12 trials, each under one posterior draw), mixed model" in text
     qpr = next(x for x in text.splitlines() if "QPR-15" in x and "{par" in x)
     assert re.search(r"difference [-+][\d.]+ \[[-+][\d.]+, [-+][\d.]+\] \{par", qpr), qpr
+
+
+def test_compare_gives_the_paired_difference_with_both_intervals(capsys, tmp_path):
+    from peersim.apps.cli import main
+
+    out = tmp_path / "compare.csv"
+    args = ["compare", "defaults", "facilitator_role=paid setting=mental_health_service", "--runs", "300"]
+    assert main([*args, "--uncertainty", "posterior", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "B differs from A in: setting: civil_society -> mental_health_service" in text
+    assert "EXPLORATORY" in text and "these are posterior numbers" in text
+    table = pd.read_csv(out)
+    for r in table.itertuples():
+        for low, high in (("ci_low", "ci_high"), ("param_low", "param_high")):
+            assert inside(getattr(r, low), getattr(r, high), difference_range(r.outcome)), r
+    dropout = table.set_index("outcome").loc["dropped_out"]
+    assert dropout.difference == pytest.approx(dropout.b - dropout.a)
+    # the same scenario twice: the same people, the same draws, exactly no difference
+    assert main(["compare", "defaults", "defaults", "--runs", "50"]) == 0
+    same = capsys.readouterr().out
+    assert "nothing (the same scenario)" in same and "+0.000 [+0.000, +0.000]" in same
+    assert main(["compare", "defaults", "paid"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'paid' is not NAME=VALUE" in err[0]
