@@ -99,6 +99,7 @@ LAYER_OF = {
     "test_damaged.py": "sweep",
     "test_model.py": "mesa",
     "test_cli.py": "apps",
+    "test_uncertainty.py": "apps",
     "test_inputs.py": "apps",
     "test_browser.py": "apps",
     "test_studies.py": "apps",

@@ -23,6 +23,7 @@ import warnings
 
 from peersim.apps.cli import (
     calibrate,
+    compare,
     discover,
     explain,
     export,
@@ -53,6 +54,7 @@ COMMANDS = {
         explain,
         icamo,
         knockout,
+        compare,
         figure,
         sensitivity,
         discover,
