@@ -102,6 +102,7 @@ LAYER_OF = {
     "test_browser.py": "apps",
     "test_studies.py": "apps",
     "test_tour.py": "apps",
+    "test_teaching.py": "apps",
 }
 
 
