@@ -188,7 +188,8 @@ def test_story_tells_why_someone_left():
 def test_compare_says_where_stories_part():
     text = compare(Params(), Params(facilitator_skill=0.0, mishandle_rate=1.0), seed=4, run=1, member=2)
     assert "Where the stories part: session" in text or "do not part" in text
-    assert "Story A (as given)" in text and "Story B (facilitator_skill=0.0, mishandle_rate=1.0)" in text
+    assert "Story A (as given)" in text and "Story B (facilitator skill 0 (0 to 1: " in text
+    assert "=" not in text  # no parameter names reach students
 
 
 def test_figures_write_files(tmp_path):

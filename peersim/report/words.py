@@ -104,23 +104,28 @@ def scenario_words(params: Params, base: Params | None = None) -> str:
 
 
 def what_it_changes(params: Params, base: Params | None = None) -> list[str]:
-    """For each change of context from ``base`` the model says something about: what it changes,
-    and, when the parameters it acts through are graded ``assumption``, that it is one."""
+    """For each change of context from ``base`` (default: the PEER defaults) the model says
+    something about: what it changes and, when the parameters it acts through are graded
+    ``assumption``, that it is one. A change back to the design (``base`` paid, ``params``
+    volunteer) is told from the other side: what ``base``'s context had changed."""
     from peersim.stats.uncertainty import exploratory
 
+    base = base or Params()
     lines = []
     for name in changes(params, base):
-        value = _value(params, name)
-        text = WHAT_IT_CHANGES.get((name, value))
-        if text is None:
+        value, before = _value(params, name), _value(base, name)
+        if (name, value) in WHAT_IT_CHANGES:
+            head, text = value_words(name, value), WHAT_IT_CHANGES[name, value]
+        elif (name, before) in WHAT_IT_CHANGES:
+            head = f"{value_words(name, value)}, not {value_words(name, before)}"
+            text = f"the change is undone: {WHAT_IT_CHANGES[name, before]}"
+        else:
             continue
-        line = f"{value_words(name, value)[0].upper()}{value_words(name, value)[1:]}: {text}."
+        line = f"{head[0].upper()}{head[1:]}: {text}."
         if exploratory([name]):
             studied = _NOT_STUDIED.get(name)
-            line += (
-                f" This is an assumption of the model, not a finding ({studied})."
-                if studied
-                else " This is an assumption of the model, not a finding."
+            line += " This is an assumption of the model, not a finding" + (
+                f" ({studied})." if studied else "."
             )
         lines.append(line)
     return lines
