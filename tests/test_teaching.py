@@ -108,3 +108,69 @@ def test_teaching_figures_speak_plain_words(teaching_figures):
 @pytest.fixture(scope="module")
 def teaching_figures():
     return _teaching_figures()
+
+
+# --- the lesson file ------------------------------------------------------------------------------
+def test_lesson_stories_are_explains_and_the_page_is_self_contained(tmp_path):
+    from peersim.report.lesson import Scenario, lesson_data, lesson_html
+    from peersim.report.narrative import story
+
+    volunteer, paid = peersim.Params(), peersim.Params(facilitator_role="paid")
+    data = lesson_data([Scenario("volunteers", volunteer), Scenario("paid", paid)], seed=4, run=2)
+    for k, params in enumerate((volunteer, paid)):
+        for m in (0, 5):
+            assert "\n".join(data["scenarios"][k]["stories"][m]["lines"]) == story(params, 4, 2, m)[1]
+    weeks = data["scenarios"][1]["weeks"]
+    assert [w["week"] for w in weeks] == list(range(11))  # the course, ending at week 10
+    assert any("assumption" in line for line in data["scenarios"][1]["changes"])
+    assert set(data["parting"]) == {"0,1", "1,0"}
+    html = lesson_html(data)
+    assert "</script>" not in html.split('id="lesson-data">', 1)[1].split("</script>", 1)[0]
+    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "") and "https://" not in html
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scenario", ": facilitator_role=paid"], "starts with its label"),
+        (["--scenario", "paid: facilitator_rol=paid"], "did you mean 'facilitator_role'"),
+        (["--scenario", "paid: facilitator_role=salaried"], "--scenario 'paid': facilitator_role"),
+        (["--scenario", "small: group_size=5"], "cannot change group_size"),
+        (["--scenario", "a:", "--scenario", "a: covid_restrictions=true"], "used twice"),
+        (["--scenario", "none: control_arm=true"], "control_arm has no group"),
+        ([f"--scenario=s{k}:" for k in range(7)], "at most 6"),
+        (["--seed", "-1"], "--seed -1"),
+        (["--population", "missing.csv"], "--population missing.csv"),
+    ],
+)
+def test_lesson_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
+    import subprocess
+    import sys
+
+    out = ["--out", str(tmp_path / "lesson.html")]
+    proc = subprocess.run(
+        [sys.executable, "-m", "peersim.apps.cli", "lesson", *args, *out],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert not (tmp_path / "lesson.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("out", "message"), [("lesson.pdf", "ending in .html"), ("no/such/x.html", "does not exist")]
+)
+def test_lesson_bad_out_is_refused_before_simulating(out, message, tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "peersim.apps.cli", "lesson", "--out", str(tmp_path / out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr

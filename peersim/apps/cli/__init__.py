@@ -6,6 +6,7 @@
     peersim export RESULTS_FOLDER --format csv [--out FOLDER]
     peersim params [--group GROUP]
     peersim discover RESULTS_FOLDER --where "dropout > 0.3" [--min-density 0.8] [--out FOLDER]
+    peersim lesson [--scenario "LABEL: NAME=VALUE; ..." ...] [--population FILE.csv] --out lesson.html
     (and explain, icamo, knockout, figure, sensitivity, trial, viz: ``peersim --help``)
 
 Bad input gets one line on stderr and exit code 2, never a traceback.
@@ -29,6 +30,7 @@ from peersim.apps.cli import (
     figure,
     icamo,
     knockout,
+    lesson,
     params,
     power,
     run,
@@ -54,6 +56,7 @@ COMMANDS = {
         icamo,
         knockout,
         figure,
+        lesson,
         sensitivity,
         discover,
         trial,
