@@ -174,3 +174,76 @@ def test_lesson_bad_out_is_refused_before_simulating(out, message, tmp_path):
         cwd=ROOT,
     )
     assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+
+
+# --- the handout ----------------------------------------------------------------------------------
+def _pdf_font_sizes(pdf: bytes) -> list[float]:
+    """The size of every font the PDF's page draws with (its content streams' ``Tf`` operators)."""
+    import re
+    import zlib
+
+    sizes = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            text = zlib.decompress(stream)
+        except zlib.error:
+            continue  # an image or font program, not drawing
+        sizes += [float(x) for x in re.findall(rb"/F\d+ ([\d.]+) Tf", text)]
+    return sizes
+
+
+@pytest.mark.parametrize(
+    ("seed", "member", "population"), [(99, 0, "docs/examples/outsider.csv"), (2024, 3, None)]
+)
+def test_handout_is_one_a4_page_with_no_text_below_9_pt(seed, member, population, tmp_path):
+    import re
+
+    from peersim.apps.cli import options
+    from peersim.report.handout import handout_figure, write_handout
+    from peersim.report.narrative import story
+
+    params, table = peersim.Params(), None
+    if population:
+        import argparse
+
+        args = argparse.Namespace(population=ROOT / population, set=[])
+        table, params = options.population(args, params)
+    path = write_handout(tmp_path / "h.pdf", params, seed, 0, member, table)
+    pdf = path.read_bytes()
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1  # one page
+    box = [float(x) for x in re.search(rb"/MediaBox\s*\[([^\]]+)\]", pdf).group(1).split()]
+    assert box[2] == pytest.approx(595.4, abs=1) and box[3] == pytest.approx(841.7, abs=1)  # A4 in points
+    sizes = _pdf_font_sizes(pdf)
+    assert len(sizes) > 20 and min(sizes) >= 9, sorted(sizes)[:5]
+    fig = handout_figure(params, seed, 0, member, table)
+    texts = _texts(fig)
+    assert min(t.get_fontsize() for t in texts) >= 9
+    # the story on the page is explain's, line for line (wrapped, so compared without line breaks)
+    page = " ".join(" ".join(t.get_text().split()) for t in texts)
+    for line in story(params, seed, 0, member, table)[1].splitlines():
+        assert " ".join(line.split()) in page, line
+
+
+def test_handout_cli_writes_and_refuses_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    def cli(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "peersim.apps.cli", "handout", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+
+    ok = cli("--seed", "5", "--member", "2", "--out", str(tmp_path / "h.pdf"))
+    assert ok.returncode == 0 and (tmp_path / "h.pdf").stat().st_size > 10_000, ok.stderr
+    for args, message in (
+        (["--member", "8"], "--member 8"),
+        (["--out", str(tmp_path / "h.png")], "ending in .pdf"),
+        (["--colour-by", "joy"], "'joy' is not a state"),
+        (["--set", "control_arm=true"], "no group to draw"),
+    ):
+        bad = cli(*args, *([] if "--out" in args else ["--out", str(tmp_path / "x.pdf")]))
+        assert bad.returncode == 2 and message in bad.stderr, bad.stderr
+        assert len(bad.stderr.strip().splitlines()) == 1

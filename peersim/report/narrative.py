@@ -84,7 +84,7 @@ def _outsider(kernel: Kernel, row: int, member: int) -> str:
 def session_title(kernel: Kernel, week: int) -> str:
     """The session's theme; "(assumed)" in the plan, where the protocol does not name the theme,
     told in words a student reads without a glossary."""
-    return kernel.plan[week - 1].title.replace("(assumed)", "(theme assumed by the model)")
+    return kernel.plan[week - 1].title.replace(" (assumed)", ", a theme the model assumes")
 
 
 def _week_line(kernel: Kernel, record: dict, row: int, member: int, seen: dict) -> str:

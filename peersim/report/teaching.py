@@ -312,6 +312,15 @@ def person_chart(
     """One participant's safety, connectedness, hope and self-image over the course (and
     ``weeks`` weeks in all, default the course), with where "feels safe" starts and when they
     left. Needs a kernel built with ``record_sessions=True``."""
+    fig = Figure(figsize=figsize, constrained_layout=True)
+    draw_person(fig.subplots(), kernel, member, weeks, fontsize)
+    return _finish(fig, path)
+
+
+def draw_person(
+    ax, kernel: Kernel, member: int, weeks: int | None = None, fontsize: float = SMALLEST_PT
+) -> None:
+    """``person_chart`` on the given axes (the handout draws it beside the circle)."""
     if not kernel.history or "closest_tie" not in kernel.history[0]:
         raise ValueError("this kernel keeps no weekly record; build it with record_sessions=True")
     if not 0 <= member < kernel.group.n:
@@ -320,25 +329,24 @@ def person_chart(
     last = min(p.n_sessions if weeks is None else weeks, len(kernel.history) - 1)
     history = kernel.history[: last + 1]
     x = [r["week"] for r in history]
-    fig = Figure(figsize=figsize, constrained_layout=True)
-    ax = fig.subplots()
     for state, colour, style in PERSON_STATES:
         ax.plot(
             x,
             [float(r[state][0, member]) for r in history],
             style,
             color=colour,
-            linewidth=3,
+            linewidth=2.5,
             label=state_words(state),
         )
     ax.axhline(p.safe_threshold, color="#1b9e77", linewidth=1, alpha=0.6)
     ax.text(
-        0.1,
-        p.safe_threshold + 0.015,
+        last,
+        p.safe_threshold - 0.02,
         f"safe from {p.safe_threshold:g}",
         color="#1b6e57",
         fontsize=fontsize,
-        va="bottom",
+        va="top",
+        ha="right",
     )
     left = int(kernel.state.dropout_session[0, member])
     if left and left <= last:
@@ -352,7 +360,6 @@ def person_chart(
     ax.tick_params(labelsize=fontsize)
     ax.legend(fontsize=fontsize, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_title(f"Participant {member}, week by week", fontsize=fontsize + 2)
-    return _finish(fig, path)
 
 
 def icamo_figure(

@@ -6,6 +6,7 @@
     peersim export RESULTS_FOLDER --format csv [--out FOLDER]
     peersim params [--group GROUP]
     peersim discover RESULTS_FOLDER --where "dropout > 0.3" [--min-density 0.8] [--out FOLDER]
+    peersim handout [--seed S] [--population FILE.csv] --member M --out handout.pdf
     peersim lesson [--scenario "LABEL: NAME=VALUE; ..." ...] [--population FILE.csv] --out lesson.html
     (and explain, icamo, knockout, figure, sensitivity, trial, viz: ``peersim --help``)
 
@@ -28,6 +29,7 @@ from peersim.apps.cli import (
     explain,
     export,
     figure,
+    handout,
     icamo,
     knockout,
     lesson,
@@ -57,6 +59,7 @@ COMMANDS = {
         knockout,
         figure,
         lesson,
+        handout,
         sensitivity,
         discover,
         trial,
