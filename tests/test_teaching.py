@@ -247,3 +247,32 @@ def test_handout_cli_writes_and_refuses_in_one_line(tmp_path):
         bad = cli(*args, *([] if "--out" in args else ["--out", str(tmp_path / "x.pdf")]))
         assert bad.returncode == 2 and message in bad.stderr, bad.stderr
         assert len(bad.stderr.strip().splitlines()) == 1
+
+
+# --- docs/teaching.md: what the page shows is what its commands print -------------------------------
+def test_teaching_page_shows_what_its_commands_print(capsys, monkeypatch):
+    """Every `$` command on docs/teaching.md prints each line shown under it, and every number the
+    "What students see" paragraphs quote is in an output shown in the same demonstration."""
+    import re
+    import shlex
+
+    from peersim.apps.cli import main
+
+    page = (ROOT / "docs" / "teaching.md").read_text(encoding="utf-8")
+    monkeypatch.chdir(ROOT)  # the population files are named relative to the checkout
+    demos = page.split("\n## ")[1:]
+    ran = 0
+    for demo in demos:
+        pairs = re.findall(r"```sh\n\$ (.+?)\n```\n\n```text\n(.*?)\n```", demo, re.S)
+        for command, shown in pairs:
+            assert main(shlex.split(command)[1:]) == 0, command
+            printed = capsys.readouterr().out.splitlines()
+            for line in shown.splitlines():
+                assert any(line in out for out in printed), f"{command}: not printed: {line}"
+            ran += 1
+        outputs = " ".join(shown for _, shown in pairs)
+        seen = re.search(r"\*\*What students see\.\*\*(.*?)\n\n\*\*Discuss", demo, re.S)
+        if seen:
+            for number in re.findall(r"[+-]?\d+(?:\.\d+)?%|[+-]?\d+\.\d+", seen.group(1)):
+                assert number in outputs, f"the page quotes {number}, which no output shown holds"
+    assert ran == 8

@@ -48,15 +48,19 @@ WHAT_IT_CHANGES: dict[tuple[str, object], str] = {
     ),
     ("group_rules", False): "in the model, without agreed rules the group feels less safe",
     ("anonymity", False): "in the model, without anonymity the group feels less safe",
-    (
-        "companionship_offered",
-        False,
-    ): "in the model, nobody is accompanied into everyday life after the course",
+    ("companionship_offered", False): (
+        "in the model, nobody is accompanied into everyday life after the course"
+    ),
+    ("differences_strength", 0): (
+        "in the model, session 4 no longer lowers how much differences in age and work weigh, so feeling"
+        " different from the others weighs as much after it as before"
+    ),
 }
 
 _NOT_STUDIED = {
     "facilitator_role": "the study's groups were all led by volunteers",
     "setting": "no PEER group inside services was studied",
+    "differences_strength": "the protocol names session 4's theme, not what it does to how differences weigh",
 }
 
 
@@ -119,10 +123,16 @@ def what_it_changes(params: Params, base: Params | None = None) -> list[str]:
         elif (name, before) in WHAT_IT_CHANGES:
             head = f"{value_words(name, value)}, not {value_words(name, before)}"
             text = f"the change is undone: {WHAT_IT_CHANGES[name, before]}"
+        elif name == "disabled_mechanisms":
+            head = value_words(name, value)
+            text = (
+                "a knock-out, which no real group can do: the model's way of asking what a mechanism"
+                " contributes, with everything else the same"
+            )
         else:
             continue
         line = f"{head[0].upper()}{head[1:]}: {text}."
-        if exploratory([name]):
+        if exploratory([name]) and name != "disabled_mechanisms":  # a knock-out is a question, not a claim
             studied = _NOT_STUDIED.get(name)
             line += " This is an assumption of the model, not a finding" + (
                 f" ({studied})." if studied else "."
