@@ -318,9 +318,15 @@ def person_chart(
 
 
 def draw_person(
-    ax, kernel: Kernel, member: int, weeks: int | None = None, fontsize: float = SMALLEST_PT
+    ax,
+    kernel: Kernel,
+    member: int,
+    weeks: int | None = None,
+    fontsize: float = SMALLEST_PT,
+    span: int | None = None,
 ) -> None:
-    """``person_chart`` on the given axes (the handout draws it beside the circle)."""
+    """``person_chart`` on the given axes (the handout draws it beside the circle); ``span``: the
+    weeks the x axis shows (default: those drawn), so a chart stepped week by week does not jump."""
     if not kernel.history or "closest_tie" not in kernel.history[0]:
         raise ValueError("this kernel keeps no weekly record; build it with record_sessions=True")
     if not 0 <= member < kernel.group.n:
@@ -338,9 +344,10 @@ def draw_person(
             linewidth=2.5,
             label=state_words(state),
         )
+    shown = max(last if span is None else span, 1)
     ax.axhline(p.safe_threshold, color="#1b9e77", linewidth=1, alpha=0.6)
     ax.text(
-        last,
+        shown,
         p.safe_threshold - 0.02,
         f"safe from {p.safe_threshold:g}",
         color="#1b6e57",
@@ -352,9 +359,9 @@ def draw_person(
     if left and left <= last:
         ax.axvline(left, color="#555555", linewidth=1.5, linestyle="--")
         ax.text(left + 0.1, 0.03, f"left after session {left}", fontsize=fontsize, color="#333333")
-    ax.set_xlim(0, max(last, 1))
+    ax.set_xlim(0, shown)
     ax.set_ylim(0, 1)
-    ax.set_xticks(range(0, last + 1, 1 if last <= 12 else 4))
+    ax.set_xticks(range(0, shown + 1, 1 if shown <= 12 else 4))
     ax.set_xlabel("week (0: before the first session)", fontsize=fontsize)
     ax.set_ylabel("0 low, 1 high", fontsize=fontsize)
     ax.tick_params(labelsize=fontsize)
