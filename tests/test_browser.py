@@ -107,7 +107,7 @@ def test_app_steps_explains_and_compares(server, tmp_path):
         )
         page.goto(url, timeout=90_000)
         page.get_by_text("Before the first session.", exact=True).wait_for(timeout=90_000)
-        circle_before = page.get_by_role("img", name="The group in week 0").get_attribute("src")
+        circle_before = page.get_by_role("img", name="The group in week 0").inner_html()
         story_before = page.get_by_text("Participant 0:").first.inner_text()
 
         # controls show their values; the legend explains the circle
@@ -144,14 +144,15 @@ def test_app_steps_explains_and_compares(server, tmp_path):
         panel = page.get_by_text("This week (session 3:").locator("..").inner_text()
         assert "mechanisms that fired" in panel and "safety" in panel
         page.get_by_text("Session 3 (").first.wait_for(timeout=30_000)
-        assert page.get_by_role("img", name="The group in week 3").get_attribute("src") != circle_before
+        assert page.get_by_role("img", name="The group in week 3").inner_html() != circle_before
         assert "Session 1 (" in page.get_by_text("Participant 0:").locator("..").inner_text()
         assert story_before
         why = page.get_by_text("Why did this happen? Participant 0, session 3").locator("..").inner_text()
         assert "Safety 0." in why and "tie" in why
         chart = page.get_by_role("img", name="Participant 0's safety")
-        assert "hope" in chart.get_attribute("alt") and "week" in chart.get_attribute("alt")
-        assert "ringed in red" in page.get_by_role("img", name="The group in week 3").get_attribute("alt")
+        assert "hope" in chart.get_attribute("aria-label") and "week" in chart.get_attribute("aria-label")
+        circle = page.get_by_role("img", name="The group in week 3")
+        assert "ringed in red" in circle.get_attribute("aria-label")
         body = page.locator("body").inner_text()
         for raw in ("mean_safety", "Step", "PAGE 0", "Page 0", "civil_society"):
             assert raw not in body, raw

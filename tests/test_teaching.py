@@ -276,3 +276,34 @@ def test_teaching_page_shows_what_its_commands_print(capsys, monkeypatch):
             for number in re.findall(r"[+-]?\d+(?:\.\d+)?%|[+-]?\d+\.\d+", seen.group(1)):
                 assert number in outputs, f"the page quotes {number}, which no output shown holds"
     assert ran == 8
+
+
+def test_the_apps_svg_pictures_show_what_the_group_did():
+    import xml.etree.ElementTree as ET
+
+    from peersim.core.kernel import Kernel
+    from peersim.report.svg import circle_svg, person_svg
+
+    kernel = Kernel(peersim.Params(dropout_intercept=5.0), 2, np.array([0]), record_ties=True)
+    kernel.run()  # almost everyone leaves after session 1
+    ns = {"s": "http://www.w3.org/2000/svg"}
+
+    def parse(text):
+        return ET.fromstring(text)
+
+    week1, week2 = (
+        parse(circle_svg(kernel, 1, "hope", 3, "w1")),
+        parse(circle_svg(kernel, 2, "hope", 3, "w2")),
+    )
+    gone = [c for c in week2.findall("s:circle", ns) if c.get("stroke-dasharray")]
+    record = kernel.history[2]
+    left = int((record["dropped"][0] & ~record["present"][0]).sum())  # left before session 2
+    assert left > 0 and len(gone) == left  # one grey dashed circle per leaver
+    assert len(week2.findall("s:line", ns)) < len(week1.findall("s:line", ns))  # their ties are gone
+    assert [c.get("stroke") for c in week1.findall("s:circle", ns)].count("#d62728") == 1  # one red ring
+    after = parse(circle_svg(kernel, 12, "hope", None, "after"))
+    assert after.findall("s:line", ns) == []  # the group has ended: no ties drawn
+    chart = parse(person_svg(kernel, 0, 10, 10, "chart", "title"))
+    assert len(chart.findall("s:polyline", ns)) == 4
+    assert "left after session 1" in "".join(chart.itertext())
+    assert chart.get("role") == "img" and chart.get("aria-label") == "chart"

@@ -27,8 +27,6 @@ drawing (``model.grid`` is a ``mesa.discrete_space.Network``) still work for Mes
 
 from __future__ import annotations
 
-import base64
-import io
 import time
 from html import escape
 from pathlib import Path
@@ -37,13 +35,13 @@ import numpy as np
 import solara
 import solara.server.settings
 from matplotlib.colors import to_hex
-from matplotlib.figure import Figure
 
 from peersim.core.mechanisms import registry
 from peersim.core.params import FACILITATOR_ROLES, SETTINGS, default, valid_range
 from peersim.mesa.model import PeerGroupModel
 from peersim.report.narrative import compare, session_title, why
-from peersim.report.teaching import _CMAP, COLOUR_BY, draw_group, draw_person
+from peersim.report.svg import circle_svg, person_svg
+from peersim.report.teaching import _CMAP, COLOUR_BY
 
 
 #: The controls: name -> (widget, label, default, options). Sliders take (min, max, step).
@@ -166,27 +164,18 @@ def most_different(model: PeerGroupModel, alike: bool = False) -> int:
 
 
 # --- pictures --------------------------------------------------------------------------------------
-def png(fig: Figure, alt: str) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight", dpi=90)
-    data = base64.b64encode(buffer.getvalue()).decode()
-    # the picture fills its column (a hidden sidebar or a projector gives it more room)
-    return f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}" style="width:100%;height:auto">'
+# inline SVG (peersim.report.svg): a picture costs about a millisecond to write, where a matplotlib
+# PNG cost 0.2-0.3 s, which is what a step cost with a class's browsers open on two cores
 
 
 def circle_html(model: PeerGroupModel, state: str, member: int | None = None) -> str:
-    fig = Figure(figsize=(5.2, 5.2))
-    ax = fig.subplots()
-    draw_group(ax, model.kernel, model.week, state, chosen=member)
-    ax.set_aspect("equal")
-    ax.margins(0.12)
     present = int(model.kernel.state.present.sum())
     ringed = f", participant {member} ringed in red" if member is not None else ""
     alt = (
         f"The group in week {model.week}: {model.params.group_size} participants on a circle coloured by"
         f" {STATE_LABELS[state]}, {present} present, ties drawn as lines{ringed}"
     )
-    return png(fig, alt)
+    return circle_svg(model.kernel, model.week, state, member, alt)
 
 
 def legend_html(state: str) -> str:
@@ -217,19 +206,15 @@ def legend_html(state: str) -> str:
 
 def chart_html(model: PeerGroupModel, member: int, name: str = "") -> str:
     """The chosen participant's own week-by-week chart (the group's means hide any one person)."""
-    fig = Figure(figsize=(6.4, 3.4), constrained_layout=True)
-    ax = fig.subplots()
     p = model.params
     span = p.n_sessions if model.week <= p.n_sessions else model.kernel.total_weeks
-    draw_person(ax, model.kernel, member, weeks=model.week, span=span)
-    if name:
-        ax.set_title(f"{name}: participant {member}, week by week", fontsize=14)
     alt = (
         f"{name + ': ' if name else ''}Participant {member}'s "
         + ", ".join(CHART.values())
         + f" (0 to 1) by week, weeks 0 to {model.week}"
     )
-    return png(fig, alt)
+    title = f"{name + ': ' if name else ''}participant {member}, week by week"
+    return person_svg(model.kernel, member, model.week, span, alt, title)
 
 
 # --- panels ----------------------------------------------------------------------------------------
@@ -388,6 +373,17 @@ def Page():
         people.set(choice)
 
     week_asked, set_week_asked = solara.use_state(0)
+    # every hook on every render, in the same order (Solara's rules of hooks): this one is None
+    # unless comparing
+    member_now = min(chosen_member.value, models[0].params.group_size - 1)
+    parting = solara.use_memo(
+        lambda: (
+            compare(models[0].params, models[1].params, values["rng"], values["run"], member_now, population)
+            if len(models) > 1
+            else None
+        ),
+        dependencies=[key, member_now, len(models)],
+    )
     model = models[0]
     n = model.params.group_size
     end = model.params.n_sessions
@@ -505,13 +501,7 @@ def Page():
                 with solara.Column():
                     solara.HTML(tag="div", unsafe_innerHTML=why_html(model, member))
         solara.HTML(tag="div", unsafe_innerHTML=legend_html(colour_by.value))
-        if comparing.value:
-            parting = solara.use_memo(
-                lambda: compare(
-                    models[0].params, models[1].params, values["rng"], values["run"], member, population
-                ),
-                dependencies=[key, member],
-            )
+        if parting is not None:
             summary = parting.split("\n\n", 1)[0].splitlines()
             solara.HTML(
                 tag="div",
