@@ -28,6 +28,7 @@ drawing (``model.grid`` is a ``mesa.discrete_space.Network``) still work for Mes
 from __future__ import annotations
 
 import time
+import warnings
 from html import escape
 from pathlib import Path
 
@@ -99,6 +100,10 @@ EXAMPLES = {
 # offline and quiet: no "runs on Solara" banner over the page, no usage reports
 solara.server.settings.theme.show_banner = False
 solara.server.settings.telemetry.mixpanel_enable = False
+# A class on a room's network reaches the app over plain http at the teacher's address; Solara then
+# falls back to samesite=lax session cookies (right for a page not embedded in another site) and says
+# so, at length, for every page opened: the terminal filled with it (issue 20)
+warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
 
 settings = solara.reactive({name: spec["value"] for name, spec in CONTROLS.items()})
 comparing = solara.reactive(False)
