@@ -1,15 +1,17 @@
 """A class on the teacher's machine: N browser sessions of the app at once, each stepping its group.
 
-    python benchmarks/bench_app.py [--sessions 30] [--steps 6] [--think-ms 3000] [--seed 1]
+    python benchmarks/bench_app.py [--sessions 30] [--steps 6] [--think-ms 3000] [--seed 1] [--turns 0]
 
 Starts the app's server as `peersim viz` does (Solara, production mode, offline), opens
 ``--sessions`` pages in one headless Chromium (each page is its own Solara session, so its own
 group), waits until all have loaded, then lets every page press *Next week* ``--steps`` times,
 each after a random pause (uniform 0.5 to 1.5 x ``--think-ms``, seeded): students working at once,
-not in turn. A step's latency is from the click until the page shows the new week's table. Prints
-the median, 95th percentile and maximum, the server's CPU time per step (what the teacher's
-machine spends; here the browsers share its cores too, which a class's own devices would not) and
-the warning lines in the server's log.
+not in turn; with ``--turns 1`` the pages step one at a time, in turn, so that the browsers'
+own drawing (which on this machine shares the server's two cores) stays out of the measure while
+all the sessions stay open on the server. A step's latency is from the click until the page shows
+the new week's table. Prints the median, 95th percentile and maximum, the server's CPU time per
+step (what the teacher's machine spends; here the browsers share its cores too, which a class's
+own devices would not) and the warning lines in the server's log.
 """
 
 from __future__ import annotations
@@ -58,18 +60,25 @@ def start_server(port: int, log) -> subprocess.Popen:
     raise SystemExit("the app did not start")
 
 
-async def session(browser, url: str, steps: int, pauses, latencies: list, loaded, ready) -> None:
+async def step(page, week: int, latencies: list) -> None:
+    start = time.perf_counter()
+    await page.get_by_role("button", name="Next week").click()
+    await page.get_by_text(f"This week (session {week}:").first.wait_for(timeout=120_000)
+    latencies.append(time.perf_counter() - start)
+
+
+async def session(browser, url: str, steps: int, pauses, latencies: list, loaded, ready, pages: list) -> None:
     page = await browser.new_page(viewport={"width": 1500, "height": 1000})
     await page.goto(url, timeout=180_000)
     await page.get_by_text("Before the first session.", exact=True).wait_for(timeout=180_000)
+    pages.append(page)
     ready()
     await loaded.wait()
+    if pauses is None:  # in turns: the caller steps the pages
+        return
     for week in range(1, steps + 1):
         await asyncio.sleep(float(pauses[week - 1]))
-        start = time.perf_counter()
-        await page.get_by_role("button", name="Next week").click()
-        await page.get_by_text(f"This week (session {week}:").first.wait_for(timeout=120_000)
-        latencies.append(time.perf_counter() - start)
+        await step(page, week, latencies)
 
 
 async def main(args) -> None:
@@ -107,12 +116,27 @@ async def main(args) -> None:
 
                     started = time.perf_counter()
                     url = f"http://127.0.0.1:{port}/"
+                    pages: list = []
                     await asyncio.gather(
                         *(
-                            session(browser, url, args.steps, pauses[k], latencies, loaded, ready)
+                            session(
+                                browser,
+                                url,
+                                args.steps,
+                                None if args.turns else pauses[k],
+                                latencies,
+                                loaded,
+                                ready,
+                                pages,
+                            )
                             for k in range(args.sessions)
                         )
                     )
+                    if args.turns:  # every open page steps once, then every page again, ...
+                        cpu["loaded"] = server_cpu()
+                        for week in range(1, args.steps + 1):
+                            for page in pages:
+                                await step(page, week, latencies)
                     elapsed = time.perf_counter() - started
                     cpu["end"] = server_cpu()
                     await browser.close()
@@ -123,8 +147,9 @@ async def main(args) -> None:
     lat = np.array(latencies)
     warnings = [line for line in text.splitlines() if "warn" in line.lower()]
     print(
-        f"{args.sessions} sessions x {args.steps} steps ({len(lat)} steps, pauses {args.think_ms} ms +-50%),"
-        f" {elapsed:.0f} s in all, {os.cpu_count()} cores"
+        f"{args.sessions} sessions x {args.steps} steps ({len(lat)} steps, "
+        + ("one at a time, in turn)," if args.turns else f"pauses {args.think_ms} ms +-50%),")
+        + f" {elapsed:.0f} s in all, {os.cpu_count()} cores"
     )
     print(
         f"step latency: median {np.median(lat):.3f} s, 95th percentile {np.percentile(lat, 95):.3f} s,"
@@ -138,4 +163,4 @@ async def main(args) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(options(__doc__, sessions=30, steps=6, think_ms=3000, seed=1)))
+    asyncio.run(main(options(__doc__, sessions=30, steps=6, think_ms=3000, seed=1, turns=0)))

@@ -239,6 +239,7 @@ def test_cli_analysis_commands(args, expect):
         (["icamo", "--runs", "5", "--strata", "wealth"], "unknown actor stratum 'wealth'"),
         (["knockout", "--runs", "5", "--mechanisms", "safty"], "unknown mechanism 'safty'"),
         (["figure", "circles", "--colour-by", "joy"], "'joy' is not a state"),
+        (["figure", "circles", "--member", "9"], "--member 9: the group has participants 0 to 7"),
         (["explain", "--population", "no/such.csv"], "cannot read it as CSV"),
     ],
 )
