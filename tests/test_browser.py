@@ -197,6 +197,14 @@ def test_app_steps_explains_and_compares(server, tmp_path):
         assert page.get_by_role("img", name="The group in week 3").count() == 2
         page.get_by_text("B: Why did this happen? Participant 0, session 3").wait_for(timeout=30_000)
         page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
+
+        # presentation mode: the text a projector needs
+        size = "e => parseFloat(getComputedStyle(e).fontSize)"
+        assert page.locator(".why li").first.evaluate(size) < 20
+        page.get_by_text("presentation mode (large text, for a projector)").click()
+        page.wait_for_function(
+            "parseFloat(getComputedStyle(document.querySelector('.why li')).fontSize) >= 20"
+        )
         browser.close()
     assert (tmp_path / "app.png").stat().st_size > 10_000
     # the committed screenshot is renewed on request, so that `make test` leaves the checkout clean
