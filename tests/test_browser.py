@@ -198,6 +198,16 @@ def test_app_steps_explains_and_compares(server, tmp_path):
         page.get_by_text("B: Why did this happen? Participant 0, session 3").wait_for(timeout=30_000)
         page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
 
+        # page-wide keys: N for the next week, P for the previous one; the menu button has a name
+        page.locator("h3").first.click()
+        page.keyboard.press("n")
+        page.get_by_text("This week (session 4:").first.wait_for(timeout=30_000)
+        page.keyboard.press("p")
+        page.get_by_text("This week (session 3:").first.wait_for(timeout=30_000)
+        page.get_by_role("button", name="show or hide the controls").wait_for(
+            state="attached", timeout=10_000
+        )
+
         # presentation mode: the text a projector needs
         size = "e => parseFloat(getComputedStyle(e).fontSize)"
         assert page.locator(".why li").first.evaluate(size) < 20

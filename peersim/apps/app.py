@@ -7,12 +7,17 @@ A Solara page around the Mesa model (``PeerGroupModel``, one group, ``step()`` =
 - context controls (setting, facilitators and their skill, group size, COVID-19, composition),
   each showing its value, all usable from the keyboard (Tab to a control; arrow keys move a
   slider; Enter or Space presses a button);
-- the group as a circle coloured by a chosen state, with its legend; the mechanisms that fired
-  this week for whom; the group's means week by week ("safety", "hope", ... against "week");
+- the people: drawn from the seed, or a population file (docs/examples), with buttons that choose
+  the outsider (the most different from the group) or an insider;
+- the weeks: previous and next week (also the keys P and N, or the arrows), go to week, end of
+  the course (session 10), the follow-up to its end; going back replays the same group;
+- the group as a circle (inline SVG, peersim.report.svg) coloured by a chosen state, the chosen
+  member ringed, with its legend; the mechanisms that fired this week for whom;
 - for the chosen member: "why did this happen?" (``peersim.report.narrative.why``: this week's events
-  with the reasons the mechanisms use) and their story so far;
+  with the reasons the mechanisms use), their own week-by-week chart and their story so far;
 - a side-by-side mode: two values of one control, the same people (same seed and group number,
-  so the same draws), stepped together, with where the two stories part.
+  so the same draws), stepped together, with where the two stories part, both panels labelled;
+- a presentation mode: larger text for a projector.
 
 Changing a control starts the group again at week 0 with the same people. Everything is served
 locally (Solara's own assets, no CDN); start it with ``--no-check-version`` (as ``peersim viz``
@@ -284,6 +289,11 @@ h3 { font-size: 26px; }
 """
 
 
+@solara.component_vue("keys.vue")
+def Keys(event_next_week, event_previous_week):
+    """Page-wide keys for the weeks (keys.vue): N or the right arrow, P or the left arrow."""
+
+
 @solara.component
 def Control(name: str, value, on_value, prefix: str = ""):
     spec = CONTROLS[name]
@@ -393,6 +403,10 @@ def Page():
     n = model.params.group_size
     end = model.params.n_sessions
     member = min(chosen_member.value, n - 1)
+    Keys(
+        event_next_week=lambda *_: step() if model.running else None,
+        event_previous_week=lambda *_: go_to(model.week - 1) if model.week > 0 else None,
+    )
     with solara.AppBar():
         solara.AppBarTitle("peersim: a PEER group, week by week")
     with solara.Sidebar():
