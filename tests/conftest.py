@@ -42,7 +42,7 @@ def kernel_factory():
 # `make test-fast` runs what is not marked slow (unit, property and exact tests: under a minute on
 # 2 cores); `make test` runs everything. A test is slow when it starts processes, servers or a
 # browser, runs a study script, or takes seconds of statistics (pytest --durations=0 measures it).
-SLOW_FILES = {"test_studies.py", "test_browser.py", "test_tour.py"}
+SLOW_FILES = {"test_studies.py", "test_browser.py", "test_tour.py", "test_lesson.py"}
 SLOW_TESTS = {
     "test_a_write_cut_by_a_file_size_limit_then_resume_gives_every_run",
     "test_sigkill_then_resume_equals_an_uninterrupted_run",
@@ -104,6 +104,8 @@ LAYER_OF = {
     "test_browser.py": "apps",
     "test_studies.py": "apps",
     "test_tour.py": "apps",
+    "test_teaching.py": "apps",
+    "test_lesson.py": "apps",
 }
 
 

@@ -188,7 +188,8 @@ def test_story_tells_why_someone_left():
 def test_compare_says_where_stories_part():
     text = compare(Params(), Params(facilitator_skill=0.0, mishandle_rate=1.0), seed=4, run=1, member=2)
     assert "Where the stories part: session" in text or "do not part" in text
-    assert "Story A (as given)" in text and "Story B (facilitator_skill=0.0, mishandle_rate=1.0)" in text
+    assert "Story A (as given)" in text and "Story B (facilitator skill 0 (0 to 1: " in text
+    assert "=" not in text  # no parameter names reach students
 
 
 def test_figures_write_files(tmp_path):
@@ -238,6 +239,7 @@ def test_cli_analysis_commands(args, expect):
         (["icamo", "--runs", "5", "--strata", "wealth"], "unknown actor stratum 'wealth'"),
         (["knockout", "--runs", "5", "--mechanisms", "safty"], "unknown mechanism 'safty'"),
         (["figure", "circles", "--colour-by", "joy"], "'joy' is not a state"),
+        (["figure", "circles", "--member", "9"], "--member 9: the group has participants 0 to 7"),
         (["explain", "--population", "no/such.csv"], "cannot read it as CSV"),
     ],
 )

@@ -107,7 +107,7 @@ def test_app_steps_explains_and_compares(server, tmp_path):
         )
         page.goto(url, timeout=90_000)
         page.get_by_text("Before the first session.", exact=True).wait_for(timeout=90_000)
-        circle_before = page.get_by_role("img", name="The group in week 0").get_attribute("src")
+        circle_before = page.get_by_role("img", name="The group in week 0").inner_html()
         story_before = page.get_by_text("Participant 0:").first.inner_text()
 
         # controls show their values; the legend explains the circle
@@ -144,22 +144,52 @@ def test_app_steps_explains_and_compares(server, tmp_path):
         panel = page.get_by_text("This week (session 3:").locator("..").inner_text()
         assert "mechanisms that fired" in panel and "safety" in panel
         page.get_by_text("Session 3 (").first.wait_for(timeout=30_000)
-        assert page.get_by_role("img", name="The group in week 3").get_attribute("src") != circle_before
+        assert page.get_by_role("img", name="The group in week 3").inner_html() != circle_before
         assert "Session 1 (" in page.get_by_text("Participant 0:").locator("..").inner_text()
         assert story_before
         why = page.get_by_text("Why did this happen? Participant 0, session 3").locator("..").inner_text()
         assert "Safety 0." in why and "tie" in why
-        chart = page.get_by_role("img", name="Group means by week")
-        assert "safety" in chart.get_attribute("alt") and "week" in chart.get_attribute("alt")
+        chart = page.get_by_role("img", name="Participant 0's safety")
+        assert "hope" in chart.get_attribute("aria-label") and "week" in chart.get_attribute("aria-label")
+        circle = page.get_by_role("img", name="The group in week 3")
+        assert "ringed in red" in circle.get_attribute("aria-label")
         body = page.locator("body").inner_text()
         for raw in ("mean_safety", "Step", "PAGE 0", "Page 0", "civil_society"):
             assert raw not in body, raw
         page.screenshot(path=str(tmp_path / "single.png"), full_page=True)
 
+        # back a week (the same group replayed), to the end of the course, and back to the start
+        page.get_by_role("button", name="Previous week").click()
+        page.get_by_text("This week (session 2:").wait_for(timeout=30_000)
+        page.get_by_role("button", name="End of course").click()
+        page.get_by_text("This week (session 10:").wait_for(timeout=30_000)
+        page.get_by_text("Week 10 of 10: session 10").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Start again").click()
+        page.get_by_text("Before the first session.", exact=True).wait_for(timeout=30_000)
+
+        # a population file, and the outsider chosen for us
+        page.get_by_role("button", name="people in the group").click() if page.get_by_role(
+            "button", name="people in the group"
+        ).count() else page.get_by_label("people in the group").click()
+        page.get_by_text("outsider (docs/examples/outsider.csv)").click()
+        page.get_by_text("8 people from the file").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Choose the outsider").click()
+        page.get_by_role("slider", name="chosen participant: 0").wait_for(state="attached", timeout=10_000)
+        page.get_by_role("button", name="Next week").click()
+        page.get_by_text("This week (session 1:").wait_for(timeout=30_000)
+        assert (
+            "most different from the group"
+            in page.get_by_text("Participant 0:").first.locator("..").inner_text()
+        )
+
         # side by side: the same people, facilitators volunteer (A) and paid (B)
         page.get_by_text("compare two values of one control").click()
-        page.get_by_text("A: facilitators volunteer").wait_for(timeout=30_000)
-        page.get_by_text("B: facilitators paid").wait_for(timeout=30_000)
+        page.get_by_role("heading", name="A: facilitators volunteer").wait_for(timeout=30_000)
+        page.get_by_role("heading", name="B: facilitators paid").wait_for(timeout=30_000)
+        # both stories, labelled, and where they part names what paid facilitators change
+        page.get_by_text("Participant 0's story so far (A: facilitators volunteer)").wait_for(timeout=30_000)
+        page.get_by_text("Participant 0's story so far (B: facilitators paid)").wait_for(timeout=30_000)
+        assert "What B changes: Paid peer workers" in page.locator(".parting").inner_text()
         page.get_by_text("Where the stories of participant 0 part").wait_for(timeout=30_000)
         for _ in range(3):
             page.get_by_role("button", name="Next week").click()
@@ -167,6 +197,24 @@ def test_app_steps_explains_and_compares(server, tmp_path):
         assert page.get_by_role("img", name="The group in week 3").count() == 2
         page.get_by_text("B: Why did this happen? Participant 0, session 3").wait_for(timeout=30_000)
         page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
+
+        # page-wide keys: N for the next week, P for the previous one; the menu button has a name
+        page.locator("h3").first.click()
+        page.keyboard.press("n")
+        page.get_by_text("This week (session 4:").first.wait_for(timeout=30_000)
+        page.keyboard.press("p")
+        page.get_by_text("This week (session 3:").first.wait_for(timeout=30_000)
+        page.get_by_role("button", name="show or hide the controls").wait_for(
+            state="attached", timeout=10_000
+        )
+
+        # presentation mode: the text a projector needs
+        size = "e => parseFloat(getComputedStyle(e).fontSize)"
+        assert page.locator(".why li").first.evaluate(size) < 20
+        page.get_by_text("presentation mode (large text, for a projector)").click()
+        page.wait_for_function(
+            "parseFloat(getComputedStyle(document.querySelector('.why li')).fontSize) >= 20"
+        )
         browser.close()
     assert (tmp_path / "app.png").stat().st_size > 10_000
     # the committed screenshot is renewed on request, so that `make test` leaves the checkout clean

@@ -7,12 +7,17 @@ A Solara page around the Mesa model (``PeerGroupModel``, one group, ``step()`` =
 - context controls (setting, facilitators and their skill, group size, COVID-19, composition),
   each showing its value, all usable from the keyboard (Tab to a control; arrow keys move a
   slider; Enter or Space presses a button);
-- the group as a circle coloured by a chosen state, with its legend; the mechanisms that fired
-  this week for whom; the group's means week by week ("safety", "hope", ... against "week");
+- the people: drawn from the seed, or a population file (docs/examples), with buttons that choose
+  the outsider (the most different from the group) or an insider;
+- the weeks: previous and next week (also the keys P and N, or the arrows), go to week, end of
+  the course (session 10), the follow-up to its end; going back replays the same group;
+- the group as a circle (inline SVG, peersim.report.svg) coloured by a chosen state, the chosen
+  member ringed, with its legend; the mechanisms that fired this week for whom;
 - for the chosen member: "why did this happen?" (``peersim.report.narrative.why``: this week's events
-  with the reasons the mechanisms use) and their story so far;
+  with the reasons the mechanisms use), their own week-by-week chart and their story so far;
 - a side-by-side mode: two values of one control, the same people (same seed and group number,
-  so the same draws), stepped together, with where the two stories part.
+  so the same draws), stepped together, with where the two stories part, both panels labelled;
+- a presentation mode: larger text for a projector.
 
 Changing a control starts the group again at week 0 with the same people. Everything is served
 locally (Solara's own assets, no CDN); start it with ``--no-check-version`` (as ``peersim viz``
@@ -27,22 +32,22 @@ drawing (``model.grid`` is a ``mesa.discrete_space.Network``) still work for Mes
 
 from __future__ import annotations
 
-import base64
-import io
 import time
+import warnings
 from html import escape
+from pathlib import Path
 
 import numpy as np
 import solara
 import solara.server.settings
 from matplotlib.colors import to_hex
-from matplotlib.figure import Figure
 
 from peersim.core.mechanisms import registry
 from peersim.core.params import FACILITATOR_ROLES, SETTINGS, default, valid_range
 from peersim.mesa.model import PeerGroupModel
-from peersim.report.narrative import compare, why
-from peersim.report.teaching import _CMAP, COLOUR_BY, draw_group
+from peersim.report.narrative import compare, session_title, why
+from peersim.report.svg import circle_svg, person_svg
+from peersim.report.teaching import _CMAP, COLOUR_BY
 
 
 #: The controls: name -> (widget, label, default, options). Sliders take (min, max, step).
@@ -89,10 +94,21 @@ STATE_LABELS = {
 }
 CHART = {"safety": "safety", "connectedness": "connectedness", "hope": "hope", "self_image": "self-image"}
 PLAY_SECONDS = 0.7
+#: The people of the group: drawn from the seed, or a population file (the examples of docs/teaching.md
+#: when the app runs from a checkout).
+RANDOM_PEOPLE = "drawn from the seed and group number"
+EXAMPLES = {
+    f"{path.stem.replace('_', ' ')} (docs/examples/{path.name})": path
+    for path in sorted((Path(__file__).resolve().parents[2] / "docs" / "examples").glob("*.csv"))
+}
 
 # offline and quiet: no "runs on Solara" banner over the page, no usage reports
 solara.server.settings.theme.show_banner = False
 solara.server.settings.telemetry.mixpanel_enable = False
+# A class on a room's network reaches the app over plain http at the teacher's address; Solara then
+# falls back to samesite=lax session cookies (right for a page not embedded in another site) and says
+# so, at length, for every page opened: the terminal filled with it (issue 20)
+warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
 
 settings = solara.reactive({name: spec["value"] for name, spec in CONTROLS.items()})
 comparing = solara.reactive(False)
@@ -102,6 +118,9 @@ colour_by = solara.reactive("hope")
 chosen_member = solara.reactive(0)
 weeks_shown = solara.reactive(0)  # bumped after every step: what the page shows depends on it
 playing = solara.reactive(False)
+people = solara.reactive(RANDOM_PEOPLE)
+go_target = solara.reactive(0)  # the week a rebuilt group is stepped to (previous week, go to week)
+presenting = solara.reactive(False)
 
 
 def value_text(name: str, value) -> str:
@@ -129,30 +148,44 @@ def other_value(name: str, value):
     return spec["max"] if value - spec["min"] < span / 2 else spec["min"]
 
 
-def make_model(values: dict) -> PeerGroupModel:
-    return PeerGroupModel(**values)
+def population_of(choice: str):
+    """The people of a population file, or None for people drawn from the seed."""
+    if choice not in EXAMPLES:
+        return None
+    import pandas as pd
+
+    return pd.read_csv(EXAMPLES[choice])
+
+
+def make_model(values: dict, population=None, week: int = 0) -> PeerGroupModel:
+    """The group of ``values`` (with ``population``'s people), stepped to ``week``: the model cannot
+    step back, so going back rebuilds it and replays the same draws (a step is about a millisecond)."""
+    model = PeerGroupModel(**values, population=population)
+    while model.week < week and model.running:
+        model.step()
+    return model
+
+
+def most_different(model: PeerGroupModel, alike: bool = False) -> int:
+    """The participant whose mean difference from the others is largest (the outsider), or smallest."""
+    g = model.kernel.group
+    mean = g.difference[0, :, : g.n].sum(axis=1) / max(g.n - 1, 1)
+    return int(np.argmin(mean) if alike else np.argmax(mean))
 
 
 # --- pictures --------------------------------------------------------------------------------------
-def png(fig: Figure, alt: str) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight", dpi=90)
-    data = base64.b64encode(buffer.getvalue()).decode()
-    return f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}" style="max-width:100%;height:auto">'
+# inline SVG (peersim.report.svg): a picture costs about a millisecond to write, where a matplotlib
+# PNG cost 0.2-0.3 s, which is what a step cost with a class's browsers open on two cores
 
 
-def circle_html(model: PeerGroupModel, state: str) -> str:
-    fig = Figure(figsize=(4.4, 4.4))
-    ax = fig.subplots()
-    draw_group(ax, model.kernel, model.week, state)
-    ax.set_aspect("equal")
-    ax.margins(0.12)
+def circle_html(model: PeerGroupModel, state: str, member: int | None = None) -> str:
     present = int(model.kernel.state.present.sum())
+    ringed = f", participant {member} ringed in red" if member is not None else ""
     alt = (
         f"The group in week {model.week}: {model.params.group_size} participants on a circle coloured by"
-        f" {STATE_LABELS[state]}, {present} present, ties drawn as lines"
+        f" {STATE_LABELS[state]}, {present} present, ties drawn as lines{ringed}"
     )
-    return png(fig, alt)
+    return circle_svg(model.kernel, model.week, state, member, alt)
 
 
 def legend_html(state: str) -> str:
@@ -161,7 +194,8 @@ def legend_html(state: str) -> str:
     rows = [
         (f"background:{mid};border:1px solid black", "present this week"),
         (f"background:white;border:2px solid {mid}", "absent this week (hollow)"),
-        ("background:#bbbbbb;border:1px solid #555", "has left the group (grey)"),
+        ("background:#bbbbbb;border:1px dashed #555", "has left the group (grey, ties gone)"),
+        ("background:none;border:3px solid #d62728", "the chosen participant (red ring)"),
         ("border-radius:0;background:#d9a441;border:1px solid black", "facilitator (square)"),
         (
             "border-radius:0;height:0;width:22px;border-top:3px solid #1f3b5c",
@@ -173,35 +207,24 @@ def legend_html(state: str) -> str:
         "<div class='legend' role='note' aria-label='legend of the group circle'>"
         f"<div><b>Colour: {escape(STATE_LABELS[state])}</b></div>"
         f"<div class='scale' style='background:linear-gradient(to right, {stops})'></div>"
-        "<div class='ticks'><span>0 low</span><span>0.5</span><span>1 high</span></div>"
+        "<div class='ticks'><span>0 low</span>"
+        + ("<span>0.5: safe from here</span>" if state == "safety" else "<span>0.5</span>")
+        + "<span>1 high</span></div>"
         f"{keys}<div>Numbers: participants, as in the tables and stories</div></div>"
     )
 
 
-def chart_html(models: list[PeerGroupModel], names: list[str]) -> str:
-    fig = Figure(figsize=(5.2, 3.0))
-    ax = fig.subplots()
-    colours = dict(zip(CHART, ("#1b9e77", "#d95f02", "#7570b3", "#e7298a"), strict=True))
-    for model, name, style in zip(models, names, ("-", "--"), strict=False):
-        frame = model.datacollector.get_model_vars_dataframe()
-        for state, label in CHART.items():
-            suffix = f" ({name})" if len(models) > 1 else ""
-            ax.plot(frame["week"], frame[f"mean_{state}"], style, color=colours[state], label=label + suffix)
-    total = models[0].kernel.total_weeks
-    ax.set_xlim(0, total)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("week")
-    ax.set_ylabel("group mean (0 to 1)")
-    ax.axvline(models[0].params.n_sessions, color="#999999", linewidth=0.8)
-    ax.text(models[0].params.n_sessions, 0.02, " course ends", fontsize=8, color="#666666")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    alt = "Group means by week: " + ", ".join(CHART.values()) + " (0 to 1), week on the horizontal axis"
-    caption = (
-        f"<div class='caption'>Group means by week: {', '.join(CHART.values())} (0 to 1) against week"
-        + ("; solid A, dashed B" if len(models) > 1 else "")
-        + "</div>"
+def chart_html(model: PeerGroupModel, member: int, name: str = "") -> str:
+    """The chosen participant's own week-by-week chart (the group's means hide any one person)."""
+    p = model.params
+    span = p.n_sessions if model.week <= p.n_sessions else model.kernel.total_weeks
+    alt = (
+        f"{name + ': ' if name else ''}Participant {member}'s "
+        + ", ".join(CHART.values())
+        + f" (0 to 1) by week, weeks 0 to {model.week}"
     )
-    return png(fig, alt) + caption
+    title = f"{name + ': ' if name else ''}participant {member}, week by week"
+    return person_svg(model.kernel, member, model.week, span, alt, title)
 
 
 # --- panels ----------------------------------------------------------------------------------------
@@ -210,11 +233,11 @@ def week_label(model: PeerGroupModel) -> str:
     if week == 0:
         return "before the first session"
     if week <= p.n_sessions:
-        return f"session {week}: {model.kernel.plan[week - 1].title}"
+        return f"session {week}: {session_title(model.kernel, week)}"
     return f"follow-up week {week}"
 
 
-def mechanisms_html(model: PeerGroupModel, member: int) -> str:
+def mechanisms_html(model: PeerGroupModel, member: int, title: str = "") -> str:
     if model.week == 0:
         return "<b>Before the first session.</b> Press <i>Next week</i> to run session 1."
     rows = ["<tr><th>participant</th><th>present</th><th>shared</th><th>mechanisms that fired</th></tr>"]
@@ -227,7 +250,8 @@ def mechanisms_html(model: PeerGroupModel, member: int) -> str:
         cells = (agent.member, status, "yes" if agent.shared else "", ", ".join(fired) or "-")
         mark = ' style="background:#fff3c4"' if agent.member == member else ""
         rows.append(f"<tr{mark}>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
-    return f"<b>This week ({escape(week_label(model))})</b><table class='mechanisms'>{''.join(rows)}</table>"
+    head = f"{title}This week ({week_label(model)})"
+    return f"<b>{escape(head)}</b><table class='mechanisms'>{''.join(rows)}</table>"
 
 
 def why_html(model: PeerGroupModel, member: int, title: str = "") -> str:
@@ -243,10 +267,10 @@ def story_html(model: PeerGroupModel, member: int) -> str:
 
 
 CSS = """
-.mechanisms td, .mechanisms th { padding: 1px 8px; text-align: left; font-size: 13px; }
+.mechanisms td, .mechanisms th { padding: 1px 8px; text-align: left; font-size: 15px; }
 .why li { margin-bottom: 3px; }
-.caption { font-size: 12px; color: #444; }
-.legend { font-size: 13px; }
+.caption { font-size: 14px; color: #444; }
+.legend { font-size: 15px; }
 .legend .scale { height: 12px; width: 210px; border: 1px solid #888; }
 .legend .ticks { width: 210px; display: flex; justify-content: space-between; margin-bottom: 6px; }
 .legend .key { display: inline-block; width: 13px; height: 13px; border-radius: 50%;
@@ -254,6 +278,20 @@ CSS = """
 button:focus-visible, .v-slider__thumb-container:focus-within .v-slider__thumb {
   outline: 3px solid #1976d2; outline-offset: 2px; }
 """
+#: Presentation mode: text a projector shows to the back of the room (16 px and up everywhere).
+PRESENTING_CSS = """
+.v-application { font-size: 20px; }
+.v-application .v-label, .v-application .v-select__selection, .v-application .v-btn { font-size: 18px; }
+.why, .why li, .parting p, p { font-size: 20px; }
+.mechanisms td, .mechanisms th { font-size: 18px; }
+.legend { font-size: 18px; }
+h3 { font-size: 26px; }
+"""
+
+
+@solara.component_vue("keys.vue")
+def Keys(event_next_week, event_previous_week):
+    """Page-wide keys for the weeks (keys.vue): N or the right arrow, P or the left arrow."""
 
 
 @solara.component
@@ -283,13 +321,18 @@ def Control(name: str, value, on_value, prefix: str = ""):
 @solara.component
 def Page():
     solara.Title("peersim: a PEER group, week by week")
-    solara.Style(CSS)
+    solara.Style(CSS + (PRESENTING_CSS if presenting.value else ""))
     values = settings.value
     b_values = {**values, compare_name.value: compare_value.value} if comparing.value else None
     restarts, set_restarts = solara.use_state(0)
-    key = (tuple(sorted(values.items())), tuple(sorted((b_values or {}).items())), restarts)
+    key = (tuple(sorted(values.items())), tuple(sorted((b_values or {}).items())), people.value)
+    population = solara.use_memo(lambda: population_of(people.value), dependencies=[people.value])
     models: list[PeerGroupModel] = solara.use_memo(
-        lambda: [make_model(values)] + ([make_model(b_values)] if b_values else []), dependencies=[key]
+        lambda: (
+            [make_model(values, population, go_target.value)]
+            + ([make_model(b_values, population, go_target.value)] if b_values else [])
+        ),
+        dependencies=[key, restarts],
     )
     weeks_shown.get()  # re-render after every step
 
@@ -298,16 +341,21 @@ def Page():
             model.step()
         weeks_shown.set(weeks_shown.value + 1)
 
-    def to_end() -> None:
+    def go_to(week: int) -> None:
+        """To ``week``: forward by stepping, back by replaying the same group from week 0."""
         playing.set(False)
-        while models[0].running:
-            for model in models:
-                model.step()
-        weeks_shown.set(weeks_shown.value + 1)
+        week = max(0, min(week, models[0].kernel.total_weeks))
+        if week >= models[0].week:
+            while models[0].week < week and models[0].running:
+                for model in models:
+                    model.step()
+            weeks_shown.set(weeks_shown.value + 1)
+        else:
+            go_target.set(week)
+            set_restarts(restarts + 1)
 
     def restart() -> None:
-        playing.set(False)
-        set_restarts(restarts + 1)
+        go_to(0)
 
     def play_loop() -> None:
         while playing.value and models[0].running:
@@ -321,6 +369,7 @@ def Page():
     def set_control(name):
         def setter(value):
             playing.set(False)
+            go_target.set(0)
             settings.set({**settings.value, name: value})
             if comparing.value and name == compare_name.value and value == compare_value.value:
                 compare_value.set(other_value(name, value))
@@ -328,36 +377,94 @@ def Page():
         return setter
 
     def choose_compared(name: str) -> None:
+        go_target.set(0)
         compare_name.set(name)
         compare_value.set(other_value(name, settings.value[name]))
 
+    def choose_people(choice: str) -> None:
+        playing.set(False)
+        go_target.set(0)
+        chosen_member.set(0)
+        people.set(choice)
+
+    week_asked, set_week_asked = solara.use_state(0)
+    # every hook on every render, in the same order (Solara's rules of hooks): this one is None
+    # unless comparing
+    member_now = min(chosen_member.value, models[0].params.group_size - 1)
+    parting = solara.use_memo(
+        lambda: (
+            compare(models[0].params, models[1].params, values["rng"], values["run"], member_now, population)
+            if len(models) > 1
+            else None
+        ),
+        dependencies=[key, member_now, len(models)],
+    )
     model = models[0]
     n = model.params.group_size
+    end = model.params.n_sessions
     member = min(chosen_member.value, n - 1)
+    Keys(
+        event_next_week=lambda *_: step() if model.running else None,
+        event_previous_week=lambda *_: go_to(model.week - 1) if model.week > 0 else None,
+    )
     with solara.AppBar():
         solara.AppBarTitle("peersim: a PEER group, week by week")
     with solara.Sidebar():
         with solara.Card("Run the course"):
-            solara.Text(f"Week {model.week} of {model.kernel.total_weeks}: {week_label(model)}")
+            solara.Text(
+                f"Week {model.week} of {end}: {week_label(model)}"
+                if model.week <= end
+                else f"Week {model.week}: {week_label(model)} (the course ended at week {end})"
+            )
             with solara.Row():
+                solara.Button(
+                    "Previous week", on_click=lambda: go_to(model.week - 1), disabled=model.week == 0
+                )
                 solara.Button("Next week", on_click=step, disabled=not model.running, color="primary")
+            with solara.Row():
                 solara.Button(
                     "Pause" if playing.value else "Play",
                     on_click=lambda: playing.set(not playing.value),
                     disabled=not model.running,
                 )
+                solara.Button("End of course", on_click=lambda: go_to(end), disabled=model.week == end)
             with solara.Row():
-                solara.Button("Run to the end", on_click=to_end, disabled=not model.running)
+                solara.InputInt("go to week", value=week_asked, on_value=set_week_asked)
+                solara.Button("Go", on_click=lambda: go_to(int(week_asked or 0)))
+            with solara.Row():
+                solara.Button(
+                    "Run the follow-up to the end",
+                    on_click=lambda: go_to(model.kernel.total_weeks),
+                    disabled=not model.running,
+                )
                 solara.Button("Start again", on_click=restart)
+        with solara.Card("The people"):
+            solara.Select(
+                label="people in the group",
+                values=[RANDOM_PEOPLE, *EXAMPLES],
+                value=people.value,
+                on_value=choose_people,
+            )
+            if population is not None:
+                solara.Text(f"{len(population)} people from the file: it sets the group size.")
+            with solara.Row():
+                solara.Button(
+                    "Choose the outsider", on_click=lambda: chosen_member.set(most_different(model))
+                )
+                solara.Button(
+                    "Choose an insider", on_click=lambda: chosen_member.set(most_different(model, True))
+                )
         with solara.Card("The group and its context"):
             solara.Text("Changing a control starts again at week 0 with the same people.")
             for name in CONTROLS:
+                if name == "group_size" and population is not None:
+                    continue  # the file's rows set it
                 Control(name, values[name], set_control(name))
         with solara.Card("Side by side"):
             solara.Checkbox(
                 label="compare two values of one control (the same people)",
                 value=comparing.value,
-                on_value=comparing.set,
+                on_value=lambda on: (go_target.set(0), comparing.set(on)),
             )
             if comparing.value:
                 labels = {CONTROLS[name]["label"]: name for name in COMPARABLE}
@@ -368,6 +475,11 @@ def Page():
                     on_value=lambda text: choose_compared(labels[text]),
                 )
                 Control(compare_name.value, compare_value.value, compare_value.set, prefix="B: ")
+        solara.Checkbox(
+            label="presentation mode (large text, for a projector)",
+            value=presenting.value,
+            on_value=presenting.set,
+        )
     names = ["A", "B"]
     if comparing.value:
         label = CONTROLS[compare_name.value]["label"]
@@ -392,18 +504,23 @@ def Page():
                 max=n - 1,
                 on_value=chosen_member.set,
             )
-        with solara.Columns([1] * len(models) + [1]):
+        # the circles and the "why" first: what a class looks at, above the fold
+        with solara.Columns([1] * len(models) + ([] if comparing.value else [1])):
             for m, title in zip(models, titles, strict=True):
                 with solara.Column():
                     if title:
                         solara.HTML(tag="h3", unsafe_innerHTML=escape(title))
-                    solara.HTML(tag="div", unsafe_innerHTML=circle_html(m, colour_by.value))
-            solara.HTML(tag="div", unsafe_innerHTML=legend_html(colour_by.value))
-        if comparing.value:
-            parting = solara.use_memo(
-                lambda: compare(models[0].params, models[1].params, values["rng"], values["run"], member),
-                dependencies=[key, member],
-            )
+                    solara.HTML(tag="div", unsafe_innerHTML=circle_html(m, colour_by.value, member))
+                    if comparing.value:
+                        solara.HTML(
+                            tag="div",
+                            unsafe_innerHTML=why_html(m, member, f"{title.split(':')[0]}: "),
+                        )
+            if not comparing.value:
+                with solara.Column():
+                    solara.HTML(tag="div", unsafe_innerHTML=why_html(model, member))
+        solara.HTML(tag="div", unsafe_innerHTML=legend_html(colour_by.value))
+        if parting is not None:
             summary = parting.split("\n\n", 1)[0].splitlines()
             solara.HTML(
                 tag="div",
@@ -411,13 +528,17 @@ def Page():
                 f" {member} part</b>" + "".join(f"<p>{escape(x)}</p>" for x in summary) + "</div>",
             )
         with solara.Columns([1] * len(models)):
-            for m, title in zip(models, names, strict=False):
-                solara.HTML(
-                    tag="div",
-                    unsafe_innerHTML=why_html(m, member, f"{title}: " if comparing.value else ""),
-                )
-        with solara.Columns([1, 1]):
-            solara.HTML(tag="div", unsafe_innerHTML=chart_html(models, names))
-            solara.HTML(tag="div", unsafe_innerHTML=mechanisms_html(model, member))
-        with solara.Card(f"Participant {member}'s story so far" + (" (A)" if comparing.value else "")):
-            solara.HTML(tag="div", unsafe_innerHTML=story_html(model, member))
+            for m, name in zip(models, names, strict=False):
+                with solara.Column():
+                    solara.HTML(
+                        tag="div", unsafe_innerHTML=chart_html(m, member, name if comparing.value else "")
+                    )
+                    solara.HTML(
+                        tag="div",
+                        unsafe_innerHTML=mechanisms_html(m, member, f"{name}: " if comparing.value else ""),
+                    )
+        with solara.Columns([1] * len(models)):
+            for m, title in zip(models, titles, strict=True):
+                head = f"Participant {member}'s story so far" + (f" ({title})" if title else "")
+                with solara.Card(head):
+                    solara.HTML(tag="div", unsafe_innerHTML=story_html(m, member))

@@ -14,6 +14,7 @@ import numpy as np
 from peersim.core.kernel import Kernel
 from peersim.core.mechanisms import registry
 from peersim.core.params import Params
+from peersim.report.words import scenario_words, what_it_changes
 
 _HOPE_SOURCES = {
     "role_models": "from the facilitators' recovery stories",
@@ -53,8 +54,8 @@ def describe_context(kernel: Kernel, row: int, member: int) -> str:
     place = "a civil-society NGO" if p.setting == "civil_society" else "mental health services"
     fac = "volunteer peers" if p.facilitator_role == "volunteer" else "paid peer workers"
     text = (
-        f"Context: {p.group_size} participants in {place}, led by {p.n_facilitators} {fac} (skill"
-        f" {p.facilitator_skill:g})"
+        f"Context: {p.group_size} participants in {place}, led by {p.n_facilitators} {fac} (facilitator"
+        f" skill {p.facilitator_skill:g} on a 0 to 1 scale)"
         + (", under COVID-19 restrictions" if p.covid_restrictions else "")
         + f". Ages {ages.min():.0f} to {ages.max():.0f}; {working} of {p.group_size} in work."
     )
@@ -80,16 +81,29 @@ def _outsider(kernel: Kernel, row: int, member: int) -> str:
     return f"This participant is the most different from the group{how}."
 
 
+def session_title(kernel: Kernel, week: int) -> str:
+    """The session's theme; "(assumed)" in the plan, where the protocol does not name the theme,
+    told in words a student reads without a glossary."""
+    return kernel.plan[week - 1].title.replace(" (assumed)", ", a theme the model assumes")
+
+
 def _week_line(kernel: Kernel, record: dict, row: int, member: int, seen: dict) -> str:
     p = kernel.params
     week = record["week"]
-    title = kernel.plan[week - 1].title
+    title = session_title(kernel, week)
     if not _at(record, "present", row, member):
         return f"Session {week} ({title}): absent."
     parts = []
     safety = float(_at(record, "safety", row, member))
     if record["mishandled"][row, member]:
-        parts.append("felt unsafe after a silence when someone was having a hard time (a moment mishandled)")
+        # a mishandled moment lowers safety, but not always below "safe": the heatmap then shows
+        # safety as fired that week, and the story must not say "unsafe"
+        moment = "a silence when someone was having a hard time was not handled well (a moment mishandled)"
+        if safety >= p.safe_threshold:
+            parts.append(f"{moment}; it shook their safety, but they still felt safe")
+            seen["safe"] = True
+        else:
+            parts.append(f"{moment}, and they felt unsafe")
     elif safety >= p.safe_threshold and not seen.get("safe"):
         parts.append("felt safe in the group for the first time")
         seen["safe"] = True
@@ -186,8 +200,8 @@ def why(kernel: Kernel, member: int, week: int | None = None, row: int = 0) -> l
         ]
     if bool(kernel.history[week - 1]["dropped"][row, member]):
         return [
-            "Has left the group: no longer attends, shares or listens (still followed, as in an"
-            " intention-to-treat analysis)."
+            "Has left the group: no longer attends, shares or listens (the model still follows them,"
+            " as a trial follows everyone who started)."
         ]
     if not _at(record, "present", row, member):
         return [
@@ -200,8 +214,9 @@ def why(kernel: Kernel, member: int, week: int | None = None, row: int = 0) -> l
     threshold = p.safe_threshold
     if record["mishandled"][row, member]:
         lines.append(
-            "Felt unsafe: a silence when someone was having a hard time was not handled (more likely"
-            f" with less skilled facilitators; skill {p.facilitator_skill:g})."
+            "A silence when someone was having a hard time was not handled well, which lowered their"
+            " safety (more likely with less skilled facilitators; this group's facilitator skill"
+            f" {p.facilitator_skill:g} on a 0 to 1 scale)."
         )
     felt = "feels safe" if safety >= threshold else "does not yet feel safe"
     size = p.safety_size_weight
@@ -242,6 +257,9 @@ def why(kernel: Kernel, member: int, week: int | None = None, row: int = 0) -> l
         )
     if _at(record, "mech_dropout", row, member):
         lines.append(f"Left the group after this session: {_why_left(kernel, record, row, member)}.")
+    # what this context changes in the model, so a "why" under paid facilitators does not read as
+    # chance alone (issue 20): named, with whether it is an assumption
+    lines += [f"In this context: {line}" for line in what_it_changes(p)]
     return lines
 
 
@@ -288,10 +306,13 @@ def _follow_up(kernel: Kernel, row: int, member: int) -> str:
         parts.append("having left, was not offered companionship;")
     else:
         parts.append("took up the companionship offered;" if companion else "did not take up companionship;")
-    parts.append(
-        f"of {_n(sprouts_end, 'sprout')} at the end of the course, {realised} grew into realised"
-        f" change and {max(withered, 0)} withered."
-    )
+    if sprouts_end == 0:
+        parts.append("had no sprouts of change (small new steps that worked) at the end of the course.")
+    else:
+        parts.append(
+            f"of {_n(sprouts_end, 'sprout')} of change at the end of the course, {realised} grew into"
+            f" lasting change and {max(withered, 0)} withered."
+        )
     return " ".join(parts)
 
 
@@ -357,27 +378,40 @@ def _signature(kernel: Kernel, record: dict, member: int) -> tuple:
 
 def compare(params: Params, other: Params, seed: int, run: int = 0, member: int = 0, population=None) -> str:
     """The same group with the same draws in two contexts: both stories and where they part."""
-    changes = {k: v for k, v in other.to_dict().items() if params.to_dict()[k] != v}
-    label = ", ".join(f"{k}={v}" for k, v in changes.items()) or "the same context"
     first, text_a = story(params, seed, run, member, population)
     second, text_b = story(other, seed, run, member, population)
-    parting = None
+    label = scenario_words(other, params) if other != params else "the same context"
+    lines = parting(first, second, member)
+    lines += ["", f"Story A (as given):\n{text_a}", "", f"Story B ({label}):\n{text_b}"]
+    return "\n".join(lines)
+
+
+def parting(first: Kernel, second: Kernel, member: int) -> list[str]:
+    """Where two runs of the same group (two contexts, the same draws) part for ``member``, what
+    the second context changes in the model, and how each ended: the head of ``compare``."""
+    params, other = first.params, second.params
+    label = scenario_words(other, params) if other != params else "the same context"
+    parting_week = None
     for rec_a, rec_b in zip(first.history[1:], second.history[1:], strict=True):
         if rec_a["week"] > params.n_sessions:
             break
         if _signature(first, rec_a, member) != _signature(second, rec_b, member):
-            parting = rec_a["week"]
+            parting_week = rec_a["week"]
             break
     lines = [f"A: as given.  B: {label}. The same group, the same draws."]
-    if parting is None:
+    lines += [f"What B changes: {line}" for line in what_it_changes(other, params)]
+    if parting_week is None:
         lines.append(
             "The stories do not part in what this person did or which mechanisms fired for them during"
             " the course; the context changed only how much each step moved them:"
         )
     else:
-        lines.append(f"Where the stories part: session {parting}.")
-        lines.append(f"  A: {_line_at(first, parting, member)}")
-        lines.append(f"  B: {_line_at(second, parting, member)}")
+        lines.append(f"Where the stories part: session {parting_week}.")
+        line_a, line_b = _line_at(first, parting_week, member), _line_at(second, parting_week, member)
+        lines.append(f"  A: {line_a}")
+        lines.append(f"  B: {line_b}")
+        if line_a == line_b:  # they part in a mechanism the story line does not tell: name it
+            lines.append(f"  {_what_differs(first, second, parting_week, member)}")
     end_a = first.history[params.n_sessions]
     end_b = second.history[params.n_sessions]
     fate_a = "left" if end_a["dropped"][0, member] else "stayed"
@@ -386,8 +420,26 @@ def compare(params: Params, other: Params, seed: int, run: int = 0, member: int 
         f"By the end of the course: A {fate_a}, recovery {end_a['recovery'][0, member]:.2f};"
         f" B {fate_b}, recovery {end_b['recovery'][0, member]:.2f}."
     )
-    lines += ["", f"Story A (as given):\n{text_a}", "", f"Story B ({label}):\n{text_b}"]
-    return "\n".join(lines)
+    return lines
+
+
+def _what_differs(first: Kernel, second: Kernel, week: int, member: int) -> str:
+    """The mechanisms that fired for ``member`` in ``week`` in one run and not the other."""
+    labels = registry.labels()
+    fired = [
+        {k[5:] for k in run.history[week] if k.startswith("mech_") and run.history[week][k][0, member]}
+        for run in (first, second)
+    ]
+
+    def named(channels) -> str:
+        return ", ".join(labels.get(c, c.replace("_", " ")) for c in sorted(channels))
+
+    parts = []
+    if fired[0] - fired[1]:
+        parts.append(f"fired in A, not in B: {named(fired[0] - fired[1])}")
+    if fired[1] - fired[0]:
+        parts.append(f"fired in B, not in A: {named(fired[1] - fired[0])}")
+    return "The same in words; " + ("; ".join(parts) or "they differ in attendance or sharing") + "."
 
 
 def _line_at(kernel: Kernel, week: int, member: int) -> str:

@@ -4,7 +4,12 @@
   session (small multiples); ``group_animation`` writes the same as an animated GIF;
 - ``activation_heatmap``: which mechanism fired for whom in which session;
 - ``trajectories``: one state over the weeks for every member, dropouts marked;
+- ``person_chart``: one participant's states over the weeks (the handout's and the lesson's chart);
 - ``icamo_figure``: an ICAMO table as a heatmap.
+
+Every text is at least ``SMALLEST_PT`` (12 pt) at the saved size, so a figure reads on a
+projector (tests/test_teaching.py reads every text artist), and every label is in plain words:
+scenarios through ``peersim.report.words``, never as ``name=value``.
 
 Drawn on ``matplotlib.figure.Figure`` objects, not pyplot: importing this module never switches
 the caller's backend, and a figure returned (``path=None``) is not kept open by pyplot.
@@ -22,7 +27,7 @@ from matplotlib import animation
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 
 from peersim.core.kernel import Kernel
 from peersim.core.mechanisms import registry
@@ -32,16 +37,21 @@ from peersim.core.state import STATES
 COLOUR_BY = (*STATES, "recovery")
 _CMAP = matplotlib.colormaps["viridis"]
 _GREY = "#bbbbbb"
+_CHOSEN = "#d62728"
+#: The smallest text of any teaching figure, in points at its saved size.
+SMALLEST_PT = 12
+_TITLE_PT = 14
+
+
+def state_words(state: str) -> str:
+    return "self-image" if state == "self_image" else state.replace("_", " ")
 
 
 def scenario_label(kernel: Kernel) -> str:
-    """Seed, run and every parameter changed from its default: what a figure shows."""
-    from peersim.report.summary import changed_parameters
+    """Which group (seed and run) in which context, in plain words: what a figure shows."""
+    from peersim.report.words import scenario_words
 
-    changed = changed_parameters(kernel.params)
-    return f"seed {kernel.streams.seed}, run {int(kernel.streams.runs[0])}" + (
-        f"; {', '.join(changed)}" if changed else "; default parameters"
-    )
+    return f"seed {kernel.streams.seed}, group {int(kernel.streams.runs[0])}: {scenario_words(kernel.params)}"
 
 
 def _check(kernel: Kernel) -> None:
@@ -56,82 +66,118 @@ def _positions(n: int, f: int) -> np.ndarray:
     return np.column_stack([np.cos(angles), np.sin(angles)])
 
 
-def draw_group(ax, kernel: Kernel, week: int, colour_by: str = "hope", show_labels: bool = True) -> None:
+def draw_group(
+    ax,
+    kernel: Kernel,
+    week: int,
+    colour_by: str = "hope",
+    show_labels: bool = True,
+    chosen: int | None = None,
+    fontsize: float = SMALLEST_PT,
+) -> None:
     """One session's group: members on a circle (facilitators as squares), ties as lines whose
-    width and darkness grow with strength, participants coloured by ``colour_by``, those who left
-    greyed out, those absent drawn hollow."""
+    width and darkness grow with strength, participants coloured by ``colour_by``, those absent
+    drawn hollow; those who left are grey with their ties gone, and ``chosen`` is ringed in red.
+    After the last session the group has ended: no ties, nobody hollow."""
     _check(kernel)
     if colour_by not in COLOUR_BY:
         raise ValueError(f"colour_by = {colour_by!r}; choose one of {', '.join(COLOUR_BY)}")
     g = kernel.group
     record = kernel.history[week]
+    ended = week > kernel.params.n_sessions
     pos = _positions(g.n, g.f)
     ties = record["ties"][0]
+    gone = np.zeros(g.n + g.f, bool)
+    gone[: g.n] = np.asarray(record["dropped"][0], bool) & ~np.asarray(record["present"][0], bool)
     strength = np.zeros((g.n + g.f, g.n + g.f))
     strength[: g.n, :] = ties
     strength = np.maximum(strength, strength.T)  # a tie drawn once, at the stronger direction
     for i in range(g.n + g.f):
         for j in range(i + 1, g.n + g.f):
             s = strength[i, j]
-            if s > 0.02:
+            # a tie to someone who left, or in a group that has ended, is no longer lived in the room
+            if s > 0.02 and not ended and not gone[i] and not gone[j]:
                 ax.plot(
                     *pos[[i, j]].T, color="#1f3b5c", alpha=min(0.15 + s, 1.0), linewidth=0.5 + 4 * s, zorder=1
                 )
     values = record[colour_by][0]
     norm = Normalize(0, 1)
     for i in range(g.n):
-        left = bool(record["dropped"][0, i]) and not bool(record["present"][0, i])
-        present = bool(record["present"][0, i])
-        face = _GREY if left else _CMAP(norm(values[i]))
-        edge = "#555555" if left else "black"
-        ax.scatter(
-            *pos[i],
-            s=320,
-            color=face if present or left else "white",
-            edgecolors=face if not left else edge,
-            linewidths=2.5 if not present and not left else 1,
-            zorder=2,
-        )
+        present = bool(record["present"][0, i]) or ended
+        colour = _CMAP(norm(values[i]))
+        if gone[i]:
+            ax.scatter(*pos[i], s=320, color=_GREY, edgecolors="#777777", linestyle="--", zorder=2)
+        elif present:
+            ax.scatter(*pos[i], s=320, color=colour, edgecolors="black", linewidths=1, zorder=2)
+        else:
+            ax.scatter(*pos[i], s=320, color="white", edgecolors=colour, linewidths=3, zorder=2)
+        if chosen == i:
+            ax.scatter(*pos[i], s=900, facecolors="none", edgecolors=_CHOSEN, linewidths=3, zorder=3)
         if show_labels:
-            ax.text(*(pos[i] * 1.22), str(i), ha="center", va="center", fontsize=8)
+            ax.text(*(pos[i] * 1.25), str(i), ha="center", va="center", fontsize=fontsize)
     for k in range(g.f):
         ax.scatter(*pos[g.n + k], s=320, marker="s", color="#d9a441", edgecolors="black", zorder=2)
         if show_labels:
-            ax.text(*(pos[g.n + k] * 1.22), f"F{k + 1}", ha="center", va="center", fontsize=8)
+            ax.text(*(pos[g.n + k] * 1.25), f"F{k + 1}", ha="center", va="center", fontsize=fontsize)
     title = (
-        "baseline" if week == 0 else f"session {week}" if week <= kernel.params.n_sessions else f"week {week}"
+        "before the first session"
+        if week == 0
+        else f"session {week}"
+        if not ended
+        else f"week {week}: the course has ended"
     )
-    ax.set_title(title, fontsize=10)
-    ax.set_xlim(-1.4, 1.4)
-    ax.set_ylim(-1.4, 1.4)
+    ax.set_title(title, fontsize=fontsize + 2)
+    ax.set_xlim(-1.45, 1.45)
+    ax.set_ylim(-1.45, 1.45)
     ax.set_aspect("equal")
     ax.axis("off")
 
 
-def _colourbar(fig, axes, colour_by: str) -> None:
+def _colourbar(fig, axes, colour_by: str, kernel: Kernel, fontsize: float = SMALLEST_PT) -> None:
     mappable = ScalarMappable(norm=Normalize(0, 1), cmap=_CMAP)
-    fig.colorbar(
-        mappable, ax=axes, shrink=0.7, label=f"{colour_by.replace('_', ' ')} (0-1); grey: left the group"
-    )
+    bar = fig.colorbar(mappable, ax=axes, shrink=0.7)
+    bar.set_label(f"{state_words(colour_by)} (0 low, 1 high); grey: left the group", fontsize=fontsize)
+    bar.ax.tick_params(labelsize=fontsize)
+    if colour_by == "safety":  # where "feels safe" starts, which colours alone do not show
+        threshold = kernel.params.safe_threshold
+        bar.ax.axhline(threshold, color="white", linewidth=3)
+        bar.ax.axhline(threshold, color="black", linewidth=1.2, linestyle="--")
+        bar.ax.text(
+            -0.3,
+            threshold,
+            f"safe from {threshold:g}",
+            ha="right",
+            va="center",
+            fontsize=fontsize,
+            transform=bar.ax.get_yaxis_transform(),
+        )
 
 
-def group_circles(kernel: Kernel, colour_by: str = "hope", weeks: Sequence[int] | None = None, path=None):
+def group_circles(
+    kernel: Kernel,
+    colour_by: str = "hope",
+    weeks: Sequence[int] | None = None,
+    path=None,
+    chosen: int | None = None,
+):
     """Small multiples of the group, one per session (default: every session of the course)."""
     _check(kernel)
     weeks = list(weeks or range(1, kernel.params.n_sessions + 1))
     cols = min(5, len(weeks))
     rows = -(-len(weeks) // cols)
-    fig = Figure(figsize=(3 * cols + 1, 3 * rows + 0.6))
+    fig = Figure(figsize=(3.4 * cols + 1.6, 3.4 * rows + 1.4), constrained_layout=True)
     axes = fig.subplots(rows, cols, squeeze=False)
     for ax, week in zip(axes.ravel(), weeks, strict=False):
-        draw_group(ax, kernel, week, colour_by)
+        draw_group(ax, kernel, week, colour_by, chosen=chosen)
     for ax in axes.ravel()[len(weeks) :]:
         ax.axis("off")
-    _colourbar(fig, axes, colour_by)
+    _colourbar(fig, axes, colour_by, kernel)
+    ring = f"; red ring: participant {chosen}" if chosen is not None else ""
     fig.suptitle(
-        f"The group session by session: ties by strength (line width), participants coloured by"
-        f" {colour_by.replace('_', ' ')}; hollow: absent; squares: facilitators\n{scenario_label(kernel)}",
-        fontsize=10,
+        f"The group session by session: lines are ties (thicker = closer), participants coloured by"
+        f" {state_words(colour_by)}\nhollow: absent that week; grey: has left; squares: facilitators"
+        f"{ring}\n{scenario_label(kernel)}",
+        fontsize=_TITLE_PT,
     )
     return _finish(fig, path)
 
@@ -139,9 +185,9 @@ def group_circles(kernel: Kernel, colour_by: str = "hope", weeks: Sequence[int] 
 def group_animation(kernel: Kernel, path, colour_by: str = "hope", fps: float = 1.5) -> Path:
     """The group session by session as an animated GIF."""
     _check(kernel)
-    fig = Figure(figsize=(5, 5.4))
+    fig = Figure(figsize=(6, 6.2))
     ax = fig.subplots()
-    _colourbar(fig, [ax], colour_by)
+    _colourbar(fig, [ax], colour_by, kernel)
     weeks = list(range(0, kernel.params.n_sessions + 1))
 
     def frame(k: int) -> None:
@@ -155,74 +201,172 @@ def group_animation(kernel: Kernel, path, colour_by: str = "hope", fps: float = 
 
 
 def activation_heatmap(kernel: Kernel, path=None, mechanisms: Sequence[str] | None = None):
-    """One panel per mechanism: members (rows) by sessions (columns), dark where it fired,
-    hatched grey where the person was absent or had left. Default: every registered mechanism."""
+    """One panel per mechanism: members (rows) by sessions (columns), dark where it fired, light
+    where it did not; hatched where the person was absent, dark grey once they had left (two
+    different things: an absent person comes back). Default: every registered mechanism."""
     mechanisms = registry.names() if mechanisms is None else mechanisms
     _check(kernel)
     p, g = kernel.params, kernel.group
     records = kernel.history[1 : p.n_sessions + 1]
     cols = 4
     rows = -(-len(mechanisms) // cols)
-    fig = Figure(figsize=(3.4 * cols, 2.6 * rows + 0.6))
+    fig = Figure(figsize=(4.6 * cols, 3.4 * rows + 2.2), constrained_layout=True)
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
     present = np.array([r["present"][0] for r in records]).T  # (N, sessions)
+    # left before this session: dropped by its start (the leaving session itself was attended)
+    left = np.array([kernel.history[k - 1]["dropped"][0] for k in range(1, p.n_sessions + 1)]).T
+    labels = registry.labels()
     for ax, mech in zip(axes.ravel(), mechanisms, strict=False):
         fired = np.array([r[f"mech_{mech}"][0] for r in records]).T.astype(float)
         shown = np.where(present, fired, np.nan)
         ax.imshow(shown, cmap="Blues", vmin=-0.2, vmax=1.0, aspect="auto", interpolation="nearest")
-        absent = np.argwhere(~present)
-        for i, s in absent:
+        for i, s in np.argwhere(~present):
+            gone = bool(left[i, s])
             ax.add_patch(
-                Rectangle((s - 0.5, i - 0.5), 1, 1, facecolor="#eeeeee", hatch="///", edgecolor="#bbbbbb")
+                Rectangle(
+                    (s - 0.5, i - 0.5),
+                    1,
+                    1,
+                    facecolor="#777777" if gone else "#eeeeee",
+                    hatch=None if gone else "///",
+                    edgecolor="#bbbbbb",
+                )
             )
-        ax.set_title(mech.replace("_", " "), fontsize=10)
-        ax.set_xticks(range(p.n_sessions), [str(k + 1) for k in range(p.n_sessions)], fontsize=7)
-        ax.set_yticks(range(g.n), [str(k) for k in range(g.n)], fontsize=7)
+        ax.set_title(labels.get(mech, mech.replace("_", " ")), fontsize=_TITLE_PT)
+        ax.set_xticks(range(p.n_sessions), [str(k + 1) for k in range(p.n_sessions)], fontsize=SMALLEST_PT)
+        ax.set_yticks(range(g.n), [str(k) for k in range(g.n)], fontsize=SMALLEST_PT)
     for ax in axes.ravel()[len(mechanisms) :]:
         ax.axis("off")
     for ax in axes[-1]:
-        ax.set_xlabel("session")
+        ax.set_xlabel("session", fontsize=SMALLEST_PT)
     for ax in axes[:, 0]:
-        ax.set_ylabel("participant")
+        ax.set_ylabel("participant", fontsize=SMALLEST_PT)
+    blues = matplotlib.colormaps["Blues"]
+    keys = [
+        Patch(facecolor=blues(1.0), edgecolor="#bbbbbb", label="fired"),
+        Patch(facecolor=blues(0.17), edgecolor="#bbbbbb", label="did not fire"),
+        Patch(facecolor="#eeeeee", hatch="///", edgecolor="#bbbbbb", label="absent that session"),
+        Patch(facecolor="#777777", edgecolor="#bbbbbb", label="had left the group"),
+    ]
+    fig.legend(handles=keys, loc="outside lower center", ncol=4, fontsize=SMALLEST_PT, frameon=False)
     fig.suptitle(
-        "Which mechanism fired for whom, session by session (dark: fired; hatched: absent or left)\n"
-        + scenario_label(kernel)
+        "Which mechanism fired for whom, session by session\n" + scenario_label(kernel), fontsize=_TITLE_PT
     )
-    fig.tight_layout()
     return _finish(fig, path)
 
 
-def trajectories(kernel: Kernel, state: str = "hope", path=None):
-    """``state`` over the weeks for every participant; x marks the session after which one left."""
+def trajectories(kernel: Kernel, state: str = "hope", path=None, chosen: int | None = None):
+    """``state`` over the weeks for every participant; x marks the session after which one left;
+    ``chosen``'s line is drawn thick in red, the others' thin."""
     _check(kernel)
     if state not in COLOUR_BY:
         raise ValueError(f"state = {state!r}; choose one of {', '.join(COLOUR_BY)}")
     p, g = kernel.params, kernel.group
     weeks = np.array([r["week"] for r in kernel.history])
     values = np.array([r[state][0] for r in kernel.history])  # (W, N)
-    fig = Figure(figsize=(9, 4.8), constrained_layout=True)
+    fig = Figure(figsize=(12, 6), constrained_layout=True)
     ax = fig.subplots()
     for i in range(g.n):
-        line = ax.plot(weeks, values[:, i], linewidth=1.4, label=f"participant {i}")[0]
+        style = {"color": _CHOSEN, "linewidth": 3.5, "zorder": 3} if chosen == i else {"linewidth": 1.6}
+        line = ax.plot(weeks, values[:, i], label=f"participant {i}", **style)[0]
         left = int(kernel.state.dropout_session[0, i])
         if left:
             ax.plot(
                 [left],
                 [values[left, i]],
                 marker="x",
-                markersize=10,
-                markeredgewidth=2.5,
+                markersize=12,
+                markeredgewidth=3,
                 color=line.get_color(),
             )
     ax.axvspan(0.5, p.n_sessions + 0.5, color="#f3efe0", zorder=0, label="the course")
-    ax.set(
-        xlabel=f"week (sessions 1-{p.n_sessions}, then follow-up)",
-        ylabel=f"{state.replace('_', ' ')} (0-1)",
-        title=f"{state.replace('_', ' ').capitalize()} of every participant; x: left after that session",
+    ax.set_xlabel(f"week (sessions 1 to {p.n_sessions}, then follow-up)", fontsize=SMALLEST_PT)
+    ax.set_ylabel(f"{state_words(state)} (0 low, 1 high)", fontsize=SMALLEST_PT)
+    ax.tick_params(labelsize=SMALLEST_PT)
+    ax.set_title(
+        f"{state_words(state).capitalize()} of every participant, week by week; x: left after that session"
+        f"\n{scenario_label(kernel)}",
+        fontsize=_TITLE_PT,
     )
-    fig.suptitle(scenario_label(kernel), fontsize=9)
-    ax.legend(fontsize=7, ncol=2, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend(fontsize=SMALLEST_PT, ncol=1, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _finish(fig, path)
+
+
+#: A person's chart: the states a story speaks of, each its own colour and line style.
+PERSON_STATES = (
+    ("safety", "#1b9e77", "-"),
+    ("connectedness", "#d95f02", "--"),
+    ("hope", "#7570b3", "-."),
+    ("self_image", "#e7298a", ":"),
+)
+
+
+def person_chart(
+    kernel: Kernel,
+    member: int,
+    path=None,
+    weeks: int | None = None,
+    figsize=(9, 4.8),
+    fontsize: float = SMALLEST_PT,
+):
+    """One participant's safety, connectedness, hope and self-image over the course (and
+    ``weeks`` weeks in all, default the course), with where "feels safe" starts and when they
+    left. Needs a kernel built with ``record_sessions=True``."""
+    fig = Figure(figsize=figsize, constrained_layout=True)
+    draw_person(fig.subplots(), kernel, member, weeks, fontsize)
+    return _finish(fig, path)
+
+
+def draw_person(
+    ax,
+    kernel: Kernel,
+    member: int,
+    weeks: int | None = None,
+    fontsize: float = SMALLEST_PT,
+    span: int | None = None,
+) -> None:
+    """``person_chart`` on the given axes (the handout draws it beside the circle); ``span``: the
+    weeks the x axis shows (default: those drawn), so a chart stepped week by week does not jump."""
+    if not kernel.history or "closest_tie" not in kernel.history[0]:
+        raise ValueError("this kernel keeps no weekly record; build it with record_sessions=True")
+    if not 0 <= member < kernel.group.n:
+        raise ValueError(f"member = {member} is not in the group (0 to {kernel.group.n - 1})")
+    p = kernel.params
+    last = min(p.n_sessions if weeks is None else weeks, len(kernel.history) - 1)
+    history = kernel.history[: last + 1]
+    x = [r["week"] for r in history]
+    for state, colour, style in PERSON_STATES:
+        ax.plot(
+            x,
+            [float(r[state][0, member]) for r in history],
+            style,
+            color=colour,
+            linewidth=2.5,
+            label=state_words(state),
+        )
+    shown = max(last if span is None else span, 1)
+    ax.axhline(p.safe_threshold, color="#1b9e77", linewidth=1, alpha=0.6)
+    ax.text(
+        shown,
+        p.safe_threshold - 0.02,
+        f"safe from {p.safe_threshold:g}",
+        color="#1b6e57",
+        fontsize=fontsize,
+        va="top",
+        ha="right",
+    )
+    left = int(kernel.state.dropout_session[0, member])
+    if left and left <= last:
+        ax.axvline(left, color="#555555", linewidth=1.5, linestyle="--")
+        ax.text(left + 0.1, 0.03, f"left after session {left}", fontsize=fontsize, color="#333333")
+    ax.set_xlim(0, shown)
+    ax.set_ylim(0, 1)
+    ax.set_xticks(range(0, shown + 1, 1 if shown <= 12 else 4))
+    ax.set_xlabel("week (0: before the first session)", fontsize=fontsize)
+    ax.set_ylabel("0 low, 1 high", fontsize=fontsize)
+    ax.tick_params(labelsize=fontsize)
+    ax.legend(fontsize=fontsize, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(f"Participant {member}, week by week", fontsize=fontsize + 2)
 
 
 def icamo_figure(
@@ -232,51 +376,67 @@ def icamo_figure(
     outcomes: Sequence[str] = ("hope", "self_image", "recovery"),
 ):
     """The ICAMO table as a heatmap: rows are actor strata (of the first context), columns the
-    mechanisms' activation rates, then dropout and outcome changes written in the cells.
-    Default: the built-in mechanisms (peersim.MECHANISMS)."""
-    mechanisms = MECHANISMS if mechanisms is None else mechanisms
+    mechanisms' activation rates (%), then dropout and outcome changes written in the cells.
+    Default: the built-in mechanisms (peersim.MECHANISMS) but dropout, which is an outcome here."""
+    mechanisms = [m for m in MECHANISMS if m != "dropout"] if mechanisms is None else mechanisms
     first = table["point"].iloc[0]
     block = table[table["point"] == first]
-    labels = [f"{r.actor}: {r.stratum}" if r.actor != "all" else "everyone" for r in block.itertuples()]
-    rates = block[[f"{m}_rate" for m in mechanisms]].to_numpy(float)
-    fig = Figure(figsize=(15, 0.45 * len(block) + 2.2), constrained_layout=True)
+    labels = ["everyone" if r.actor == "all" else str(r.stratum) for r in block.itertuples()]
+    rates = 100 * block[[f"{m}_rate" for m in mechanisms]].to_numpy(float)
+    fig = Figure(figsize=(19, 0.6 * len(block) + 4.2), constrained_layout=True)
     ax, ax2 = fig.subplots(1, 2, width_ratios=[len(mechanisms), 1 + len(outcomes)])
-    im = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    im = ax.imshow(rates, cmap="Blues", vmin=0, vmax=100, aspect="auto")
     for (i, j), v in np.ndenumerate(rates):
         ax.text(
             j,
             i,
-            f"{100 * v:.0f}",
+            f"{v:.0f}",
             ha="center",
             va="center",
-            fontsize=7,
-            color="white" if v > 0.6 else "black",
+            fontsize=SMALLEST_PT,
+            color="white" if v > 60 else "black",
         )
-    ax.set_xticks(range(len(mechanisms)), [m.replace("_", " ") for m in mechanisms], rotation=40, ha="right")
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set_title("Mechanism fired at least once (% of participants)")
-    fig.colorbar(im, ax=ax, shrink=0.8, label="share of participants")
+    names = registry.labels()
+    ax.set_xticks(
+        range(len(mechanisms)),
+        [names.get(m, m.replace("_", " ")) for m in mechanisms],
+        rotation=35,
+        ha="right",
+        fontsize=SMALLEST_PT,
+    )
+    ax.set_yticks(range(len(labels)), labels, fontsize=SMALLEST_PT)
+    ax.set_title("Mechanism fired at least once (% of participants)", fontsize=_TITLE_PT)
+    bar = fig.colorbar(im, ax=ax, shrink=0.8)
+    bar.set_label("% of participants", fontsize=SMALLEST_PT)
+    bar.ax.tick_params(labelsize=SMALLEST_PT)
     cols = ["dropout_rate", *[f"{o}_change" for o in outcomes]]
     values = block[cols].to_numpy(float)
     ax2.imshow(np.zeros_like(values), cmap="Greys", vmin=0, vmax=1, aspect="auto")
     for (i, j), v in np.ndenumerate(values):
-        ax2.text(j, i, f"{100 * v:.1f}%" if j == 0 else f"{v:+.3f}", ha="center", va="center", fontsize=8)
+        ax2.text(
+            j, i, f"{100 * v:.1f}%" if j == 0 else f"{v:+.3f}", ha="center", va="center", fontsize=SMALLEST_PT
+        )
     ax2.set_xticks(
         range(len(cols)),
-        ["dropout"] + [f"change in {o.replace('_', ' ')}" for o in outcomes],
-        rotation=40,
+        ["left the group"] + [f"change in {state_words(o)}" for o in outcomes],
+        rotation=35,
         ha="right",
+        fontsize=SMALLEST_PT,
     )
     ax2.set_yticks([])
-    ax2.set_title("Outcomes")
+    ax2.set_title("Outcomes (changes on 0 to 1 scales)", fontsize=_TITLE_PT)
     context = [c for c in table.columns if c not in ("point", "actor", "stratum", "participants", "groups")]
     context = context[: context.index(f"{mechanisms[0]}_rate")]
-    desc = ", ".join(f"{c}={block[c].iloc[0]}" for c in context) or "the scenario as simulated"
+    from peersim.report.words import value_words
+
+    desc = "; ".join(value_words(c, block[c].iloc[0]) for c in context) or "the scenario as simulated"
     n_contexts = table["point"].nunique()
     if n_contexts > 1:
         desc += f" (the first of {n_contexts} contexts; the table has them all)"
     fig.suptitle(
-        f"ICAMO: for whom (rows) which mechanisms fired and what followed, in context: {desc}", fontsize=11
+        f"ICAMO (intervention, context, actor, mechanism, outcome): for whom (rows) which mechanisms fired"
+        f" and what followed\nContext: {desc}",
+        fontsize=_TITLE_PT,
     )
     return _finish(fig, path)
 

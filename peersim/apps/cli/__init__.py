@@ -6,6 +6,8 @@
     peersim export RESULTS_FOLDER --format csv [--out FOLDER]
     peersim params [--group GROUP]
     peersim discover RESULTS_FOLDER --where "dropout > 0.3" [--min-density 0.8] [--out FOLDER]
+    peersim handout [--seed S] [--population FILE.csv] --member M --out handout.pdf
+    peersim lesson [--scenario "LABEL: NAME=VALUE; ..." ...] [--population FILE.csv] --out lesson.html
     (and explain, icamo, knockout, figure, sensitivity, trial, viz: ``peersim --help``)
 
 Bad input gets one line on stderr and exit code 2, never a traceback.
@@ -28,8 +30,10 @@ from peersim.apps.cli import (
     explain,
     export,
     figure,
+    handout,
     icamo,
     knockout,
+    lesson,
     params,
     power,
     run,
@@ -56,6 +60,8 @@ COMMANDS = {
         knockout,
         compare,
         figure,
+        lesson,
+        handout,
         sensitivity,
         discover,
         trial,

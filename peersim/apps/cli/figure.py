@@ -18,6 +18,12 @@ def add(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--colour-by", default="hope", help="state that colours the participants (circles)")
     parser.add_argument("--state", default="hope", help="state to follow (trajectories)")
     parser.add_argument(
+        "--member",
+        type=int,
+        default=None,
+        help="ring this participant on the circles, stress their trajectory",
+    )
+    parser.add_argument(
         "--out", type=Path, default=Path("figures"), help="folder for the files (default: figures)"
     )
 
@@ -32,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
     if args.colour_by not in teaching.COLOUR_BY or args.state not in teaching.COLOUR_BY:
         bad = args.colour_by if args.colour_by not in teaching.COLOUR_BY else args.state
         raise UsageError(f"{bad!r} is not a state; choose one of {', '.join(teaching.COLOUR_BY)}")
+    if args.member is not None and not 0 <= args.member < params.group_size:
+        raise UsageError(f"--member {args.member}: the group has participants 0 to {params.group_size - 1}")
     options.check_out(args.out)
     args.out.mkdir(parents=True, exist_ok=True)
     kernel = Kernel(params, args.seed, np.array([args.run]), population, record_ties=True)
@@ -45,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     for kind in kinds:
         if kind == "circles":
             written.append(
-                teaching.group_circles(kernel, args.colour_by, path=args.out / f"circles_{stem}.png")
+                teaching.group_circles(
+                    kernel, args.colour_by, path=args.out / f"circles_{stem}.png", chosen=args.member
+                )
             )
         elif kind == "animation":
             written.append(teaching.group_animation(kernel, args.out / f"group_{stem}.gif", args.colour_by))
@@ -53,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
             written.append(teaching.activation_heatmap(kernel, path=args.out / f"mechanisms_{stem}.png"))
         else:
             written.append(
-                teaching.trajectories(kernel, args.state, path=args.out / f"{args.state}_{stem}.png")
+                teaching.trajectories(
+                    kernel, args.state, path=args.out / f"{args.state}_{stem}.png", chosen=args.member
+                )
             )
     print("Wrote " + ", ".join(str(p) for p in written))
     return 0
