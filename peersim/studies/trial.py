@@ -36,10 +36,12 @@ intervals over groups in the PEER arm and over people in the control arm (:mod:`
 **Outcomes** (``TRIAL_OUTCOMES``; ``TRIAL_MEASURES`` names each one's instrument and what the trial
 found): personal recovery (QPR-15, through the measurement model), hope, self-efficacy and social
 relations, and two CHIME components the trial did not report on their own (self-image, meaning).
-Social relations is ONE definition, fixed before results were looked at and shared with the
-calibration (:func:`peersim.studies.virtual.social_relations`): 1 - loneliness at the end of the
-course, loneliness being the person's own before the course relieved by connectedness in the
-group and by bridging outside it, so it counts change in the group and outside. Not modelled
+Social relations is ONE definition, shared with the calibration
+(:func:`peersim.studies.virtual.social_relations`): relations outside the course, as the trial's
+questionnaire asks about them: 1 - the person's own loneliness before the course, relieved by
+bridging to the wider community only (ties in the group are connectedness, inside the QPR-15's
+composite). Until issue 18 it counted ties in the group too, and the model contradicted the
+trial's null. Not modelled
 (``NOT_MODELLED``, with reasons, also printed with every trial): empowerment, self-advocacy,
 functioning and quality of life.
 
@@ -62,7 +64,7 @@ import numpy as np
 import pandas as pd
 
 from peersim.core.params import Params
-from peersim.data.study import Study, as_study
+from peersim.data.study import Study, as_study, peer_trial
 from peersim.run.draws import uncertainty_mode
 from peersim.stats.effects import Z95, cohens_d, pooled_sd
 from peersim.stats.effects import welch as _welch
@@ -73,7 +75,7 @@ TRIAL_OUTCOMES = {
     "qpr_end": "personal recovery, QPR-15 (0-60)",
     "hope_end": "hope (0-1)",
     "self_efficacy_end": "self-efficacy (0-1)",
-    "social_relations_end": "social relations, 1 - loneliness (0-1)",
+    "social_relations_end": "social relations outside the course (0-1)",
     "self_image_end": "self-image (0-1)",
     "meaning_end": "meaning (0-1)",
 }
@@ -560,9 +562,12 @@ def format_trial(result: TrialResult) -> str:
         f"  recruitment in {study.waves} waves; group participants under COVID-19 restrictions:"
         f" {covid:.0%}; outcome missing: {study.missing_stayed:.0%} (stayed, controls),"
         f" {study.missing_leavers:.0%} (left the course)",
-        "PEER trial (Poulsen et al. 2025): QPR-15 37.3 vs 32.1, difference 5.1 [2.4, 7.8], d = 0.43",
-        "",
     ]
+    if study.name == peer_trial().name:  # the real trial beside its virtual copies
+        lines.append(
+            "PEER trial (Poulsen et al. 2025): QPR-15 37.3 vs 32.1, difference 5.1 [2.4, 7.8], d = 0.43"
+        )
+    lines.append("")
     several = len(study.compared) > 1
     if result.trials == 1:
         for (arm, analysis), sub in result.table.groupby(["arm", "analysis"], sort=False):
