@@ -15,7 +15,9 @@ accepted.csv (each draw's table row, copy and distance), adjusted.csv, posterior
 and posterior median and 95% interval of every parameter, adjusted ones, narrowing),
 diagnostics.csv, predictive_check.csv (every target, fitted and held out, against the 95% posterior
 predictive interval), sbc.csv (per parameter: coverage of 50% and 90% intervals over the SBC
-datasets, raw and adjusted) and figures (prior_vs_posterior.png, correlations.png,
+datasets, raw and adjusted), sbc_outputs.csv (the same for the outputs users quote: dropout, the
+QPR-15 effect and each context's effect on dropout, as expected values over 30 groups) and
+figures (prior_vs_posterior.png, correlations.png,
 predictive_check.png, sbc.png). ``--ship`` copies the posterior into the package
 (peersim/data/posterior.csv), where ``peersim.posterior()`` reads it.
 """
@@ -50,7 +52,15 @@ def main(argv=None) -> list:
         __file__,
         argv,
         __doc__,
-        small={"simulations": 600, "accept": 60, "check_draws": 40, "sbc_datasets": 20},
+        small={
+            "simulations": 600,
+            "accept": 60,
+            "check_draws": 40,
+            "sbc_datasets": 20,
+            "sbc_output_datasets": 10,
+            "sbc_output_draws": 10,
+            "sbc_output_groups": 4,
+        },
         small_help="a quick check: a small reference table",
         options={
             "--ship": {"action": "store_true", "help": "copy the posterior into peersim/data"},
@@ -95,6 +105,18 @@ def main(argv=None) -> list:
         adjusted.coverage.drop(columns=["datasets"]), on="parameter", suffixes=("", "_adjusted")
     )
     both.to_csv(out / "sbc.csv", index=False, float_format="%.4g")
+    # and of the outputs users quote (dropout, the QPR-15 effect, each context's effect on dropout)
+    quoted = sbc.check_outputs(
+        fit.table,
+        lambda frame: sbc.quoted_outputs(
+            frame, peersim.Params(), groups=spec["sbc_output_groups"], seed=seed
+        ),
+        datasets=spec["sbc_output_datasets"],
+        accept=accept,
+        draws=spec["sbc_output_draws"],
+        seed=seed + 3,
+    )
+    quoted.to_csv(out / "sbc_outputs.csv", index=False, float_format="%.4g")
 
     discussed = summary.parameter[summary.narrowing >= DISCUSSED].tolist() or summary.parameter[:4].tolist()
     figures = [
@@ -105,7 +127,10 @@ def main(argv=None) -> list:
     ]
     if args.ship:
         shutil.copy(out / "posterior.csv", Path(peersim.__file__).parent / "data" / "posterior.csv")
-    return [*figures, out / "posterior_summary.csv", out / "predictive_check.csv", out / "sbc.csv"]
+    written = [
+        out / name for name in ("posterior_summary.csv", "predictive_check.csv", "sbc.csv", "sbc_outputs.csv")
+    ]
+    return [*figures, *written]
 
 
 def _prior_vs_posterior(post, adjusted, chosen, entries, out: Path) -> Path:

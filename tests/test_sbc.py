@@ -88,3 +88,20 @@ def test_bounds_are_observed_on_the_side_the_row_fell():
     assert "held" not in out
     assert sbc.pseudo_targets(targets, pd.Series({"d": 0.3, "r": 0.1}))["sig"]["kind"] == "at_least"
     assert "sig" not in sbc.pseudo_targets(targets, pd.Series({"d": np.nan, "r": 0.1}))
+
+
+def test_quantities_of_the_parameters_are_checked_the_same_way(table):
+    def doubled(frame):
+        return pd.DataFrame({"twice": 2.0 * frame["facilitator_skill"].to_numpy()})
+
+    cover = sbc.check_outputs(table, doubled, datasets=100, accept=60, draws=60, seed=1)
+    row = cover.set_index("output").loc["twice"]
+    assert 0.8 <= row.cover_90 <= 0.98 and 0.35 <= row.cover_50 <= 0.65
+
+
+def test_quoted_outputs_are_the_models_expected_values():
+    frame = pd.DataFrame({"facilitator_skill": [0.4, 0.9]})
+    out = sbc.quoted_outputs(frame, Params(n_sessions=4), groups=6, seed=2)
+    assert list(out.columns[:2]) == ["dropout", "qpr_d"] and len(out) == 2
+    assert out.filter(like="dropout_change").shape[1] == len(sbc.CONTEXTS)
+    assert out.dropout.between(0, 1).all()
