@@ -297,7 +297,8 @@ def summary(
         post = weighted_quantiles(accepted[n].to_numpy(float), w, [0.025, 0.5, 0.975])
         row = {
             "parameter": n,
-            "grade": problem.entries[n].grade,
+            "direction": problem.entries[n].grade,  # the register's two grades
+            "size": problem.entries[n].size,
             "prior": str(prior),
             "prior_median": float(prior.ppf(0.5)),
             "median": post[1],
