@@ -179,7 +179,7 @@ def test_your_study_page(tmp_path, capsys, monkeypatch):
 
     page = (ROOT / "docs" / "your-study.md").read_text(encoding="utf-8")
     pairs = re.findall(r"```sh\n\$ (.+?)\n```\n\n```text\n(.*?)\n```", page, re.S)
-    assert len(pairs) == 2
+    assert len(pairs) == 3
     monkeypatch.chdir(tmp_path)
     (tmp_path / "studies").mkdir()
     (tmp_path / "studies" / "example_site.toml").write_bytes(
