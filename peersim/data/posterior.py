@@ -31,4 +31,9 @@ def posterior(path: str | Path | None = None) -> pd.DataFrame:
     unknown = [c for c in frame.columns if c != "weight" and c not in Params.__dataclass_fields__]
     if unknown:
         raise ValueError(f"posterior: unknown parameter column {unknown[0]!r}")
+    if "weight" in frame:  # written to 6 significant digits: renormalised, so they sum to 1 exactly
+        weight = frame["weight"].to_numpy(float)
+        if not (weight >= 0).all() or weight.sum() <= 0:
+            raise ValueError("posterior: weight must be non-negative and not all zero")
+        frame["weight"] = weight / weight.sum()
     return whole_numbers(frame)

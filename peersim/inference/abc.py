@@ -30,6 +30,7 @@ combination was never run), so they are reported beside the posterior, not shipp
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -106,7 +107,13 @@ class Problem:
             "base": self.base.to_dict(),
             "seed": self.seed,
             "studies": [(repr(s), n) for s, n in self.parts],
-            "code": code_fingerprint((*MODEL_LAYERS, "stats", "studies", "inference")),
+            # the model, the study's simulation and statistics, and the few functions here that
+            # turn uniforms into rows: not the rest of the inference (editing the rejection, the
+            # SBC or the model choice does not void a table that took minutes)
+            "code": code_fingerprint((*MODEL_LAYERS, "stats", "studies")),
+            "functions": [
+                inspect.getsource(f) for f in (self.simulator, _chunk, Problem.draws, Problem.statistics)
+            ],
         }
         return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
 

@@ -311,7 +311,8 @@ def predictive_check(
     value, for pooled observations."""
     targets = dict(targets or load_targets(study=study))
     rng = np.random.default_rng(seed)
-    weights = posterior["weight"].to_numpy() if "weight" in posterior else None
+    weights = posterior["weight"].to_numpy(float) if "weight" in posterior else None
+    weights = None if weights is None else weights / weights.sum()  # as read back from a file
     picked = rng.choice(len(posterior), size=draws, p=weights)
     sets = posterior.drop(columns=["weight"], errors="ignore").iloc[picked].reset_index(drop=True)
     stats = statistics(

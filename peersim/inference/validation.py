@@ -65,7 +65,8 @@ def expected_statistics(
     if draws < 1 or repeats < 1:
         raise ValueError(f"draws = {draws}, repeats = {repeats}: need at least 1 of each")
     rng = np.random.default_rng([seed, 2])
-    weights = posterior["weight"].to_numpy() if "weight" in posterior else None
+    weights = posterior["weight"].to_numpy(float) if "weight" in posterior else None
+    weights = None if weights is None else weights / weights.sum()  # as read back from a file
     picked = rng.choice(len(posterior), size=draws, p=weights)
     sets = posterior.drop(columns=["weight"], errors="ignore").iloc[np.repeat(picked, repeats)]
     sets = sets.reset_index(drop=True)
