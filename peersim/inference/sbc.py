@@ -182,12 +182,20 @@ CONTEXTS = {
 }
 
 
-def quoted_outputs(frame: pd.DataFrame, base, groups: int = 30, seed: int = 0) -> pd.DataFrame:
+def quoted_outputs(
+    frame: pd.DataFrame, base, groups: int = 30, seed: int = 0, chunk: int = 500
+) -> pd.DataFrame:
     """For each parameter set (row of ``frame``): the model's expected values of the outputs users
     quote, each over the same ``groups`` groups of people (common random numbers): ``dropout``,
     ``qpr_d`` (the QPR-15 effect against service as usual on the same people, Cohen's d, latent:
     no missing data or analysis), and ``dropout_change: <context>`` for each of :data:`CONTEXTS`
-    (dropout under it minus dropout in the base scenario)."""
+    (dropout under it minus dropout in the base scenario). ``chunk`` sets at a time (memory)."""
+    frame = frame.reset_index(drop=True)
+    parts = [_quoted(frame.iloc[i : i + chunk], base, groups, seed) for i in range(0, len(frame), chunk)]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _quoted(frame: pd.DataFrame, base, groups: int, seed: int) -> pd.DataFrame:
     from peersim.core.sets import ParamSets
     from peersim.run.engine import simulate_courses
 
@@ -205,9 +213,8 @@ def quoted_outputs(frame: pd.DataFrame, base, groups: int = 30, seed: int = 0) -
     pooled = np.sqrt((peer.qpr_end.var().to_numpy() + control.qpr_end.var().to_numpy()) / 2.0)
     out["qpr_d"] = (peer.qpr_end.mean().to_numpy() - control.qpr_end.mean().to_numpy()) / pooled
     for name, change in CONTEXTS.items():
-        out[f"dropout_change: {name}"] = (
-            run(base.replace(**change)).dropped_out.mean().to_numpy() - out.dropout
-        )
+        changed = run(base.replace(**change)).dropped_out.mean().to_numpy()
+        out[f"dropout_change: {name}"] = changed - out.dropout.to_numpy()
     return out
 
 
