@@ -138,3 +138,23 @@ def test_compare_gives_the_paired_difference_with_both_intervals(capsys, tmp_pat
     assert main(["compare", "defaults", "paid"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "'paid' is not NAME=VALUE" in err[0]
+
+
+def test_exploratory_scenarios_are_labelled_in_words_in_every_command(capsys):
+    from peersim.apps.cli import main
+
+    for command in (
+        ["run", "--runs", "40", "--no-control", "--quiet"],
+        ["knockout", "--runs", "40", "--mechanisms", "safety", "--quiet"],
+        ["trial", "--quiet"],
+        ["compare", "defaults", "facilitator_role=paid", "--runs", "40"],
+    ):
+        extra = [] if command[0] == "compare" else ["--set", "facilitator_role=paid"]
+        assert main([*command, *extra]) == 0
+        text = capsys.readouterr().out
+        line = next((x for x in text.splitlines() if "EXPLORATORY" in x), None)
+        assert line is not None, command
+        # the parameters named by what they mean, the name kept for looking it up
+        assert "how equal paid facilitators are seen (volunteers: 1) (paid_equality)" in line, line
+    assert main(["knockout", "--runs", "40", "--mechanisms", "safety", "--quiet"]) == 0
+    assert "EXPLORATORY" not in capsys.readouterr().out  # the defaults are not a what-if

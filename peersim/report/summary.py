@@ -385,23 +385,23 @@ def changed_parameters(params) -> list[str]:
     return [f"{k}={v}" for k, v in params.to_dict().items() if k != "session_plan" and v != defaults[k]]
 
 
-def _exploratory_note(params) -> list[str]:
+def changed_names(params) -> list[str]:
+    """The parameters that differ from their defaults (the session plan aside)."""
     from peersim.core.params import Params
-    from peersim.stats.uncertainty import exploratory
 
     default = Params()
-    changed = [
+    return [
         k
         for k in params.__dataclass_fields__
         if k != "session_plan" and getattr(params, k) != getattr(default, k)
     ]
-    weak = exploratory(changed)
-    if not weak:
-        return []
-    return [
-        "EXPLORATORY: this scenario's changes act through parameters graded 'assumption' in the"
-        f" evidence register ({', '.join(weak)}); read its effects as what-ifs, not findings"
-    ]
+
+
+def _exploratory_note(params) -> list[str]:
+    from peersim.stats.uncertainty import exploratory_line
+
+    line = exploratory_line(changed_names(params))
+    return [line] if line else []
 
 
 def report(res: Results, control: Results | None = None) -> str:

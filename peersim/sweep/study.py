@@ -117,17 +117,11 @@ def run_study(spec_path: str | Path, args: argparse.Namespace) -> tuple[SweepRes
 
 def exploratory_note(res: SweepResults) -> str:
     """A line for text and figures when the study's contexts act through assumption-graded
-    parameters (``peersim.stats.uncertainty.exploratory``); empty otherwise."""
-    from peersim.stats.uncertainty import exploratory
+    parameters (``peersim.stats.uncertainty.exploratory_line``, naming them in words); empty
+    otherwise."""
+    from peersim.stats.uncertainty import exploratory_line
 
-    weak = exploratory([*res.varied, *res.spec.get("fixed", {})])
-    if not weak:
-        return ""
-    return (
-        "Exploratory: these contexts act through parameters graded 'assumption' ("
-        + ", ".join(weak)
-        + "); read differences between them as what-ifs, not findings"
-    )
+    return exploratory_line([*res.varied, *res.spec.get("fixed", {})], "these contexts")
 
 
 def report_written(paths) -> int:

@@ -82,6 +82,11 @@ def run(args: argparse.Namespace) -> int:
         study=study,
     )
     print(format_trial(result))
+    from peersim.report.summary import changed_names
+    from peersim.stats.uncertainty import exploratory_line
+
+    if line := exploratory_line(changed_names(params), "this trial's scenario changes"):
+        print("\n" + line)
     if args.uncertainty == "posterior":
         print("\n" + format_parameter_uncertainty(result.table))
     if args.out:
