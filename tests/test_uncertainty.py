@@ -158,3 +158,22 @@ def test_exploratory_scenarios_are_labelled_in_words_in_every_command(capsys):
         assert "how equal paid facilitators are seen (volunteers: 1) (paid_equality)" in line, line
     assert main(["knockout", "--runs", "40", "--mechanisms", "safety", "--quiet"]) == 0
     assert "EXPLORATORY" not in capsys.readouterr().out  # the defaults are not a what-if
+
+
+def test_study_summaries_keep_both_intervals_within_the_replicates_values():
+    from peersim.sweep.study import summarise
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(
+        {
+            "point": np.repeat([0, 1], 60),
+            "run": np.tile(np.arange(60), 2),
+            "draw": rng.integers(0, 20, 120),
+            # a share that is nearly always 0 (volunteer dropout once went from -0.7%)
+            "dropout": np.where(rng.random(120) < 0.05, 0.125, 0.0),
+        }
+    )
+    table = summarise(frame, ["point"], ["dropout"])
+    for suffix in ("ci", "param"):
+        assert (table[f"dropout_{suffix}_low"].fillna(0) >= 0).all()
+        assert (table[f"dropout_{suffix}_high"].fillna(0) <= 0.125).all()

@@ -132,18 +132,21 @@ def report_written(paths) -> int:
 
 def summarise(frame: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
     """Mean and 95% interval of each metric over the replicates in each cell of ``by`` (Monte
-    Carlo error); with posterior draws (a ``draw`` column) also ``<metric>_param_low/high``, the
-    95% interval from parameter uncertainty alone (``peersim.stats.uncertainty.split``)."""
+    Carlo error, kept within the replicates' values); with posterior draws (a ``draw`` column)
+    also ``<metric>_param_low/high``, the 95% interval from parameter uncertainty alone
+    (``peersim.stats.uncertainty.split``: quantiles over draws, inside the values' range)."""
     grouped = frame.groupby(list(by), observed=True, sort=True)
     parts = []
     for metric in metrics:
-        stats = grouped[metric].agg(["mean", "std", "count"])
+        stats = grouped[metric].agg(["mean", "std", "count", "min", "max"])
         half = Z95 * stats["std"] / np.sqrt(stats["count"])
+        # a mean lies within the values it is the mean of: the normal interval is cut there, so a
+        # share near 0 never gets a negative end (what a replicate can be, the mean can be)
         part = pd.DataFrame(
             {
                 f"{metric}": stats["mean"],
-                f"{metric}_ci_low": stats["mean"] - half,
-                f"{metric}_ci_high": stats["mean"] + half,
+                f"{metric}_ci_low": np.maximum(stats["mean"] - half, stats["min"]),
+                f"{metric}_ci_high": np.minimum(stats["mean"] + half, stats["max"]),
             }
         )
         if "draw" in frame:  # runs carry posterior draws: parameter uncertainty, apart
