@@ -90,7 +90,14 @@ def test_no_interval_of_peersim_run_in_posterior_mode_leaves_its_range(tmp_path_
             assert r.ci_low >= 0 and (np.isnan(r.param_low) or r.param_low >= 0)
     for table in ("dropout_by_session", "mechanism_activation"):
         shares = pd.read_csv(out / f"{table}.csv")
-        assert ((shares.ci_low >= 0) & (shares.ci_high <= 1)).all()
+        for r in shares.itertuples():
+            for low, high in (("ci_low", "ci_high"), ("param_low", "param_high")):
+                assert inside(getattr(r, low), getattr(r, high), (0.0, 1.0)), (table, r)
+    changes = pd.read_csv(out / "outcome_changes.csv")
+    assert {"param_low", "param_high", "param_low_se", "param_high_se"} <= set(changes)
+    for r in changes.itertuples():
+        for low, high in (("ci_low", "ci_high"), ("param_low", "param_high")):
+            assert inside(getattr(r, low), getattr(r, high), difference_range(r.outcome)), r
     # what is printed: dropout with both intervals, every percentage of them within 0-100%
     report = done.report()
     dropout = next(line for line in report.splitlines() if line.startswith("Dropout:"))
