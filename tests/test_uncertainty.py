@@ -184,3 +184,25 @@ def test_study_summaries_keep_both_intervals_within_the_replicates_values():
     for suffix in ("ci", "param"):
         assert (table[f"dropout_{suffix}_low"].fillna(0) >= 0).all()
         assert (table[f"dropout_{suffix}_high"].fillna(0) <= 0.125).all()
+
+
+def test_a_parameter_interval_the_runs_cannot_show_says_so():
+    from peersim.report.summary import par_text
+
+    assert par_text({"param_low": 0.372, "param_high": 0.372}, "{:.1%}") == (
+        "{par not told apart from the runs' noise: more runs}"
+    )
+    assert par_text({"param_low": 0.1, "param_high": 0.4, "param_high_se": 0.01}, "{:.1%}") == (
+        "{par 10.0% to 40.0% ±2.0%}"
+    )
+
+
+def test_icamo_prints_parameter_intervals_in_posterior_mode(capsys):
+    from peersim.apps.cli import main
+
+    assert main(["icamo", "--runs", "300", "--uncertainty", "posterior", "--strata", "employed"]) == 0
+    text = capsys.readouterr().out
+    assert "Parameter uncertainty (posterior draws, one per group)" in text
+    everyone = next(x for x in text.splitlines() if x.strip().startswith("everyone") and "{par" in x)
+    low, high = (float(x) for x in re.search(r"left \{par ([\d.]+)% to ([\d.]+)%", everyone).groups())
+    assert 0 <= low < high <= 100

@@ -435,6 +435,8 @@ def par_text(par, fmt: str = "{:.3f}") -> str:
     low, high = par["param_low"], par["param_high"]
     if not (np.isfinite(low) and np.isfinite(high)):
         return "{par not estimable: too few runs per draw}"
+    if low == high:  # the draws' spread does not show above the runs' noise: no width is known
+        return "{par not told apart from the runs' noise: more runs}"
     errors = [
         e for e in (par.get("param_low_se"), par.get("param_high_se")) if e is not None and np.isfinite(e)
     ]
