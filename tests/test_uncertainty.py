@@ -155,6 +155,7 @@ def test_exploratory_scenarios_are_labelled_in_words_in_every_command(capsys):
         ["knockout", "--runs", "40", "--mechanisms", "safety", "--quiet"],
         ["trial", "--quiet"],
         ["compare", "defaults", "facilitator_role=paid", "--runs", "40"],
+        ["icamo", "--runs", "40", "--strata", "employed"],
     ):
         extra = [] if command[0] == "compare" else ["--set", "facilitator_role=paid"]
         assert main([*command, *extra]) == 0

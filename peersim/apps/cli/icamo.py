@@ -61,6 +61,15 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore", UserWarning)
         table = icamo_table(results, strata=strata)
     print(format_icamo(table))
+    from peersim.report.summary import changed_names
+    from peersim.stats.uncertainty import exploratory_line
+
+    if args.sweep is not None:
+        line = exploratory_line([*results.varied, *results.spec.get("fixed", {})], "the sweep's contexts")
+    else:
+        line = exploratory_line(changed_names(params))
+    if line:
+        print("\n" + line)
     if any(c.endswith("_param_low") for c in table.columns):
         print("\n" + format_parameter_intervals(table))
     if args.out:
