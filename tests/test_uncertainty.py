@@ -207,3 +207,23 @@ def test_icamo_prints_parameter_intervals_in_posterior_mode(capsys):
     everyone = next(x for x in text.splitlines() if x.strip().startswith("everyone") and "{par" in x)
     low, high = (float(x) for x in re.search(r"left \{par ([\d.]+)% to ([\d.]+)%", everyone).groups())
     assert 0 <= low < high <= 100
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(0, 10**6), runs=st.integers(100, 300))
+def test_no_knockout_contribution_interval_leaves_its_range(seed, runs):
+    from peersim.apps.cli.knockout import format_contributions
+    from peersim.studies.knockout import knockouts
+
+    table = knockouts(runs=runs, seed=seed, mechanisms=("safety", "dropout"), uncertainty="posterior")
+    ranges = {
+        "dropped_out": (-1.0, 1.0),
+        "qpr_end": (-60.0, 60.0),
+        "realised_changes_followup": (-np.inf, np.inf),
+    }
+    for r in table.itertuples():
+        bounds = ranges.get(r.outcome, (-1.0, 1.0))  # the other outcomes are 0-1 states
+        assert inside(r.param_low, r.param_high, bounds), r
+    text = format_contributions(table)
+    for low, high in re.findall(r"\{par ([-+][\d.]+) to ([-+][\d.]+)", text):
+        assert float(low) <= float(high)
