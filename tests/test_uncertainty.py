@@ -107,7 +107,7 @@ def test_no_interval_of_peersim_run_in_posterior_mode_leaves_its_range(tmp_path_
     assert "Which to quote" in report and "these are posterior numbers" in report
 
 
-def test_knockout_and_trial_print_both_intervals_in_posterior_mode(capsys):
+def test_knockout_and_trial_print_both_intervals_in_posterior_mode(capsys, tmp_path):
     from peersim.apps.cli import main
 
     assert main(["knockout", "--runs", "300", "--mechanisms", "safety", "--uncertainty", "posterior"]) == 0
@@ -116,8 +116,14 @@ def test_knockout_and_trial_print_both_intervals_in_posterior_mode(capsys):
     assert re.search(r"[-+][\d.]+ \[[-+][\d.]+, [-+][\d.]+\]   \{par [-+][\d.]+ to [-+][\d.]+", line), line
     low, high = (float(x) for x in re.search(r"\{par ([-+][\d.]+) to ([-+][\d.]+)", line).groups())
     assert -1 <= low <= high <= 1
-    assert main(["trial", "--trials", "12", "--uncertainty", "posterior", "--quiet"]) == 0
+    out = tmp_path / "trial.csv"
+    assert main(["trial", "--trials", "12", "--uncertainty", "posterior", "--quiet", "--out", str(out)]) == 0
     text = capsys.readouterr().out
+    saved = pd.read_csv(tmp_path / "trial_parameter_uncertainty.csv")
+    assert set(saved.statistic) == {"difference", "cohens_d"} and (saved.analysis == "mixed model").all()
+    for r in saved[saved.statistic == "difference"].itertuples():
+        for low, high in INTERVALS:
+            assert inside(getattr(r, low), getattr(r, high), difference_range(r.outcome)), r
     assert "Parameter uncertainty (12 trials, each under one posterior draw), mixed model" in text
     qpr = next(x for x in text.splitlines() if "QPR-15" in x and "{par" in x)
     assert re.search(r"difference [-+][\d.]+ \[[-+][\d.]+, [-+][\d.]+\] \{par", qpr), qpr
