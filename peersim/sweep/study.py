@@ -9,7 +9,9 @@ A study script is thin: it names its spec, its summaries and its figures. Raw ta
 from __future__ import annotations
 
 import argparse
+import sys
 import tomllib
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -20,8 +22,8 @@ import pandas as pd
 from peersim.run.draws import UNCERTAINTY
 from peersim.stats.effects import Z95
 from peersim.sweep.results import SweepResults, load_results
-from peersim.sweep.runner import run_sweep
-from peersim.sweep.spec import load_spec
+from peersim.sweep.runner import SharedPeopleWarning, run_sweep
+from peersim.sweep.spec import load_spec, people_warning
 
 SMALL_REPLICATES = 16
 
@@ -96,6 +98,21 @@ def run_study(spec_path: str | Path, args: argparse.Namespace) -> tuple[SweepRes
     spec = spec.replace(**changes)
     raw = spec.out_dir
     resume = (raw / "spec.json").exists()
+    if warning := people_warning(spec):  # said once, in a line, as the command line says it
+        print(f"peersim: warning: {warning}", file=sys.stderr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SharedPeopleWarning)
+        _run_or_restart(spec, args, resume)
+    out.mkdir(parents=True, exist_ok=True)
+    res = load_results(raw)
+    note = exploratory_note(res)
+    if note and not args.quiet:
+        print(note)
+    return res, out
+
+
+def _run_or_restart(spec, args: argparse.Namespace, resume: bool) -> None:
+    raw = spec.out_dir
     try:
         run_sweep(
             spec, workers=args.workers, scheduler=args.scheduler, resume=resume, progress=not args.quiet
@@ -107,12 +124,6 @@ def run_study(spec_path: str | Path, args: argparse.Namespace) -> tuple[SweepRes
         run_sweep(
             spec, workers=args.workers, scheduler=args.scheduler, overwrite=True, progress=not args.quiet
         )
-    out.mkdir(parents=True, exist_ok=True)
-    res = load_results(raw)
-    note = exploratory_note(res)
-    if note and not args.quiet:
-        print(note)
-    return res, out
 
 
 def exploratory_note(res: SweepResults) -> str:
