@@ -330,6 +330,7 @@ def test_the_cli_says_before_running_that_shared_points_rest_on_few_groups(tmp_p
         "peersim: warning: few: all 20 design points meet the same 2 groups of people"
     ), proc.stderr
     assert "Traceback" not in proc.stderr
+    assert "2 distinct groups of people (shared by every point: people = 'shared')" in proc.stdout
 
 
 def test_a_stored_spec_of_an_older_peersim_keeps_its_shared_people(tmp_path):
