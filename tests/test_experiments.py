@@ -308,9 +308,9 @@ def test_a_hypercube_draws_its_own_people_and_a_shared_one_is_warned_of_before_i
     assert "all 10,000 design points meet the same 2 groups" in message
     assert "rest on 2 distinct groups, not 20,000" in message and 'people = "own"' in message
     # a grid compares its points, each with its interval: shared by default, warned below 30
-    assert spec_at(tmp_path).people == "shared" and "30 or more" in people_warning(
-        spec_at(tmp_path, replicates=5)
-    )
+    assert spec_at(tmp_path).people == "shared"
+    grid = people_warning(spec_at(tmp_path, replicates=5))
+    assert "raise replicates to 30 or more" in grid and "would unpair" in grid
     assert people_warning(spec_at(tmp_path)) == ""  # 30 replicates
     assert people_warning(spec_at(tmp_path, design={"kind": "single"}, replicates=2)) == ""
 
@@ -330,6 +330,7 @@ def test_the_cli_says_before_running_that_shared_points_rest_on_few_groups(tmp_p
         "peersim: warning: few: all 20 design points meet the same 2 groups of people"
     ), proc.stderr
     assert "Traceback" not in proc.stderr
+    assert "2 distinct groups of people (shared by every point: people = 'shared')" in proc.stdout
 
 
 def test_a_stored_spec_of_an_older_peersim_keeps_its_shared_people(tmp_path):

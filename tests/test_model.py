@@ -143,6 +143,7 @@ def test_members_numbered_as_in_the_tables():
 
 
 def test_network_edge_weights_are_the_kernels_ties_every_week():
+    # the kernel's ties among those still in the course
     import networkx as nx
 
     m = PeerGroupModel(rng=11, group_size=7, follow_up_weeks=3)
@@ -153,6 +154,9 @@ def test_network_edge_weights_are_the_kernels_ties_every_week():
     while m.running:
         m.step()
         ties = m.kernel.state.ties[0].astype(np.float64)
+        left = m.kernel.state.dropped[0]
+        ties[left, :] = 0.0  # leavers are off the network (their ties fade in the kernel only)
+        ties[:, :n][:, left] = 0.0
         expected = {}
         for i in range(n):
             for j in range(i + 1, n):
@@ -195,3 +199,46 @@ def test_mesa_draws_the_network():
 
     draw_space(m.grid, portrayal, ax=ax)
     assert len(ax.collections) >= 2  # the members and the ties
+
+
+def test_mesa_conventions_leavers_collection_and_the_end():
+    import mesa
+
+    from peersim.mesa.agents import Participant
+
+    m = PeerGroupModel(rng=3, run=1, group_size=10, covid_restrictions=True)
+    m.run_model()
+    weeks = m.params.n_sessions + m.params.follow_up_weeks
+    assert not m.running and m.steps == weeks and m.week == weeks
+    rows = len(m.datacollector.get_model_vars_dataframe())
+    assert rows == weeks + 1  # made (week 0), then once per step
+    # a step after the end does nothing, and is not counted
+    m.step()
+    assert m.steps == weeks and m.week == weeks and not m.running
+    assert len(m.datacollector.get_model_vars_dataframe()) == rows
+    # leavers stay agents, marked, and off the network
+    left = [a for a in m.participants if a.dropped_out]
+    assert left, "this seed's group has leavers"
+    for agent in left:
+        assert agent in m.agents and not agent.present
+        assert m.grid.G.degree(agent.member) == 0 and not list(agent.cell.neighborhood.agents)
+    stayed = [a for a in m.participants if not a.dropped_out]
+    assert any(m.grid.G.degree(a.member) > 0 for a in stayed)
+
+    class Own(PeerGroupModel):
+        """A subclass with a DataCollector of its own (the issue's case: 73 rows for 36 steps)."""
+
+        def __init__(self, **kwargs):
+            super().__init__(collect=False, **kwargs)
+            self.datacollector = mesa.DataCollector(agenttype_reporters={Participant: {"hope": "hope"}})
+
+        def step(self):
+            super().step()
+            if self.running or self.week == weeks:
+                self.datacollector.collect(self)
+
+    own = Own(rng=3, run=1)
+    own.run_model()
+    collected = own.datacollector.get_agenttype_vars_dataframe(Participant)
+    assert collected.index.get_level_values("Step").nunique() == weeks  # once per step, not twice
+    assert PeerGroupModel(rng=3, collect=False).datacollector is None

@@ -21,6 +21,21 @@ every week:
 
 So Mesa's tools work on the group: ``agent.cell.neighborhood`` (those this member has a tie with),
 SolaraViz's network drawing, and networkx (``nx.clustering(model.grid.G, weight="weight")``).
+
+Mesa's conventions, and where this model stands:
+
+- Data collection: the model's own ``model.datacollector`` collects once when the model is made
+  (week 0) and once at the end of every ``step()``, as Mesa's examples do, so a course of 10
+  sessions and 26 follow-up weeks gives 37 rows. A subclass or a script with a DataCollector of
+  its own passes ``collect=False``: the model then makes none and collects nothing, and theirs
+  is collected once per step, by them.
+- Participants who leave the course stay in ``model.agents`` (their outcomes are followed to the
+  end, as an intention-to-treat analysis needs) and are marked: ``agent.dropped_out`` is True and
+  ``agent.present`` False from the session they left. From then on they are off the network: the
+  graph keeps their node but no edge (the kernel keeps their fading ties, which the teaching
+  figures draw).
+- ``model.running`` is False once the follow-up is over; ``step()`` after that does nothing, and
+  ``model.steps`` stays at the course's weeks (``model.time``, Mesa's event clock, still moves).
 """
 
 from __future__ import annotations
@@ -46,7 +61,8 @@ class PeerGroupModel(mesa.Model):
     ``rng`` is the seed (an int; Mesa 3.5's name for it), ``run`` picks which run of that seed
     this group is, so ``PeerGroupModel(rng=7, run=42)`` is run 42 of ``simulate(seed=7)``.
     ``scenario`` is accepted and ignored: Mesa's SolaraViz passes an empty one when it resets a
-    model; peersim's scenario is its Params.
+    model; peersim's scenario is its Params. ``collect=False``: no DataCollector of the model's
+    own (``model.datacollector`` is None), for a subclass that collects its own.
     """
 
     def __init__(
@@ -56,6 +72,7 @@ class PeerGroupModel(mesa.Model):
         run: int = 0,
         population=None,
         scenario: Any = None,
+        collect: bool = True,
         **overrides: Any,
     ) -> None:
         if "seed" in overrides:
@@ -83,6 +100,11 @@ class PeerGroupModel(mesa.Model):
         for i in range(f):
             Facilitator(self, i)
         self._update_network()
+        self.datacollector: mesa.DataCollector | None = None
+        if collect:
+            self._make_datacollector()
+
+    def _make_datacollector(self) -> None:
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "week": lambda m: m.week,
@@ -135,6 +157,9 @@ class PeerGroupModel(mesa.Model):
     def _update_network(self) -> None:
         """Make the graph's edges and weights this week's ties."""
         weights = self.tie_weights()
+        left = np.flatnonzero(self.kernel.state.dropped[0])  # leavers are off the network
+        weights[left, :] = 0.0
+        weights[:, left] = 0.0
         graph, changed = self.grid.G, False
         for i, j in zip(*np.triu_indices(len(weights), k=1), strict=True):
             i, j, weight = int(i), int(j), float(weights[i, j])
@@ -165,11 +190,16 @@ class PeerGroupModel(mesa.Model):
     def step(self) -> None:
         """One week: a session during the course, a week of follow-up after it."""
         if self.kernel.done:
+            # Mesa counted this call in model.steps before calling us; the course is over, so
+            # it is not a step of the course. (Mesa's event clock, model.time, is left alone: its
+            # scheduler reschedules the next step from it, and moving it back loops for ever.)
             self.running = False
+            self.steps -= 1
             return
         self.kernel.step()
         self._update_network()
-        self.datacollector.collect(self)
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
         self.running = not self.kernel.done
 
     def participants_frame(self) -> pd.DataFrame:

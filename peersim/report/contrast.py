@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from peersim.core.params import Params
+from peersim.core.plan import plan_change
 from peersim.report.summary import BASELINE_RULE, difference_range, par_text
 from peersim.run.engine import simulate
-from peersim.stats.uncertainty import exploratory, split
+from peersim.stats.uncertainty import exploratory_line, split
 
 #: what is compared, per run (group): its column in the participants table, and a label
 OUTCOMES = {
@@ -72,13 +73,12 @@ def format_comparison(table: pd.DataFrame, a: Params, b: Params, runs: int, seed
         " with the same draws)",
         "  B differs from A in: " + ("; ".join(differ) if differ else "nothing (the same scenario)"),
     ]
-    weak = exploratory([d.split(":", 1)[0] for d in differ])
-    if weak:
-        lines.append(
-            "  EXPLORATORY: the difference acts through parameters graded 'assumption' ("
-            + ", ".join(weak)
-            + "); read it as a what-if, not a finding"
-        )
+    for name, params in (("A", a), ("B", b)):
+        if change := plan_change(params.session_plan, params.n_sessions):
+            lines.append(f"  {name}: {change}")
+    line = exploratory_line([d.split(":", 1)[0] for d in differ], "the differences between A and B")
+    if line:
+        lines.append("  " + line)
     posterior = "param_low" in table
     lines += [
         "",

@@ -204,6 +204,15 @@ class Summary:
             "bridging_followup": by_run(part["bridging_followup"]),
             "cohesion_end": pd.Series(groups["cohesion_end"].to_numpy(float), index=groups["run"].to_numpy()),
         }
+        if "draw" in part:  # the tables' numbers too, per run, for their parameter intervals
+            session = part["dropout_session"]
+            for k in range(1, self.params.n_sessions):
+                values[f"left_after:{k}"] = by_run(session.eq(k).fillna(False).to_numpy(bool))
+            for group, mask in (("completers", completer), ("left early", dropped)):
+                for outcome in OUTCOMES:
+                    values[f"change:{group}:{outcome}"] = by_run(change(outcome), mask)
+            for name in CHANNELS:
+                values[f"fired:{name}"] = by_run(part[f"mech_{name}_sessions"].to_numpy() > 0)
         draw_of = part.groupby("run")["draw"].first() if "draw" in part else None
         for name, series in values.items():
             draws = np.zeros(len(series), dtype=np.int64) if draw_of is None else draw_of.loc[series.index]
@@ -231,8 +240,16 @@ class Summary:
         for session in range(1, self.params.n_sessions):
             k = self.left_after.get(session, 0)
             lo, hi = wilson(k, self.n)
-            rows.append({"session": session, "left": k, "share": k / self.n, "ci_low": lo, "ci_high": hi})
+            row = {"session": session, "left": k, "share": k / self.n, "ci_low": lo, "ci_high": hi}
+            rows.append({**row, **self._par(f"left_after:{session}")})
         return pd.DataFrame(rows)
+
+    def _par(self, name: str) -> dict[str, float]:
+        """In posterior mode, the parameter interval of a per-run number (``param_interval``)."""
+        if not self.draws or name not in self.per_run:
+            return {}
+        par = self.per_run[name].interval()
+        return {k: par[k] for k in ("param_low", "param_high", "param_low_se", "param_high_se")}
 
     def outcome_changes(self) -> pd.DataFrame:
         """Mean change from baseline to end of course, for completers and for those who left."""
@@ -240,6 +257,7 @@ class Summary:
         for group, by_outcome in self.changes.items():
             for outcome in OUTCOMES:
                 mean, lo, hi = by_outcome[outcome].ci()
+                lo, hi = clip(lo, hi, difference_range(outcome))  # a change of a 0-1 state: -1 to 1
                 rows.append(
                     {
                         "group": group,
@@ -248,6 +266,7 @@ class Summary:
                         "change": mean,
                         "ci_low": lo,
                         "ci_high": hi,
+                        **self._par(f"change:{group}:{outcome}"),
                     }
                 )
         return pd.DataFrame(rows)
@@ -265,6 +284,7 @@ class Summary:
                     "ci_low": lo,
                     "ci_high": hi,
                     "mean_weeks": self.weeks[name].value,
+                    **self._par(f"fired:{name}"),
                 }
             )
         return pd.DataFrame(rows)
@@ -385,23 +405,23 @@ def changed_parameters(params) -> list[str]:
     return [f"{k}={v}" for k, v in params.to_dict().items() if k != "session_plan" and v != defaults[k]]
 
 
-def _exploratory_note(params) -> list[str]:
+def changed_names(params) -> list[str]:
+    """The parameters that differ from their defaults (the session plan aside)."""
     from peersim.core.params import Params
-    from peersim.stats.uncertainty import exploratory
 
     default = Params()
-    changed = [
+    return [
         k
         for k in params.__dataclass_fields__
         if k != "session_plan" and getattr(params, k) != getattr(default, k)
     ]
-    weak = exploratory(changed)
-    if not weak:
-        return []
-    return [
-        "EXPLORATORY: this scenario's changes act through parameters graded 'assumption' in the"
-        f" evidence register ({', '.join(weak)}); read its effects as what-ifs, not findings"
-    ]
+
+
+def _exploratory_note(params) -> list[str]:
+    from peersim.stats.uncertainty import exploratory_line
+
+    line = exploratory_line(changed_names(params))
+    return [line] if line else []
 
 
 def report(res: Results, control: Results | None = None) -> str:
@@ -415,6 +435,8 @@ def par_text(par, fmt: str = "{:.3f}") -> str:
     low, high = par["param_low"], par["param_high"]
     if not (np.isfinite(low) and np.isfinite(high)):
         return "{par not estimable: too few runs per draw}"
+    if low == high:  # the draws' spread does not show above the runs' noise: no width is known
+        return "{par not told apart from the runs' noise: more runs}"
     errors = [
         e for e in (par.get("param_low_se"), par.get("param_high_se")) if e is not None and np.isfinite(e)
     ]
@@ -466,6 +488,13 @@ def _report(summary: Summary) -> str:
             "  left after session: "
             + "  ".join(f"{int(r.session)}: {r.share:.1%}" for r in by_session.itertuples())
         )
+        if summary.draws:
+            lines.append(
+                "  parameter intervals: "
+                + "  ".join(
+                    f"{int(r.session)}: {par_text(r._asdict(), '{:.1%}')}" for r in by_session.itertuples()
+                )
+            )
     if summary.has_control:
         lines += [
             "",
@@ -500,6 +529,12 @@ def _report(summary: Summary) -> str:
         if outcome == "loneliness":
             label = "loneliness (-)"
         lines.append(f"  {label:15s}" + "".join(f"{c:>32s}" for c in cells))
+        if summary.draws:  # the parameter intervals under each row
+            pars = []
+            for g in groups:
+                r = changes[(changes["group"] == g) & (changes["outcome"] == outcome)].iloc[0]
+                pars.append(par_text(r.to_dict(), f"{{:+.{digits}f}}"))
+            lines.append(f"  {'':15s}" + "".join(f"{c:>32s}" for c in pars))
     lines.append(
         "  (completers and leavers are not comparable groups: who leaves is selected. Intervals show"
         " how precisely the simulation knows each mean, not a trial's uncertainty.)"
@@ -517,5 +552,8 @@ def _report(summary: Summary) -> str:
         "fired per participant (course sessions; sprouts and companionship also fire in follow-up weeks)",
     ]
     for r in summary.mechanism_activation().itertuples():
-        lines.append(f"  {r.mechanism:16s} {r.share_fired:7.1%}   {r.mean_weeks:5.2f}")
+        line = f"  {r.mechanism:16s} {r.share_fired:7.1%}   {r.mean_weeks:5.2f}"
+        if summary.draws:
+            line += "   " + par_text(r._asdict(), "{:.1%}")
+        lines.append(line)
     return "\n".join(lines)

@@ -226,3 +226,27 @@ def exploratory(changed: Iterable[str]) -> list[str]:
             if carrier in known and (carrier not in entries or not entries[carrier].sized):
                 out.append(carrier)
     return list(dict.fromkeys(out))
+
+
+def in_words(names: Iterable[str]) -> str:
+    """Parameters as a reader can follow them: each one's meaning (its ``doc`` in Params), with
+    its name in brackets for looking it up (``peersim params``)."""
+    from peersim.core.params import Params
+
+    known = Params.__dataclass_fields__
+    return "; ".join(
+        f"{known[n].metadata['doc']} ({n})" if n in known and known[n].metadata.get("doc") else n
+        for n in names
+    )
+
+
+def exploratory_line(changed: Iterable[str], what: str = "this scenario's changes") -> str:
+    """The EXPLORATORY line for text, tables and figures when ``changed`` parameters act through
+    assumption-graded ones (``exploratory``), naming those in words; empty otherwise."""
+    weak = exploratory(changed)
+    if not weak:
+        return ""
+    return (
+        f"EXPLORATORY: {what} act through parameters that rest on assumptions, not evidence"
+        f" ({in_words(weak)}); read the differences as what-ifs, not findings"
+    )

@@ -286,11 +286,14 @@ def people_warning(spec: ExperimentSpec) -> str:
     points, enough = spec.n_points(), ENOUGH_GROUPS.get(spec.design_kind)
     if spec.people != "shared" or points < 2 or enough is None or spec.replicates >= enough:
         return ""
+    if spec.design_kind in _LEVELS_KINDS:  # read pooled over the space: its own people serve it
+        fix = f'set people = "own" (each point draws its own) or replicates = {enough} or more'
+    else:  # it compares its points: pairing is what it is for, so more groups, not other people
+        fix = f'raise replicates to {enough} or more (people = "own" would unpair the points it compares)'
     return (
         f"{spec.name}: all {points:,} design points meet the same {spec.replicates:,} groups of people"
         f' (people = "shared"), so its results rest on {spec.replicates:,} distinct groups, not'
-        f' {points * spec.replicates:,}; set people = "own" (each point draws its own) or'
-        f" replicates = {enough} or more"
+        f" {points * spec.replicates:,}; {fix}"
     )
 
 

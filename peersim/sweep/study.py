@@ -9,7 +9,9 @@ A study script is thin: it names its spec, its summaries and its figures. Raw ta
 from __future__ import annotations
 
 import argparse
+import sys
 import tomllib
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -20,8 +22,8 @@ import pandas as pd
 from peersim.run.draws import UNCERTAINTY
 from peersim.stats.effects import Z95
 from peersim.sweep.results import SweepResults, load_results
-from peersim.sweep.runner import run_sweep
-from peersim.sweep.spec import load_spec
+from peersim.sweep.runner import SharedPeopleWarning, run_sweep
+from peersim.sweep.spec import load_spec, people_warning
 
 SMALL_REPLICATES = 16
 
@@ -96,6 +98,21 @@ def run_study(spec_path: str | Path, args: argparse.Namespace) -> tuple[SweepRes
     spec = spec.replace(**changes)
     raw = spec.out_dir
     resume = (raw / "spec.json").exists()
+    if warning := people_warning(spec):  # said once, in a line, as the command line says it
+        print(f"peersim: warning: {warning}", file=sys.stderr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SharedPeopleWarning)
+        _run_or_restart(spec, args, resume)
+    out.mkdir(parents=True, exist_ok=True)
+    res = load_results(raw)
+    note = exploratory_note(res)
+    if note and not args.quiet:
+        print(note)
+    return res, out
+
+
+def _run_or_restart(spec, args: argparse.Namespace, resume: bool) -> None:
+    raw = spec.out_dir
     try:
         run_sweep(
             spec, workers=args.workers, scheduler=args.scheduler, resume=resume, progress=not args.quiet
@@ -107,27 +124,15 @@ def run_study(spec_path: str | Path, args: argparse.Namespace) -> tuple[SweepRes
         run_sweep(
             spec, workers=args.workers, scheduler=args.scheduler, overwrite=True, progress=not args.quiet
         )
-    out.mkdir(parents=True, exist_ok=True)
-    res = load_results(raw)
-    note = exploratory_note(res)
-    if note and not args.quiet:
-        print(note)
-    return res, out
 
 
 def exploratory_note(res: SweepResults) -> str:
     """A line for text and figures when the study's contexts act through assumption-graded
-    parameters (``peersim.stats.uncertainty.exploratory``); empty otherwise."""
-    from peersim.stats.uncertainty import exploratory
+    parameters (``peersim.stats.uncertainty.exploratory_line``, naming them in words); empty
+    otherwise."""
+    from peersim.stats.uncertainty import exploratory_line
 
-    weak = exploratory([*res.varied, *res.spec.get("fixed", {})])
-    if not weak:
-        return ""
-    return (
-        "Exploratory: these contexts act through parameters graded 'assumption' ("
-        + ", ".join(weak)
-        + "); read differences between them as what-ifs, not findings"
-    )
+    return exploratory_line([*res.varied, *res.spec.get("fixed", {})], "these contexts")
 
 
 def report_written(paths) -> int:
@@ -138,18 +143,21 @@ def report_written(paths) -> int:
 
 def summarise(frame: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
     """Mean and 95% interval of each metric over the replicates in each cell of ``by`` (Monte
-    Carlo error); with posterior draws (a ``draw`` column) also ``<metric>_param_low/high``, the
-    95% interval from parameter uncertainty alone (``peersim.stats.uncertainty.split``)."""
+    Carlo error, kept within the replicates' values); with posterior draws (a ``draw`` column)
+    also ``<metric>_param_low/high``, the 95% interval from parameter uncertainty alone
+    (``peersim.stats.uncertainty.split``: quantiles over draws, inside the values' range)."""
     grouped = frame.groupby(list(by), observed=True, sort=True)
     parts = []
     for metric in metrics:
-        stats = grouped[metric].agg(["mean", "std", "count"])
+        stats = grouped[metric].agg(["mean", "std", "count", "min", "max"])
         half = Z95 * stats["std"] / np.sqrt(stats["count"])
+        # a mean lies within the values it is the mean of: the normal interval is cut there, so a
+        # share near 0 never gets a negative end (what a replicate can be, the mean can be)
         part = pd.DataFrame(
             {
                 f"{metric}": stats["mean"],
-                f"{metric}_ci_low": stats["mean"] - half,
-                f"{metric}_ci_high": stats["mean"] + half,
+                f"{metric}_ci_low": np.maximum(stats["mean"] - half, stats["min"]),
+                f"{metric}_ci_high": np.minimum(stats["mean"] + half, stats["max"]),
             }
         )
         if "draw" in frame:  # runs carry posterior draws: parameter uncertainty, apart

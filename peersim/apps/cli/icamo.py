@@ -61,6 +61,17 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore", UserWarning)
         table = icamo_table(results, strata=strata)
     print(format_icamo(table))
+    from peersim.report.summary import changed_names
+    from peersim.stats.uncertainty import exploratory_line
+
+    if args.sweep is not None:
+        line = exploratory_line([*results.varied, *results.spec.get("fixed", {})], "the sweep's contexts")
+    else:
+        line = exploratory_line(changed_names(params))
+    if line:
+        print("\n" + line)
+    if any(c.endswith("_param_low") for c in table.columns):
+        print("\n" + format_parameter_intervals(table))
     if args.out:
         table.to_csv(args.out, index=False, float_format="%.6g")
         print(f"\nWrote {args.out}")
@@ -69,3 +80,32 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"Wrote {icamo_figure(table, path=args.figure)}")
     return 0
+
+
+#: what the parameter intervals are shown for (the table's columns), and how to read them
+PARAMETER_COLUMNS = {
+    "dropout_rate": ("left", "{:.1%}"),
+    "hope_change": ("chg hope", "{:+.3f}"),
+    "self_image_change": ("chg s-image", "{:+.3f}"),
+    "recovery_change": ("chg recov", "{:+.3f}"),
+}
+
+
+def format_parameter_intervals(table) -> str:
+    """Posterior mode: beside the table's means (whose 95% intervals over groups are in the CSV),
+    each stratum's parameter interval {par ..} for leaving and the main changes (the CSV has
+    ``<column>_param_low/high`` for every column)."""
+    from peersim.report.summary import par_text
+
+    shown = {k: v for k, v in PARAMETER_COLUMNS.items() if f"{k}_param_low" in table}
+    lines = [
+        "Parameter uncertainty (posterior draws, one per group): {par 2.5th to 97.5th percentile over"
+        " the draws}; every column's is in the CSV"
+    ]
+    for r in table.to_dict("records"):
+        cells = []
+        for column, (label, fmt) in shown.items():
+            par = {"param_low": r[f"{column}_param_low"], "param_high": r[f"{column}_param_high"]}
+            cells.append(f"{label} {par_text(par, fmt)}")
+        lines.append(f"  {r['stratum']!s:28s} " + "   ".join(cells))
+    return "\n".join(lines)

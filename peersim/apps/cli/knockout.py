@@ -20,20 +20,25 @@ def add(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from peersim.core.params import MECHANISMS
-    from peersim.report.summary import BASELINE_RULE
+    from peersim.report.summary import BASELINE_RULE, changed_names
+    from peersim.stats.uncertainty import exploratory_line
     from peersim.studies.knockout import knockouts
 
     mechanisms = (
         MECHANISMS if args.mechanisms is None else tuple(m.strip() for m in args.mechanisms.split(","))
     )
+    params = options.scenario(args, arms=len(mechanisms) + 1)
     table = knockouts(
-        options.scenario(args, arms=len(mechanisms) + 1),
+        params,
         runs=args.runs,
         seed=args.seed,
         mechanisms=mechanisms,
         uncertainty=args.uncertainty,
     )
     print(format_contributions(table))
+    line = exploratory_line(changed_names(params))
+    if line:
+        print(line)
     if not args.quiet:
         if "param_low" in table:
             print(

@@ -102,4 +102,6 @@ def run_spec(spec, args: argparse.Namespace) -> int:
         f"{spec.name}: {report.chunks_run} chunks run ({report.runs:,} courses, {report.rate:,.0f}/s),"
         f" {report.chunks_skipped} already done, {report.chunks_total} in all; results in {report.folder}"
     )
+    people = "shared by every point" if spec.people == "shared" else "each point its own"
+    print(f"  {spec.distinct_groups():,} distinct groups of people ({people}: people = {spec.people!r})")
     return 0
