@@ -1,11 +1,12 @@
 """Model choice between rival programme theories, with its own error rate: ABC random forests.
 
-Every theory (:data:`peersim.THEORIES`) has a reference table (:mod:`peersim.inference.abc`): the
-same prior draws of every inferred parameter, the same virtual copies of the study (the same
-people: common random numbers), its own mechanisms. A random forest classifier (Breiman 2001;
-scikit-learn) learns from the tables which theory made which statistics, and is asked about the
-observed ones (Pudlo, Marin, Estoup, Cornuet, Gautier & Robert 2016, Bioinformatics 32:859, "ABC
-random forests"). What it reports:
+Every theory (:data:`peersim.THEORIES`) has a reference table (:mod:`peersim.inference.abc`): prior
+draws of every inferred parameter from the same priors, each with a virtual copy of the study, its
+own mechanisms. Each theory's table has its own draws and people (not common random numbers: a
+classifier trained on twins with different labels misjudges its own error). A random forest
+classifier (Breiman 2001; scikit-learn) learns from the tables which theory made which
+statistics, and is asked about the observed ones (Pudlo, Marin, Estoup, Cornuet, Gautier &
+Robert 2016, Bioinformatics 32:859, "ABC random forests"). What it reports:
 
 - **the prior error rate**: the share of simulated datasets, each classified by the trees that did
   not see it (out-of-bag), given to another theory than the one that made it; and the
@@ -111,9 +112,12 @@ def select_theories(
     base = base or Params()
     parameters = list(parameters) if parameters is not None else inferred()
     tables, draws = {}, {}
-    for theory in theories:
-        # the same seed for every theory: the same prior draws and the same people
-        p = problem(parameters, base=base.replace(theory=theory), seed=seed, targets=targets, priors=priors)
+    for i, theory in enumerate(theories):
+        # every theory its own prior draws and people (seed + i): with common ones, theory A's row k
+        # and theory B's row k are near twins with different labels, and out-of-bag trees that saw
+        # the twin call one for the other, which made the prior error rate worse than chance
+        own = seed + i
+        p = problem(parameters, base=base.replace(theory=theory), seed=own, targets=targets, priors=priors)
         tables[theory] = abc.reference_table(p, simulations, table_dir, executor=executor, progress=progress)
         near = abc.reject(tables[theory], min(accept, len(tables[theory]) - 1))
         stats = tables[theory].statistics.iloc[near["row"].to_numpy()].reset_index(drop=True)
