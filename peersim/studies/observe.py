@@ -24,6 +24,25 @@ def read_outcomes(study: Study, keys: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(p["outcome"] for p in (parse_key(k, study) for k in keys) if "outcome" in p))
 
 
+#: the participants table's columns each statistic reads (beyond the study's own and the
+#: measured outcomes): what simulate_study's ``columns`` must keep for them
+_READS = {
+    "dropout": ("dropped_out",),
+    "left_by": ("dropped_out", "dropout_session"),
+    "early_leavers": ("dropped_out", "dropout_session"),
+    "companionship": ("dropped_out", "companionship"),
+    "sprouts": ("dropped_out", "sprouts_end"),
+    "cohesion_r": ("dropped_out", "run", "connectedness_end", "recovery_end", "recovery_baseline"),
+}
+
+
+def read_columns(study: Study, keys: Sequence[str]) -> list[str]:
+    """The participants table's columns the statistics ``keys`` read (simulate_study's
+    ``columns``); a statistic reading one not kept fails (KeyError), it cannot go wrong quietly."""
+    reads = [c for k in keys for c in _READS.get(parse_key(k, study)["statistic"], ())]
+    return list(dict.fromkeys(["dropped_out", "dropout_session", *reads]))
+
+
 def observe(people: pd.DataFrame, study: Study, keys: Sequence[str], copies: int) -> pd.DataFrame:
     """The statistics ``keys`` of every copy (0..copies-1) of ``study`` whose people are
     ``people`` (peersim.studies.virtual.simulate_study): one row per copy, one column per key.

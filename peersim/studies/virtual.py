@@ -87,6 +87,7 @@ def simulate_study(
     progress: bool = False,
     chunk_size: int = DEFAULT_CHUNK,
     outcomes: Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Every randomised person of copies ``ids`` (default 0, 1, ..., one per entry of
     ``of_copy``) of ``study``: copy c runs the parameter set ``sets.iloc[of_copy[c]]`` (columns
@@ -94,7 +95,8 @@ def simulate_study(
     (its name), ``trial`` (c), ``group`` (position of the group or block in its
     arm), ``covid``, ``missing``, the participants table's columns and the measured outcomes
     ``<outcome>_<occasion>_measured`` (of ``outcomes`` only, if given: the calibration measures
-    what its statistics read)."""
+    what its statistics read). ``columns``: of the participants table only these (and those
+    the study's draws and measurement read), not the sixty-odd others."""
     sets = pd.DataFrame(index=[0]) if sets is None else pd.DataFrame(sets).reset_index(drop=True)
     of_copy = np.zeros(1, dtype=np.int64) if of_copy is None else np.asarray(of_copy, dtype=np.int64)
     ids = np.arange(len(of_copy), dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
@@ -112,7 +114,7 @@ def simulate_study(
     doubled["covid_restrictions"] = np.tile([False, True], len(sets))
     total = sum(a.groups for a in study.arms) * len(ids)
     bar = progress_bar(total, enabled=progress)
-    arms = []
+    arms, front, back = [], {"arm": [], "trial": [], "group": [], "set": []}, {"covid": [], "missing": []}
     for j, arm in enumerate(study.arms):
         params = study.params(arm, base)
         groups, first = arm.groups, arm_first_run(study, j)
@@ -128,26 +130,48 @@ def simulate_study(
             out = simulate_courses(table, positions[part], runs[part], seed, population)["participants"]
             frames.append(out)
             bar.update(len(runs[part]))
-        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        position = frame.pop("set").to_numpy()
-        k, g = np.divmod(frame["run"].to_numpy() - first, groups)
+        position, run, member = (_joined(frames, c) for c in ("set", "run", "member"))
+        k, g = np.divmod(run - first, groups)
         found = (position // 2) * span + k  # back to the copy: its set and its id
         trial = pair_order[np.searchsorted(pair[pair_order], found)]
-        keep = _first_people(trial, g, frame["member"].to_numpy(), arm.people)
-        # the columns of the study's own, added after the one take of the table
-        frame = frame.take(keep).reset_index(drop=True)
-        frame.insert(0, "arm", arm.name)
-        frame.insert(1, "trial", trial[keep])
-        frame.insert(2, "group", g[keep])
-        frame.insert(3, "set", of_copy[trial[keep]])
-        frame["covid"] = position[keep] % 2 == 1
-        frame["missing"] = _missing(frame, study, params, seed)
-        arms.append(frame)
+        keep = _first_people(trial, g, member, arm.people)
+        front["arm"].append(np.full(len(keep), arm.name, dtype=object))
+        front["trial"].append(trial[keep])
+        front["group"].append(g[keep])
+        front["set"].append(of_copy[trial[keep]])
+        back["covid"].append(position[keep] % 2 == 1)
+        left = _joined(frames, "dropped_out")[keep]
+        back["missing"].append(_missing(run[keep], member[keep], left, study, params, seed))
+        arms.append((frames, keep))
     bar.close()
-    people = pd.concat(arms, ignore_index=True)
+    # the table built once, column by column, from each arm's chunks and its people's rows: taking
+    # and inserting on the whole table, arm by arm, copied it several times
+    names = [c for c in arms[0][0][0].columns if c != "set"]
+    if columns is not None:
+        needed = {"run", "member", "dropped_out", "loneliness_baseline", "loneliness_end", *columns}
+        needed |= {f"{o}_{w}" for o, w in measured_columns(study) if outcomes is None or o in outcomes}
+        names = [c for c in names if c in needed]
+    data = {c: np.concatenate(v) for c, v in front.items()}
+    data |= {c: _taken(arms, c) for c in names}
+    data |= {c: np.concatenate(v) for c, v in back.items()}
+    people = pd.DataFrame(data)
     for when in ("baseline", "end"):
         people[f"social_relations_{when}"] = social_relations(people, when)
     return _measure(people, study, seed, outcomes)
+
+
+def _joined(frames: list[pd.DataFrame], column: str) -> np.ndarray:
+    """One column of a list of tables, as one array."""
+    return np.concatenate([f[column].to_numpy() for f in frames])
+
+
+def _taken(arms, column: str):
+    """One column of the study's table: each arm's chunks joined, its people's rows taken."""
+    if isinstance(arms[0][0][0][column].dtype, np.dtype):
+        return np.concatenate([_joined(frames, column)[keep] for frames, keep in arms])
+    # an extension column (the nullable dropout session): pandas' own join and take
+    parts = [pd.concat([f[column] for f in frames], ignore_index=True).take(keep) for frames, keep in arms]
+    return pd.concat(parts, ignore_index=True).array
 
 
 def social_relations(participants: pd.DataFrame, when: str = "end") -> pd.Series:
@@ -167,15 +191,14 @@ def _first_people(trial: np.ndarray, group: np.ndarray, member: np.ndarray, peop
     return order[rank < people]
 
 
-def _missing(frame: pd.DataFrame, study: Study, params: Params, seed: int) -> np.ndarray:
-    """Whether each person's end-of-course questionnaire is missing: a draw of the stream
-    ``trial.missing`` keyed by (seed, run, member), against the study's missing shares."""
-    runs, position = np.unique(frame["run"].to_numpy(), return_inverse=True)
-    members = frame["member"].to_numpy()
-    u = Streams(seed, runs).uniform("trial.missing", params.n_sessions, np.arange(members.max() + 1))
-    left = frame["dropped_out"].to_numpy(bool)
-    chance = np.where(left, study.missing_leavers, study.missing_stayed)
-    return u[position, members] < chance
+def _missing(run, member, left, study: Study, params: Params, seed: int) -> np.ndarray:
+    """Whether each person's end-of-course questionnaire is missing (``run``, ``member``: theirs;
+    ``left``: whether they left the course): a draw of the stream ``trial.missing`` keyed by
+    (seed, run, member), against the study's missing shares."""
+    runs, position = np.unique(run, return_inverse=True)
+    u = Streams(seed, runs).uniform("trial.missing", params.n_sessions, np.arange(member.max() + 1))
+    chance = np.where(left.astype(bool), study.missing_leavers, study.missing_stayed)
+    return u[position, member] < chance
 
 
 def measured_columns(study: Study) -> list[tuple[str, str]]:
@@ -213,9 +236,10 @@ def _measure(people: pd.DataFrame, study: Study, seed: int, outcomes=None) -> pd
         if outcome == "qpr" or r >= 1.0:  # the QPR-15 is a measurement already
             measured[f"{column}_measured"] = latent.copy()
             continue
-        if outcome not in spreads:
+        if outcome not in spreads:  # pandas' group std (as a transform would broadcast it)
             baseline = pd.Series(people[f"{outcome}_baseline"].to_numpy())
-            spreads[outcome] = baseline.groupby(trial).transform("std").to_numpy()
+            by_trial = baseline.groupby(trial).std()
+            spreads[outcome] = by_trial.to_numpy()[np.searchsorted(by_trial.index.to_numpy(), trial)]
         sd = spreads[outcome] * np.sqrt((1.0 - r) / r)
         u = streams.uniform(f"trial.measure.{outcome}", weeks[when], every)[position, members]
         # the standard normal quantile: scipy.stats.norm.ppf's own function, without its checks
