@@ -226,20 +226,22 @@ def _measure(people: pd.DataFrame, study: Study, seed: int, outcomes=None) -> pd
     params = study.params()
     n_sessions = params.n_sessions
     weeks = {"baseline": 0, "end": n_sessions, "followup": n_sessions + params.follow_up_weeks}
+    pairs = [(o, w) for o, w in dict.fromkeys(measured_columns(study)) if outcomes is None or o in outcomes]
+    # the QPR-15 is a measurement already; the others' spreads at baseline by pandas' group std,
+    # every outcome in one grouping (as a transform would broadcast it to the rows)
+    noisy = list(dict.fromkeys(o for o, _ in pairs if o != "qpr" and r < 1.0))
     spreads: dict[str, np.ndarray] = {}
+    if noisy:
+        by_trial = pd.DataFrame({o: people[f"{o}_baseline"].to_numpy() for o in noisy}).groupby(trial).std()
+        at = np.searchsorted(by_trial.index.to_numpy(), trial)
+        spreads = {o: by_trial[o].to_numpy()[at] for o in noisy}
     measured: dict[str, np.ndarray] = {}
-    for outcome, when in dict.fromkeys(measured_columns(study)):
-        if outcomes is not None and outcome not in outcomes:
-            continue
+    for outcome, when in pairs:
         column = f"{outcome}_{when}"
         latent = people[column].to_numpy()
-        if outcome == "qpr" or r >= 1.0:  # the QPR-15 is a measurement already
+        if outcome not in spreads:
             measured[f"{column}_measured"] = latent.copy()
             continue
-        if outcome not in spreads:  # pandas' group std (as a transform would broadcast it)
-            baseline = pd.Series(people[f"{outcome}_baseline"].to_numpy())
-            by_trial = baseline.groupby(trial).std()
-            spreads[outcome] = by_trial.to_numpy()[np.searchsorted(by_trial.index.to_numpy(), trial)]
         sd = spreads[outcome] * np.sqrt((1.0 - r) / r)
         u = streams.uniform(f"trial.measure.{outcome}", weeks[when], every)[position, members]
         # the standard normal quantile: scipy.stats.norm.ppf's own function, without its checks
