@@ -32,7 +32,7 @@ _READS = {
     "early_leavers": ("dropped_out", "dropout_session"),
     "companionship": ("dropped_out", "companionship"),
     "sprouts": ("dropped_out", "sprouts_end"),
-    "cohesion_r": ("dropped_out", "run", "connectedness_end", "recovery_end", "recovery_baseline"),
+    "cohesion_r": ("dropped_out", "connectedness_end", "recovery_end", "recovery_baseline"),
 }
 
 
@@ -104,12 +104,12 @@ def _within_group_r(people: pd.DataFrame, rows: np.ndarray, copies: int) -> np.n
     """Correlation of end-of-course connectedness with recovery gain among ``rows`` (completers),
     both centred within their group (the cohesion-outcome association within groups), per copy."""
     trial = people["trial"].to_numpy()[rows]
-    _, run = np.unique(people["run"].to_numpy()[rows], return_inverse=True)
+    group = people["group"].to_numpy()[rows]
     x = people["connectedness_end"].to_numpy()[rows].astype(float)
     gain = people["recovery_end"].to_numpy()[rows] - people["recovery_baseline"].to_numpy()[rows]
     frame = pd.DataFrame({"x": x, "y": gain.astype(float)})
-    # a group is (copy, run): copies that share people (common random numbers) share run numbers
-    centred = frame - frame.groupby(trial * (int(run.max(initial=0)) + 1) + run).transform("mean")
+    # a group is (copy, its group in the arm): one course, the rows being one arm's
+    centred = frame - frame.groupby(trial * (int(group.max(initial=0)) + 1) + group).transform("mean")
     sums = pd.DataFrame({"xy": centred.x * centred.y, "xx": centred.x**2, "yy": centred.y**2})
     sums = sums.groupby(trial).sum()
     with np.errstate(invalid="ignore", divide="ignore"):

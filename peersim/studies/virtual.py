@@ -135,7 +135,7 @@ def simulate_study(
         found = (position // 2) * span + k  # back to the copy: its set and its id
         trial = pair_order[np.searchsorted(pair[pair_order], found)]
         keep = _first_people(trial, g, member, arm.people)
-        front["arm"].append(np.full(len(keep), arm.name, dtype=object))
+        front["arm"].append(np.full(len(keep), j))
         front["trial"].append(trial[keep])
         front["group"].append(g[keep])
         front["set"].append(of_copy[trial[keep]])
@@ -152,6 +152,8 @@ def simulate_study(
         needed |= {f"{o}_{w}" for o, w in measured_columns(study) if outcomes is None or o in outcomes}
         names = [c for c in names if c in needed]
     data = {c: np.concatenate(v) for c, v in front.items()}
+    # the arm's name as a string column, taken from the names (not made from 10^5 Python strings)
+    data["arm"] = pd.array([a.name for a in study.arms], dtype="str").take(data["arm"])
     data |= {c: _taken(arms, c) for c in names}
     data |= {c: np.concatenate(v) for c, v in back.items()}
     people = pd.DataFrame(data)
@@ -185,7 +187,13 @@ def social_relations(participants: pd.DataFrame, when: str = "end") -> pd.Series
 def _first_people(trial: np.ndarray, group: np.ndarray, member: np.ndarray, people: int) -> np.ndarray:
     """The rows of the arm's people, in order: the first ``people`` of each copy in group and
     member order (a trial stops recruiting when the arm is full)."""
-    order = np.lexsort((member, group, trial))  # the keys are unique: one order
+    n = int(member.max()) + 1 if len(member) else 1
+    if len(member) % n == 0 and (member.reshape(-1, n) == np.arange(n)).all():
+        # each course's members together and in order (as the engine writes them): sort courses
+        courses = np.lexsort((group[::n], trial[::n]))
+        order = (courses[:, None] * n + np.arange(n)).ravel()
+    else:
+        order = np.lexsort((member, group, trial))  # the keys are unique: one order
     ordered = trial[order]
     rank = np.arange(len(order)) - np.searchsorted(ordered, ordered)  # place within the copy
     return order[rank < people]
