@@ -151,11 +151,18 @@ def fit_many(fit, y, treat, baseline, group, groups_effect: bool = True) -> pd.D
     four rows, no treated or no control row, or a baseline that does not vary gets NaN.
     """
     fit = np.asarray(fit, dtype=np.int64)
+    if len(fit) == 0:
+        return pd.DataFrame(columns=list(COLUMNS))
+    return pd.DataFrame(fit_arrays(fit, y, treat, baseline, group, groups_effect), columns=list(COLUMNS))
+
+
+def fit_arrays(fit, y, treat, baseline, group, groups_effect: bool = True) -> dict[str, np.ndarray]:
+    """:func:`fit_many`'s columns as arrays (one entry per fit), for callers that read a few
+    (at least one row)."""
+    fit = np.asarray(fit, dtype=np.int64)
     y, treat, baseline = (np.asarray(v, dtype=float) for v in (y, treat, baseline))
     group = np.asarray(group)
-    n_fits = int(fit.max()) + 1 if len(fit) else 0
-    if n_fits == 0:
-        return pd.DataFrame(columns=list(COLUMNS))
+    n_fits = int(fit.max()) + 1
     sums = _Sums(fit, y, treat, baseline, group, n_fits)
     ok = sums.ok
     gamma = reml.minimise(sums) if groups_effect else np.zeros(n_fits)
@@ -182,4 +189,4 @@ def fit_many(fit, y, treat, baseline, group, groups_effect: bool = True) -> pd.D
     counts = {"n": sums.n.astype(int), "n_treated": sums.n_treated.astype(int), "groups": sums.groups}
     # a fit that cannot be estimated: NaN throughout
     estimates = {c: np.where(ok, v, np.nan) for c, v in estimates.items()}
-    return pd.DataFrame({**counts, **estimates}, columns=list(COLUMNS))
+    return counts | estimates

@@ -66,7 +66,7 @@ from peersim.data.study import Study, as_study
 from peersim.run.draws import uncertainty_mode
 from peersim.stats.effects import Z95, cohens_d, pooled_sd
 from peersim.stats.effects import welch as _welch
-from peersim.stats.mixed import fit_many
+from peersim.stats.mixed import fit_arrays, fit_many
 from peersim.studies.virtual import simulate_study
 
 TRIAL_OUTCOMES = {
@@ -367,12 +367,13 @@ def _arm_means(long: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _observed_fits(columns, method: str, outcomes: list[str], trials: int) -> dict:
+def _observed_fits(columns, method: str, outcomes: list[str], trials: int, table: bool = True) -> dict:
     """The study's model (mixed model or ANCOVA) per trial and outcome, and each arm's variance
     and count of the analysed outcome, from ``columns``: arrays of the observed rows of one
     comparison (``trial``, ``arm`` 1 compared / 0 reference, ``group``, and each outcome's
     ``<state>_baseline_measured`` and ``<state>_end_measured``). Fit f is (trial f // outcomes,
-    outcome f % outcomes). The trial command and the calibration's statistics both read it."""
+    outcome f % outcomes). The trial command and the calibration's statistics both read it;
+    without ``table``, of the fits only the effect (``effect``, NaN where a fit has no rows)."""
     size = len(columns["trial"])
     code = np.repeat(np.arange(len(outcomes)), size)
     trial = np.tile(columns["trial"], len(outcomes))
@@ -382,8 +383,14 @@ def _observed_fits(columns, method: str, outcomes: list[str], trials: int) -> di
     baseline = np.concatenate([np.asarray(columns[f"{s}_baseline_measured"], dtype=float) for s in states])
     y = np.concatenate([np.asarray(columns[f"{s}_end_measured"], dtype=float) for s in states])
     fit = trial * len(outcomes) + code
-    fits = fit_many(fit, y, arm, baseline, group, groups_effect=method == "mixed model")
-    fits = fits.reindex(range(trials * len(outcomes)))
+    mixed = method == "mixed model"
+    fits, effect = None, np.full(trials * len(outcomes), np.nan)
+    if table:
+        fits = fit_many(fit, y, arm, baseline, group, groups_effect=mixed).reindex(range(len(effect)))
+        effect = fits.effect.to_numpy()
+    elif len(fit):  # the effect alone, without the table's frame
+        found = fit_arrays(fit, y, arm, baseline, group, groups_effect=mixed)["effect"]
+        effect[: len(found)] = found
     # each arm's variance and count per fit (pandas' one-pass variance, as the arm means' tables)
     by_arm = pd.Series(y).groupby(fit * 2 + arm).agg(["var", "count"])
     cell = by_arm.index.to_numpy()
@@ -397,6 +404,7 @@ def _observed_fits(columns, method: str, outcomes: list[str], trials: int) -> di
     return {
         "long": {"trial": trial, "code": code, "arm": arm, "group": group, "baseline": baseline, "y": y},
         "fits": fits,
+        "effect": effect,
         "pooled": pooled_sd(v1, v0, n1, n0),
         "n1": n1,
         "n0": n0,
@@ -438,8 +446,8 @@ def headline_effects(people: pd.DataFrame, study: Study, outcomes: Sequence[str]
         treated = code == known.get(arm.name, -1)
         rows = np.flatnonzero((treated | (code == known.get(study.reference.name, -1))) & observed)
         columns = _columns(people, rows, outcomes, arm=treated[rows].astype(int))
-        got = _observed_fits(columns, study.analysis, outcomes, trials)
-        effect = got["fits"].effect.to_numpy()
+        got = _observed_fits(columns, study.analysis, outcomes, trials, table=False)
+        effect = got["effect"]
         d = cohens_d(effect, got["pooled"])
         for i, o in enumerate(outcomes):
             out[arm.name, o] = {"difference": effect[i :: len(outcomes)], "cohens_d": d[i :: len(outcomes)]}

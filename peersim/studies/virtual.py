@@ -156,10 +156,9 @@ def simulate_study(
     data["arm"] = pd.array([a.name for a in study.arms], dtype="str").take(data["arm"])
     data |= {c: _taken(arms, c) for c in names}
     data |= {c: np.concatenate(v) for c, v in back.items()}
-    people = pd.DataFrame(data)
     for when in ("baseline", "end"):
-        people[f"social_relations_{when}"] = social_relations(people, when)
-    return _measure(people, study, seed, outcomes)
+        data[f"social_relations_{when}"] = social_relations(data, when)
+    return pd.DataFrame(data | _measure(data, study, seed, outcomes))
 
 
 def _joined(frames: list[pd.DataFrame], column: str) -> np.ndarray:
@@ -222,12 +221,13 @@ def measured_columns(study: Study) -> list[tuple[str, str]]:
     ]
 
 
-def _measure(people: pd.DataFrame, study: Study, seed: int, outcomes=None) -> pd.DataFrame:
-    """Add ``<outcome>_<occasion>_measured`` (module docstring, Measurement) for ``outcomes``
-    (default all). Each outcome's errors are its own stream, so measuring fewer changes none."""
-    runs, position = np.unique(people["run"].to_numpy(), return_inverse=True)
-    members = people["member"].to_numpy()
-    trial = people["trial"].to_numpy()
+def _measure(people, study: Study, seed: int, outcomes=None) -> dict[str, np.ndarray]:
+    """The columns ``<outcome>_<occasion>_measured`` (module docstring, Measurement) for
+    ``outcomes`` (default all), from ``people``'s columns (arrays by name). Each outcome's errors
+    are its own stream, so measuring fewer changes none."""
+    runs, position = np.unique(np.asarray(people["run"]), return_inverse=True)
+    members = np.asarray(people["member"])
+    trial = np.asarray(people["trial"])
     streams = Streams(seed, runs)
     every = np.arange(members.max() + 1)
     r = study.reliability
@@ -240,13 +240,13 @@ def _measure(people: pd.DataFrame, study: Study, seed: int, outcomes=None) -> pd
     noisy = list(dict.fromkeys(o for o, _ in pairs if o != "qpr" and r < 1.0))
     spreads: dict[str, np.ndarray] = {}
     if noisy:
-        by_trial = pd.DataFrame({o: people[f"{o}_baseline"].to_numpy() for o in noisy}).groupby(trial).std()
+        by_trial = pd.DataFrame({o: np.asarray(people[f"{o}_baseline"]) for o in noisy}).groupby(trial).std()
         at = np.searchsorted(by_trial.index.to_numpy(), trial)
         spreads = {o: by_trial[o].to_numpy()[at] for o in noisy}
     measured: dict[str, np.ndarray] = {}
     for outcome, when in pairs:
         column = f"{outcome}_{when}"
-        latent = people[column].to_numpy()
+        latent = np.asarray(people[column])
         if outcome not in spreads:
             measured[f"{column}_measured"] = latent.copy()
             continue
@@ -255,5 +255,4 @@ def _measure(people: pd.DataFrame, study: Study, seed: int, outcomes=None) -> pd
         # the standard normal quantile: scipy.stats.norm.ppf's own function, without its checks
         # (u is strictly inside (0, 1))
         measured[f"{column}_measured"] = latent + sd * special.ndtri(u)
-    # all at once: a column at a time copies the growing table's blocks
-    return pd.concat([people, pd.DataFrame(measured, index=people.index)], axis=1)
+    return measured
