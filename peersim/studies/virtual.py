@@ -112,6 +112,10 @@ def simulate_study(
     # every set twice: without and with COVID-19 restrictions (set 2 s + covid)
     doubled = sets.loc[sets.index.repeat(2)].reset_index(drop=True)
     doubled["covid_restrictions"] = np.tile([False, True], len(sets))
+    needed = None  # the participants table's columns kept (None: all)
+    if columns is not None:
+        needed = {"run", "member", "dropped_out", "loneliness_baseline", "loneliness_end", *columns}
+        needed |= {f"{o}_{w}" for o, w in measured_columns(study) if outcomes is None or o in outcomes}
     total = sum(a.groups for a in study.arms) * len(ids)
     bar = progress_bar(total, enabled=progress)
     arms, front, back = [], {"arm": [], "trial": [], "group": [], "set": []}, {"covid": [], "missing": []}
@@ -127,7 +131,10 @@ def simulate_study(
         frames = []
         for start in range(0, len(runs), chunk_size):
             part = slice(start, start + chunk_size)
-            out = simulate_courses(table, positions[part], runs[part], seed, population)["participants"]
+            # only the columns kept, and no groups table (the study reads none)
+            out = simulate_courses(
+                table, positions[part], runs[part], seed, population, columns=needed, groups=False
+            )["participants"]
             frames.append(out)
             bar.update(len(runs[part]))
         position, run, member = (_joined(frames, c) for c in ("set", "run", "member"))
@@ -147,10 +154,6 @@ def simulate_study(
     # the table built once, column by column, from each arm's chunks and its people's rows: taking
     # and inserting on the whole table, arm by arm, copied it several times
     names = [c for c in arms[0][0][0].columns if c != "set"]
-    if columns is not None:
-        needed = {"run", "member", "dropped_out", "loneliness_baseline", "loneliness_end", *columns}
-        needed |= {f"{o}_{w}" for o, w in measured_columns(study) if outcomes is None or o in outcomes}
-        names = [c for c in names if c in needed]
     data = {c: np.concatenate(v) for c, v in front.items()}
     # the arm's name as a string column, taken from the names (not made from 10^5 Python strings)
     data["arm"] = pd.array([a.name for a in study.arms], dtype="str").take(data["arm"])
