@@ -161,7 +161,8 @@ def simulate_study(
     data |= {c: np.concatenate(v) for c, v in back.items()}
     for when in ("baseline", "end"):
         data[f"social_relations_{when}"] = social_relations(data, when)
-    return pd.DataFrame(data | _measure(data, study, seed, outcomes))
+    # every array is new (joined, taken or computed here): the frame need not copy them again
+    return pd.DataFrame(data | _measure(data, study, seed, outcomes), copy=False)
 
 
 def _joined(frames: list[pd.DataFrame], column: str) -> np.ndarray:
