@@ -333,7 +333,7 @@ def test_outcomes_are_measured_with_the_stated_reliability():
 
 # --- the statistics' shortcuts give the tables' numbers ------------------------------------------
 def test_cell_variances_are_pandas_group_variances_to_the_bit():
-    from peersim.studies.trial import _cell_variances
+    from peersim.stats import cells
 
     rng = np.random.default_rng(5)
     y = rng.normal(30.0, 9.0, 400)
@@ -341,9 +341,11 @@ def test_cell_variances_are_pandas_group_variances_to_the_bit():
     scattered = rng.permutation(together)  # not together: pandas itself
     gappy = y.copy()
     gappy[[5, 200]] = np.nan  # something missing: pandas itself
-    for values, cells in ((y, together), (y, scattered), (gappy, together)):
-        by = pd.Series(values).groupby(cells).agg(["var", "count"])
-        found, variance, count = _cell_variances(values, cells)
+    many = np.repeat(np.arange(400), rng.integers(1, 200, 400))  # cells of 1 to 199 rows
+    skewed = rng.normal(0.5, 0.2, len(many)) ** 3
+    for values, cell in ((y, together), (y, scattered), (gappy, together), (skewed, many)):
+        by = pd.Series(values).groupby(cell).agg(["var", "count"])
+        found, variance, count = cells.variances(values, cell)
         order = np.argsort(found)
         assert np.array_equal(found[order], by.index.to_numpy())
         assert np.array_equal(variance[order], by["var"].to_numpy(), equal_nan=True)

@@ -64,6 +64,7 @@ import pandas as pd
 from peersim.core.params import Params
 from peersim.data.study import Study, as_study
 from peersim.run.draws import uncertainty_mode
+from peersim.stats import cells
 from peersim.stats.effects import Z95, cohens_d, pooled_sd
 from peersim.stats.effects import welch as _welch
 from peersim.stats.mixed import fit_arrays, fit_many
@@ -392,7 +393,7 @@ def _observed_fits(columns, method: str, outcomes: list[str], trials: int, table
         found = fit_arrays(fit, y, arm, baseline, group, groups_effect=mixed)["effect"]
         effect[: len(found)] = found
     # each arm's variance and count per fit
-    cell, variance, count = _cell_variances(y, fit * 2 + arm)
+    cell, variance, count = cells.variances(y, fit * 2 + arm)  # pandas' group variance
     moments = {}
     for name, values in (("var", variance), ("count", count)):
         both = np.full((trials * len(outcomes), 2), np.nan)
@@ -408,31 +409,6 @@ def _observed_fits(columns, method: str, outcomes: list[str], trials: int, table
         "n1": n1,
         "n0": n0,
     }
-
-
-def _cell_variances(y: np.ndarray, cell: np.ndarray):
-    """The cells present, and the variance (ddof 1) and count of ``y`` in each: pandas' group
-    variance, whose one-pass (Welford) updates in row order are done here for all cells at once
-    when each cell's rows are together (as a study's are) and nothing is missing, bit for bit."""
-    edges = np.flatnonzero(np.diff(cell)) + 1
-    starts = np.concatenate([[0], edges]) if len(cell) else edges
-    keys = cell[starts]
-    if len(np.unique(keys)) != len(keys) or np.isnan(y).any():
-        by = pd.Series(y).groupby(cell).agg(["var", "count"])
-        return by.index.to_numpy(), by["var"].to_numpy(float), by["count"].to_numpy(float)
-    length = np.diff(np.concatenate([starts, [len(cell)]]))
-    order = np.argsort(-length, kind="stable")  # longest first: the cells still going are a prefix
-    first, size = starts[order], length[order]
-    mean, m2 = np.zeros(len(keys)), np.zeros(len(keys))
-    for k in range(int(size[0]) if len(size) else 0):
-        live = int(np.searchsorted(-size, -k))  # the cells with more than k rows
-        value, old = y[first[:live] + k], mean[:live]
-        new = old + (value - old) / (k + 1)
-        m2[:live] += (value - new) * (value - old)
-        mean[:live] = new
-    variance = np.full(len(keys), np.nan)
-    variance[order] = np.divide(m2, size - 1, out=np.full(len(keys), np.nan), where=size > 1)
-    return keys, variance, length.astype(float)
 
 
 def _columns(people: pd.DataFrame, rows, outcomes: Sequence[str], arm=None) -> dict[str, np.ndarray]:
