@@ -49,10 +49,11 @@ def observe(people: pd.DataFrame, study: Study, keys: Sequence[str], copies: int
     A statistic a copy cannot produce (nobody left, so no timing of leavers) is NaN."""
     parsed = {k: parse_key(k, study) for k in keys}
     outcomes = [f"{p['outcome']}_end" for p in parsed.values() if p["statistic"] in ("d", "difference")]
-    effects = headline_effects(people, study, list(dict.fromkeys(outcomes)), copies) if outcomes else {}
     # the columns read, once, as arrays: selecting rows of the whole table per statistic cost more
     # than the statistics
     code, names = pd.factorize(people["arm"])
+    outcomes = list(dict.fromkeys(outcomes))
+    effects = headline_effects(people, study, outcomes, copies, arms=(code, names)) if outcomes else {}
     trial = people["trial"].to_numpy()
     left = people["dropped_out"].to_numpy(bool)
     session = people["dropout_session"].to_numpy(dtype=float, na_value=np.nan)

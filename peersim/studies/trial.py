@@ -422,10 +422,13 @@ def _columns(people: pd.DataFrame, rows, outcomes: Sequence[str], arm=None) -> d
     return columns if arm is None else {**columns, "arm": arm}
 
 
-def headline_effects(people: pd.DataFrame, study: Study, outcomes: Sequence[str], trials: int) -> dict:
+def headline_effects(
+    people: pd.DataFrame, study: Study, outcomes: Sequence[str], trials: int, arms=None
+) -> dict:
     """The study's own analysis as :func:`headline` gives it, the difference and Cohen's d only:
     {(arm, outcome): {"difference": per trial, "cohens_d": per trial}} (NaN where a trial has
-    none). What the calibration's statistics read, without the tables they do not."""
+    none). What the calibration's statistics read, without the tables they do not. ``arms``:
+    ``pd.factorize(people["arm"])``, if the caller has it."""
     outcomes = list(outcomes)
     if study.analysis == "unadjusted":  # Welch on the observed: the table's own path
         table = headline(people, study, outcomes, trials).set_index(["trial", "arm", "outcome"])
@@ -438,7 +441,7 @@ def headline_effects(people: pd.DataFrame, study: Study, outcomes: Sequence[str]
             for a in study.compared
             for o in outcomes
         }
-    code, names = pd.factorize(people["arm"])
+    code, names = pd.factorize(people["arm"]) if arms is None else arms
     observed = ~people["missing"].to_numpy()
     known = {n: i for i, n in enumerate(names)}
     out = {}

@@ -166,7 +166,10 @@ def simulate_study(
 
 
 def _joined(frames: list[pd.DataFrame], column: str) -> np.ndarray:
-    """One column of a list of tables, as one array."""
+    """One column of a list of tables, as one array (the table's own for one table: read, not
+    written)."""
+    if len(frames) == 1:
+        return frames[0][column].to_numpy()
     return np.concatenate([f[column].to_numpy() for f in frames])
 
 
