@@ -332,3 +332,45 @@ def test_outcomes_are_measured_with_the_stated_reliability():
     assert (r.qpr_end_measured == r.qpr_end).all()  # the QPR-15 has its own measurement model
     exact = peersim.trial(Params(), n_per_arm=40, seed=12, study=_study(reliability=1.0)).participants
     assert (exact.hope_end_measured == exact.hope_end).all()
+
+
+# --- the statistics' shortcuts give the tables' numbers ------------------------------------------
+def test_cell_variances_are_pandas_group_variances_to_the_bit():
+    from peersim.stats import cells
+
+    rng = np.random.default_rng(5)
+    y = rng.normal(30.0, 9.0, 400)
+    together = np.repeat([3, 0, 7, 1, 9], [150, 1, 99, 2, 148])  # each cell's rows together
+    scattered = rng.permutation(together)  # not together: pandas itself
+    gappy = y.copy()
+    gappy[[5, 200]] = np.nan  # something missing: pandas itself
+    many = np.repeat(np.arange(400), rng.integers(1, 200, 400))  # cells of 1 to 199 rows
+    skewed = rng.normal(0.5, 0.2, len(many)) ** 3
+    for values, cell in ((y, together), (y, scattered), (gappy, together), (skewed, many)):
+        by = pd.Series(values).groupby(cell).agg(["var", "count"])
+        found, variance, count = cells.variances(values, cell)
+        order = np.argsort(found)
+        assert np.array_equal(found[order], by.index.to_numpy())
+        assert np.array_equal(variance[order], by["var"].to_numpy(), equal_nan=True)
+        assert np.array_equal(count[order], by["count"].to_numpy())
+
+
+def test_calibration_statistics_keep_only_what_they_read_and_match_the_whole_table():
+    """statistics() measures only the outcomes and keeps only the columns its statistics read;
+    every statistic is the one observe gives on the whole table, bit for bit."""
+    from peersim.data.study import STATISTICS, peer_trial
+    from peersim.inference.calibration import statistics
+    from peersim.studies.observe import observe
+    from peersim.studies.virtual import simulate_study
+
+    study = peer_trial()
+    names = [
+        "d:qpr:peer", "difference:hope:peer", "mean:qpr:control", "change:self_efficacy:peer",
+        "dropout:peer", "left_by:peer:3", "early_leavers:peer:2", "companionship:peer",
+        "sprouts:peer", "cohesion_r:peer",
+    ]  # fmt: skip
+    assert {n.split(":")[0] for n in names} == set(STATISTICS)
+    sets = pd.DataFrame({"facilitator_skill": np.linspace(0.3, 0.9, 6)})
+    lean = statistics(sets, seed=3, trials=np.arange(6) + 40, names=names)
+    people = simulate_study(study, sets, np.arange(6), np.arange(6) + 40, seed=3)
+    pd.testing.assert_frame_equal(lean, observe(people, study, names, 6), check_exact=True)

@@ -116,9 +116,11 @@ def write_parquet(table: pd.DataFrame, path: str | Path) -> None:
     table.to_parquet(path, index=False, compression="zstd", use_dictionary=text or False)
 
 
-def participants_table(kernel: Kernel) -> pd.DataFrame:
+def participants_table(kernel: Kernel, columns=None) -> pd.DataFrame:
     """One row per (run, participant). Real values are float32, the model's own precision (it
-    halves what sweeps write); counts are int32."""
+    halves what sweeps write); counts are int32. ``columns``: only these (and run and member), in
+    the table's order, for a caller that reads a few (a virtual study's statistics)."""
+    want = (lambda name: True) if columns is None else set(columns).__contains__
     g, st = kernel.group, kernel.state
     runs, n = g.runs, g.n
     cols: dict[str, np.ndarray] = {
@@ -126,29 +128,42 @@ def participants_table(kernel: Kernel) -> pd.DataFrame:
         "member": np.tile(np.arange(n), runs),
     }
     for name in STATIC_ATTRIBUTES:
-        values = g.attrs[name].ravel()
-        cols[name] = values.astype(bool) if name in BOOL_ATTRIBUTES else values
-    cols["difference_from_group"] = _mean_difference(kernel).ravel()
-    cols["dropped_out"] = st.dropped.ravel()
-    cols["dropout_session"] = pd.array(np.where(st.dropped, st.dropout_session, 0).ravel(), dtype="Int64")
-    cols["dropout_session"][~st.dropped.ravel()] = pd.NA
-    cols["sessions_attended"] = st.sessions_attended.ravel().astype(np.int32)
-    cols["shared_sessions"] = st.shared_sessions.ravel().astype(np.int32)
+        if want(name):
+            values = g.attrs[name].ravel()
+            cols[name] = values.astype(bool) if name in BOOL_ATTRIBUTES else values
+    if want("difference_from_group"):
+        cols["difference_from_group"] = _mean_difference(kernel).ravel()
+    if want("dropped_out"):
+        cols["dropped_out"] = st.dropped.ravel()
+    if want("dropout_session"):
+        session = pd.array(np.where(st.dropped, st.dropout_session, 0).ravel(), dtype="Int64")
+        session[~st.dropped.ravel()] = pd.NA
+        cols["dropout_session"] = session
+    if want("sessions_attended"):
+        cols["sessions_attended"] = st.sessions_attended.ravel().astype(np.int32)
+    if want("shared_sessions"):
+        cols["shared_sessions"] = st.shared_sessions.ravel().astype(np.int32)
     base = kernel.snapshots["baseline"].values
     end = kernel.snapshots.get("end", kernel.snapshots["baseline"]).values
     followup = kernel.snapshots.get("followup", kernel.snapshots.get("end")).values
     for name in REPORTED:
-        cols[f"{name}_baseline"] = base[name].ravel().astype(np.float32)
-        cols[f"{name}_end"] = end[name].ravel().astype(np.float32)
+        for when, snapshot in (("baseline", base), ("end", end)):
+            if want(f"{name}_{when}"):
+                cols[f"{name}_{when}"] = snapshot[name].ravel().astype(np.float32)
     for name in FOLLOWUP:
-        cols[f"{name}_followup"] = followup[name].ravel().astype(np.float32)
-    cols["sprouts_end"] = end["sprouts"].ravel().astype(np.int32)
-    cols["realised_changes_end"] = end["realised"].ravel().astype(np.int32)
-    cols["realised_changes_followup"] = followup["realised"].ravel().astype(np.int32)
-    cols["companionship"] = st.companionship.ravel()
-    cols["bridging_followup"] = followup["bridging"].ravel().astype(np.float32)
+        if want(f"{name}_followup"):
+            cols[f"{name}_followup"] = followup[name].ravel().astype(np.float32)
+    counts = (("sprouts_end", end, "sprouts"), ("realised_changes_end", end, "realised"))
+    for column, snapshot, name in (*counts, ("realised_changes_followup", followup, "realised")):
+        if want(column):
+            cols[column] = snapshot[name].ravel().astype(np.int32)
+    if want("companionship"):
+        cols["companionship"] = st.companionship.ravel()
+    if want("bridging_followup"):
+        cols["bridging_followup"] = followup["bridging"].ravel().astype(np.float32)
     for i, name in enumerate(kernel.channels):
-        cols[f"mech_{name}_sessions"] = kernel.activations[i].ravel().astype(np.int32)
+        if want(f"mech_{name}_sessions"):
+            cols[f"mech_{name}_sessions"] = kernel.activations[i].ravel().astype(np.int32)
     return pd.DataFrame(cols)
 
 

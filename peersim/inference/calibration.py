@@ -32,7 +32,7 @@ from peersim.data.study import Study, as_study
 from peersim.data.targets import KINDS, fitted, keys, load_targets
 from peersim.inference import abc
 from peersim.inference.abc import deviations, discrepancy
-from peersim.studies.observe import observe, read_outcomes
+from peersim.studies.observe import observe, read_columns, read_outcomes
 from peersim.studies.virtual import simulate_study
 
 __all__ = [  # the targets' helpers, where the calibration's users have always found them
@@ -74,9 +74,13 @@ def statistics(
     names = keys(load_targets(study=study, literature=given is None)) if names is None else list(names)
     sets = pd.DataFrame(sets)
     trials = np.arange(len(sets)) if trials is None else np.asarray(trials, dtype=np.int64)
-    # only the outcomes the statistics read are measured (each has its own error stream)
-    measure = read_outcomes(study, names)
-    people = simulate_study(study, sets, np.arange(len(sets)), trials, seed=seed, base=base, outcomes=measure)
+    # only the outcomes the statistics read are measured (each has its own error stream), and only
+    # the columns they read are kept
+    measure, columns = read_outcomes(study, names), read_columns(study, names)
+    copies = np.arange(len(sets))
+    people = simulate_study(
+        study, sets, copies, trials, seed=seed, base=base, outcomes=measure, columns=columns
+    )
     out = observe(people, study, names, len(sets))
     out.index = sets.index
     return out

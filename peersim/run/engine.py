@@ -198,18 +198,26 @@ def simulate_courses(
     population=None,
     record: str = "summary",
     label: bool = True,
+    columns=None,
+    groups: bool = True,
 ) -> dict[str, pd.DataFrame]:
     """One chunk of courses: course i is run ``runs[i]`` of the set at ``positions[i]``. Returns
     the tables (participants, groups, and sessions with ``record="sessions"``), sorted by set and
-    run, each with a first column ``set`` (the set's position) if ``label``."""
+    run, each with a first column ``set`` (the set's position) if ``label``. ``columns``: of the
+    participants table only these (peersim.core.tables.participants_table); ``groups=False``: no
+    groups table (a virtual study reads neither the rest nor that)."""
     positions, runs = np.asarray(positions), np.asarray(runs)
+    if columns is not None and groups:
+        raise ValueError("simulate_courses: the groups table needs every participants column")
     parts: dict[str, list[pd.DataFrame]] = {"participants": [], "groups": [], "sessions": []}
     batches = table.batches(positions)
     for idx, params in batches:
         kernel = Kernel(params, seed, runs[idx], population, record_sessions=record == "sessions")
         kernel.run()
-        participants = participants_table(kernel)
-        tables = {"participants": participants, "groups": groups_table(kernel, participants)}
+        participants = participants_table(kernel, columns)
+        tables = {"participants": participants}
+        if groups:
+            tables["groups"] = groups_table(kernel, participants)
         if record == "sessions":
             tables["sessions"] = sessions_table(kernel)
         for name, frame in tables.items():

@@ -151,11 +151,18 @@ def fit_many(fit, y, treat, baseline, group, groups_effect: bool = True) -> pd.D
     four rows, no treated or no control row, or a baseline that does not vary gets NaN.
     """
     fit = np.asarray(fit, dtype=np.int64)
+    if len(fit) == 0:
+        return pd.DataFrame(columns=list(COLUMNS))
+    return pd.DataFrame(fit_arrays(fit, y, treat, baseline, group, groups_effect), columns=list(COLUMNS))
+
+
+def fit_arrays(fit, y, treat, baseline, group, groups_effect: bool = True) -> dict[str, np.ndarray]:
+    """:func:`fit_many`'s columns as arrays (one entry per fit), for callers that read a few
+    (at least one row)."""
+    fit = np.asarray(fit, dtype=np.int64)
     y, treat, baseline = (np.asarray(v, dtype=float) for v in (y, treat, baseline))
     group = np.asarray(group)
-    n_fits = int(fit.max()) + 1 if len(fit) else 0
-    if n_fits == 0:
-        return pd.DataFrame(columns=list(COLUMNS))
+    n_fits = int(fit.max()) + 1
     sums = _Sums(fit, y, treat, baseline, group, n_fits)
     ok = sums.ok
     gamma = reml.minimise(sums) if groups_effect else np.zeros(n_fits)
@@ -164,13 +171,9 @@ def fit_many(fit, y, treat, baseline, group, groups_effect: bool = True) -> pd.D
         var_resid = rss / (sums.n - 3)
         cov = var_resid[:, None, None] * np.linalg.inv(a)
         se = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
-    var_group = gamma * var_resid
-    total = var_group + var_resid
-    out = pd.DataFrame(
-        {
-            "n": sums.n.astype(int),
-            "n_treated": sums.n_treated.astype(int),
-            "groups": sums.groups,
+        var_group = gamma * var_resid
+        total = var_group + var_resid
+        estimates = {
             "intercept": beta[:, 0],
             "effect": beta[:, 1],
             "effect_se": se[:, 1],
@@ -179,11 +182,11 @@ def fit_many(fit, y, treat, baseline, group, groups_effect: bool = True) -> pd.D
             "var_group": var_group,
             "var_resid": var_resid,
             "icc": np.divide(var_group, total, out=np.zeros_like(total), where=total > 0),
+            "effect_low": beta[:, 1] - Z95 * se[:, 1],
+            "effect_high": beta[:, 1] + Z95 * se[:, 1],
+            "p_value": 2.0 * stats.norm.sf(np.abs(beta[:, 1] / se[:, 1])),
         }
-    )
-    out["effect_low"] = out.effect - Z95 * out.effect_se
-    out["effect_high"] = out.effect + Z95 * out.effect_se
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["p_value"] = 2.0 * stats.norm.sf(np.abs(out.effect / out.effect_se))
-    out.loc[~ok, [c for c in COLUMNS if c not in ("n", "n_treated", "groups")]] = np.nan
-    return out[list(COLUMNS)]
+    counts = {"n": sums.n.astype(int), "n_treated": sums.n_treated.astype(int), "groups": sums.groups}
+    # a fit that cannot be estimated: NaN throughout
+    estimates = {c: np.where(ok, v, np.nan) for c, v in estimates.items()}
+    return counts | estimates

@@ -115,6 +115,15 @@ def slopes(sums, gamma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, second
 
 
+class _Subset:
+    """The sums of some fits (``rows``), as :func:`slopes` reads them (each fit's own)."""
+
+    def __init__(self, sums, rows: np.ndarray) -> None:
+        self.class_n = sums.class_n
+        for name in ("n", "ok", "xtx", "xty", "yty", "class_count", "class_sums"):
+            setattr(self, name, getattr(sums, name)[rows])
+
+
 def minimise(sums) -> np.ndarray:
     """The REML variance ratio of every fit (0 for fits that cannot be estimated)."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -133,20 +142,22 @@ def _minimise(sums) -> np.ndarray:
     # that end (rising from 0: no group effect; falling to GAMMA_MAX)
     right = g < 0
     a, b = np.where(right, mid, lo), np.where(right, hi, mid)
-    x = mid
+    x = mid.copy()
     done = (a == b) | (g == 0) | ~ok
     for _ in range(_MAX_STEPS):
-        if done.all():
+        live = np.flatnonzero(~done)  # the fits still searching: after a few steps, a handful
+        if not len(live):
             break
-        a = np.where(g < 0, np.maximum(a, x), a)
-        b = np.where(g > 0, np.minimum(b, x), b)
-        step = x - g / h
-        newton = (h > 0) & (step > a) & (step < b)
-        new = np.where(newton, step, 0.5 * (a + b))
-        converged = (np.abs(new - x) <= _TOLERANCE * x) | (b - a <= _TOLERANCE * b) | (g == 0)
-        x = np.where(done, x, new)
-        done = done | converged
-        g, h = slopes(sums, x)
+        xl, gl, hl = x[live], g[live], h[live]
+        al = np.where(gl < 0, np.maximum(a[live], xl), a[live])
+        bl = np.where(gl > 0, np.minimum(b[live], xl), b[live])
+        step = xl - gl / hl
+        newton = (hl > 0) & (step > al) & (step < bl)
+        new = np.where(newton, step, 0.5 * (al + bl))
+        converged = (np.abs(new - xl) <= _TOLERANCE * xl) | (bl - al <= _TOLERANCE * bl) | (gl == 0)
+        x[live], a[live], b[live] = new, al, bl
+        done[live] = converged
+        g[live], h[live] = slopes(_Subset(sums, live), new)
     # the boundary: no group effect, if it is at least as good as the interior point (within
     # rounding of the criterion: a ratio of 1e-13 is no group effect)
     zero = sums.criterion(np.zeros(f))

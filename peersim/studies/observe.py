@@ -24,16 +24,36 @@ def read_outcomes(study: Study, keys: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(p["outcome"] for p in (parse_key(k, study) for k in keys) if "outcome" in p))
 
 
+#: the participants table's columns each statistic reads (beyond the study's own and the
+#: measured outcomes): what simulate_study's ``columns`` must keep for them
+_READS = {
+    "dropout": ("dropped_out",),
+    "left_by": ("dropped_out", "dropout_session"),
+    "early_leavers": ("dropped_out", "dropout_session"),
+    "companionship": ("dropped_out", "companionship"),
+    "sprouts": ("dropped_out", "sprouts_end"),
+    "cohesion_r": ("dropped_out", "connectedness_end", "recovery_end", "recovery_baseline"),
+}
+
+
+def read_columns(study: Study, keys: Sequence[str]) -> list[str]:
+    """The participants table's columns the statistics ``keys`` read (simulate_study's
+    ``columns``); a statistic reading one not kept fails (KeyError), it cannot go wrong quietly."""
+    reads = [c for k in keys for c in _READS.get(parse_key(k, study)["statistic"], ())]
+    return list(dict.fromkeys(["dropped_out", "dropout_session", *reads]))
+
+
 def observe(people: pd.DataFrame, study: Study, keys: Sequence[str], copies: int) -> pd.DataFrame:
     """The statistics ``keys`` of every copy (0..copies-1) of ``study`` whose people are
     ``people`` (peersim.studies.virtual.simulate_study): one row per copy, one column per key.
     A statistic a copy cannot produce (nobody left, so no timing of leavers) is NaN."""
     parsed = {k: parse_key(k, study) for k in keys}
     outcomes = [f"{p['outcome']}_end" for p in parsed.values() if p["statistic"] in COMPARISONS]
-    effects = headline_effects(people, study, list(dict.fromkeys(outcomes)), copies) if outcomes else {}
     # the columns read, once, as arrays: selecting rows of the whole table per statistic cost more
     # than the statistics
     code, names = pd.factorize(people["arm"])
+    outcomes = list(dict.fromkeys(outcomes))
+    effects = headline_effects(people, study, outcomes, copies, arms=(code, names)) if outcomes else {}
     trial = people["trial"].to_numpy()
     left = people["dropped_out"].to_numpy(bool)
     session = people["dropout_session"].to_numpy(dtype=float, na_value=np.nan)
@@ -85,12 +105,12 @@ def _within_group_r(people: pd.DataFrame, rows: np.ndarray, copies: int) -> np.n
     """Correlation of end-of-course connectedness with recovery gain among ``rows`` (completers),
     both centred within their group (the cohesion-outcome association within groups), per copy."""
     trial = people["trial"].to_numpy()[rows]
-    _, run = np.unique(people["run"].to_numpy()[rows], return_inverse=True)
+    group = people["group"].to_numpy()[rows]
     x = people["connectedness_end"].to_numpy()[rows].astype(float)
     gain = people["recovery_end"].to_numpy()[rows] - people["recovery_baseline"].to_numpy()[rows]
     frame = pd.DataFrame({"x": x, "y": gain.astype(float)})
-    # a group is (copy, run): copies that share people (common random numbers) share run numbers
-    centred = frame - frame.groupby(trial * (int(run.max(initial=0)) + 1) + run).transform("mean")
+    # a group is (copy, its group in the arm): one course, the rows being one arm's
+    centred = frame - frame.groupby(trial * (int(group.max(initial=0)) + 1) + group).transform("mean")
     sums = pd.DataFrame({"xy": centred.x * centred.y, "xx": centred.x**2, "yy": centred.y**2})
     sums = sums.groupby(trial).sum()
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -66,9 +66,10 @@ import pandas as pd
 from peersim.core.params import Params
 from peersim.data.study import Study, as_study, peer_trial
 from peersim.run.draws import uncertainty_mode
+from peersim.stats import cells
 from peersim.stats.effects import Z95, cohens_d, pooled_sd
 from peersim.stats.effects import welch as _welch
-from peersim.stats.mixed import fit_many
+from peersim.stats.mixed import fit_arrays, fit_many
 from peersim.studies.virtual import simulate_study
 
 TRIAL_OUTCOMES = {
@@ -369,12 +370,13 @@ def _arm_means(long: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _observed_fits(columns, method: str, outcomes: list[str], trials: int) -> dict:
+def _observed_fits(columns, method: str, outcomes: list[str], trials: int, table: bool = True) -> dict:
     """The study's model (mixed model or ANCOVA) per trial and outcome, and each arm's variance
     and count of the analysed outcome, from ``columns``: arrays of the observed rows of one
     comparison (``trial``, ``arm`` 1 compared / 0 reference, ``group``, and each outcome's
     ``<state>_baseline_measured`` and ``<state>_end_measured``). Fit f is (trial f // outcomes,
-    outcome f % outcomes). The trial command and the calibration's statistics both read it."""
+    outcome f % outcomes). The trial command and the calibration's statistics both read it;
+    without ``table``, of the fits only the effect (``effect``, NaN where a fit has no rows)."""
     size = len(columns["trial"])
     code = np.repeat(np.arange(len(outcomes)), size)
     trial = np.tile(columns["trial"], len(outcomes))
@@ -384,21 +386,30 @@ def _observed_fits(columns, method: str, outcomes: list[str], trials: int) -> di
     baseline = np.concatenate([np.asarray(columns[f"{s}_baseline_measured"], dtype=float) for s in states])
     y = np.concatenate([np.asarray(columns[f"{s}_end_measured"], dtype=float) for s in states])
     fit = trial * len(outcomes) + code
-    fits = fit_many(fit, y, arm, baseline, group, groups_effect=method == "mixed model")
-    fits = fits.reindex(range(trials * len(outcomes)))
-    # each arm's variance and count per fit (pandas' one-pass variance, as the arm means' tables)
-    by_arm = pd.Series(y).groupby(fit * 2 + arm).agg(["var", "count"])
-    cell = by_arm.index.to_numpy()
+    mixed = method == "mixed model"
+    fits, effect = None, np.full(trials * len(outcomes), np.nan)
+    effect_se = effect.copy()
+    if table:
+        fits = fit_many(fit, y, arm, baseline, group, groups_effect=mixed).reindex(range(len(effect)))
+        effect, effect_se = fits.effect.to_numpy(), fits.effect_se.to_numpy()
+    elif len(fit):  # the effect alone, without the table's frame
+        found = fit_arrays(fit, y, arm, baseline, group, groups_effect=mixed)
+        effect[: len(found["effect"])] = found["effect"]
+        effect_se[: len(found["effect"])] = found["effect_se"]
+    # each arm's variance and count per fit
+    cell, variance, count = cells.variances(y, fit * 2 + arm)  # pandas' group variance
     moments = {}
-    for name in ("var", "count"):
+    for name, values in (("var", variance), ("count", count)):
         both = np.full((trials * len(outcomes), 2), np.nan)
-        both[cell // 2, cell % 2] = by_arm[name].to_numpy(float)
+        both[cell // 2, cell % 2] = values
         moments[name] = both
     v1, v0 = moments["var"][:, 1], moments["var"][:, 0]
     n1, n0 = moments["count"][:, 1], moments["count"][:, 0]
     return {
         "long": {"trial": trial, "code": code, "arm": arm, "group": group, "baseline": baseline, "y": y},
         "fits": fits,
+        "effect": effect,
+        "effect_se": effect_se,
         "pooled": pooled_sd(v1, v0, n1, n0),
         "n1": n1,
         "n0": n0,
@@ -416,10 +427,13 @@ def _columns(people: pd.DataFrame, rows, outcomes: Sequence[str], arm=None) -> d
     return columns if arm is None else {**columns, "arm": arm}
 
 
-def headline_effects(people: pd.DataFrame, study: Study, outcomes: Sequence[str], trials: int) -> dict:
+def headline_effects(
+    people: pd.DataFrame, study: Study, outcomes: Sequence[str], trials: int, arms=None
+) -> dict:
     """The study's own analysis as :func:`headline` gives it, the difference, Cohen's d and its
     standard error only: {(arm, outcome): {"difference", "cohens_d", "se_d": per trial}} (NaN
-    where a trial has none). What the calibration's statistics read, without the tables they do not."""
+    where a trial has none). What the calibration's statistics read, without the tables they do
+    not. ``arms``: ``pd.factorize(people["arm"])``, if the caller has it."""
     outcomes = list(outcomes)
     if study.analysis == "unadjusted":  # Welch on the observed: the table's own path
         table = headline(people, study, outcomes, trials).set_index(["trial", "arm", "outcome"])
@@ -435,7 +449,7 @@ def headline_effects(people: pd.DataFrame, study: Study, outcomes: Sequence[str]
         for effect in out.values():  # the standard error of d as a reader recovers it
             effect["se_d"] = (effect.pop("d_high") - effect.pop("d_low")) / (2.0 * Z95)
         return out
-    code, names = pd.factorize(people["arm"])
+    code, names = pd.factorize(people["arm"]) if arms is None else arms
     observed = ~people["missing"].to_numpy()
     known = {n: i for i, n in enumerate(names)}
     out = {}
@@ -443,15 +457,11 @@ def headline_effects(people: pd.DataFrame, study: Study, outcomes: Sequence[str]
         treated = code == known.get(arm.name, -1)
         rows = np.flatnonzero((treated | (code == known.get(study.reference.name, -1))) & observed)
         columns = _columns(people, rows, outcomes, arm=treated[rows].astype(int))
-        got = _observed_fits(columns, study.analysis, outcomes, trials)
-        fits = got["fits"]
-        effect = fits.effect.to_numpy()
+        got = _observed_fits(columns, study.analysis, outcomes, trials, table=False)
+        effect = got["effect"]
         d = cohens_d(effect, got["pooled"])
-        # the standard error of d as a reader recovers it from the reported interval
-        width = cohens_d(fits.effect_high.to_numpy(), got["pooled"]) - cohens_d(
-            fits.effect_low.to_numpy(), got["pooled"]
-        )
-        se = width / (2.0 * Z95)
+        # the standard error of d: the effect's over the same SD (its interval is effect +- 1.96 se)
+        se = cohens_d(got["effect_se"], got["pooled"])
         for i, o in enumerate(outcomes):
             each = slice(i, None, len(outcomes))
             out[arm.name, o] = {"difference": effect[each], "cohens_d": d[each], "se_d": se[each]}

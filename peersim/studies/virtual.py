@@ -87,6 +87,7 @@ def simulate_study(
     progress: bool = False,
     chunk_size: int = DEFAULT_CHUNK,
     outcomes: Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Every randomised person of copies ``ids`` (default 0, 1, ..., one per entry of
     ``of_copy``) of ``study``: copy c runs the parameter set ``sets.iloc[of_copy[c]]`` (columns
@@ -94,7 +95,8 @@ def simulate_study(
     (its name), ``trial`` (c), ``group`` (position of the group or block in its
     arm), ``covid``, ``missing``, the participants table's columns and the measured outcomes
     ``<outcome>_<occasion>_measured`` (of ``outcomes`` only, if given: the calibration measures
-    what its statistics read)."""
+    what its statistics read). ``columns``: of the participants table only these (and those
+    the study's draws and measurement read), not the sixty-odd others."""
     sets = pd.DataFrame(index=[0]) if sets is None else pd.DataFrame(sets).reset_index(drop=True)
     of_copy = np.zeros(1, dtype=np.int64) if of_copy is None else np.asarray(of_copy, dtype=np.int64)
     ids = np.arange(len(of_copy), dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
@@ -110,9 +112,22 @@ def simulate_study(
     # every set twice: without and with COVID-19 restrictions (set 2 s + covid)
     doubled = sets.loc[sets.index.repeat(2)].reset_index(drop=True)
     doubled["covid_restrictions"] = np.tile([False, True], len(sets))
+    needed = None  # the participants table's columns kept (None: all)
+    if columns is not None:
+        needed = {
+            "run",
+            "member",
+            "dropped_out",
+            "loneliness_baseline",
+            "bridging_baseline",
+            "bridging_end",
+            *columns,
+        }
+        needed |= {f"{o}_{w}" for o, w in measured_columns(study) if outcomes is None or o in outcomes}
     total = sum(a.groups for a in study.arms) * len(ids)
     bar = progress_bar(total, enabled=progress)
-    arms = []
+    arms, front, back = [], {"arm": [], "trial": [], "group": [], "set": []}, {"covid": [], "missing": []}
+    reliefs = []  # each person's loneliness_relief (their copy's set), for social relations
     for j, arm in enumerate(study.arms):
         params = study.params(arm, base)
         groups, first = arm.groups, arm_first_run(study, j)
@@ -125,30 +140,57 @@ def simulate_study(
         frames = []
         for start in range(0, len(runs), chunk_size):
             part = slice(start, start + chunk_size)
-            out = simulate_courses(table, positions[part], runs[part], seed, population)["participants"]
+            # only the columns kept, and no groups table (the study reads none)
+            out = simulate_courses(
+                table, positions[part], runs[part], seed, population, columns=needed, groups=False
+            )["participants"]
             frames.append(out)
             bar.update(len(runs[part]))
-        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        position = frame.pop("set").to_numpy()
-        k, g = np.divmod(frame["run"].to_numpy() - first, groups)
+        position, run, member = (_joined(frames, c) for c in ("set", "run", "member"))
+        k, g = np.divmod(run - first, groups)
         found = (position // 2) * span + k  # back to the copy: its set and its id
         trial = pair_order[np.searchsorted(pair[pair_order], found)]
-        keep = _first_people(trial, g, frame["member"].to_numpy(), arm.people)
-        # the columns of the study's own, added after the one take of the table
-        frame = frame.take(keep).reset_index(drop=True)
-        frame.insert(0, "arm", arm.name)
-        frame.insert(1, "trial", trial[keep])
-        frame.insert(2, "group", g[keep])
-        frame.insert(3, "set", of_copy[trial[keep]])
-        frame["covid"] = position[keep] % 2 == 1
-        frame["missing"] = _missing(frame, study, params, seed)
-        relief = _per_copy(sets, "loneliness_relief", params)[of_copy[frame["trial"].to_numpy()]]
-        for when in ("baseline", "end"):
-            frame[f"social_relations_{when}"] = social_relations(frame, relief, when)
-        arms.append(frame)
+        keep = _first_people(trial, g, member, arm.people)
+        front["arm"].append(np.full(len(keep), j))
+        front["trial"].append(trial[keep])
+        front["group"].append(g[keep])
+        front["set"].append(of_copy[trial[keep]])
+        back["covid"].append(position[keep] % 2 == 1)
+        left = _joined(frames, "dropped_out")[keep]
+        back["missing"].append(_missing(run[keep], member[keep], left, study, params, seed))
+        reliefs.append(_per_copy(sets, "loneliness_relief", params)[of_copy[trial[keep]]])
+        arms.append((frames, keep))
     bar.close()
-    people = pd.concat(arms, ignore_index=True)
-    return _measure(people, study, seed, outcomes)
+    # the table built once, column by column, from each arm's chunks and its people's rows: taking
+    # and inserting on the whole table, arm by arm, copied it several times
+    names = [c for c in arms[0][0][0].columns if c != "set"]
+    data = {c: np.concatenate(v) for c, v in front.items()}
+    # the arm's name as a string column, taken from the names (not made from 10^5 Python strings)
+    data["arm"] = pd.array([a.name for a in study.arms], dtype="str").take(data["arm"])
+    data |= {c: _taken(arms, c) for c in names}
+    data |= {c: np.concatenate(v) for c, v in back.items()}
+    relief = np.concatenate(reliefs)
+    for when in ("baseline", "end"):
+        data[f"social_relations_{when}"] = social_relations(data, relief, when)
+    # every array is new (joined, taken or computed here): the frame need not copy them again
+    return pd.DataFrame(data | _measure(data, study, seed, outcomes), copy=False)
+
+
+def _joined(frames: list[pd.DataFrame], column: str) -> np.ndarray:
+    """One column of a list of tables, as one array (the table's own for one table: read, not
+    written)."""
+    if len(frames) == 1:
+        return frames[0][column].to_numpy()
+    return np.concatenate([f[column].to_numpy() for f in frames])
+
+
+def _taken(arms, column: str):
+    """One column of the study's table: each arm's chunks joined, its people's rows taken."""
+    if isinstance(arms[0][0][0][column].dtype, np.dtype):
+        return np.concatenate([_joined(frames, column)[keep] for frames, keep in arms])
+    # an extension column (the nullable dropout session): pandas' own join and take
+    parts = [pd.concat([f[column] for f in frames], ignore_index=True).take(keep) for frames, keep in arms]
+    return pd.concat(parts, ignore_index=True).array
 
 
 def _per_copy(sets: pd.DataFrame, name: str, params: Params) -> np.ndarray:
@@ -158,7 +200,7 @@ def _per_copy(sets: pd.DataFrame, name: str, params: Params) -> np.ndarray:
     return np.full(len(sets), float(getattr(params, name)))
 
 
-def social_relations(participants: pd.DataFrame, relief, when: str = "end") -> pd.Series:
+def social_relations(participants, relief, when: str = "end") -> np.ndarray:
     """Social relations outside the course at ``when`` ("baseline" or "end"), as the trial's
     instrument asks about them: 1 - outside loneliness, where outside loneliness is the person's
     own before the course (their network: ``loneliness_baseline``) relieved by bridging to the
@@ -175,29 +217,36 @@ def social_relations(participants: pd.DataFrame, relief, when: str = "end") -> p
     Discussion), so under the seed's theory this outcome moves little, and the trial's null is a
     consequence of the bridging parameters, not a pattern that emerges. One definition, used by
     every study."""
-    bridging = participants[f"bridging_{when}"].to_numpy(float)
-    lonely = participants["loneliness_baseline"].to_numpy(float) * (1.0 - np.asarray(relief) * bridging)
-    return pd.Series(1.0 - lonely, index=participants.index)
+    bridging = np.asarray(participants[f"bridging_{when}"], dtype=float)
+    lonely = np.asarray(participants["loneliness_baseline"], dtype=float) * (
+        1.0 - np.asarray(relief) * bridging
+    )
+    return 1.0 - lonely
 
 
 def _first_people(trial: np.ndarray, group: np.ndarray, member: np.ndarray, people: int) -> np.ndarray:
     """The rows of the arm's people, in order: the first ``people`` of each copy in group and
     member order (a trial stops recruiting when the arm is full)."""
-    order = np.lexsort((member, group, trial))  # the keys are unique: one order
+    n = int(member.max()) + 1 if len(member) else 1
+    if len(member) % n == 0 and (member.reshape(-1, n) == np.arange(n)).all():
+        # each course's members together and in order (as the engine writes them): sort courses
+        courses = np.lexsort((group[::n], trial[::n]))
+        order = (courses[:, None] * n + np.arange(n)).ravel()
+    else:
+        order = np.lexsort((member, group, trial))  # the keys are unique: one order
     ordered = trial[order]
     rank = np.arange(len(order)) - np.searchsorted(ordered, ordered)  # place within the copy
     return order[rank < people]
 
 
-def _missing(frame: pd.DataFrame, study: Study, params: Params, seed: int) -> np.ndarray:
-    """Whether each person's end-of-course questionnaire is missing: a draw of the stream
-    ``trial.missing`` keyed by (seed, run, member), against the study's missing shares."""
-    runs, position = np.unique(frame["run"].to_numpy(), return_inverse=True)
-    members = frame["member"].to_numpy()
-    u = Streams(seed, runs).uniform("trial.missing", params.n_sessions, np.arange(members.max() + 1))
-    left = frame["dropped_out"].to_numpy(bool)
-    chance = np.where(left, study.missing_leavers, study.missing_stayed)
-    return u[position, members] < chance
+def _missing(run, member, left, study: Study, params: Params, seed: int) -> np.ndarray:
+    """Whether each person's end-of-course questionnaire is missing (``run``, ``member``: theirs;
+    ``left``: whether they left the course): a draw of the stream ``trial.missing`` keyed by
+    (seed, run, member), against the study's missing shares."""
+    runs, position = np.unique(run, return_inverse=True)
+    u = Streams(seed, runs).uniform("trial.missing", params.n_sessions, np.arange(member.max() + 1))
+    chance = np.where(left.astype(bool), study.missing_leavers, study.missing_stayed)
+    return u[position, member] < chance
 
 
 def measured_columns(study: Study) -> list[tuple[str, str]]:
@@ -213,35 +262,38 @@ def measured_columns(study: Study) -> list[tuple[str, str]]:
     ]
 
 
-def _measure(people: pd.DataFrame, study: Study, seed: int, outcomes=None) -> pd.DataFrame:
-    """Add ``<outcome>_<occasion>_measured`` (module docstring, Measurement) for ``outcomes``
-    (default all). Each outcome's errors are its own stream, so measuring fewer changes none."""
-    runs, position = np.unique(people["run"].to_numpy(), return_inverse=True)
-    members = people["member"].to_numpy()
-    trial = people["trial"].to_numpy()
+def _measure(people, study: Study, seed: int, outcomes=None) -> dict[str, np.ndarray]:
+    """The columns ``<outcome>_<occasion>_measured`` (module docstring, Measurement) for
+    ``outcomes`` (default all), from ``people``'s columns (arrays by name). Each outcome's errors
+    are its own stream, so measuring fewer changes none."""
+    runs, position = np.unique(np.asarray(people["run"]), return_inverse=True)
+    members = np.asarray(people["member"])
+    trial = np.asarray(people["trial"])
     streams = Streams(seed, runs)
     every = np.arange(members.max() + 1)
     r = study.reliability
     params = study.params()
     n_sessions = params.n_sessions
     weeks = {"baseline": 0, "end": n_sessions, "followup": n_sessions + params.follow_up_weeks}
+    pairs = [(o, w) for o, w in dict.fromkeys(measured_columns(study)) if outcomes is None or o in outcomes]
+    # the QPR-15 is a measurement already; the others' spreads at baseline by pandas' group std,
+    # every outcome in one grouping (as a transform would broadcast it to the rows)
+    noisy = list(dict.fromkeys(o for o, _ in pairs if o != "qpr" and r < 1.0))
     spreads: dict[str, np.ndarray] = {}
+    if noisy:
+        by_trial = pd.DataFrame({o: np.asarray(people[f"{o}_baseline"]) for o in noisy}).groupby(trial).std()
+        at = np.searchsorted(by_trial.index.to_numpy(), trial)
+        spreads = {o: by_trial[o].to_numpy()[at] for o in noisy}
     measured: dict[str, np.ndarray] = {}
-    for outcome, when in dict.fromkeys(measured_columns(study)):
-        if outcomes is not None and outcome not in outcomes:
-            continue
+    for outcome, when in pairs:
         column = f"{outcome}_{when}"
-        latent = people[column].to_numpy()
-        if outcome == "qpr" or r >= 1.0:  # the QPR-15 is a measurement already
+        latent = np.asarray(people[column])
+        if outcome not in spreads:
             measured[f"{column}_measured"] = latent.copy()
             continue
-        if outcome not in spreads:
-            baseline = pd.Series(people[f"{outcome}_baseline"].to_numpy())
-            spreads[outcome] = baseline.groupby(trial).transform("std").to_numpy()
         sd = spreads[outcome] * np.sqrt((1.0 - r) / r)
         u = streams.uniform(f"trial.measure.{outcome}", weeks[when], every)[position, members]
         # the standard normal quantile: scipy.stats.norm.ppf's own function, without its checks
         # (u is strictly inside (0, 1))
         measured[f"{column}_measured"] = latent + sd * special.ndtri(u)
-    # all at once: a column at a time copies the growing table's blocks
-    return pd.concat([people, pd.DataFrame(measured, index=people.index)], axis=1)
+    return measured
