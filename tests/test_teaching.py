@@ -307,3 +307,18 @@ def test_the_apps_svg_pictures_show_what_the_group_did():
     assert len(chart.findall("s:polyline", ns)) == 4
     assert "left after session 1" in "".join(chart.itertext())
     assert chart.get("role") == "img" and chart.get("aria-label") == "chart"
+
+
+def test_safety_colours_part_where_feeling_safe_starts():
+    from matplotlib.colors import to_rgb
+
+    from peersim.report.teaching import colours
+
+    cmap, norm = colours("safety", 0.5)
+    just_below, just_above = np.array(cmap(norm(0.49))[:3]), np.array(cmap(norm(0.51))[:3])
+    far_below, lower = np.array(cmap(norm(0.43))[:3]), np.array(cmap(norm(0.49))[:3])
+    assert np.abs(just_below - just_above).sum() > 0.5  # two hues either side of 0.5
+    assert np.abs(far_below - lower).sum() < np.abs(just_below - just_above).sum()
+    viridis, unit = colours("hope")
+    assert np.abs(np.array(viridis(unit(0.49))[:3]) - np.array(viridis(unit(0.51))[:3])).sum() < 0.1
+    assert to_rgb(cmap(norm(0.0))) != to_rgb(cmap(norm(1.0)))

@@ -40,14 +40,13 @@ from pathlib import Path
 import numpy as np
 import solara
 import solara.server.settings
-from matplotlib.colors import to_hex
 
 from peersim.core.mechanisms import registry
 from peersim.core.params import FACILITATOR_ROLES, SETTINGS, default, valid_range
 from peersim.mesa.model import PeerGroupModel
 from peersim.report.narrative import compare, session_title, why
 from peersim.report.svg import circle_svg, person_svg
-from peersim.report.teaching import _CMAP, COLOUR_BY
+from peersim.report.teaching import COLOUR_BY, palette
 
 
 #: The controls: name -> (widget, label, default, options). Sliders take (min, max, step).
@@ -189,14 +188,15 @@ def circle_html(model: PeerGroupModel, state: str, member: int | None = None) ->
 
 
 def legend_html(state: str) -> str:
-    stops = ", ".join(to_hex(_CMAP(x)) for x in np.linspace(0, 1, 6))
-    mid = to_hex(_CMAP(0.6))
+    colours = palette(state, default("safe_threshold"))
+    stops = ", ".join(colours[::10])
+    mid = colours[60]
     rows = [
         (f"background:{mid};border:1px solid black", "present this week"),
         (f"background:white;border:2px solid {mid}", "absent this week (hollow)"),
         ("background:#bbbbbb;border:1px dashed #555", "has left the group (grey, ties gone)"),
         ("background:none;border:3px solid #d62728", "the chosen participant (red ring)"),
-        ("border-radius:0;background:#d9a441;border:1px solid black", "facilitator (square)"),
+        ("border-radius:0;background:white;border:3px solid black", "facilitator (square)"),
         (
             "border-radius:0;height:0;width:22px;border-top:3px solid #1f3b5c",
             "tie: thicker and darker = stronger",
