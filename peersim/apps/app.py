@@ -189,7 +189,8 @@ def circle_html(model: PeerGroupModel, state: str, member: int | None = None) ->
 
 def legend_html(state: str) -> str:
     colours = palette(state, default("safe_threshold"))
-    stops = ", ".join(colours[::10])
+    # every colour at its place, so the jump at "safe from 0.5" shows as a jump
+    stops = ", ".join(f"{c} {100 * i / (len(colours) - 1):g}%" for i, c in enumerate(colours))
     mid = colours[60]
     rows = [
         (f"background:{mid};border:1px solid black", "present this week"),

@@ -85,7 +85,9 @@
     const div = el("div", { class: "legend", role: "note", "aria-label": "legend of the group circle" });
     const key = div.appendChild(el("div", { class: "colour-key" }));
     key.appendChild(el("b", {}, `Colour: ${data.states[view.colour]}`));
-    const stops = [0, 0.2, 0.4, 0.6, 0.8, 1].map(colour).join(", ");
+    // every colour of the scale at its place, so the jump at "safe from 0.5" shows as a jump
+    const p = data.palettes[view.colour];
+    const stops = p.map((c, i) => `${c} ${(100 * i) / (p.length - 1)}%`).join(", ");
     key.appendChild(el("div", { class: "scale", style: `background:linear-gradient(to right, ${stops})` }));
     const ticks = key.appendChild(el("div", { class: "ticks" }));
     ["0 low", view.colour === "safety" ? `${data.safe_threshold}: safe from here` : "0.5", "1 high"]
