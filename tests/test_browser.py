@@ -208,6 +208,10 @@ def test_app_steps_explains_and_compares(server, tmp_path):
             state="attached", timeout=10_000
         )
 
+        # the panels below the circles are reached with Tab, and named
+        assert page.get_by_role("region", name="B: facilitators paid: story of participant 0").count() == 1
+        assert "recovery" in page.get_by_role("region", name="words used here").inner_text()
+
         # presentation mode: the text a projector needs
         size = "e => parseFloat(getComputedStyle(e).fontSize)"
         assert page.locator(".why li").first.evaluate(size) < 20

@@ -47,6 +47,7 @@ from peersim.mesa.model import PeerGroupModel
 from peersim.report.narrative import compare, session_title, why
 from peersim.report.svg import circle_svg, person_svg
 from peersim.report.teaching import COLOUR_BY, palette
+from peersim.report.words import GLOSSARY
 
 
 #: The controls: name -> (widget, label, default, options). Sliders take (min, max, step).
@@ -258,18 +259,33 @@ def mechanisms_html(model: PeerGroupModel, member: int, title: str = "") -> str:
 def why_html(model: PeerGroupModel, member: int, title: str = "") -> str:
     items = "".join(f"<li>{escape(line)}</li>" for line in why(model.kernel, member))
     head = f"Why did this happen? Participant {member}, {week_label(model)}"
-    return f"<div class='why'><b>{escape(title + head)}</b><ul>{items}</ul></div>"
+    # a region Tab reaches, so a keyboard alone can get to it and a screen reader names it
+    return (
+        f"<div class='why' role='region' tabindex='0' aria-label='{escape(title + head, quote=True)}'>"
+        f"<b>{escape(title + head)}</b><ul>{items}</ul></div>"
+    )
 
 
-def story_html(model: PeerGroupModel, member: int) -> str:
+def story_html(model: PeerGroupModel, member: int, title: str = "") -> str:
     text = model.participants[member].explain()
     # plain HTML, not Markdown: Markdown would load KaTeX, which the offline assets do not carry
-    return "".join(f"<p>{escape(line)}</p>" for line in text.splitlines())
+    lines = "".join(f"<p>{escape(line)}</p>" for line in text.splitlines())
+    name = escape(f"{title}story of participant {member}", quote=True)
+    return f"<div class='story' role='region' tabindex='0' aria-label='{name}'>{lines}</div>"
+
+
+def glossary_html() -> str:
+    """The words that must stay in what students read, in plain words (peersim.report.words)."""
+    rows = "".join(f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in GLOSSARY.items())
+    return f"<dl class='glossary' role='region' tabindex='0' aria-label='words used here'>{rows}</dl>"
 
 
 CSS = """
 .mechanisms td, .mechanisms th { padding: 1px 8px; text-align: left; font-size: 15px; }
 .why li { margin-bottom: 3px; }
+.why:focus-visible, .story:focus-visible, .glossary:focus-visible { outline: 3px solid #1976d2; }
+.glossary dt { font-weight: 600; }
+.glossary dd { margin: 0 0 4px 1.2em; }
 .caption { font-size: 14px; color: #444; }
 .legend { font-size: 15px; }
 .legend .scale { height: 12px; width: 210px; border: 1px solid #888; }
@@ -542,4 +558,8 @@ def Page():
             for m, title in zip(models, titles, strict=True):
                 head = f"Participant {member}'s story so far" + (f" ({title})" if title else "")
                 with solara.Card(head):
-                    solara.HTML(tag="div", unsafe_innerHTML=story_html(m, member))
+                    solara.HTML(
+                        tag="div", unsafe_innerHTML=story_html(m, member, f"{title}: " if title else "")
+                    )
+        with solara.Card("Words used here"):
+            solara.HTML(tag="div", unsafe_innerHTML=glossary_html())
