@@ -322,3 +322,31 @@ def test_safety_colours_part_where_feeling_safe_starts():
     viridis, unit = colours("hope")
     assert np.abs(np.array(viridis(unit(0.49))[:3]) - np.array(viridis(unit(0.51))[:3])).sum() < 0.1
     assert to_rgb(cmap(norm(0.0))) != to_rgb(cmap(norm(1.0)))
+
+
+def test_a_mishandled_moment_is_told_as_the_safety_it_left():
+    """The story must not say "unsafe" in a week the heatmap shows safety as fired (safety at or
+    above the threshold), nor "safe" when it was below."""
+    from peersim.core.kernel import Kernel
+    from peersim.report.narrative import _week_line
+
+    told = {"unsafe": 0, "still safe": 0}
+    for run in range(40):
+        kernel = Kernel(peersim.Params(mishandle_rate=0.6), 3, np.array([run]), record_ties=True)
+        kernel.run()
+        for member in range(kernel.group.n):
+            seen: dict = {}
+            for record in kernel.history[1 : kernel.params.n_sessions + 1]:
+                line = _week_line(kernel, record, 0, member, seen)
+                if not record["mishandled"][0, member]:
+                    continue
+                fired = bool(record["mech_safety"][0, member])
+                if "they felt unsafe" in line:
+                    assert not fired, line
+                    told["unsafe"] += 1
+                elif "still felt safe" in line or "felt safe in the group for the first time" in line:
+                    assert fired, line
+                    told["still safe"] += 1
+                if record["mech_dropout"][0, member]:
+                    break
+    assert told["unsafe"] > 0 and told["still safe"] > 0, told  # both cases were met
