@@ -335,6 +335,87 @@ def Control(name: str, value, on_value, prefix: str = ""):
         )
 
 
+def _restart_at_week_0() -> None:
+    playing.set(False)
+    go_target.set(0)
+
+
+def set_control(name: str):
+    def setter(value) -> None:
+        _restart_at_week_0()
+        settings.set({**settings.value, name: value})
+        if comparing.value and name == compare_name.value and value == compare_value.value:
+            compare_value.set(other_value(name, value))
+
+    return setter
+
+
+def choose_compared(name: str) -> None:
+    go_target.set(0)
+    compare_name.set(name)
+    compare_value.set(other_value(name, settings.value[name]))
+
+
+def choose_people(choice: str) -> None:
+    _restart_at_week_0()
+    chosen_member.set(0)
+    people.set(choice)
+
+
+def choose_outsider(alike: bool) -> None:
+    """The most (or least) different person of the group the controls give, at week 0: who is
+    alike does not change over the course."""
+    model = make_model(settings.value, population_of(people.value))
+    chosen_member.set(most_different(model, alike))
+
+
+@solara.component
+def PeopleCard():
+    population = solara.use_memo(lambda: population_of(people.value), dependencies=[people.value])
+    with solara.Card("The people"):
+        solara.Select(
+            label="people in the group",
+            values=[RANDOM_PEOPLE, *EXAMPLES],
+            value=people.value,
+            on_value=choose_people,
+        )
+        if population is not None:
+            solara.Text(f"{len(population)} people from the file: it sets the group size.")
+        with solara.Row():
+            solara.Button("Choose the outsider", on_click=lambda: choose_outsider(False))
+            solara.Button("Choose an insider", on_click=lambda: choose_outsider(True))
+
+
+@solara.component
+def ContextCard():
+    values = settings.value
+    with solara.Card("The group and its context"):
+        solara.Text("Changing a control starts again at week 0 with the same people.")
+        for name in CONTROLS:
+            if name == "group_size" and people.value in EXAMPLES:
+                continue  # the file's rows set it
+            Control(name, values[name], set_control(name))
+
+
+@solara.component
+def SideBySideCard():
+    with solara.Card("Side by side"):
+        solara.Checkbox(
+            label="compare two values of one control (the same people)",
+            value=comparing.value,
+            on_value=lambda on: (go_target.set(0), comparing.set(on)),
+        )
+        if comparing.value:
+            labels = {CONTROLS[name]["label"]: name for name in COMPARABLE}
+            solara.Select(
+                label="control to compare",
+                values=list(labels),
+                value=CONTROLS[compare_name.value]["label"],
+                on_value=lambda text: choose_compared(labels[text]),
+            )
+            Control(compare_name.value, compare_value.value, compare_value.set, prefix="B: ")
+
+
 @solara.component
 def Page():
     solara.Title("peersim: a PEER group, week by week")
@@ -382,27 +463,6 @@ def Page():
         playing.set(False)
 
     solara.lab.use_task(play_loop, dependencies=[playing.value, key], prefer_threaded=True)
-
-    def set_control(name):
-        def setter(value):
-            playing.set(False)
-            go_target.set(0)
-            settings.set({**settings.value, name: value})
-            if comparing.value and name == compare_name.value and value == compare_value.value:
-                compare_value.set(other_value(name, value))
-
-        return setter
-
-    def choose_compared(name: str) -> None:
-        go_target.set(0)
-        compare_name.set(name)
-        compare_value.set(other_value(name, settings.value[name]))
-
-    def choose_people(choice: str) -> None:
-        playing.set(False)
-        go_target.set(0)
-        chosen_member.set(0)
-        people.set(choice)
 
     week_asked, set_week_asked = solara.use_state(0)
     # every hook on every render, in the same order (Solara's rules of hooks): this one is None
@@ -455,43 +515,11 @@ def Page():
                     disabled=not model.running,
                 )
                 solara.Button("Start again", on_click=restart)
-        with solara.Card("The people"):
-            solara.Select(
-                label="people in the group",
-                values=[RANDOM_PEOPLE, *EXAMPLES],
-                value=people.value,
-                on_value=choose_people,
-            )
-            if population is not None:
-                solara.Text(f"{len(population)} people from the file: it sets the group size.")
-            with solara.Row():
-                solara.Button(
-                    "Choose the outsider", on_click=lambda: chosen_member.set(most_different(model))
-                )
-                solara.Button(
-                    "Choose an insider", on_click=lambda: chosen_member.set(most_different(model, True))
-                )
-        with solara.Card("The group and its context"):
-            solara.Text("Changing a control starts again at week 0 with the same people.")
-            for name in CONTROLS:
-                if name == "group_size" and population is not None:
-                    continue  # the file's rows set it
-                Control(name, values[name], set_control(name))
-        with solara.Card("Side by side"):
-            solara.Checkbox(
-                label="compare two values of one control (the same people)",
-                value=comparing.value,
-                on_value=lambda on: (go_target.set(0), comparing.set(on)),
-            )
-            if comparing.value:
-                labels = {CONTROLS[name]["label"]: name for name in COMPARABLE}
-                solara.Select(
-                    label="control to compare",
-                    values=list(labels),
-                    value=CONTROLS[compare_name.value]["label"],
-                    on_value=lambda text: choose_compared(labels[text]),
-                )
-                Control(compare_name.value, compare_value.value, compare_value.set, prefix="B: ")
+        # the cards below read their own reactive values and take no arguments, so a step (which
+        # re-renders this page) skips them: re-rendering their dozen controls was most of a step's cost
+        PeopleCard()
+        ContextCard()
+        SideBySideCard()
         solara.Checkbox(
             label="presentation mode (large text, for a projector)",
             value=presenting.value,
