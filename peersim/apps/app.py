@@ -416,6 +416,32 @@ def SideBySideCard():
             Control(compare_name.value, compare_value.value, compare_value.set, prefix="B: ")
 
 
+# Components whose arguments a step does not change, so a step skips them
+@solara.component
+def Choosers(member: int, n: int):
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Select(
+            label="colour participants by",
+            values=list(COLOUR_BY),
+            value=colour_by.value,
+            on_value=colour_by.set,
+        )
+        solara.SliderInt(
+            label=f"chosen participant: {member}", value=member, min=0, max=n - 1, on_value=chosen_member.set
+        )
+
+
+@solara.component
+def Legend(state: str):
+    solara.HTML(tag="div", unsafe_innerHTML=legend_html(state))
+
+
+@solara.component
+def Glossary():
+    with solara.Card("Words used here"):
+        solara.HTML(tag="div", unsafe_innerHTML=glossary_html())
+
+
 @solara.component
 def Page():
     solara.Title("peersim: a PEER group, week by week")
@@ -535,20 +561,7 @@ def Page():
     else:
         titles = [""]
     with solara.Column(style={"padding": "8px"}):
-        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-            solara.Select(
-                label="colour participants by",
-                values=list(COLOUR_BY),
-                value=colour_by.value,
-                on_value=colour_by.set,
-            )
-            solara.SliderInt(
-                label=f"chosen participant: {member}",
-                value=member,
-                min=0,
-                max=n - 1,
-                on_value=chosen_member.set,
-            )
+        Choosers(member, n)
         # the circles and the "why" first: what a class looks at, above the fold
         with solara.Columns([1] * len(models) + ([] if comparing.value else [1])):
             for m, title in zip(models, titles, strict=True):
@@ -564,7 +577,7 @@ def Page():
             if not comparing.value:
                 with solara.Column():
                     solara.HTML(tag="div", unsafe_innerHTML=why_html(model, member))
-        solara.HTML(tag="div", unsafe_innerHTML=legend_html(colour_by.value))
+        Legend(colour_by.value)
         if parting is not None:
             summary = parting.split("\n\n", 1)[0].splitlines()
             solara.HTML(
@@ -589,5 +602,4 @@ def Page():
                     solara.HTML(
                         tag="div", unsafe_innerHTML=story_html(m, member, f"{title}: " if title else "")
                     )
-        with solara.Card("Words used here"):
-            solara.HTML(tag="div", unsafe_innerHTML=glossary_html())
+        Glossary()

@@ -18,6 +18,7 @@ the caller's backend, and a figure returned (``path=None``) is not kept open by 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
@@ -55,10 +56,12 @@ def colours(state: str, threshold: float = 0.5):
     return cmap, TwoSlopeNorm(vmin=0.0, vcenter=threshold, vmax=1.0)
 
 
-def palette(state: str, threshold: float = 0.5, n: int = 101) -> list[str]:
-    """Hex colours of ``state`` at values 0, 1/(n-1), ..., 1 (for pictures drawn outside matplotlib)."""
+@lru_cache(maxsize=64)
+def palette(state: str, threshold: float = 0.5, n: int = 101) -> tuple[str, ...]:
+    """Hex colours of ``state`` at values 0, 1/(n-1), ..., 1 (for pictures drawn outside matplotlib).
+    Cached: the app draws a circle every step, and matplotlib's colour lookups cost 30 ms a time."""
     cmap, norm = colours(state, threshold)
-    return [to_hex(cmap(norm(v))) for v in np.linspace(0, 1, n)]
+    return tuple(to_hex(cmap(norm(v))) for v in np.linspace(0, 1, n))
 
 
 def state_words(state: str) -> str:
