@@ -1,17 +1,17 @@
 """A class on the teacher's machine, without the browsers: N sessions of the app's server protocol.
 
-    python benchmarks/bench_app_protocol.py [--sessions 30] [--steps 6] [--think-ms 3000] [--seed 1]
+    python benchmarks/bench_app_protocol.py [--sessions 30] [--steps 6] [--think-ms 3000] [--side 0]
 
 Starts the app's server as `peersim viz` does (Solara, production mode, offline) and opens
 ``--sessions`` websocket sessions the way a browser's page does (Jupyter's kernel protocol: a
 ``solara.control`` comm that runs the page, then the widgets' comm messages), so the server
 renders a page, and so holds a group, for each. Once all have rendered, each session presses
-*Next week* ``--steps`` times (the click event a browser sends to that button's widget), each
-after a random pause (uniform 0.5 to 1.5 x ``--think-ms``, seeded). A step's latency runs from
-sending the click to receiving the update that shows the new week's table: what the server and
-the network add, with no browser drawing on these cores (bench_app.py measures with Chromium).
-Prints the median, 95th percentile and maximum, the server's CPU per step and the warning lines
-of its log.
+*Next week* ``--steps`` times (the click event a browser sends to that button's widget; with
+``--side 1`` in side-by-side mode, two groups a step), each after a random pause (uniform 0.5 to
+1.5 x ``--think-ms``, seeded by ``--seed``). A step's latency runs from sending the click to
+receiving the update that shows the new week's table: what the server and the network add, with
+no browser drawing on these cores (bench_app.py measures with Chromium). Prints the median, 95th
+percentile and maximum, the server's CPU per step and the warning lines of its log.
 """
 
 from __future__ import annotations
@@ -100,6 +100,21 @@ class Session:
         ):
             await asyncio.sleep(0.05)
 
+    async def side_by_side(self) -> None:
+        """Tick "compare two values of one control", as a browser's checkbox sends it."""
+        while not (
+            found := [c for c, st in self.widgets.items() if "compare two values" in str(st.get("label"))]
+        ):
+            await asyncio.sleep(0.05)  # the sidebar's widgets may arrive after the page's
+        box = found[0]
+        update = {"method": "update", "state": {"v_model": True}, "buffer_paths": []}
+        await self.ws.send(self.message("comm_msg", {"comm_id": box, "data": update}))
+        while not any(
+            "Where the stories of participant" in str(s.get("unsafe_innerHTML", ""))
+            for s in self.widgets.values()
+        ):
+            await asyncio.sleep(0.05)
+
     async def step(self, week: int) -> float:
         done = asyncio.get_running_loop().create_future()
         self.waiting = (f"This week (session {week}:", done)
@@ -124,6 +139,8 @@ async def main(args) -> None:
             for s in sessions:
                 await s.open()
             await asyncio.wait_for(asyncio.gather(*(s.rendered() for s in sessions)), timeout=600)
+            if args.side:
+                await asyncio.wait_for(asyncio.gather(*(s.side_by_side() for s in sessions)), timeout=600)
             process = psutil.Process(server.pid)
             cpu_start = sum(process.cpu_times()[:2])
             latencies: list[float] = []
@@ -147,7 +164,9 @@ async def main(args) -> None:
     lat = np.array(latencies)
     warnings = [line for line in text.splitlines() if "warn" in line.lower()]
     print(
-        f"{args.sessions} protocol sessions x {args.steps} steps ({len(lat)} steps, pauses {args.think_ms} ms"
+        f"{args.sessions} protocol sessions"
+        + (" side by side" if args.side else "")
+        + f" x {args.steps} steps ({len(lat)} steps, pauses {args.think_ms} ms"
         f" +-50%), {elapsed:.0f} s, {psutil.cpu_count()} cores"
     )
     print(
@@ -160,4 +179,4 @@ async def main(args) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(options(__doc__, sessions=30, steps=6, think_ms=3000, seed=1)))
+    asyncio.run(main(options(__doc__, sessions=30, steps=6, think_ms=3000, seed=1, side=0)))
