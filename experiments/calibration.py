@@ -1,14 +1,24 @@
-"""Calibration study: which parameters the data can inform, their posterior, and the checks.
+"""Calibration study: the posterior given the PEER observations, its checks, and the check of the
+inference itself.
 
-    python experiments/calibration.py [--small] [--ship]
+    python experiments/calibration.py [--small] [--ship] [--workers N]
 
-Writes results/calibration/: screening.csv (Morris importance of every eligible parameter for
-every fitted target), posterior.csv (weighted draws), diagnostics.csv (per ABC round:
-threshold, simulations, acceptance, effective sample size), predictive_check.csv (every target,
-fitted and held out: observed value against the 95% posterior predictive interval),
-posterior_summary.csv (prior and posterior of each calibrated parameter), and figures
-(prior_vs_posterior.png, correlations.png, predictive_check.png). Resumable: simulated batches are
-kept in results/calibration/raw/. ``--ship`` copies the posterior into the package
+One reference table (every parameter with a prior drawn from it, one virtual copy of the PEER
+trial as run each; peersim/inference/abc.py), kept in results/calibration/raw/ and resumed if
+interrupted. From it: rejection ABC with an Epanechnikov kernel, the posterior's rows parameter
+vectors as simulated, and a local-linear regression adjustment of the marginals
+(peersim/inference/calibration.py); and simulation-based calibration (peersim/inference/sbc.py):
+table rows as truths, the same inference on the rest.
+
+Writes results/calibration/: posterior.csv (every inferred parameter as simulated, with weight),
+accepted.csv (each draw's table row, copy and distance), adjusted.csv, posterior_summary.csv (prior
+and posterior median and 95% interval of every parameter, adjusted ones, narrowing),
+diagnostics.csv, predictive_check.csv (every target, fitted and held out, against the 95% posterior
+predictive interval), sbc.csv (per parameter: coverage of 50% and 90% intervals over the SBC
+datasets, raw and adjusted), sbc_outputs.csv (the same for the outputs users quote: dropout, the
+QPR-15 effect and each context's effect on dropout, as expected values over 30 groups) and
+figures (prior_vs_posterior.png, correlations.png,
+predictive_check.png, sbc.png). ``--ship`` copies the posterior into the package
 (peersim/data/posterior.csv), where ``peersim.posterior()`` reads it.
 """
 
@@ -16,6 +26,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import matplotlib
@@ -27,15 +38,13 @@ import pandas as pd
 
 import peersim
 from peersim.data.register import register
-from peersim.inference.calibration import calibrate, eligible, load_targets, predictive_check, screen
+from peersim.inference import sbc
+from peersim.inference.calibration import calibrate, inferred, load_targets, predictive_check
 from peersim.report.figures import save_figure
 from peersim.sweep.study import own_spec_args, report_written
 
-
-def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    order = np.argsort(values)
-    cumulative = np.cumsum(weights[order])
-    return float(values[order][np.searchsorted(cumulative, q * cumulative[-1])])
+#: a parameter the report discusses: its posterior sd at most this share of the prior's below 1
+DISCUSSED = 0.1
 
 
 def main(argv=None) -> list:
@@ -44,79 +53,87 @@ def main(argv=None) -> list:
         argv,
         __doc__,
         small={
-            "trajectories": 2,
-            "trials_per_point": 2,
-            "particles": 120,
-            "rounds": 2,
-            "batch": 120,
-            "check_draws": 60,
-            "quantile": 0.2,
+            "simulations": 600,
+            "accept": 60,
+            "check_draws": 40,
+            "sbc_datasets": 20,
+            "sbc_output_datasets": 10,
+            "sbc_output_draws": 10,
+            "sbc_output_groups": 4,
         },
-        small_help="a quick check: few particles and rounds",
-        options={"--ship": {"action": "store_true", "help": "copy the posterior into peersim/data"}},
+        small_help="a quick check: a small reference table",
+        options={
+            "--ship": {"action": "store_true", "help": "copy the posterior into peersim/data"},
+            "--workers": {"type": int, "default": 2, "help": "processes for the reference table (default 2)"},
+        },
     )
     (out / "raw").mkdir(parents=True, exist_ok=True)
     seed = spec["seed"]
     targets = load_targets()
     entries = register()
-
-    screening = screen(eligible(), spec["trajectories"], spec["trials_per_point"], seed=seed, targets=targets)
-    screening.to_csv(out / "screening.csv", index_label="parameter", float_format="%.4g")
-    chosen = screening.index[screening.importance >= spec["min_importance"]].tolist()
-    if not chosen:
-        chosen = screening.index[:1].tolist()
-    nuisance = [n for n in screening.index if n not in chosen]
-    post, diagnostics = calibrate(
-        chosen,
-        nuisance=nuisance,
-        method=spec["method"],
-        quantile=spec["quantile"],
-        particles=spec["particles"],
-        rounds=spec["rounds"],
-        batch=spec["batch"],
-        seed=seed,
-        targets=targets,
-        pool_dir=out / "raw" / "batches",
-    )
+    names = inferred()
+    pool = ProcessPoolExecutor(args.workers) if args.workers > 1 else None
+    try:
+        fit = calibrate(
+            names,
+            simulations=spec["simulations"],
+            accept=spec["accept"],
+            seed=seed,
+            targets=targets,
+            table_dir=out / "raw",
+            executor=pool,
+            progress=True,
+        )
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    post = fit.posterior
     post.to_csv(out / "posterior.csv", index=False, float_format="%.6g")
-    diagnostics.to_csv(out / "diagnostics.csv", index=False, float_format="%.5g")
+    fit.accepted.to_csv(out / "accepted.csv", index=False, float_format="%.6g")
+    fit.adjusted.to_csv(out / "adjusted.csv", index=False, float_format="%.6g")
+    fit.diagnostics.to_csv(out / "diagnostics.csv", index=False, float_format="%.5g")
+    summary = fit.summary.assign(default=[getattr(peersim.Params(), n) for n in fit.summary.parameter])
+    summary.to_csv(out / "posterior_summary.csv", index=False, float_format="%.4g")
     check, _ = predictive_check(post, draws=spec["check_draws"], seed=seed + 1, targets=targets)
     check.to_csv(out / "predictive_check.csv", index=False, float_format="%.4g")
 
-    weights = post["weight"].to_numpy()
-    defaults = peersim.Params()
-    rows = []
-    for name in chosen:
-        prior = entries[name].prior
-        values = post[name].to_numpy(float)
-        p_low, p_high = prior.scipy().ppf([0.025, 0.975])
-        q_low, q_med, q_high = (weighted_quantile(values, weights, q) for q in (0.025, 0.5, 0.975))
-        rows.append(
-            {
-                "parameter": name,
-                "grade": entries[name].grade,
-                "default": getattr(defaults, name),
-                "prior": str(prior),
-                "prior_low": p_low,
-                "prior_high": p_high,
-                "posterior_median": q_med,
-                "posterior_low": q_low,
-                "posterior_high": q_high,
-                # 1 - (posterior 95% width / prior 95% width): 0 = the data say nothing
-                "narrowing": 1.0 - (q_high - q_low) / (p_high - p_low),
-            }
-        )
-    summary = pd.DataFrame(rows)
-    summary.to_csv(out / "posterior_summary.csv", index=False, float_format="%.4g")
+    # simulation-based calibration of this very inference, on this very table
+    datasets, accept = spec["sbc_datasets"], spec["accept"]
+    raw = sbc.check(fit.table, datasets=datasets, accept=accept, seed=seed + 2)
+    adjusted = sbc.check(fit.table, datasets=datasets, accept=accept, seed=seed + 2, adjusted=True)
+    both = raw.coverage.merge(
+        adjusted.coverage.drop(columns=["datasets"]), on="parameter", suffixes=("", "_adjusted")
+    )
+    both.to_csv(out / "sbc.csv", index=False, float_format="%.4g")
+    # and of the outputs users quote (dropout, the QPR-15 effect, each context's effect on dropout)
+    quoted = sbc.check_outputs(
+        fit.table,
+        lambda frame: sbc.quoted_outputs(
+            frame, peersim.Params(), groups=spec["sbc_output_groups"], seed=seed
+        ),
+        datasets=spec["sbc_output_datasets"],
+        accept=accept,
+        draws=spec["sbc_output_draws"],
+        seed=seed + 3,
+    )
+    quoted.to_csv(out / "sbc_outputs.csv", index=False, float_format="%.4g")
 
-    figures = [_prior_vs_posterior(post, chosen, entries, out), _correlations(post, chosen, out)]
-    figures.append(_check_figure(check, out))
+    discussed = summary.parameter[summary.narrowing >= DISCUSSED].tolist() or summary.parameter[:4].tolist()
+    figures = [
+        _prior_vs_posterior(post, fit.adjusted, discussed, entries, out),
+        _correlations(post, discussed, out),
+        _check_figure(check, out),
+        save_figure(raw.figure(discussed[:12]), out / "sbc.png"),
+    ]
     if args.ship:
         shutil.copy(out / "posterior.csv", Path(peersim.__file__).parent / "data" / "posterior.csv")
-    return [*figures, out / "posterior_summary.csv", out / "predictive_check.csv"]
+    written = [
+        out / name for name in ("posterior_summary.csv", "predictive_check.csv", "sbc.csv", "sbc_outputs.csv")
+    ]
+    return [*figures, *written]
 
 
-def _prior_vs_posterior(post, chosen, entries, out: Path) -> Path:
+def _prior_vs_posterior(post, adjusted, chosen, entries, out: Path) -> Path:
     cols = 4
     rows = -(-len(chosen) // cols)
     fig, axes = plt.subplots(
@@ -133,7 +150,16 @@ def _prior_vs_posterior(post, chosen, entries, out: Path) -> Path:
             density=True,
             color="#2f6f8f",
             alpha=0.7,
-            label="posterior",
+            label="posterior (as simulated)",
+        )
+        ax.hist(
+            adjusted[name],
+            bins=30,
+            weights=adjusted["weight"],
+            density=True,
+            histtype="step",
+            color="black",
+            label="regression-adjusted",
         )
         ax.axvline(getattr(peersim.Params(), name), color="#b5523b", linewidth=1, label="default")
         ax.set_title(f"{name} ({entries[name].grade})", fontsize=9)
@@ -142,7 +168,8 @@ def _prior_vs_posterior(post, chosen, entries, out: Path) -> Path:
         ax.axis("off")
     axes[0][0].legend(fontsize=7, frameon=False)
     fig.suptitle(
-        "Prior (grey) and ABC-SMC posterior (blue) of every calibrated parameter; red: current default"
+        "Prior (grey) and rejection-ABC posterior (blue; black: regression-adjusted) of the parameters"
+        " the data narrow; red: the default"
     )
     return save_figure(fig, out / "prior_vs_posterior.png")
 

@@ -1,21 +1,22 @@
-"""Rival programme theories: posterior probabilities given the data, and what would tell them apart.
+"""Rival programme theories: which one the observations favour, how often that verdict would be
+wrong, and what would tell them apart.
 
-    python experiments/theories.py [--small] [--out DIR]
+    python experiments/theories.py [--small] [--out DIR] [--doc docs/theories.md]
 
-Writes results/theories/: probabilities.csv (each theory's posterior probability, Monte Carlo
-standard error, 95% interval and per-block estimates), blocks.csv (per block and theory: the
-pooled threshold, simulations and draws within it), probabilities_count.csv (the probabilities
-again, with the targets seen in a handful of people compared as counts drawn from each simulated
-share), probabilities_wide.csv (the count reading again, with the seed theory's dropout intercept
-prior as wide as the rivals' own level), fit.csv (for each theory and fitted target: the median
-and 95% range of the statistic over the theory's own closest draws, and the share of them within
-two standard errors of the target), robustness.csv (the probabilities with each fitted target
-left out in turn), probabilities.png, and the patterns that would tell the theories apart,
-simulated from each theory's own closest draws (``peersim.studies.patterns``): patterns.csv (per
-theory and pattern: mean, parameter sd, per-group sd), pattern_pairs.csv (per pair and pattern:
-separation and groups per arm a study needs), pattern_best.csv and patterns.png. Resumable:
-simulated batches are kept in results/theories/raw/. ``--doc docs/theories.md`` renews that
-page's tables from these files (a test checks that they agree).
+Model choice by ABC random forests (peersim/inference/selection.py; Pudlo et al. 2016). Writes
+results/theories/: probabilities.csv (each theory's votes at the observations, the chosen theory
+and its posterior probability, each theory's prior error rate), confusion.csv (out-of-bag:
+rows the theory that made the data, columns the one chosen), probabilities_purposive.csv (the
+same with the two interviewed leavers, a purposive sample, read as if a random one),
+probabilities_wide.csv (the seed theory's dropout intercept prior as wide as the rivals' own
+level), fit.csv (for each theory and fitted target: the median and 95% range of the statistic over
+the theory's own closest draws, and the share of them within two standard errors of the target),
+robustness.csv (the choice with each fitted target left out in turn, on the same tables),
+probabilities.png, and the patterns that would tell the theories apart, simulated from each
+theory's own closest draws (``peersim.studies.patterns``): patterns.csv, pattern_pairs.csv,
+pattern_best.csv and patterns.png. Resumable: reference tables are kept in results/theories/raw/.
+``--doc docs/theories.md`` renews that page's tables from these files (a test checks that they
+agree).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import pandas as pd
 
 from peersim.data.register import Prior
 from peersim.inference.calibration import deviations, fitted, load_targets
-from peersim.inference.selection import Selection, select_theories
+from peersim.inference.selection import Selection, forest_choice, select_theories, usable_targets
 from peersim.report.docs import render_blocks
 from peersim.report.figures import save_figure
 from peersim.studies.patterns import discriminating_patterns
@@ -44,14 +45,7 @@ def main(argv=None) -> list:
         __file__,
         argv,
         __doc__,
-        small={
-            "simulations": 600,
-            "blocks": 2,
-            "quantile": 0.05,
-            "batch": 300,
-            "pattern_draws": 6,
-            "pattern_groups": 4,
-        },
+        small={"simulations": 400, "accept": 20, "trees": 50, "pattern_draws": 6, "pattern_groups": 4},
         small_help="a quick check: few simulations",
         options={
             "--doc": {"type": Path, "help": "also renew the generated tables of this page (docs/theories.md)"}
@@ -60,8 +54,8 @@ def main(argv=None) -> list:
     (out / "raw").mkdir(parents=True, exist_ok=True)
     targets = load_targets()
     selection = select(spec, targets, out)
-    selection.probabilities.to_csv(out / "probabilities.csv", index=False, float_format="%.4g")
-    selection.blocks.to_csv(out / "blocks.csv", index=False, float_format="%.4g")
+    _probabilities(selection).to_csv(out / "probabilities.csv", index=False, float_format="%.4g")
+    selection.confusion.to_csv(out / "confusion.csv", float_format="%.4g")
     fit = fit_table(selection, targets)
     fit.to_csv(out / "fit.csv", index=False, float_format="%.4g")
     patterns = discriminating_patterns(
@@ -71,31 +65,52 @@ def main(argv=None) -> list:
     patterns.pairs.to_csv(out / "pattern_pairs.csv", index=False, float_format="%.4g")
     patterns.best(3).to_csv(out / "pattern_best.csv", index=False, float_format="%.4g")
     save_figure(patterns.figure(), out / "patterns.png")
-    counted = select(spec, targets, out, observation="count")
-    counted.probabilities.to_csv(out / "probabilities_count.csv", index=False, float_format="%.4g")
-    # does the seed theory's narrow dropout prior decide? the same, with it as wide as the rivals'
-    wide = select(spec, targets, out, observation="count", priors=WIDE_PRIORS)
-    wide.probabilities.to_csv(out / "probabilities_wide.csv", index=False, float_format="%.4g")
-    robust = robustness(spec, targets, out)
+    # the purposive datum read as a random sample: what the earlier verdict rested on
+    use = usable_targets(targets, purposive=True)
+    every = forest_choice(selection.tables, use, spec["trees"], spec["seed"])
+    _probabilities(Selection(*every, {}, [], [], {})).to_csv(
+        out / "probabilities_purposive.csv", index=False, float_format="%.4g"
+    )
+    # does the seed theory's narrower dropout prior decide? the same, with it as wide as the rivals'
+    wide = select(spec, targets, out, priors=WIDE_PRIORS)
+    _probabilities(wide).to_csv(out / "probabilities_wide.csv", index=False, float_format="%.4g")
+    robust = robustness(selection, targets, spec)
     robust.to_csv(out / "robustness.csv", index=False, float_format="%.4g")
-    written = [_probability_figure(selection, out), out / "probabilities.csv", out / "fit.csv"]
-    names = ("probabilities_count.csv", "probabilities_wide.csv", "robustness.csv", "patterns.png")
-    written += [out / name for name in (*names, "patterns.csv", "pattern_pairs.csv")]
+    written = [_probability_figure(selection, out), out / "probabilities.csv", out / "confusion.csv"]
+    names = ("probabilities_purposive.csv", "probabilities_wide.csv", "robustness.csv", "patterns.png")
+    written += [out / name for name in (*names, "fit.csv", "patterns.csv", "pattern_pairs.csv")]
     if args.doc is not None:
         args.doc.write_text(render(args.doc.read_text(encoding="utf-8"), out), encoding="utf-8")
         written.append(args.doc)
     return written
 
 
+def _probabilities(selection: Selection) -> pd.DataFrame:
+    """The probabilities table with the prior error rate beside it (one file, one row per theory)."""
+    return selection.probabilities.assign(prior_error_rate=selection.prior_error_rate)
+
+
 def _probability_table(p: pd.DataFrame) -> str:
-    head = "| theory | probability | MC s.e. | 95% MC interval | pooled draws kept | blocks |"
-    lines = [head, "|---|---|---|---|---|---|"]
+    head = "| theory | votes | chosen | posterior probability | prior error rate (data it made) |"
+    lines = [head, "|---|---|---|---|---|"]
     for r in p.itertuples():
-        per_block = ", ".join(f"{v:.2f}" for v in p.loc[r.Index, p.columns.str.startswith("block_")])
-        interval = f"{r.low:.3f}-{r.high:.3f}"
-        kept = f"{r.kept} of {p.kept.sum()}"
-        cells = [r.theory, f"{r.probability:.3f}", f"{r.mc_se:.3f}", interval, kept, per_block]
+        probability = f"{r.probability:.2f}" if r.chosen else "-"
+        cells = [r.theory, f"{r.votes:.2f}", "yes" if r.chosen else "", probability, f"{r.error_rate:.2f}"]
         lines.append("| " + " | ".join(cells) + " |")
+    lines.append(
+        f"\nPrior error rate over all theories: {p.prior_error_rate.iloc[0]:.2f}"
+        f" ({p.simulations.sum():,} simulated datasets, out of bag)."
+    )
+    return "\n".join(lines)
+
+
+def _confusion_table(c: pd.DataFrame) -> str:
+    theories = list(c.columns)
+    lines = ["| made by \\ chosen | " + " | ".join(theories) + " |", "|---|" + "---|" * len(theories)]
+    for made, row in c.iterrows():
+        total = row.sum()
+        cells = [f"{v / total:.0%}" for v in row]
+        lines.append(f"| {made} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -112,7 +127,8 @@ def _by_theory(frame: pd.DataFrame, key: str, theories, heads, label, cell) -> s
 def blocks(folder: Path) -> dict[str, str]:
     """The doc's tables, as markdown, from the study's CSV files in ``folder``."""
     out = {"probabilities": _probability_table(pd.read_csv(folder / "probabilities.csv"))}
-    out["counts"] = _probability_table(pd.read_csv(folder / "probabilities_count.csv"))
+    out["confusion"] = _confusion_table(pd.read_csv(folder / "confusion.csv", index_col=0))
+    out["purposive"] = _probability_table(pd.read_csv(folder / "probabilities_purposive.csv"))
     out["wide"] = _probability_table(pd.read_csv(folder / "probabilities_wide.csv"))
     fit = pd.read_csv(folder / "fit.csv")
     theories = list(dict.fromkeys(fit.theory))
@@ -130,7 +146,7 @@ def blocks(folder: Path) -> dict[str, str]:
         theories,
         ["target left out"],
         lambda key, sub: [key],
-        lambda r: f"{r.probability:.3f} [{r.low:.3f}, {r.high:.3f}]",
+        lambda r: f"{r.votes:.2f}" + (f" (chosen, p = {r.probability:.2f})" if r.chosen else ""),
     )
     out["patterns"] = _by_theory(
         pd.read_csv(folder / "patterns.csv"),
@@ -161,40 +177,44 @@ def render(text: str, folder: Path) -> str:
 WIDE_PRIORS = {"dropout_intercept": Prior("uniform", -5.25, 0.75)}
 
 
-def select(spec, targets, out: Path, observation: str = "share", priors=None) -> Selection:
-    """The model selection of the spec against ``targets``, its batches kept in ``out``/raw."""
-    keys = ("simulations", "blocks", "quantile", "batch", "seed")
-    chosen = {k: spec[k] for k in keys}
-    pool = out / "raw" / "batches"
-    return select_theories(**chosen, targets=targets, pool_dir=pool, observation=observation, priors=priors)
+def select(spec, targets, out: Path, priors=None) -> Selection:
+    """The model choice of the spec against ``targets``, its reference tables kept in ``out``/raw."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    keys = ("simulations", "accept", "trees", "seed")
+    with ProcessPoolExecutor(2) as pool:
+        return select_theories(
+            **{k: spec[k] for k in keys}, targets=targets, table_dir=out / "raw", priors=priors, executor=pool
+        )
 
 
 def pattern_draws(selection: Selection, count: int) -> dict[str, pd.DataFrame]:
     """Each theory's ``count`` closest draws (its own approximate posterior), parameters only."""
     out = {}
     for theory, draws in selection.draws.items():
-        closest = draws.nsmallest(count, "discrepancy", keep="first")
-        drop = ["block", "pooled", "discrepancy", *closest.filter(like="stat_").columns]
+        closest = draws.nsmallest(count, "distance", keep="first")
+        drop = ["distance", "row", "trial", *closest.filter(like="stat_").columns]
         out[theory] = closest.drop(columns=drop).reset_index(drop=True)
     return out
 
 
-def robustness(spec, targets, out: Path) -> pd.DataFrame:
-    """The probabilities again with each fitted target left out in turn: which observations the
-    verdict rests on. The simulations are the same (read back from raw/; only the discrepancy
-    changes), so this costs little."""
+def robustness(selection: Selection, targets, spec) -> pd.DataFrame:
+    """The choice again with each fitted target left out in turn, on the same reference tables
+    (only the forest is refitted): which observations the verdict rests on."""
     rows = []
-    for name in fitted(targets):
-        rest = {k: t for k, t in targets.items() if k != name}
-        again = select(spec, rest, out).probabilities
-        for r in again.itertuples():
+    use = usable_targets(targets)
+    for name in use:
+        rest = {k: t for k, t in use.items() if k != name}
+        probabilities, _, error = forest_choice(selection.tables, rest, spec["trees"], spec["seed"])
+        for r in probabilities.itertuples():
             rows.append(
                 {
                     "left_out": name,
                     "theory": r.theory,
+                    "votes": r.votes,
+                    "chosen": r.chosen,
                     "probability": r.probability,
-                    "low": r.low,
-                    "high": r.high,
+                    "prior_error_rate": error,
                 }
             )
     return pd.DataFrame(rows)
@@ -226,19 +246,29 @@ def fit_table(selection: Selection, targets) -> pd.DataFrame:
 
 def _probability_figure(selection: Selection, out: Path) -> Path:
     p = selection.probabilities
-    fig, ax = plt.subplots(figsize=(7, 0.6 * len(p) + 1.4), constrained_layout=True)
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 0.7 * len(p) + 2.2), constrained_layout=True)
     ys = np.arange(len(p))[::-1]
-    ax.barh(ys, p.probability, color="#2f6f8f", alpha=0.8)
-    ax.errorbar(
-        p.probability, ys, xerr=[p.probability - p.low, p.high - p.probability], fmt="none", color="black"
-    )
-    blocks = p.filter(like="block_").to_numpy()
-    for y, row in zip(ys, blocks, strict=True):
-        ax.plot(row, np.full(len(row), y), "o", color="#b5523b", markersize=3, alpha=0.7)
-    ax.set_yticks(ys, p.theory)
+    ax.barh(ys, p.votes, color=["#2f6f8f" if c else "#9bb7c6" for c in p.chosen])
+    ax.set_yticks(ys, p.theory, fontsize=12)
     ax.set_xlim(0, 1)
-    ax.set_xlabel("posterior probability (equal priors); bar: 95% Monte Carlo interval; dots: blocks")
-    ax.set_title("Which programme theory do the PEER observations favour? (rejection ABC, ELFI)", fontsize=10)
+    ax.set_xlabel("share of the forest's votes at the observations", fontsize=12)
+    chosen = p[p.chosen].iloc[0]
+    ax.set_title(f"Chosen: {chosen.theory}, posterior probability {chosen.probability:.2f}", fontsize=12)
+    c = selection.confusion
+    shares = c.to_numpy() / c.to_numpy().sum(axis=1, keepdims=True)
+    image = bx.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    bx.set_xticks(range(len(c.columns)), c.columns, rotation=30, ha="right", fontsize=12)
+    bx.set_yticks(range(len(c.index)), c.index, fontsize=12)
+    for i in range(shares.shape[0]):
+        for j in range(shares.shape[1]):
+            colour = "white" if shares[i, j] > 0.6 else "black"
+            bx.text(j, i, f"{shares[i, j]:.0%}", ha="center", va="center", fontsize=12, color=colour)
+    bx.set_xlabel("theory chosen", fontsize=12)
+    bx.set_ylabel("theory that made the data", fontsize=12)
+    bx.set_title(
+        f"How often the choice is wrong: prior error rate {selection.prior_error_rate:.0%}", fontsize=12
+    )
+    fig.colorbar(image, ax=bx, shrink=0.8, label="share of that theory's simulated datasets")
     return save_figure(fig, out / "probabilities.png")
 
 

@@ -58,7 +58,7 @@ def __getattr__(name: str):
 
         return discover_sweep
     if name in ("load_results", "load_spec", "run_sweep"):
-        from peersim import experiments
+        from peersim import sweep
 
-        return getattr(experiments, name)
+        return getattr(sweep, name)
     raise AttributeError(f"module 'peersim' has no attribute {name!r}")

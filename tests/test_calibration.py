@@ -1,4 +1,4 @@
-"""Bayesian calibration: targets with their uncertainty, the trial-sized statistics, ABC-SMC,
+"""Bayesian calibration: targets with their uncertainty, the trial-sized statistics, rejection ABC,
 posterior runs and the separation of parameter uncertainty from Monte Carlo error."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import pytest
 
 from peersim import Params, simulate
 from peersim.data.posterior import posterior
+from peersim.inference import abc
 from peersim.inference.calibration import (
     calibrate,
     deviations,
@@ -17,6 +18,7 @@ from peersim.inference.calibration import (
     keys,
     load_targets,
     predictive_check,
+    problem,
     statistics,
 )
 from peersim.stats.uncertainty import exploratory, split
@@ -41,7 +43,7 @@ def test_targets_carry_their_uncertainty_and_source():
 def test_bad_target_file(tmp_path):
     path = tmp_path / "t.toml"
     path.write_text('[x]\nvalue = 1\nse = 0.1\nkind = "near"\nfit = true\nsource = "s"\n')
-    with pytest.raises(ValueError, match="statistic 'x': 'x' is not one of d, difference"):
+    with pytest.raises(ValueError, match="statistic 'x': 'x' is not one of d, se_d, difference"):
         load_targets(path)
     path.write_text('[dropout_rate]\nvalue = 1\nse = 0\nkind = "near"\nfit = true\nsource = "s"\n')
     with pytest.raises(ValueError, match="se must be positive"):
@@ -92,23 +94,55 @@ def test_statistics_are_one_trial_sized_virtual_trial_per_set():
     assert stats.loc["a", "dropout:peer"] == pytest.approx(part.dropped_out.mean())
 
 
-def test_abc_smc_runs_resumes_and_checks(tmp_path):
-    kwargs = {"particles": 120, "rounds": 2, "batch": 120, "seed": 5, "pool_dir": tmp_path / "pool"}
-    post, diagnostics = calibrate(["facilitator_skill"], **kwargs)
-    assert len(post) == 120 and post["weight"].sum() == pytest.approx(1.0)
+def test_rejection_abc_keeps_whole_vectors_resumes_and_checks(tmp_path):
+    kwargs = {"simulations": 240, "accept": 30, "seed": 5, "table_dir": tmp_path / "table", "chunk": 80}
+    names = ["facilitator_skill", "tie_rate", "dropout_intercept"]
+    fit = calibrate(names, **kwargs)
+    post = fit.posterior
+    assert len(post) == 30 and post["weight"].sum() == pytest.approx(1.0)
     assert post.facilitator_skill.between(0.3, 1.0).all()  # inside its prior
-    assert diagnostics["round"].tolist()[0] == 1 and (diagnostics.ess > 0).all()
-    # the second call finds every batch on disk: nothing simulated again, the same posterior
-    stored = sorted((tmp_path / "pool").iterdir())
-    assert stored
-    again, _ = calibrate(["facilitator_skill"], **kwargs)
-    pd.testing.assert_frame_equal(post, again)
-    assert sorted((tmp_path / "pool").iterdir()) == stored
+    assert fit.diagnostics.simulations.item() == 240 and 0 < fit.diagnostics.ess.item() <= 30
+    # weights fall with distance (the Epanechnikov kernel) and the kept rows are the closest
+    kept = fit.accepted
+    assert kept.distance.is_monotonic_increasing and post.weight.is_monotonic_decreasing
+    every = abc.discrepancy(fit.table.statistics, fit.table.problem.targets)
+    assert kept.distance.max() <= np.sort(every)[30]
+    # a row of the posterior is a parameter vector as simulated: its statistics, rebuilt from the
+    # row and its trial alone, are the reference table's
+    trial, row = kept.trial.iloc[7], kept.row.iloc[7]
+    again = statistics(post.iloc[[7]][names], seed=5, trials=[trial], names=fit.table.problem.keys)
+    # (to rounding: the mixed model sums every fit's groups by the sizes the whole batch has, so
+    # a copy fitted alone or among others differs in the last bits, 1e-14 relative)
+    np.testing.assert_allclose(again.to_numpy(float)[0], fit.table.statistics.iloc[row], rtol=1e-12)
+    # the second call finds every chunk on disk: nothing simulated again, the same posterior
+    stored = sorted((tmp_path / "table").rglob("*.npz"))
+    assert len(stored) == 3
+    stamps = [p.stat().st_mtime_ns for p in stored]
+    again_fit = calibrate(names, **kwargs)
+    pd.testing.assert_frame_equal(post, again_fit.posterior)
+    assert [p.stat().st_mtime_ns for p in stored] == stamps
+    # adjusted values stay inside the priors
+    assert fit.adjusted.facilitator_skill.between(0.3, 1.0).all()
+    assert set(fit.summary.parameter) == set(names)
     table, stats = predictive_check(post, draws=40)
     assert set(table.target) == set(load_targets()) and len(stats) == 40
     assert table.predictive_low.le(table.predictive_high).all()
     with pytest.raises(ValueError, match="design choice"):
         calibrate(["group_size"], **kwargs)
+
+
+def test_the_reference_table_is_the_same_in_chunks_of_any_count_of_workers(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    p = problem(["facilitator_skill", "tie_rate"], seed=2)
+    serial = abc.reference_table(p, 40, chunk=20)
+    with ProcessPoolExecutor(2) as pool:
+        parallel = abc.reference_table(p, 40, chunk=20, executor=pool)
+    pd.testing.assert_frame_equal(serial.parameters, parallel.parameters)
+    pd.testing.assert_frame_equal(serial.statistics, parallel.statistics)
+    # a longer table starts with the shorter one: chunk c is the same whatever follows it
+    longer = abc.reference_table(p, 60, chunk=20)
+    pd.testing.assert_frame_equal(longer.statistics.head(40), serial.statistics)
 
 
 def test_posterior_runs_take_one_draw_each_chosen_by_seed_and_run():
@@ -229,18 +263,12 @@ def test_icamo_with_posterior_separates_parameter_uncertainty():
     assert row.hope_change_param_high - row.hope_change_param_low > row.hope_change_high - row.hope_change_low
 
 
-def test_rejection_abc_keeps_every_particle_alive(tmp_path):
-    post, diagnostics = calibrate(
-        ["facilitator_skill"],
-        particles=50,
-        batch=100,
-        seed=2,
-        method="rejection",
-        quantile=0.25,
-        nuisance=["tie_rate"],
-    )
-    assert len(post) == 50 and post.weight.nunique() == 1
-    assert diagnostics.ess.item() == pytest.approx(50)
-    assert post.tie_rate.between(0.2, 0.5).all() and post.tie_rate.nunique() == 50  # prior draws
-    with pytest.raises(ValueError, match="method = 'mcmc'"):
-        calibrate(["facilitator_skill"], method="mcmc")
+def test_a_table_of_any_length_starts_with_the_shorter_ones(tmp_path):
+    p = problem(["facilitator_skill"], seed=3)
+    short = abc.reference_table(p, 25, folder=tmp_path, chunk=20)  # a part-chunk on disk
+    assert len(short) == 25
+    longer = abc.reference_table(p, 50, folder=tmp_path, chunk=20)
+    pd.testing.assert_frame_equal(longer.statistics.head(25), short.statistics)
+    pd.testing.assert_frame_equal(longer.parameters.head(25), short.parameters)
+    fresh = abc.reference_table(p, 50, chunk=20)
+    pd.testing.assert_frame_equal(longer.statistics, fresh.statistics)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -17,6 +19,8 @@ import pytest
 
 import peersim
 from peersim.sweep import SerialExecutor, SpecError, load_results, load_spec, parse_spec, run_sweep
+from peersim.sweep.runner import SharedPeopleWarning
+from peersim.sweep.spec import people_warning
 from peersim.sweep.store import write_sealed
 
 BASE = {
@@ -58,7 +62,32 @@ def assert_same_tables(a, b):
         ({"design": {"kind": "sobol", "n": 10, "ranges": {"age_sd": [1, 5]}}}, "power of two"),
         ({"design": {"kind": "cube"}}, "choose one of"),
         ({"design": {"kind": "grid", "factors": {"group_size": [5, 99]}}}, "group_size = 99 is out of range"),
-        ({"design": {"kind": "lhs", "n": 4, "ranges": {"setting": [0, 1]}}}, "only numeric parameters"),
+        ({"design": {"kind": "lhs", "n": 4, "ranges": {"setting": [0, 1]}}}, "0 is not a value of setting"),
+        (
+            {"design": {"kind": "lhs", "n": 4, "ranges": {"setting": ["civil_society"]}}},
+            'must list the values it takes, e.g. setting = ["civil_society", "mental_health_service"]',
+        ),
+        (
+            {"design": {"kind": "sobol", "n": 4, "ranges": {"anonymity": [True, True]}}},
+            "lists a value twice",
+        ),
+        (
+            {"design": {"kind": "saltelli", "n": 4, "ranges": {"anonymity": [False, True]}}},
+            "a saltelli design takes numeric ranges only",
+        ),
+        (
+            {"design": {"kind": "lhs", "n": 4, "ranges": {"disabled_mechanisms": [[], ["safety"]]}}},
+            "only numbers, booleans and words can be factors",
+        ),
+        (
+            {"design": {"kind": "lhs", "n": 4, "ranges": {"group_size": [4, 9.5]}}},
+            "group_size is a whole number, so its range is two whole numbers",
+        ),
+        (
+            {"design": {"kind": "list", "points": [{"group_size": 5}, {"group_size": 99}]}},
+            "design point 1: group_size = 99 is out of range",
+        ),
+        ({"design": {"kind": "list", "points": [{"group_sze": 5}]}}, "did you mean 'group_size'"),
         ({"design": {"kind": "grid", "factors": {"follow_up_weeks": [1, 2]}}}, "also in [fixed]"),
         ({"replicates": "ten"}, "replicates = 'ten' must be a whole number"),
         ({"replicates": 0}, "must be at least 1"),
@@ -66,11 +95,19 @@ def assert_same_tables(a, b):
         ({"tables": ["groups", "sesions"]}, "did you mean 'sessions'"),
         ({"tables": ["sessions"]}, 'set record = "sessions"'),
         ({"name": "my study"}, "must be a non-empty word"),
+        ({"people": "same"}, "people = 'same' must be one of shared, own"),
+        ({"people": True}, "people = True must be a string"),
     ],
 )
 def test_spec_errors_name_the_problem(tmp_path, changes, message):
     with pytest.raises(SpecError, match=message.replace("[", r"\[").replace("(", r"\(")):
         spec_at(tmp_path, **changes)
+
+
+def test_the_front_door_gives_the_sweep_functions():
+    # the README's peersim.load_results(...): once an ImportError (a module renamed under it)
+    assert peersim.load_results is load_results and peersim.run_sweep is run_sweep
+    assert peersim.load_spec is load_spec
 
 
 def test_spec_file_errors(tmp_path):
@@ -108,12 +145,70 @@ def test_designs_are_deterministic_and_in_range(tmp_path):
     assert listed.design().setting.tolist() == ["civil_society", "mental_health_service"]
 
 
+def test_whole_numbers_and_words_come_up_equally_often_in_space_filling_designs(tmp_path):
+    ranges = {
+        "group_size": [4, 16],
+        "covid_restrictions": [False, True],
+        "setting": ["civil_society", "mental_health_service"],
+        "facilitator_skill": [0.2, 0.9],
+    }
+    # a Latin hypercube has one point in each of n equal slices of every axis: 1,300 points give
+    # each of the 13 sizes exactly 100 (rounding gave sizes 4 and 16 half as many as the others)
+    cube = spec_at(tmp_path, design={"kind": "lhs", "n": 1300, "ranges": ranges}).design()
+    assert cube.group_size.value_counts().to_dict() == {size: 100 for size in range(4, 17)}
+    assert cube.covid_restrictions.value_counts().to_dict() == {False: 650, True: 650}
+    assert cube.setting.value_counts().to_dict() == {"civil_society": 650, "mental_health_service": 650}
+    assert cube.facilitator_skill.between(0.2, 0.9).all() and cube.group_size.map(type).eq(int).all()
+    sobol = spec_at(tmp_path, design={"kind": "sobol", "n": 1024, "ranges": ranges}).design()
+    counts = sobol.group_size.value_counts()
+    assert counts.index.sort_values().tolist() == list(range(4, 17)) and counts.max() - counts.min() <= 2
+    assert sobol.covid_restrictions.value_counts().to_dict() == {False: 512, True: 512}
+
+    # with a whole-number factor the design is not an older peersim's for the same spec, so its
+    # folders are not resumed; without one, and with shared people, they still are
+    def older_fingerprint(spec):  # as peersim computed it before people and even whole numbers
+        what = {k: v for k, v in spec.to_dict().items() if k not in ("out", "description", "people")}
+        return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    floats = spec_at(tmp_path, people="shared", design={"kind": "lhs", "n": 8, "ranges": {"age_sd": [1, 5]}})
+    assert floats.fingerprint() == older_fingerprint(floats)
+    sizes = floats.replace(design={"kind": "lhs", "n": 8, "ranges": {"group_size": [4, 16]}})
+    assert sizes.fingerprint() != older_fingerprint(sizes)
+
+
+def test_a_hypercube_of_booleans_and_words_runs(tmp_path):
+    ranges = {"covid_restrictions": [False, True], "setting": ["civil_society", "mental_health_service"]}
+    spec = spec_at(tmp_path, replicates=3, design={"kind": "lhs", "n": 8, "ranges": ranges})
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    res = load_results(spec.out_dir)
+    assert res.varied == ["covid_restrictions", "setting"]
+    for name in ranges:  # each value at 4 of the 8 points (the margins are stratified, not the cells)
+        assert res.groups.groupby(name).size().eq(4 * 3).all()
+    point = res.design.iloc[5]
+    one = res.groups[res.groups.point == 5]
+    direct = peersim.simulate(
+        peersim.Params(
+            covid_restrictions=bool(point.covid_restrictions), setting=point.setting, follow_up_weeks=4
+        ),
+        runs=18,
+        seed=5,
+    ).groups
+    assert one.run.tolist() == [15, 16, 17]  # its own people: runs 15-17 of the seed
+    pd.testing.assert_frame_equal(
+        one.drop(columns=["point", *ranges]).reset_index(drop=True),
+        direct[direct.run >= 15].reset_index(drop=True),
+    )
+    design = json.loads((spec.out_dir / "design.json").read_text())
+    assert design["points"][5]["setting"] == point.setting
+
+
 # --- running ---------------------------------------------------------------------------------------
-def test_serial_process_pool_and_dask_give_identical_tables(tmp_path):
-    serial = spec_at(tmp_path, "serial")
+@pytest.mark.parametrize("people", ["shared", "own"])
+def test_serial_process_pool_and_dask_give_identical_tables(tmp_path, people):
+    serial = spec_at(tmp_path, "serial", people=people)
     run_sweep(serial, workers=1, progress=False)
     reference = tables(serial.out_dir)
-    pooled = spec_at(tmp_path, "pool")
+    pooled = spec_at(tmp_path, "pool", people=people)
     with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
         run_sweep(pooled, executor=pool, progress=False)
     assert_same_tables(reference, tables(pooled.out_dir))
@@ -122,18 +217,19 @@ def test_serial_process_pool_and_dask_give_identical_tables(tmp_path):
         distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
     ):
-        dask_spec = spec_at(tmp_path, "dask")
+        dask_spec = spec_at(tmp_path, "dask", people=people)
         run_sweep(dask_spec, executor=client.get_executor(), progress=False)
-        by_address = spec_at(tmp_path, "dask_address")  # as `peersim sweep --scheduler ADDR` does
+        by_address = spec_at(tmp_path, "dask_address", people=people)
         run_sweep(by_address, scheduler=cluster.scheduler_address, progress=False)
     assert_same_tables(reference, tables(dask_spec.out_dir))
     assert_same_tables(reference, tables(by_address.out_dir))
     assert "dask scheduler" in load_results(by_address.out_dir).provenance["executor"]
 
 
-def test_chunk_size_does_not_change_results(tmp_path):
-    a = spec_at(tmp_path, "a", chunk_size=7)
-    b = spec_at(tmp_path, "b", chunk_size=30)
+@pytest.mark.parametrize("people", ["shared", "own"])
+def test_chunk_size_does_not_change_results(tmp_path, people):
+    a = spec_at(tmp_path, "a", chunk_size=7, people=people)
+    b = spec_at(tmp_path, "b", chunk_size=30, people=people)
     for spec in (a, b):
         run_sweep(spec, executor=SerialExecutor(), progress=False)
     assert_same_tables(tables(a.out_dir), tables(b.out_dir))
@@ -161,6 +257,94 @@ def test_results_match_simulate_with_design_parameters_joined(tmp_path):
     assert res.dataset("groups").count_rows() == 4 * 30
 
 
+def test_points_with_their_own_people_meet_other_people(tmp_path):
+    spec = spec_at(tmp_path, people="own")
+    assert spec.distinct_groups() == 4 * 30
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    res = load_results(spec.out_dir)
+    part = res.participants
+    # point p holds runs p * 30 .. p * 30 + 29 of the seed: no run, and so no person, twice
+    assert res.groups.groupby("point").run.agg(["min", "max"]).to_numpy().tolist() == [
+        [p * 30, p * 30 + 29] for p in range(4)
+    ]
+    assert not res.groups.run.duplicated().any()
+    # point 3 (groups of 9, COVID-19) is runs 90-119 of simulate() with its parameters
+    one = part[part.point == 3].drop(columns=["point", "group_size", "covid_restrictions"])
+    direct = peersim.simulate(
+        peersim.Params(group_size=9, covid_restrictions=True, follow_up_weeks=4), runs=120, seed=5
+    ).participants
+    pd.testing.assert_frame_equal(one.reset_index(drop=True), direct[direct.run >= 90].reset_index(drop=True))
+    assert spec.fingerprint() != spec_at(tmp_path).fingerprint()
+    assert load_spec(spec.out_dir).people == "own"  # kept in spec.json, so --resume keeps it
+
+
+class _Refusing(SerialExecutor):
+    """An executor that refuses all work: what happened before it was asked is before the sweep ran."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        raise RuntimeError("no work in this test")
+
+
+def _hypercube(tmp_path, **changes):
+    # the issue's design: 10,000 points of a Latin hypercube, 2 replicates each
+    design = {"kind": "lhs", "n": 10_000, "ranges": {"group_size": [4, 16], "facilitator_skill": [0.2, 0.95]}}
+    return spec_at(
+        tmp_path, changes.get("people", "default"), replicates=2, chunk_size=2_000, design=design, **changes
+    )
+
+
+def test_a_hypercube_draws_its_own_people_and_a_shared_one_is_warned_of_before_it_runs(tmp_path):
+    own = _hypercube(tmp_path)
+    assert own.people == "own" and own.distinct_groups() == 20_000
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SharedPeopleWarning)
+        with pytest.raises(RuntimeError, match="no work"):
+            run_sweep(own, executor=_Refusing(), progress=False)
+    shared = _hypercube(tmp_path, people="shared")
+    assert shared.distinct_groups() == 2
+    with pytest.warns(SharedPeopleWarning) as caught, pytest.raises(RuntimeError, match="no work"):
+        run_sweep(shared, executor=_Refusing(), progress=False)
+    (message,) = [str(w.message) for w in caught]
+    assert "all 10,000 design points meet the same 2 groups" in message
+    assert "rest on 2 distinct groups, not 20,000" in message and 'people = "own"' in message
+    # a grid compares its points, each with its interval: shared by default, warned below 30
+    assert spec_at(tmp_path).people == "shared" and "30 or more" in people_warning(
+        spec_at(tmp_path, replicates=5)
+    )
+    assert people_warning(spec_at(tmp_path)) == ""  # 30 replicates
+    assert people_warning(spec_at(tmp_path, design={"kind": "single"}, replicates=2)) == ""
+
+
+def test_the_cli_says_before_running_that_shared_points_rest_on_few_groups(tmp_path):
+    spec_file = tmp_path / "few.toml"
+    spec_file.write_text(
+        'name = "few"\nseed = 1\nreplicates = 2\npeople = "shared"\n[fixed]\nfollow_up_weeks = 1\n'
+        '[design]\nkind = "lhs"\nn = 20\n[design.ranges]\nfacilitator_skill = [0.2, 0.9]\n'
+    )
+    cmd = [sys.executable, "-m", "peersim.apps.cli", "sweep", str(spec_file), "--workers", "1"]
+    proc = subprocess.run(
+        [*cmd, "--quiet", "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith(
+        "peersim: warning: few: all 20 design points meet the same 2 groups of people"
+    ), proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_stored_spec_of_an_older_peersim_keeps_its_shared_people(tmp_path):
+    spec = spec_at(
+        tmp_path, design={"kind": "lhs", "n": 4, "ranges": {"age_sd": [1.0, 5.0]}}, people="shared"
+    )
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    stored = json.loads((spec.out_dir / "spec.json").read_text())
+    del stored["people"], stored["seal"]  # as written before people was a choice
+    write_sealed(spec.out_dir / "spec.json", stored)
+    again = load_spec(spec.out_dir)
+    assert again.people == "shared" and again.fingerprint() == stored["fingerprint"]
+    assert run_sweep(again, executor=SerialExecutor(), progress=False).chunks_run == 0
+
+
 def test_manifest_and_provenance(tmp_path):
     spec = spec_at(tmp_path)
     report = run_sweep(spec, executor=SerialExecutor(), progress=False)
@@ -181,6 +365,9 @@ def test_manifest_and_provenance(tmp_path):
     design = json.loads((spec.out_dir / "design.json").read_text())
     assert design["varied"] == ["group_size", "covid_restrictions"] and len(design["points"]) == 4
     assert design["fixed"]["follow_up_weeks"] == 4
+    # the varied parameters apart: a point's values are in its row, not among the fixed ones
+    assert "group_size" not in design["fixed"] and "covid_restrictions" not in design["fixed"]
+    assert len(design["fixed"]) == len(peersim.Params().to_dict()) - 2
     assert load_results(spec.out_dir).params[3]["group_size"] == 9
 
 
@@ -202,10 +389,11 @@ def test_refuses_other_specs_results_and_needs_resume(tmp_path):
     assert load_results(other.out_dir).provenance["seed"] == 6
 
 
-def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("people", ["shared", "own"])
+def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path, people):
     spec_file = tmp_path / "kill.toml"
     spec_file.write_text(
-        'name = "kill"\nseed = 9\nreplicates = 400\nchunk_size = 10\n'
+        f'name = "kill"\nseed = 9\nreplicates = 400\nchunk_size = 10\npeople = "{people}"\n'
         f'out = "{tmp_path / "killed"}"\n[design]\nkind = "grid"\n[design.factors]\ngroup_size = [6, 8]\n'
     )
     cmd = [sys.executable, "-m", "peersim.apps.cli", "sweep", str(spec_file), "--workers", "1", "--quiet"]
@@ -364,6 +552,35 @@ def test_export_writes_each_table_as_csv_chunk_by_chunk(tmp_path, capsys):
     assert "was not kept" in capsys.readouterr().err
     assert main(["export", str(tmp_path)]) == 2
     assert "holds no sweep results" in capsys.readouterr().err
+
+
+def test_exported_booleans_are_logical_in_r(tmp_path):
+    """docs/r.md's ``mean(dropped_out)`` on the exported CSV: booleans are TRUE/FALSE, which R's
+    read.csv reads as logical (Python's True/False came back as text, and the mean as NA). With R
+    installed, the docs' own line runs in R; without it, the CSV's cells are checked."""
+    import csv
+    import shutil
+
+    from peersim.sweep.export import export_csv
+
+    spec = spec_at(tmp_path, replicates=4, chunk_size=5)
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    (path, _), *_ = export_csv(spec.out_dir, tables=["participants"])
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for column in ("dropped_out", "covid_restrictions", "employed", "lives_alone", "companionship"):
+        if column in rows[0]:
+            assert {r[column] for r in rows} <= {"TRUE", "FALSE"}, column
+    assert {r["dropped_out"] for r in rows} == {"TRUE", "FALSE"}
+    expected = load_results(spec.out_dir).participants.dropped_out.mean()
+    assert pd.read_csv(path).dropped_out.dtype == bool  # pandas reads them back as booleans too
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        return
+    script = f'p <- read.csv("{path}"); stopifnot(is.logical(p$dropped_out)); cat(mean(p$dropped_out))'
+    done = subprocess.run([rscript, "-e", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout) == pytest.approx(expected)
 
 
 def test_a_script_with_its_own_spec_reads_it_and_picks_its_folder(tmp_path, monkeypatch):

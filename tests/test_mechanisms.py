@@ -13,6 +13,7 @@ import pytest
 
 from peersim import Params
 from peersim.core import mechanisms as m
+from peersim.core.kernel import Kernel
 from peersim.core.state import CHANNELS
 
 from .conftest import scripted_kernel
@@ -200,11 +201,30 @@ def test_role_modelling_hope_formula():
     st.safety = np.array([[0.5, 0.5]])
     st.shared = np.array([[False, True, True, False]])  # member 1 and one facilitator shared
     st.others_shared = np.array([[2 / 3, 0.0]])
+    st.connectedness = np.array([[0.25, 0.0]])
     update = m.role_modelling.run(st, ctx)
-    up = 0.2 * 1.0 * p.equality * 0.5 + 0.1 * (2 / 3)
+    some = m.role_modelling.not_alone(ctx)[0, 0]  # whether member 0 is one of "some"
+    up = 0.2 * 1.0 * p.equality * 0.5 + 0.1 * some * (2 / 3) * (1 - 0.25)
     h = st.hope[0, 0]
     assert update.changes["hope"][0, 0] == pytest.approx(h + 0.5 * up * (1 - h))
     assert update.changes["hope"][0, 1] == st.hope[0, 1]  # absent: nothing
+
+
+def test_not_being_alone_gives_hope_to_some_and_wanes_with_connectedness():
+    """The draw is the person's for the course (the same in every session), a share near
+    not_alone_share are "some", and one who feels fully connected gains nothing from it."""
+    k = scripted_kernel([{}] * 8, role_model_gain=0.0, not_alone_gain=0.1, dreams_gain=0.0)
+    some = [m.role_modelling.not_alone(k.context(w)) for w in (1, 2, 9)]
+    assert (some[0] == some[1]).all() and (some[0] == some[2]).all()
+    many = Kernel(Params(not_alone_share=0.3), 1, np.arange(500), None)
+    assert m.role_modelling.not_alone(many.context(1)).mean() == pytest.approx(0.3, abs=0.03)
+    st = k.state
+    st.present[:] = True
+    st.safety[:] = 1.0
+    st.others_shared[:] = 1.0
+    st.connectedness[:] = 1.0
+    ctx = k.context(2)  # no role-models or dreams theme
+    np.testing.assert_array_equal(m.role_modelling.run(st, ctx).changes["hope"], st.hope)
 
 
 def test_life_story_hurts_first_then_may_be_retold():

@@ -179,3 +179,16 @@ def test_structural_and_carries_metadata():
     assert len(CARRIED_BY) == 9
     names = {f.name for f in fields(Params)}
     assert all(set(c) <= names for c in CARRIED_BY.values())
+
+
+def test_a_plan_cut_or_stretched_by_n_sessions_names_the_sessions_kept():
+    from peersim.core.plan import PEER_PLAN, plan_change, plan_for
+
+    assert plan_change(PEER_PLAN, 10) == ""
+    six = plan_change(PEER_PLAN, 6)
+    assert six.startswith("n_sessions = 6 shortens the 10-session plan: the course keeps sessions 1-5")
+    assert "and the close (10 Close)" in six and "drops 6 Your network" in six
+    assert "9 From dreaming to doing" in six and "5 Chances" not in six
+    # it says what plan_for does
+    assert [s.title for s in plan_for(PEER_PLAN, 6)] == [*(s.title for s in PEER_PLAN[:5]), "Close"]
+    assert "repeats sessions 5-6 (2 extra sessions)" in plan_change(PEER_PLAN, 12)

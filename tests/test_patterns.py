@@ -3,9 +3,13 @@
 Runs of 3,000 groups (24,000 participants) keep sampling error far below the tolerances: the
 standard error of a dropout share is about 0.003.
 
-Each test says what kind of check it is. *Emergent*: no parameter was set or fitted to produce
-it, so it could fail. *Calibrated*: parameters were fitted to this very number (docs/calibration.md),
-so the test checks that the defaults still meet their fit, not that the model explains it.
+The defaults are the priors' medians, the model before the data (docs/calibration.md, "Which
+values to quote"): no default was fitted. Each test says what kind of check it is. *Emergent*: no
+parameter was set or fitted to produce it, so it could fail. *A target*: the number is a target of
+the calibration, so the posterior, not the defaults, is fitted to it (its predictive check is in
+docs/calibration.md); at the defaults the test checks only that the model before the data lies
+within the observation's own uncertainty. (Until issue 18 twelve defaults were fitted to these
+targets and the tests checked that fit.)
 *Built in*: it holds by construction of a mechanism's equations (at least its direction); such a
 test only guards the code, and where a pattern is built in we test its emergent part instead.
 """
@@ -40,9 +44,9 @@ def gain(res, outcome: str) -> float:
 
 
 def test_pattern_1_dropout_share_and_timing():
-    """Share: calibrated (dropout_intercept, dropout_connectedness and dropout_misfit were fitted to
-    a 20% dropout). Timing: emergent, since the hazard has no time term; it falls because ties,
-    safety and the group's value grow."""
+    """Share: a target (the literature's 20%, se 0.05); 10-30% is its own 95% range. Timing:
+    emergent, since the hazard has no time term; it falls because ties, safety and the group's
+    value grow."""
     part = run().participants
     rate = part.dropped_out.mean()
     assert 0.10 <= rate <= 0.30
@@ -83,10 +87,11 @@ def test_pattern_3_safety_is_a_precondition():
 
 
 def test_pattern_4_completers_gain_through_sharing_comparison_and_role_modelling():
-    """Gains of at least 0.05: calibrated (down_gain, role_model_gain, story_gain and mastery_gain
-    were fitted). That the three mechanisms carry them is largely built in (with sharing off
-    nobody is heard, so neither comparison nor storytelling acts); that comparison and role
-    modelling each carry a quarter or more is emergent."""
+    """Gains of at least 0.05: emergent at the defaults (down_gain, role_model_gain, story_gain and
+    mastery_gain are their priors' medians, fitted to nothing). That the three mechanisms carry
+    them is largely built in (with sharing off nobody is heard, so neither comparison nor
+    storytelling acts); that comparison and role modelling each carry a quarter or more is
+    emergent."""
     base, ctrl = run(), run(control_arm=True)
     off = run(disabled_mechanisms=("sharing", "comparison", "role_modelling"))
     for outcome in ("hope", "self_image"):
@@ -119,22 +124,39 @@ def test_pattern_5_sprouts_at_week_10_grow_into_change_when_supported():
 
 
 def test_pattern_6_companionship_and_bridging_under_covid():
-    """Uptake of about one in ten under restrictions: calibrated (uptake_base and uptake_covid
-    were fitted to the seed's 1 of 11), a check of the fit. Bridging near zero under restrictions:
-    emergent (no parameter was fitted to bridging). The ratio of uptakes without and with
+    """Uptake under restrictions: a target (the seed's 1 of 9 completers, se 0.105); at the
+    defaults, the priors' medians, it must lie within the datum's own 95% range, 0.111 +- 2 se
+    (the old bound, 0.05 to 0.15, checked the fit of defaults fitted to it). Bridging near zero
+    under restrictions: emergent, tested apart (below). The ratio of uptakes without and with
     restrictions is not tested: it restates 1 / uptake_covid. Tested instead, what lifting the
     restrictions does downstream, which rests on uptake, bridging, companion support and the
-    sprout rates together and could fail: bridging leaves "near zero", and completers are further
-    on in recovery at follow-up."""
+    sprout rates together and could fail: bridging rises well above its level under
+    restrictions, and completers are further on in recovery at follow-up."""
     covid = run(covid_restrictions=True).participants
     free = run().participants
     uptake_covid = covid[~covid.dropped_out].companionship.mean()
-    assert 0.05 <= uptake_covid <= 0.15, "about one in ten"
-    assert covid.bridging_followup.mean() < 0.05, "bridging stays near zero"
+    assert 0.0 < uptake_covid <= 0.111 + 2 * 0.105, "low, as 1 of 9 completers"
     assert free.bridging_followup.mean() >= 0.05, "without restrictions bridging is clearly above zero"
+    assert free.bridging_followup.mean() > 2 * covid.bridging_followup.mean(), "restrictions hold it down"
     c_free, c_covid = free[~free.dropped_out], covid[~covid.dropped_out]
     assert c_free.realised_changes_followup.mean() > c_covid.realised_changes_followup.mean()
     assert c_free.recovery_followup.mean() > c_covid.recovery_followup.mean()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known (issue 18): at the defaults, now the priors' medians (fitted to nothing), mean"
+    " bridging at follow-up under restrictions is 0.055, just above the 0.05 this test calls near"
+    " zero (0.024 with the earlier fitted defaults): uptake under restrictions is 0.17 of completers"
+    " (the seed: 1 of 9) and bridge_covid's median 0.35. Bridging is not a calibration target; the"
+    " seed's 'did not seem to be activated' is a pattern the model before the data misses narrowly",
+)
+def test_pattern_6_bridging_stays_near_zero_under_covid():
+    """Emergent: no parameter is fitted to bridging. The seed: the bridging mechanisms "did not
+    seem to be activated as anticipated" (Discussion), with companionship taken up by one
+    interviewee under COVID-19 restrictions."""
+    covid = run(covid_restrictions=True).participants
+    assert covid.bridging_followup.mean() < 0.05, "bridging stays near zero"
 
 
 def cohens_d(a, b, column: str) -> float:
@@ -143,7 +165,7 @@ def cohens_d(a, b, column: str) -> float:
 
 
 def test_pattern_7_trial_effect_on_recovery_near_d_043():
-    """d on the QPR-15: calibrated (the trial's d is a fitted target), a check of the fit. Effects
+    """d on the QPR-15: a target (the trial's 0.43, se 0.116); 0.2-0.66 is its own 95% range. Effects
     on hope and self-efficacy of at least the size a 296-person trial can detect (0.228): emergent
     in size (their direction is built in: no mechanism lowers them on balance)."""
     peer, ctrl = run().participants, run(control_arm=True).participants
@@ -153,25 +175,27 @@ def test_pattern_7_trial_effect_on_recovery_near_d_043():
         assert cohens_d(peer, ctrl, f"{outcome}_end") >= 0.228, outcome
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known (issue 10): at the defaults social relations (1 - loneliness) at the end of the"
-    " course move by d = 0.26 under the trial's restrictions, above the 0.228 a trial of 296 would"
-    " call significant; the trial found no effect. The defaults are the register's central values;"
-    " under the calibrated posterior the null lies inside the predictive interval (docs/calibration.md)",
-)
 def test_pattern_7_little_or_no_effect_on_social_relations_during_the_course():
-    """Emergent, and not met at the defaults. The trial found no significant effect on social
-    relations at the end of the course (Poulsen et al. 2025). The old test looked only at bridging
-    at follow-up, which excluded the change during the course (in-group connectedness lowers
-    loneliness) and held by construction. Social relations here are 1 - loneliness at the end of
-    the course, in the group and outside it, under the trial's COVID-19 restrictions, as in
-    peersim/data/targets.toml."""
+    """Largely built in, a consistency check: the trial found no significant effect on social
+    relations at the end of the course (Poulsen et al. 2025), measured by a questionnaire of
+    relations in the person's life (peersim.studies.virtual.social_relations: the own loneliness
+    before the course relieved by bridging only). Bridging is what moves it, and the bridging
+    parameters are sized so that bridging stays small during the course, as the seed reports it
+    ("did not seem to be activated"): so the null follows from them, it does not emerge. What the
+    test does catch is a change that lets ties in the group leak into this outcome, or bridging
+    grow during the course. (Before issue 18 it counted ties in the group, gave d = 0.26 and was a
+    strict xfail.)"""
+    from peersim.studies.virtual import social_relations
+
     peer = run(covid_restrictions=True).participants
     ctrl = run(covid_restrictions=True, control_arm=True).participants
-    peer = peer.assign(social_relations=1.0 - peer.loneliness_end)
-    ctrl = ctrl.assign(social_relations=1.0 - ctrl.loneliness_end)
+    relief = Params().loneliness_relief
+    peer = peer.assign(social_relations=social_relations(peer, relief))
+    ctrl = ctrl.assign(social_relations=social_relations(ctrl, relief))
     assert abs(cohens_d(peer, ctrl, "social_relations")) < 0.228
+    # ties in the group did grow: the outcome would have moved had it counted them
+    inside_too = cohens_d(peer.assign(x=1 - peer.loneliness_end), ctrl.assign(x=1 - ctrl.loneliness_end), "x")
+    assert abs(inside_too) > 0.228
 
 
 def test_pattern_8_cohesion_outcome_correlation_near_025():

@@ -132,7 +132,7 @@ def test_shape_parameters_split_batches_and_rows_come_back_in_order():
 
 
 def test_a_homogeneous_table_is_simulate():
-    sets = pd.DataFrame({"facilitator_skill": [0.7] * 3})
+    sets = pd.DataFrame({"facilitator_skill": [BASE.facilitator_skill] * 3})  # the default, three times
     res = simulate_sets(sets, replicates=4, seed=3, base=BASE)
     one = alone({}, 4, 3)
     for label in range(3):

@@ -142,11 +142,11 @@ def test_calibrate_a_site_from_the_command_line(tmp_path, capsys):
     from peersim.apps.cli import main
 
     out = tmp_path / "cal"
-    argv = ["calibrate", str(_site(tmp_path)), "--parameters", "dropout_intercept", "--particles", "40"]
-    argv += ["--batch", "40", "--rounds", "2", "--check-draws", "20", "--out", str(out), "--quiet"]
+    argv = ["calibrate", str(_site(tmp_path)), "--parameters", "dropout_intercept,tie_rate"]
+    argv += ["--simulations", "120", "--accept", "40", "--check-draws", "20", "--out", str(out), "--quiet"]
     assert main(argv) == 0
     text = capsys.readouterr().out
-    assert "Posterior of dropout_intercept given My site" in text and "Predictive check" in text
+    assert "Posterior of 2 parameters given My site" in text and "Predictive check" in text
     import pandas as pd
 
     posterior = pd.read_csv(out / "posterior.csv")
@@ -161,7 +161,8 @@ def test_calibrate_a_site_from_the_command_line(tmp_path, capsys):
     for bad, message in (
         (["--parameters", "nope"], "nope: no entry in the evidence register"),
         (["--parameters", "group_size"], "a design choice"),
-        (["--particles", "3"], "--particles 3: must be at least 10"),
+        (["--accept", "3"], "--accept 3: must be at least 10"),
+        (["--accept", "500"], "--accept 500: must be fewer than --simulations 120"),
     ):
         assert main([*argv, *bad]) == 2
         err = capsys.readouterr().err

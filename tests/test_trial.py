@@ -57,9 +57,12 @@ def test_many_trials_give_a_distribution_of_d():
     assert qpr["d_p2_5"] < qpr.d_mean < qpr["d_p97_5"]
     mixed = s.loc[("mixed model", "qpr_end")]
     assert mixed.trials == 30 and 0.0 <= mixed.icc_p2_5 <= mixed.icc_mean <= mixed.icc_p97_5 < 1.0
-    # social relations: one definition, 1 - loneliness at the end (in the group and outside it)
+    # social relations: one definition, relations outside the course: the person's own loneliness
+    # before the course relieved by bridging only; ties in the group do not count
     people = r.participants
-    assert np.allclose(people.social_relations_end, 1.0 - people.loneliness_end)
+    outside = people.loneliness_baseline * (1 - Params().loneliness_relief * people.bridging_end)
+    assert np.allclose(people.social_relations_end, 1.0 - outside)
+    assert np.allclose(people.social_relations_baseline, 1.0 - people.loneliness_baseline)
     # the outside-the-group part, bridging, barely differs between the arms under restrictions
     bridging = people.groupby("arm").bridging_end.mean()
     assert bridging["peer"] - bridging["control"] < 0.02

@@ -30,13 +30,14 @@ TABLE = ROOT / "results" / "validation" / "validation.csv"
 # virtual trial, every group under COVID-19 restrictions, latent outcomes, unadjusted d.)
 FITTED_WHEN_SHIPPED = {
     "trial_d_qpr": ("d:qpr:peer", "near", 0.43, 0.116),
+    "trial_se_d_qpr": ("se_d:qpr:peer", "near", 0.116, 0.01),  # the trial's precision (issue 17)
     "control_qpr_end": ("mean:qpr:control", "near", 32.1, 1.0),
     "trial_d_hope": ("d:hope:peer", "at_least", 0.228, 0.116),
     "trial_d_self_efficacy": ("d:self_efficacy:peer", "at_least", 0.228, 0.116),
     "trial_d_social_relations": ("d:social_relations:peer", "within", 0.228, 0.116),
     "dropout_rate": ("dropout:peer", "near", 0.20, 0.05),
     "early_dropout_share": ("early_leavers:peer:2", "near", 1.0, 0.25),
-    "companionship_uptake_covid": ("companionship:peer", "near", 0.091, 0.087),
+    "companionship_uptake_covid": ("companionship:peer", "near", 0.111, 0.105),  # 1 of 9 (issue 18)
 }
 
 

@@ -5,9 +5,11 @@ meaning (``peersim params`` prints them). Unknown names and out-of-range values 
 ``ValueError`` that names the parameter, its valid range, and the nearest valid name. Nothing is
 silently clamped.
 
-The defaults of the mechanism parameters were first tuned by hand, then twelve of them calibrated
-against every pattern target at once (docs/calibration.md, peersim/data/targets.toml); they
-reproduce the patterns 1–8 of docs/MODEL.md (tests/test_patterns.py, tests/test_calibration.py).
+The default of every parameter with a prior is that prior's median in the evidence register
+(peersim/data/evidence.toml): the register's central value, the model before the data
+(tests/test_evidence.py checks it; peersim.data.register.NOT_THE_MEDIAN lists any exception with its
+reason). What the observations say about a parameter is the posterior's (docs/calibration.md,
+"Which values to quote: defaults or posterior"): the defaults were fitted to nothing.
 """
 
 from __future__ import annotations
@@ -153,7 +155,7 @@ class Params:
         2, 1, 4, "people", "peer facilitators per group", "facilitators", structural=True
     )
     facilitator_skill: float = _p(
-        0.7,
+        0.65,
         0.0,
         1.0,
         "0-1",
@@ -162,19 +164,19 @@ class Params:
         carries=("safety_skill_weight", "mishandle_rate"),
     )
     facilitator_disclosure: float = _p(
-        0.75, 0.0, 1.0, "0-1", "how much of their own lived experience they share", "facilitators"
+        0.7, 0.0, 1.0, "0-1", "how much of their own lived experience they share", "facilitators"
     )
     facilitator_recovery_stage: float = _p(
-        0.8, 0.0, 1.0, "0-1", "how far along their own recovery (role models)", "facilitators"
+        0.775, 0.0, 1.0, "0-1", "how far along their own recovery (role models)", "facilitators"
     )
     facilitator_age: float = _p(45.0, 18.0, 90.0, "years", "facilitators' age", "facilitators")
 
     # --- population (who joins) ---------------------------------------------------------------
     age_mean: float = _p(40.0, 18.0, 80.0, "years", "mean age of participants", "population")
     age_sd: float = _p(10.0, 0.0, 30.0, "years", "spread of age (normal, cut to 18-80)", "population")
-    employed_share: float = _p(0.15, 0.0, 1.0, "share", "share in paid work", "population")
-    lives_alone_share: float = _p(0.65, 0.0, 1.0, "share", "share living alone", "population")
-    diagnosis_share: float = _p(0.85, 0.0, 1.0, "share", "share ever given a diagnosis", "population")
+    employed_share: float = _p(0.175, 0.0, 1.0, "share", "share in paid work", "population")
+    lives_alone_share: float = _p(0.675, 0.0, 1.0, "share", "share living alone", "population")
+    diagnosis_share: float = _p(0.775, 0.0, 1.0, "share", "share ever given a diagnosis", "population")
     sharing_vulnerability_mean: float = _p(
         0.3, 0.01, 0.99, "0-1", "median earlier bad experience of being exposed", "population"
     )
@@ -197,7 +199,9 @@ class Params:
 
     # --- baseline states (week 0, from the static attributes) ---------------------------------
     baseline_hope_intercept: float = _p(0.15, -1.0, 1.0, "0-1", "hope at stage 0, no adversity", "baseline")
-    baseline_hope_stage: float = _p(0.7, -1.0, 1.0, "per unit", "hope per unit of recovery stage", "baseline")
+    baseline_hope_stage: float = _p(
+        0.65, -1.0, 1.0, "per unit", "hope per unit of recovery stage", "baseline"
+    )
     baseline_hope_adversity: float = _p(
         -0.15, -1.0, 1.0, "per unit", "hope per unit of adversity", "baseline"
     )
@@ -208,10 +212,10 @@ class Params:
         0.65, -1.0, 1.0, "per unit", "self-image per unit of recovery stage", "baseline"
     )
     baseline_self_image_adversity: float = _p(
-        -0.1, -1.0, 1.0, "per unit", "self-image per unit of adversity", "baseline"
+        -0.125, -1.0, 1.0, "per unit", "self-image per unit of adversity", "baseline"
     )
     baseline_self_image_diagnosis: float = _p(
-        -0.08, -1.0, 1.0, "0-1", "self-image with a diagnosis, relative", "baseline"
+        -0.075, -1.0, 1.0, "0-1", "self-image with a diagnosis, relative", "baseline"
     )
     baseline_self_efficacy_intercept: float = _p(
         0.2, -1.0, 1.0, "0-1", "self-efficacy at stage 0, no adversity", "baseline"
@@ -226,10 +230,10 @@ class Params:
         0.2, -1.0, 1.0, "0-1", "meaning at stage 0, no adversity", "baseline"
     )
     baseline_meaning_stage: float = _p(
-        0.6, -1.0, 1.0, "per unit", "meaning per unit of recovery stage", "baseline"
+        0.55, -1.0, 1.0, "per unit", "meaning per unit of recovery stage", "baseline"
     )
     baseline_meaning_adversity: float = _p(
-        -0.05, -1.0, 1.0, "per unit", "meaning per unit of adversity", "baseline"
+        -0.075, -1.0, 1.0, "per unit", "meaning per unit of adversity", "baseline"
     )
     baseline_meaning_employed: float = _p(0.1, -1.0, 1.0, "0-1", "meaning with work, relative", "baseline")
     baseline_loneliness_intercept: float = _p(
@@ -246,12 +250,12 @@ class Params:
     )
 
     # --- attendance ---------------------------------------------------------------------------
-    absence_base: float = _p(0.05, 0.0, 0.5, "prob/session", "absence without adversity", "attendance")
+    absence_base: float = _p(0.06, 0.0, 0.5, "prob/session", "absence without adversity", "attendance")
     absence_adversity: float = _p(
-        0.12, 0.0, 0.5, "prob/session", "extra absence at full adversity", "attendance"
+        0.125, 0.0, 0.5, "prob/session", "extra absence at full adversity", "attendance"
     )
     absence_covid: float = _p(
-        0.05, 0.0, 0.5, "prob/session", "extra absence under COVID restrictions", "attendance"
+        0.075, 0.0, 0.5, "prob/session", "extra absence under COVID restrictions", "attendance"
     )
 
     # --- safety -------------------------------------------------------------------------------
@@ -267,7 +271,7 @@ class Params:
     safety_skill_centre: float = _p(
         0.5, 0.0, 1.0, "0-1", "facilitator skill that neither adds nor takes safety", "safety"
     )
-    safety_rules_weight: float = _p(0.12, 0.0, 0.5, "0-1", "target gain from agreed rules", "safety")
+    safety_rules_weight: float = _p(0.15, 0.0, 0.5, "0-1", "target gain from agreed rules", "safety")
     safety_anonymity_weight: float = _p(
         0.2, 0.0, 0.5, "0-1", "target gain from anonymity, times system distrust", "safety"
     )
@@ -275,7 +279,7 @@ class Params:
         0.25, 0.0, 0.5, "0-1", "target loss inside services, times system distrust", "safety"
     )
     safety_size_weight: float = _p(
-        0.2, -1.0, 1.0, "0-1", "target loss per reference size above the reference (gain below)", "safety"
+        0.0, -1.0, 1.0, "0-1", "target loss per reference size above the reference (gain below)", "safety"
     )
     safety_size_reference: float = _p(
         8.0, 2.0, 24.0, "participants", "group size that neither adds nor takes safety", "safety"
@@ -287,7 +291,7 @@ class Params:
         0.35, 0.0, 1.0, "prob/session", "chance of a mishandled moment at zero skill", "safety"
     )
     mishandle_distress_base: float = _p(
-        0.5, 0.0, 2.0, "factor", "mishandle factor with no adversity present (plus mean adversity)", "safety"
+        0.6, 0.0, 2.0, "factor", "mishandle factor with no adversity present (plus mean adversity)", "safety"
     )
     mishandle_drop: float = _p(
         0.3, 0.0, 1.0, "share", "share of safety lost by all present when mishandled", "safety"
@@ -297,37 +301,37 @@ class Params:
     )
 
     # --- sharing ------------------------------------------------------------------------------
-    share_intercept: float = _p(-2.94, -40.0, 40.0, "logit", "sharing log-odds at zero drivers", "sharing")
+    share_intercept: float = _p(-2.75, -40.0, 40.0, "logit", "sharing log-odds at zero drivers", "sharing")
     share_safety: float = _p(4.5, 0.0, 40.0, "logit", "per unit of safety", "sharing")
     share_connectedness: float = _p(1.5, 0.0, 40.0, "logit", "per unit of connectedness", "sharing")
     share_modelling: float = _p(
-        1.0, 0.0, 40.0, "logit", "when all facilitators disclosed (times equality)", "sharing"
+        1.15, 0.0, 40.0, "logit", "when all facilitators disclosed (times equality)", "sharing"
     )
     share_vulnerability: float = _p(2.5, 0.0, 40.0, "logit", "per unit of sharing vulnerability", "sharing")
     share_norms: float = _p(0.5, 0.0, 40.0, "logit", "in the sharing-norms session", "sharing")
     paid_disclosure: float = _p(
-        0.6, 0.0, 1.0, "factor", "disclosure of paid peer workers relative to volunteers", "sharing"
+        0.65, 0.0, 1.0, "factor", "disclosure of paid peer workers relative to volunteers", "sharing"
     )
     paid_equality: float = _p(
-        0.6, 0.0, 1.0, "factor", "how equal paid facilitators are seen (volunteers: 1)", "sharing"
+        0.65, 0.0, 1.0, "factor", "how equal paid facilitators are seen (volunteers: 1)", "sharing"
     )
     service_equality: float = _p(
-        0.8, 0.0, 1.0, "factor", "equality inside mental health services (civil society: 1)", "sharing"
+        0.75, 0.0, 1.0, "factor", "equality inside mental health services (civil society: 1)", "sharing"
     )
 
     # --- connectedness ------------------------------------------------------------------------
-    tie_rate: float = _p(0.395, 0.0, 1.0, "1/session", "tie growth from hearing one sharer", "connectedness")
+    tie_rate: float = _p(0.325, 0.0, 1.0, "1/session", "tie growth from hearing one sharer", "connectedness")
     heard_rate: float = _p(
-        0.15, 0.0, 1.0, "1/session", "tie growth toward each listener when sharing", "connectedness"
+        0.175, 0.0, 1.0, "1/session", "tie growth toward each listener when sharing", "connectedness"
     )
     tie_decay: float = _p(
-        0.03, 0.0, 1.0, "1/week", "fading of connectedness when out of the group", "connectedness"
+        0.045, 0.0, 1.0, "1/week", "fading of connectedness when out of the group", "connectedness"
     )
     loneliness_relief: float = _p(
-        0.135, 0.0, 1.0, "share", "loneliness removed at full connectedness", "connectedness"
+        0.3, 0.0, 1.0, "share", "loneliness removed at full connectedness", "connectedness"
     )
     differences_strength: float = _p(
-        0.5,
+        0.4,
         0.0,
         1.0,
         "share",
@@ -350,16 +354,16 @@ class Params:
         0.2, 0.0, 1.0, "weight", "difference per unit of recovery-stage gap", "connectedness"
     )
     difference_age_scale: float = _p(
-        25.0, 1.0, 62.0, "years", "age gap that counts as fully different in age", "connectedness"
+        27.5, 1.0, 62.0, "years", "age gap that counts as fully different in age", "connectedness"
     )
     paid_distance: float = _p(0.25, 0.0, 1.0, "0-1", "extra difference to paid peer workers", "connectedness")
     service_distance: float = _p(
-        0.1, 0.0, 1.0, "0-1", "extra difference to facilitators inside services", "connectedness"
+        0.15, 0.0, 1.0, "0-1", "extra difference to facilitators inside services", "connectedness"
     )
 
     # --- social comparison --------------------------------------------------------------------
     comparison_margin: float = _p(
-        0.1, 0.0, 1.0, "standing", "smallest gap in standing that counts", "comparison"
+        0.125, 0.0, 1.0, "standing", "smallest gap in standing that counts", "comparison"
     )
     standing_stage: float = _p(
         0.6, 0.0, 1.0, "weight", "visible standing per unit of recovery stage", "comparison"
@@ -367,13 +371,11 @@ class Params:
     standing_work: float = _p(
         0.4, 0.0, 1.0, "weight", "visible standing from having work (facilitators: active)", "comparison"
     )
-    down_gain: float = _p(
-        0.0965, 0.0, 1.0, "per gap", "self-image gain from a worse-off sharer", "comparison"
-    )
-    down_mood_cost: float = _p(0.01, 0.0, 1.0, "per gap", "hope cost of meeting the worse off", "comparison")
+    down_gain: float = _p(0.125, 0.0, 1.0, "per gap", "self-image gain from a worse-off sharer", "comparison")
+    down_mood_cost: float = _p(0.015, 0.0, 1.0, "per gap", "hope cost of meeting the worse off", "comparison")
     up_inspire: float = _p(0.012, 0.0, 1.0, "per gap", "hope from a similar better-off sharer", "comparison")
     up_self_image: float = _p(
-        0.005, 0.0, 1.0, "per gap", "self-image from a similar better-off sharer", "comparison"
+        0.01, 0.0, 1.0, "per gap", "self-image from a similar better-off sharer", "comparison"
     )
     up_contrast: float = _p(
         0.04, 0.0, 1.0, "per gap", "self-image cost of a dissimilar better-off", "comparison"
@@ -384,12 +386,15 @@ class Params:
 
     # --- role modelling and hope --------------------------------------------------------------
     role_model_gain: float = _p(
-        0.08, 0.0, 1.0, "per session", "hope from facilitators' recovery stories", "role_modelling"
+        0.125, 0.0, 1.0, "per session", "hope from facilitators' recovery stories", "role_modelling"
     )
     not_alone_gain: float = _p(
-        0.02, 0.0, 1.0, "per session", "hope from hearing others share (times safety)", "role_modelling"
+        0.05, 0.0, 1.0, "per session", "hope from hearing others share, while still alone", "role_modelling"
     )
-    dreams_gain: float = _p(0.055, 0.0, 1.0, "per session", "hope from the dreams exercise", "role_modelling")
+    not_alone_share: float = _p(
+        0.4, 0.0, 1.0, "share", "participants who take hope from not being alone", "role_modelling"
+    )
+    dreams_gain: float = _p(0.06, 0.0, 1.0, "per session", "hope from the dreams exercise", "role_modelling")
 
     # --- self-image revision ------------------------------------------------------------------
     story_intercept: float = _p(
@@ -399,7 +404,7 @@ class Params:
     story_connectedness: float = _p(
         1.5, 0.0, 40.0, "logit", "retelling per unit of connectedness", "self_image"
     )
-    story_gain: float = _p(0.116, 0.0, 1.0, "share", "self-image gain when the story is retold", "self_image")
+    story_gain: float = _p(0.125, 0.0, 1.0, "share", "self-image gain when the story is retold", "self_image")
     story_hurt: float = _p(
         0.06, 0.0, 1.0, "share", "self-image loss from the first telling (illness and limits)", "self_image"
     )
@@ -414,7 +419,7 @@ class Params:
     success_efficacy: float = _p(1.5, 0.0, 40.0, "logit", "success per unit of self-efficacy", "acting")
     success_support: float = _p(1.5, 0.0, 40.0, "logit", "success per unit of connectedness", "acting")
     success_adversity: float = _p(2.0, 0.0, 40.0, "logit", "success lost per unit of adversity", "acting")
-    mastery_gain: float = _p(0.108, 0.0, 1.0, "share", "self-efficacy gain after a success", "acting")
+    mastery_gain: float = _p(0.125, 0.0, 1.0, "share", "self-efficacy gain after a success", "acting")
     failure_cost: float = _p(
         0.1, 0.0, 1.0, "share", "self-efficacy loss after a failure, times (1 - safety)", "acting"
     )
@@ -424,86 +429,84 @@ class Params:
 
     # --- sprouts to change --------------------------------------------------------------------
     sprout_realise_rate: float = _p(
-        0.025, 0.0, 1.0, "1/week", "chance a sprout becomes a realised change, unsupported", "sprouts"
+        0.03, 0.0, 1.0, "1/week", "chance a sprout becomes a realised change, unsupported", "sprouts"
     )
     sprout_wither_rate: float = _p(
-        0.02, 0.0, 1.0, "1/week", "chance a sprout withers, unsupported, no adversity", "sprouts"
+        0.0225, 0.0, 1.0, "1/week", "chance a sprout withers, unsupported, no adversity", "sprouts"
     )
     sprout_support_gain: float = _p(
-        1.5, 0.0, 10.0, "factor", "speed-up of realising per unit of support", "sprouts"
+        1.75, 0.0, 10.0, "factor", "speed-up of realising per unit of support", "sprouts"
     )
     sprout_wither_adversity: float = _p(
-        1.5, 0.0, 10.0, "factor", "extra withering per unit of adversity", "sprouts"
+        1.75, 0.0, 10.0, "factor", "extra withering per unit of adversity", "sprouts"
     )
     realised_gain: float = _p(
         0.08, 0.0, 1.0, "share", "self-efficacy, meaning and hope gain per realised change", "sprouts"
     )
 
     # --- dropout ------------------------------------------------------------------------------
-    dropout_intercept: float = _p(-2.35, -40.0, 40.0, "logit", "leaving log-odds at zero drivers", "dropout")
-    dropout_connectedness: float = _p(5.5, 0.0, 40.0, "logit", "per unit of connectedness", "dropout")
+    dropout_intercept: float = _p(-2.0, -40.0, 40.0, "logit", "leaving log-odds at zero drivers", "dropout")
+    dropout_connectedness: float = _p(3.0, 0.0, 40.0, "logit", "per unit of connectedness", "dropout")
     dropout_safety: float = _p(2.5, 0.0, 40.0, "logit", "per unit of safety", "dropout")
     dropout_misfit: float = _p(
-        6.0, 0.0, 40.0, "logit", "per unit of perceived difference from the group", "dropout"
+        3.0, 0.0, 40.0, "logit", "per unit of perceived difference from the group", "dropout"
     )
-    dropout_value: float = _p(6.0, 0.0, 40.0, "logit", "per unit of gain in hope and self-image", "dropout")
+    dropout_value: float = _p(3.0, 0.0, 40.0, "logit", "per unit of gain in hope and self-image", "dropout")
 
     # --- companionship and bridging -----------------------------------------------------------
-    uptake_base: float = _p(0.265, 0.0, 1.0, "prob", "companionship uptake of completers", "companionship")
+    uptake_base: float = _p(0.3, 0.0, 1.0, "prob", "companionship uptake of completers", "companionship")
     uptake_covid: float = _p(
-        0.415, 0.0, 1.0, "factor", "uptake under COVID restrictions, relative", "companionship"
+        0.55, 0.0, 1.0, "factor", "uptake under COVID restrictions, relative", "companionship"
     )
     bridge_rate: float = _p(
-        0.04, 0.0, 1.0, "1/week", "bridging built per week of companionship", "companionship"
+        0.045, 0.0, 1.0, "1/week", "bridging built per week of companionship", "companionship"
     )
     bridge_covid: float = _p(
-        0.25, 0.0, 1.0, "factor", "bridging under COVID restrictions, relative", "companionship"
+        0.35, 0.0, 1.0, "factor", "bridging under COVID restrictions, relative", "companionship"
     )
-    network_bridge: float = _p(0.02, 0.0, 1.0, "share", "bridging from the network session", "companionship")
+    network_bridge: float = _p(0.025, 0.0, 1.0, "share", "bridging from the network session", "companionship")
     companion_support: float = _p(
         0.6, 0.0, 1.0, "0-1", "support to sprouts from a companion", "companionship"
     )
     uptake_hope_base: float = _p(
-        0.5, 0.0, 2.0, "factor", "uptake factor at zero hope (uptake times base + hope)", "companionship"
+        0.625, 0.0, 2.0, "factor", "uptake factor at zero hope (uptake times base + hope)", "companionship"
     )
 
     # --- background (both arms) ---------------------------------------------------------------
-    natural_recovery: float = _p(0.002, 0.0, 0.1, "1/week", "drift of hope etc. toward 1", "background")
-    regression_rate: float = _p(0.01, 0.0, 0.5, "1/week", "pull of states back to baseline", "background")
+    natural_recovery: float = _p(0.003, 0.0, 0.1, "1/week", "drift of hope etc. toward 1", "background")
+    regression_rate: float = _p(0.015, 0.0, 0.5, "1/week", "pull of states back to baseline", "background")
     life_event_rate: float = _p(
-        0.02, 0.0, 0.5, "prob/week", "life events at adversity 1 / life_event_adversity", "background"
+        0.0275, 0.0, 0.5, "prob/week", "life events at adversity 1 / life_event_adversity", "background"
     )
     life_event_adversity: float = _p(
         2.0, 0.0, 10.0, "factor", "life-event rate per unit of adversity, relative", "background"
     )
     life_event_hit: float = _p(
-        0.08, 0.0, 1.0, "share", "hope and self-efficacy lost in a life event", "background"
+        0.09, 0.0, 1.0, "share", "hope and self-efficacy lost in a life event", "background"
     )
 
     # --- measurement (QPR-15) -----------------------------------------------------------------
     qpr_scale: float = _p(
-        1.5, 0.1, 5.0, "factor", "stretch of recovery onto the QPR item scale", "measurement"
+        1.6, 0.1, 5.0, "factor", "stretch of recovery onto the QPR item scale", "measurement"
     )
     qpr_centre: float = _p(
-        0.42, 0.0, 1.0, "0-1", "recovery that maps to the middle of the QPR scale", "measurement"
+        0.425, 0.0, 1.0, "0-1", "recovery that maps to the middle of the QPR scale", "measurement"
     )
-    qpr_occasion_noise: float = _p(
-        0.09, 0.0, 1.0, "0-1 sd", "occasion-level measurement noise", "measurement"
-    )
+    qpr_occasion_noise: float = _p(0.1, 0.0, 1.0, "0-1 sd", "occasion-level measurement noise", "measurement")
     qpr_item_noise: float = _p(0.25, 0.0, 1.0, "0-1 sd", "item-level measurement noise", "measurement")
     recovery_weight_connectedness: float = _p(
-        1.0, 0.1, 10.0, "weight", "CHIME connectedness (1 - loneliness) in recovery", "measurement"
+        1.25, 0.1, 10.0, "weight", "CHIME connectedness (1 - loneliness) in recovery", "measurement"
     )
-    recovery_weight_hope: float = _p(1.0, 0.1, 10.0, "weight", "CHIME hope in recovery", "measurement")
+    recovery_weight_hope: float = _p(1.25, 0.1, 10.0, "weight", "CHIME hope in recovery", "measurement")
     recovery_weight_identity: float = _p(
-        1.0, 0.1, 10.0, "weight", "CHIME identity (self-image) in recovery", "measurement"
+        1.25, 0.1, 10.0, "weight", "CHIME identity (self-image) in recovery", "measurement"
     )
-    recovery_weight_meaning: float = _p(1.0, 0.1, 10.0, "weight", "CHIME meaning in recovery", "measurement")
+    recovery_weight_meaning: float = _p(1.25, 0.1, 10.0, "weight", "CHIME meaning in recovery", "measurement")
     recovery_weight_empowerment: float = _p(
-        1.0, 0.1, 10.0, "weight", "CHIME empowerment (read as self-efficacy) in recovery", "measurement"
+        1.25, 0.1, 10.0, "weight", "CHIME empowerment (read as self-efficacy) in recovery", "measurement"
     )
     firing_threshold: float = _p(
-        0.01, 0.0, 0.2, "0-1", "smallest change in a state that counts as a mechanism firing", "measurement"
+        0.0125, 0.0, 0.2, "0-1", "smallest change in a state that counts as a mechanism firing", "measurement"
     )
 
     # --- programme theory ----------------------------------------------------------------------
@@ -515,13 +518,13 @@ class Params:
         structural=True,
     )
     attention_gain: float = _p(
-        0.03, 0.0, 1.0, "per session", "common factors: hope per session attended", "theory"
+        0.04, 0.0, 1.0, "per session", "common factors: hope per session attended", "theory"
     )
     dropout_intercept_rival: float = _p(
         -4.0, -40.0, 40.0, "logit", "rivals' dropout: leaving log-odds at zero drivers", "theory"
     )
     upward_self_image_gain: float = _p(
-        0.05, 0.0, 1.0, "per gap", "upward comparison: self-image from a similar better-off", "theory"
+        0.075, 0.0, 1.0, "per gap", "upward comparison: self-image from a similar better-off", "theory"
     )
 
     # --- switches -----------------------------------------------------------------------------

@@ -110,3 +110,34 @@ def plan_for(plan: Sequence[Session], n_sessions: int) -> tuple[Session, ...]:
     practice = body[first_action:]
     extra = n_sessions - 1 - len(body)
     return (*body, *(practice[i % len(practice)] for i in range(extra)), close)
+
+
+def plan_change(plan: Sequence[Session], n_sessions: int) -> str:
+    """What ``plan_for`` does to a plan of another length, in words naming the sessions kept,
+    dropped or repeated (numbered as in the plan); empty when the lengths agree."""
+    if n_sessions == len(plan):
+        return ""
+    course = plan_for(plan, n_sessions)
+    body = plan[:-1]
+    close = f"the close ({len(plan)} {plan[-1].title})"
+    if n_sessions < len(plan):
+        kept = n_sessions - 1
+        dropped = ", ".join(f"{i + 1} {s.title}" for i, s in enumerate(body[kept:], start=kept))
+        keeps = f"sessions 1-{kept} and {close}" if kept > 1 else ("session 1 and " if kept else "") + close
+        return (
+            f"n_sessions = {n_sessions} shortens the {len(plan)}-session plan: the course keeps {keeps}"
+            f" and drops {dropped}"
+        )
+    repeated = [s for s in course[len(body) : -1]]
+    numbers = sorted({body.index(s) + 1 for s in repeated}) if body else []
+    what = (
+        f"sessions {numbers[0]}-{numbers[-1]}"
+        if len(numbers) > 1
+        else f"session {numbers[0]}"
+        if numbers
+        else close
+    )
+    return (
+        f"n_sessions = {n_sessions} lengthens the {len(plan)}-session plan: the course runs it whole and"
+        f" repeats {what} ({len(repeated) if body else n_sessions - 1} extra sessions) before {close}"
+    )

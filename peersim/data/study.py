@@ -62,6 +62,7 @@ FOLLOWUP_OUTCOMES = ("qpr", "hope", "self_efficacy", "self_image")
 
 #: What a virtual copy of a study can be asked, and which of outcome / arm / session it needs:
 #: ``d``, ``difference``: the study's analysis of an outcome, an arm against the reference;
+#: ``se_d``: that analysis' standard error of d (its 95% interval's half-width over 1.96);
 #: ``mean`` and ``change`` (end minus baseline): an arm's measured outcome among the observed;
 #: ``dropout``: share of a group arm who left the course; ``left_by``: share of a group arm gone
 #: by session ``session``; ``early_leavers``: share of leavers gone by session ``session``;
@@ -71,6 +72,7 @@ FOLLOWUP_OUTCOMES = ("qpr", "hope", "self_efficacy", "self_image")
 #: recovery gain among completers.
 STATISTICS = {
     "d": ("outcome", "arm"),
+    "se_d": ("outcome", "arm"),
     "difference": ("outcome", "arm"),
     "mean": ("outcome", "arm"),
     "change": ("outcome", "arm"),
@@ -81,6 +83,9 @@ STATISTICS = {
     "sprouts": ("arm",),
     "cohesion_r": ("arm",),
 }
+#: statistics of the study's analysis comparing an arm with the reference (its d, the standard
+#: error of that d: half its 95% interval's width over 1.96, and the raw difference)
+COMPARISONS = ("d", "se_d", "difference")
 GROUP_ONLY = ("dropout", "left_by", "early_leavers", "companionship", "sprouts", "cohesion_r")
 
 
@@ -172,7 +177,7 @@ def parse_key(key: str, study: Study) -> dict:
         raise StudyError(
             f"statistic {key!r}: outcome {parts['outcome']!r} is not one of {', '.join(OUTCOMES)}"
         )
-    if statistic in ("d", "difference") and arm.reference:
+    if statistic in COMPARISONS and arm.reference:
         raise StudyError(f"statistic {key!r}: {arm.name!r} is the reference arm")
     if statistic in GROUP_ONLY and arm.control:
         raise StudyError(f"statistic {key!r}: {statistic} needs a group arm; {arm.name!r} is a control arm")
@@ -457,11 +462,11 @@ def _observation(name: str, o, study: Study, at: str) -> Observation:
         raise StudyError(f"{at}: statistic {statistic!r} takes no outcome")
     names = [a.name for a in study.arms]
     group_arms = [a.name for a in study.arms if not a.control]
-    default = study.compared[0].name if statistic in ("d", "difference") else (group_arms or names)[0]
+    default = study.compared[0].name if statistic in COMPARISONS else (group_arms or names)[0]
     arm = o.get("arm", default)
     if not _one_of(arm, names):
         raise StudyError(f"{at}: arm = {arm!r} is not an arm of the study ({', '.join(names)})")
-    if statistic in ("d", "difference") and study.arm(arm).reference:
+    if statistic in COMPARISONS and study.arm(arm).reference:
         raise StudyError(f"{at}: arm {arm!r} is the reference; {statistic} compares another arm with it")
     if statistic in GROUP_ONLY and study.arm(arm).control:
         raise StudyError(f"{at}: {statistic} is a statistic of a group arm; {arm!r} is a control arm")

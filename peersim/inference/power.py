@@ -11,7 +11,7 @@ what we know of the parameters, named as such. Each share carries its Monte Carl
 Warnings come with the numbers, computed from them: where the modelled effect (mean d over the
 copies) lies above a held-out independent estimate of it (peersim/data/targets.toml, ``fit =
 false``; docs/validation.md) by more than two of its standard errors, the power rests on an effect
-the evidence does not support; and every modelled effect rests on parameters graded assumption.
+the evidence does not support; and every modelled effect rests on parameters whose size is an assumption.
 """
 
 from __future__ import annotations
@@ -116,9 +116,9 @@ def warnings_for(curve: pd.DataFrame, outcome: str) -> list[str]:
             )
     entries = register()
     free = [e for e in entries.values() if not e.prior.fixed]
-    assumed = sum(e.grade == "assumption" for e in free)
+    assumed = sum(not e.sized for e in free)
     out.append(
-        f"every modelled effect rests on parameters graded assumption: {assumed} of the {len(free)}"
-        " parameters with a prior in the evidence register (docs/evidence.md)"
+        f"every modelled effect rests on parameters whose size is an assumption: {assumed} of the"
+        f" {len(free)} parameters with a prior in the evidence register (docs/evidence.md)"
     )
     return out

@@ -1,24 +1,33 @@
-"""Model selection between rival programme theories: which theory do the observations favour?
+"""Model choice between rival programme theories, with its own error rate: ABC random forests.
 
-Approximate Bayesian computation for model choice (Pritchard et al. 1999, Mol Biol Evol 16:1791;
-Grelaud et al. 2009, Bayesian Anal 4:317), with ELFI, the calibration's library. Every theory
-(:data:`peersim.THEORIES`) draws its parameters from the same priors (the evidence register's, for
-every parameter graded assumption or calibrated) and runs ``simulations`` virtual trials of the
-PEER trial's size (:func:`peersim.inference.calibration.statistics`), each compared with the fitted
-targets by the calibration's discrepancy. ELFI's ``compare_models`` pools the closest draws of
-every theory and counts each theory's share among the closest ``quantile`` of them, divided by its
-number of simulations: with equal prior probabilities, that share estimates the posterior
-probability of the theory (its marginal likelihood near the data, relative to the others').
+Every theory (:data:`peersim.THEORIES`) has a reference table (:mod:`peersim.inference.abc`): the
+same prior draws of every inferred parameter, the same virtual copies of the study (the same
+people: common random numbers), its own mechanisms. A random forest classifier (Breiman 2001;
+scikit-learn) learns from the tables which theory made which statistics, and is asked about the
+observed ones (Pudlo, Marin, Estoup, Cornuet, Gautier & Robert 2016, Bioinformatics 32:859, "ABC
+random forests"). What it reports:
 
-Monte Carlo error: the simulations are split into ``blocks`` independent blocks (their own prior
-draws and people); each block gives its own estimate, and the spread between blocks gives the
-standard error and a t interval of the mean. Within a block, all theories meet the same prior
-draws (the same latent values and the same trial people: common random numbers), so what differs
-between them is the theory.
+- **the prior error rate**: the share of simulated datasets, each classified by the trees that did
+  not see it (out-of-bag), given to another theory than the one that made it; and the
+  **confusion matrix** behind it (rows: the theory that made the data; columns: the one chosen).
+  This is how often this very procedure, with these statistics, is wrong when the truth is one of
+  the theories;
+- **the votes** for each theory at the observed statistics, and the theory with most votes;
+- **the posterior probability of the chosen theory**, estimated as Pudlo et al. do: a regression
+  forest of the out-of-bag misclassification indicator on the statistics, evaluated at the
+  observed ones, gives the local error rate; one minus it is the probability. Votes are not
+  probabilities; only this one is.
 
-What this can and cannot say: the probabilities are relative to the theories compared, the priors
-and the targets chosen; a theory favoured here is the better of these, not true. The discrepancy
-uses only the fitted targets; held-out targets stay for the predictive checks.
+Why not the share of closest draws (rejection ABC model choice, as peersim did before): with
+statistics that are not sufficient across models, its posterior probabilities need not converge
+to the true ones (Robert, Cornuet, Marin & Pillai 2011, PNAS 108:15112), and it reports no error
+rate. A forest does not cure insufficiency either: the prior error rate says how much the chosen
+statistics can tell the theories apart, and the verdict is no better than that.
+
+Observations from purposive samples (``sampling = "purposive"`` in a target: the seed's two
+interviewed leavers, chosen to include people who left) are not draws from the population the
+model simulates; they are left out of the statistics the forest sees, and the verdict with them
+is reported as a sensitivity analysis only.
 """
 
 from __future__ import annotations
@@ -29,62 +38,67 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from peersim.core.params import Params
 from peersim.core.theories import THEORY_NAMES
-from peersim.inference.calibration import AbcProblem, elfi_quiet, eligible, import_elfi
+from peersim.data.targets import fitted
+from peersim.inference import abc
+from peersim.inference.calibration import inferred, problem
 
 
 @dataclass
 class Selection:
     """The result of :func:`select_theories`.
 
-    ``probabilities``: one row per theory: probability, Monte Carlo standard error, 95% interval,
-    ``kept`` (the pooled closest draws it rests on, over all blocks) and the per-block estimates.
-    ``draws``: for each theory, its own closest ``quantile`` of draws in every block (its
-    approximate posterior given the theory), with ``block``, ``pooled`` (True for those also
-    among the closest of all theories, the draws that make up its probability),
-    ``discrepancy`` and the statistics of each draw's virtual trial (``stat_<statistic>``).
-    ``blocks``: one row per (block, theory) with the pooled threshold, the simulations run and
-    the count within the pooled threshold (``accepted``).
-    """
+    ``probabilities``: one row per theory: ``votes`` (the forest's share of trees at the observed
+    statistics), ``chosen`` (True for the theory with most votes), ``probability`` (the posterior
+    probability, for the chosen theory only; NaN for the others), ``error_rate`` (prior error
+    rate of data made by this theory: the share given to another) and ``simulations``.
+    ``confusion``: rows the theory that made the data, columns the theory chosen (out-of-bag
+    counts). ``prior_error_rate``: the overall share misclassified. ``draws``: for each theory, the
+    ``accept`` rows of its reference table closest to the observations (its own approximate
+    posterior), parameters as simulated with ``weight``, ``distance`` and ``stat_<statistic>``.
+    ``statistics``: the statistics the forest used; ``left_out``: the targets it did not use;
+    ``tables``: every theory's reference table (for :func:`forest_choice` on other targets)."""
 
     probabilities: pd.DataFrame
+    confusion: pd.DataFrame
+    prior_error_rate: float
     draws: dict[str, pd.DataFrame]
-    blocks: pd.DataFrame
+    statistics: list[str]
+    left_out: list[str]
+    tables: dict[str, abc.ReferenceTable]
+
+
+def usable_targets(targets: Mapping[str, Mapping], purposive: bool = False) -> dict[str, Mapping]:
+    """The fitted targets model choice reads: without those from purposive samples unless
+    ``purposive`` (module docstring)."""
+    return {
+        k: t for k, t in fitted(targets).items() if purposive or t.get("sampling", "random") != "purposive"
+    }
 
 
 def select_theories(
     theories: Sequence[str] = THEORY_NAMES,
     parameters: Sequence[str] | None = None,
-    simulations: int = 20_000,
-    quantile: float = 0.01,
-    blocks: int = 5,
-    batch: int = 1000,
+    simulations: int = 10_000,
+    accept: int = 200,
+    trees: int = 500,
     seed: int = 0,
     base: Params | None = None,
     targets: Mapping[str, Mapping] | None = None,
-    pool_dir: str | Path | None = None,
+    table_dir: str | Path | None = None,
     progress: bool = False,
-    observation: str = "share",
     priors: Mapping | None = None,
+    purposive: bool = False,
+    executor=None,
 ) -> Selection:
-    """Posterior probabilities of ``theories`` given the fitted targets (see the module docstring).
-
-    ``simulations`` per theory in all, in ``blocks`` blocks; in each block the closest
-    ``quantile`` of each theory's draws are kept, and ``compare_models`` pools them. ``parameters``
-    (default: every parameter the register grades assumption or calibrated, with a real prior,
-    including the rivals' own) are drawn from their priors; every other parameter is held at
-    ``base``. ``pool_dir`` keeps simulated batches (resumable, as for the calibration).
-    ``observation="count"`` compares the targets seen in a handful of people as counts drawn from
-    each simulated share (see :class:`~peersim.inference.calibration.AbcProblem`); the default,
-    ``"share"``, is the calibration's reading. ``priors`` replaces register priors (name ->
-    :class:`peersim.data.register.Prior`), for sensitivity analyses.
-    """
-    elfi = import_elfi()
-    from elfi.methods.model_selection import compare_models
-
+    """Model choice between ``theories`` given the fitted targets (module docstring):
+    ``simulations`` reference-table rows per theory, ``trees`` trees. ``parameters`` (default
+    :func:`~peersim.inference.calibration.inferred`, the rivals' own included) are drawn from
+    their priors (the register's, or ``priors``); every other parameter is held at ``base``.
+    ``table_dir`` keeps the tables (resumable). ``purposive`` lets the forest read targets from
+    purposive samples too (a sensitivity analysis)."""
     theories = list(theories)
     unknown = [t for t in theories if t not in THEORY_NAMES]
     if unknown or len(theories) < 2:
@@ -92,81 +106,60 @@ def select_theories(
             f"theories: need two or more of {', '.join(THEORY_NAMES)}"
             + (f"; unknown {unknown[0]!r}" if unknown else "")
         )
-    if blocks < 2:
-        raise ValueError(f"blocks = {blocks}: need 2 or more to estimate the Monte Carlo error")
-    per_block = simulations // blocks
-    batch = min(batch, per_block)
-    accepted = round(per_block * quantile)
-    if accepted < 5:
-        raise ValueError(
-            f"simulations = {simulations}, quantile = {quantile}, blocks = {blocks}: each block keeps"
-            f" {accepted} draws per theory; need 5 or more"
-        )
+    if trees < 10:
+        raise ValueError(f"trees = {trees}: need 10 or more")
     base = base or Params()
-    parameters = list(parameters) if parameters is not None else eligible()
-    problems = {
-        theory: AbcProblem(
-            parameters,
-            base=base.replace(theory=theory),
-            targets=targets,
-            seed=seed,
-            pool_dir=None if pool_dir is None else Path(pool_dir) / theory,
-            observation=observation,
-            priors=priors,
-        )
-        for theory in theories
-    }
-    estimates, rows, draws = [], [], {t: [] for t in theories}
-    for block in range(blocks):
-        samples = []
-        for theory in theories:
-            # the same ELFI seed for every theory within a block: the same prior draws and the
-            # same trial people (common random numbers); another seed for every block
-            block_seed = seed * 1_000_003 + block
-            with elfi_quiet():
-                sampler = elfi.Rejection(
-                    problems[theory].model, "d", batch_size=batch, seed=block_seed, output_names=["trial"]
-                )
-                samples.append(sampler.sample(accepted, n_sim=per_block, bar=progress))
-        estimates.append(compare_models(samples))
-        # the pooled threshold: the `accepted`-th closest draw of all theories in this block
-        pooled = np.sort(np.concatenate([s.discrepancies for s in samples]))
-        threshold = pooled[accepted - 1]
-        for theory, sample in zip(theories, samples, strict=True):
-            keep = sample.discrepancies <= threshold
-            rows.append(
-                {
-                    "block": block,
-                    "theory": theory,
-                    "simulations": int(sample.n_sim),
-                    "threshold": float(threshold),
-                    "accepted": int(keep.sum()),
-                    "best_discrepancy": float(sample.discrepancies.min()),
-                }
-            )
-            table = problems[theory].table(sample.samples, block_seed)
-            table.insert(0, "block", block)
-            table.insert(1, "pooled", keep)
-            table["discrepancy"] = sample.discrepancies
-            simulated = np.asarray(sample.outputs["trial"])
-            for j, name in enumerate(problems[theory].keys):  # what each draw's virtual trial showed
-                table[f"stat_{name}"] = simulated[:, j]
-            draws[theory].append(table)
-    estimates = np.asarray(estimates)  # (blocks, theories)
-    mean = estimates.mean(axis=0)
-    se = estimates.std(axis=0, ddof=1) / np.sqrt(blocks)
-    t = stats.t.ppf(0.975, blocks - 1)
+    parameters = list(parameters) if parameters is not None else inferred()
+    tables, draws = {}, {}
+    for theory in theories:
+        # the same seed for every theory: the same prior draws and the same people
+        p = problem(parameters, base=base.replace(theory=theory), seed=seed, targets=targets, priors=priors)
+        tables[theory] = abc.reference_table(p, simulations, table_dir, executor=executor, progress=progress)
+        near = abc.reject(tables[theory], min(accept, len(tables[theory]) - 1))
+        stats = tables[theory].statistics.iloc[near["row"].to_numpy()].reset_index(drop=True)
+        draws[theory] = pd.concat([near, stats.add_prefix("stat_")], axis=1)
+    every = tables[theories[0]].problem.targets
+    use = usable_targets(every, purposive)
+    probabilities, confusion, error = forest_choice(tables, use, trees, seed)
+    left_out = [k for k in fitted(every) if k not in use]
+    columns = list(dict.fromkeys(t["statistic"] for t in use.values()))
+    return Selection(probabilities, confusion, error, draws, columns, left_out, tables)
+
+
+def forest_choice(
+    tables: Mapping[str, abc.ReferenceTable], use: Mapping[str, Mapping], trees: int = 500, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """The random-forest model choice (module docstring) on the statistics of the targets ``use``,
+    from every theory's reference table: (probabilities, confusion, prior error rate). Cheap next to
+    the tables, so a leave-one-target-out check refits it on the same tables."""
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+    theories = list(tables)
+    columns = list(dict.fromkeys(t["statistic"] for t in use.values()))
+    if not columns:
+        raise ValueError("no statistics to choose by: every fitted target was left out")
+    x = np.vstack([tables[t].statistics[columns].to_numpy(float) for t in theories])
+    y = np.repeat(np.arange(len(theories)), [len(tables[t]) for t in theories])
+    observed = np.array([[next(t["value"] for t in use.values() if t["statistic"] == c) for c in columns]])
+    forest = RandomForestClassifier(n_estimators=trees, oob_score=True, random_state=seed, n_jobs=1).fit(x, y)
+    oob = np.argmax(np.nan_to_num(forest.oob_decision_function_, nan=0.0), axis=1)
+    names = np.asarray(theories)
+    confusion = pd.crosstab(pd.Categorical(names[y], theories), pd.Categorical(names[oob], theories))
+    confusion.index.name, confusion.columns.name = "made by", "chosen"
+    wrong = (oob != y).astype(float)
+    votes = forest.predict_proba(observed)[0]
+    chosen = int(np.argmax(votes))
+    # the local error rate at the observed statistics (Pudlo et al. 2016, Algorithm 2)
+    local = RandomForestRegressor(n_estimators=trees, random_state=seed, n_jobs=1).fit(x, wrong)
+    probability = float(1.0 - local.predict(observed)[0])
     probabilities = pd.DataFrame(
         {
             "theory": theories,
-            "probability": mean,
-            "mc_se": se,
-            "low": np.clip(mean - t * se, 0.0, 1.0),
-            "high": np.clip(mean + t * se, 0.0, 1.0),
-            # how many pooled draws the probability rests on (a probability of 1 in 400 is "<1%")
-            "kept": [sum(r["accepted"] for r in rows if r["theory"] == theory) for theory in theories],
-            **{f"block_{b}": estimates[b] for b in range(blocks)},
+            "votes": votes,
+            "chosen": [i == chosen for i in range(len(theories))],
+            "probability": [probability if i == chosen else np.nan for i in range(len(theories))],
+            "error_rate": [float(wrong[y == i].mean()) for i in range(len(theories))],
+            "simulations": [len(tables[t]) for t in theories],
         }
     )
-    tables = {t: pd.concat(parts, ignore_index=True) for t, parts in draws.items()}
-    return Selection(probabilities, tables, pd.DataFrame(rows))
+    return probabilities, confusion, float(wrong.mean())

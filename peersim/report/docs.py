@@ -25,28 +25,43 @@ def _default_text(value) -> str:
 
 def markdown() -> str:
     """The register as a Markdown table, grouped as ``peersim params`` groups the parameters (for
-    docs/evidence.md; ``python -m peersim.report.docs`` prints it)."""
-    lines = ["| parameter | default | evidence | prior | source |", "|---|---|---|---|---|"]
+    docs/evidence.md; ``python -m peersim.report.docs`` prints it). Two grades per parameter:
+    ``direction`` (the register's ``evidence``) and ``size``; the source column ends with how the
+    prior's range was chosen where the entry says so (its ``range``)."""
+    lines = [
+        "| parameter | default | direction | size | prior | source |",
+        "|---|---|---|---|---|---|",
+    ]
     group = None
     for row in describe():
         if row["group"] != group:
             group = row["group"]
-            lines.append(f"| **{group}** | | | | |")
+            lines.append(f"| **{group}** | | | | | |")
         entry = register()[row["name"]]
         default = row["default"]
         if isinstance(default, tuple):
             default = ", ".join(default) or "(none)"
-        source = entry.source.replace("|", "/")
-        lines.append(f"| `{row['name']}` | {default} | {entry.grade} | {entry.prior} | {source} |")
+        source = entry.source + (f". Range: {entry.range}" if entry.range else "")
+        source = source.replace("|", "/")
+        lines.append(
+            f"| `{row['name']}` | {default} | {entry.grade} | {entry.size} | {entry.prior} | {source} |"
+        )
     return "\n".join(lines)
+
+
+def grades_text(row) -> str:
+    """The two grades of a parameter as one cell: ``seed / assumption`` (direction / size), or one
+    word when both agree."""
+    return row["evidence"] if row["evidence"] == row["size"] else f"{row['evidence']} / {row['size']}"
 
 
 def parameter_table(names) -> str:
     """A Markdown table of the named parameters for docs/ODD.md: default, valid range, unit,
-    evidence grade and meaning, read from ``Params`` and the register (so the ODD cannot drift)."""
+    evidence grades (direction / size, one word when they agree) and meaning, read from ``Params``
+    and the register (so the ODD cannot drift)."""
     rows = {row["name"]: row for row in describe()}
     lines = [
-        "| Parameter | Default | Range | Unit | Evidence | Meaning |",
+        "| Parameter | Default | Range | Unit | Evidence (direction / size) | Meaning |",
         "|---|---|---|---|---|---|",
     ]
     for name in names:
@@ -63,7 +78,7 @@ def parameter_table(names) -> str:
             valid = ""
         default = row["default"] if name == "session_plan" else _default_text(row["default"])
         lines.append(
-            f"| `{name}` | {default} | {valid} | {row['unit']} | {row['evidence']} | {row['meaning']} |"
+            f"| `{name}` | {default} | {valid} | {row['unit']} | {grades_text(row)} | {row['meaning']} |"
         )
     return "\n".join(lines)
 

@@ -9,11 +9,50 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from peersim.core.plan import plan_change
 from peersim.core.state import CHANNELS
 from peersim.core.tables import Results
 from peersim.stats.effects import Z95 as _Z
 from peersim.stats.effects import cohens_d, pooled_sd, wilson
 from peersim.stats.effects import mean_ci as mean_ci  # re-exported: summary.mean_ci stays importable
+from peersim.stats.uncertainty import DrawMoments, clip
+
+#: Where each headline number can lie (states are 0-1, QPR-15 is 0-60, realised changes are
+#: counts): every interval printed or saved is kept inside it (tests/test_uncertainty.py).
+SHARE = (0.0, 1.0)
+HEADLINE_RANGE = {
+    "dropout_rate": SHARE,
+    "dropout_by_session_3": SHARE,
+    "hope_change_completers": (-1.0, 1.0),
+    "self_image_change_completers": (-1.0, 1.0),
+    "recovery_change_all": (-1.0, 1.0),
+    "qpr_change_all": (-60.0, 60.0),
+    "share_rate": SHARE,
+    "sprout_share_completers": SHARE,
+    "realised_end_completers": (0.0, np.inf),
+    "realised_followup_completers": (0.0, np.inf),
+    "companionship_uptake_completers": SHARE,
+    "bridging_followup": SHARE,
+    "cohesion_end": SHARE,
+}
+
+
+def outcome_range(column: str) -> tuple[float, float]:
+    """The range of an outcome column (``qpr_end``: 0-60; the states: 0-1)."""
+    return (0.0, 60.0) if column.startswith("qpr") else SHARE
+
+
+def difference_range(column: str) -> tuple[float, float]:
+    low, high = outcome_range(column)
+    return (low - high, high - low)
+
+
+#: Which number to quote, said with it: one rule for the defaults and the posterior.
+BASELINE_RULE = (
+    "Which to quote: as the model's prediction, the posterior numbers (--uncertainty posterior) with"
+    " both intervals; numbers at the defaults are one parameter set, for contrasts between"
+    " scenarios run at them (the same people), not a prediction"
+)
 
 OUTCOMES = ("hope", "self_image", "self_efficacy", "meaning", "loneliness", "recovery", "qpr")
 
@@ -79,6 +118,10 @@ class Summary:
         self.fired = {name: 0 for name in CHANNELS}
         self.weeks = {name: Moments() for name in CHANNELS}
         self.means: dict[str, Moments] = {}
+        # one value per run (group) of each headline number, by posterior draw (draw 0 for every
+        # run without draws): the run is the unit of the intervals, and the draws' means give the
+        # parameter interval
+        self.per_run: dict[str, DrawMoments] = {}
         self.draws: set = set()
         self.has_control = False
         self.effects: dict[str, dict] = {}
@@ -129,15 +172,49 @@ class Summary:
         self._mean("cohesion_end", groups["cohesion_end"])
         if "draw" in part:
             self.draws.update(part["draw"].unique().tolist())
+        self._add_per_run(part, groups, dropped)
         if control is not None:
             self._add_effects(part, control.participants)
+
+    def _add_per_run(self, part: pd.DataFrame, groups: pd.DataFrame, dropped: np.ndarray) -> None:
+        run = part["run"].to_numpy()
+        completer = ~dropped
+
+        def by_run(values, mask=None) -> pd.Series:
+            values = pd.Series(np.asarray(values, dtype=float))
+            if mask is not None:
+                values = values.where(mask)
+            return values.groupby(run).mean()  # a run without completers gives NaN, left out
+
+        def change(name: str) -> np.ndarray:
+            return (part[f"{name}_end"] - part[f"{name}_baseline"]).to_numpy(float)
+
+        values = {
+            "dropout_rate": by_run(dropped),
+            "dropout_by_session_3": by_run(part["dropout_session"].le(3).fillna(False).to_numpy(bool)),
+            "hope_change_completers": by_run(change("hope"), completer),
+            "self_image_change_completers": by_run(change("self_image"), completer),
+            "recovery_change_all": by_run(change("recovery")),
+            "qpr_change_all": by_run(change("qpr")),
+            "share_rate": pd.Series(groups["share_rate"].to_numpy(float), index=groups["run"].to_numpy()),
+            "sprout_share_completers": by_run(part["sprouts_end"].to_numpy() > 0, completer),
+            "realised_end_completers": by_run(part["realised_changes_end"], completer),
+            "realised_followup_completers": by_run(part["realised_changes_followup"], completer),
+            "companionship_uptake_completers": by_run(part["companionship"], completer),
+            "bridging_followup": by_run(part["bridging_followup"]),
+            "cohesion_end": pd.Series(groups["cohesion_end"].to_numpy(float), index=groups["run"].to_numpy()),
+        }
+        draw_of = part.groupby("run")["draw"].first() if "draw" in part else None
+        for name, series in values.items():
+            draws = np.zeros(len(series), dtype=np.int64) if draw_of is None else draw_of.loc[series.index]
+            self.per_run.setdefault(name, DrawMoments()).add(draws, series.to_numpy())
 
     def _add_effects(self, a: pd.DataFrame, b: pd.DataFrame) -> None:
         self.has_control = True
         for outcome in (*EFFECT_OUTCOMES, "bridging_followup"):
             col = outcome if outcome.endswith("_followup") else f"{outcome}_end"
             e = self.effects.setdefault(
-                col, {"peer": Moments(), "control": Moments(), "diff": Moments(), "by_draw": {}}
+                col, {"peer": Moments(), "control": Moments(), "diff": Moments(), "by_draw": DrawMoments()}
             )
             diff = (a[col] - b[col]).groupby(a["run"]).mean()  # a block holds whole runs
             e["peer"].add(a[col])
@@ -145,8 +222,7 @@ class Summary:
             e["diff"].add(diff)
             if "draw" in a:  # per posterior draw: parameter uncertainty apart from Monte Carlo error
                 draws = a.groupby("run")["draw"].first().loc[diff.index]
-                for draw, values in diff.groupby(draws.to_numpy()):
-                    e["by_draw"].setdefault(draw, Moments()).add(values)
+                e["by_draw"].add(draws.to_numpy(), diff.to_numpy())
 
     # --- the tables ------------------------------------------------------------------------------
     def dropout_by_session(self) -> pd.DataFrame:
@@ -212,6 +288,35 @@ class Summary:
             "cohesion_end": m["cohesion_end"].value,
         }
 
+    def headline_table(self) -> pd.DataFrame:
+        """The headline with its intervals, one row per statistic: ``value`` (as ``headline()``),
+        ``mc_low``/``mc_high`` (95%, Monte Carlo error over runs, the group being the unit) and, in
+        posterior mode, ``param_low``/``param_high`` (parameter uncertainty: quantiles over draws)
+        with ``param_low_se``/``param_high_se`` (their Monte Carlo error). Every interval lies
+        inside its statistic's range (``HEADLINE_RANGE``)."""
+        rows = []
+        for name, value in self.headline().items():
+            row = {"statistic": name, "value": value}
+            per_run = self.per_run.get(name)
+            if per_run is not None:
+                row.update(self._intervals(per_run, HEADLINE_RANGE[name], value))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def _intervals(self, per_run: DrawMoments, bounds: tuple[float, float], value: float) -> dict[str, float]:
+        # the spread of the runs' values gives the precision, the group being the unit; centred on
+        # the headline value, which pools participants (completers' means weigh each completer,
+        # not each group, so it is not quite the mean of the runs' values)
+        n, total, squares = per_run.n.sum(), per_run.s.sum(), per_run.ss.sum()
+        mean = total / n if n else np.nan
+        sd = np.sqrt(max(squares - n * mean**2, 0.0) / (n - 1)) if n > 1 else np.nan
+        low, high = clip(value - _Z * sd / np.sqrt(n), value + _Z * sd / np.sqrt(n), bounds)
+        out = {"mc_low": low, "mc_high": high}
+        if self.draws:
+            par = per_run.interval()
+            out.update({k: par[k] for k in ("param_low", "param_high", "param_low_se", "param_high_se")})
+        return out
+
     def effect_vs_control(self) -> pd.DataFrame:
         """End-of-course difference, PEER arm minus control arm (same people, same draws), for
         every participant (intention to treat): mean difference with a 95% interval over groups,
@@ -224,34 +329,24 @@ class Summary:
             mean = diff.value
             half = _Z * np.sqrt(diff.var) / np.sqrt(diff.n) if diff.n > 1 else np.nan
             pooled = pooled_sd(e["peer"].var, e["control"].var, pooling="equal")
+            low, high = clip(mean - half, mean + half, difference_range(col))
             row = {
                 "outcome": col,
                 "peer": e["peer"].value,
                 "control": e["control"].value,
                 "difference": mean,
-                "ci_low": mean - half,
-                "ci_high": mean + half,
+                "ci_low": low,
+                "ci_high": high,
                 "cohens_d": cohens_d(mean, pooled),
             }
-            if e["by_draw"]:
-                row.update(_parameter_interval(diff, e["by_draw"]))
+            if self.draws:
+                par = e["by_draw"].interval()
+                row.update({k: par[k] for k in ("param_low", "param_high", "param_low_se", "param_high_se")})
             rows.append(row)
         return pd.DataFrame(rows)
 
     def report(self) -> str:
         return _report(self)
-
-
-def _parameter_interval(total: Moments, by_draw: dict) -> dict[str, float]:
-    """The interval from parameter uncertainty, from per-draw moments: the one-way random-effects
-    analysis of variance of :func:`peersim.stats.uncertainty.split`, in bounded memory."""
-    sizes = np.array([m.n for m in by_draw.values()], dtype=float)
-    means = np.array([m.mean for m in by_draw.values()])
-    variances = np.array([m.var if m.n > 1 else 0.0 for m in by_draw.values()])
-    from peersim.stats.uncertainty import between_draws_sd
-
-    param_sd = between_draws_sd(sizes, means, variances, total.mean)
-    return {"param_low": total.mean - _Z * param_sd, "param_high": total.mean + _Z * param_sd}
 
 
 def dropout_by_session(res: Results) -> pd.DataFrame:
@@ -314,6 +409,19 @@ def report(res: Results, control: Results | None = None) -> str:
     return Summary.of(res, control).report()
 
 
+def par_text(par, fmt: str = "{:.3f}") -> str:
+    """``{par low to high ±e}``: a parameter interval (quantiles over posterior draws) and the
+    larger Monte Carlo error (95%) of its two ends, in the number format ``fmt``."""
+    low, high = par["param_low"], par["param_high"]
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "{par not estimable: too few runs per draw}"
+    errors = [
+        e for e in (par.get("param_low_se"), par.get("param_high_se")) if e is not None and np.isfinite(e)
+    ]
+    error = " ±" + fmt.format(_Z * max(errors)).lstrip("+") if errors else ""
+    return "{par " + fmt.format(low) + " to " + fmt.format(high) + error + "}"
+
+
 def _report(summary: Summary) -> str:
     p = summary.params
     lines = [
@@ -329,16 +437,19 @@ def _report(summary: Summary) -> str:
             if changed_parameters(p)
             else []
         ),
+        *([change] if (change := plan_change(p.session_plan, p.n_sessions)) else []),
         *_exploratory_note(p),
         *(
             [
                 f"Parameter uncertainty: each run takes one of {len(summary.draws):,} posterior draws"
-                " (peersim.posterior()); intervals below are Monte Carlo error [MC] and, apart,"
-                " parameter uncertainty {par}"
+                " (peersim.posterior()); intervals below are Monte Carlo error [..] and, apart,"
+                " parameter uncertainty {par low to high ±e}: the 2.5th and 97.5th percentiles over"
+                " the draws of their mean, ±e the Monte Carlo error of those ends (95%)"
             ]
             if summary.draws
             else []
         ),
+        BASELINE_RULE + ("; these are posterior numbers" if summary.draws else "; these are at the defaults"),
         "",
     ]
     n_left = summary.n_left
@@ -346,7 +457,10 @@ def _report(summary: Summary) -> str:
     if p.control_arm:
         lines.append("Dropout: none (the control arm has no group to leave)")
     else:
-        lines.append(f"Dropout: {n_left / summary.n:.1%} of participants (95% CI {lo:.1%} to {hi:.1%})")
+        line = f"Dropout: {n_left / summary.n:.1%} of participants (95% CI {lo:.1%} to {hi:.1%})"
+        if summary.draws:
+            line += "   " + par_text(summary.per_run["dropout_rate"].interval(), "{:.1%}")
+        lines.append(line)
         by_session = summary.dropout_by_session()
         lines.append(
             "  left after session: "
@@ -367,7 +481,7 @@ def _report(summary: Summary) -> str:
                 f"   d = {r.cohens_d:+.2f}"
             )
             if hasattr(r, "param_low"):
-                line += f"   {{par {r.param_low:+.{digits}f}, {r.param_high:+.{digits}f}}}"
+                line += "   " + par_text(r._asdict(), f"{{:+.{digits}f}}")
             lines.append(line)
     lines += ["", "Change from baseline to end of course within the PEER arm, mean [95% CI]"]
     changes = summary.outcome_changes()

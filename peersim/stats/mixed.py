@@ -20,8 +20,9 @@ and the REML criterion profiled over var_resid,
     -2 l_R(gamma) = (n - p) log(r'V^-1 r / (n - p)) + log|V| + log|X'V^-1 X| + const,
 
 is a function of gamma alone (Harville 1977, JASA 72:320). It is minimised over gamma in
-[0, GAMMA_MAX] for every fit at once: a grid (0 and a geometric grid), then golden-section search
-in the bracket around the best grid point. gamma = 0 (no group effect, ICC 0) is a valid answer.
+[0, GAMMA_MAX] for every fit at once (:mod:`peersim.stats.reml`): a grid (0 and a geometric grid)
+brackets the minimum, then safeguarded Newton steps on the criterion's slope find it. gamma = 0
+(no group effect, ICC 0) is a valid answer.
 Fixed effects and their standard errors are the generalised least squares ones at that gamma,
 var_resid (X'V^-1 X)^-1; p-values and 95% intervals use the normal distribution, as statsmodels'
 MixedLM does.
@@ -33,13 +34,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from peersim.stats import reml
 from peersim.stats.effects import Z95
 
-#: Largest variance ratio searched: a group variance 100 times the residual one (ICC 0.99).
-GAMMA_MAX = 100.0
-_GRID = np.concatenate([[0.0], np.geomspace(1e-4, GAMMA_MAX, 48)])
-_GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
-_ITERATIONS = 60  # bracket shrinks by 0.618**60 ~ 3e-13 of its width
 COLUMNS = (
     "n",
     "n_treated",
@@ -59,28 +56,34 @@ COLUMNS = (
 
 
 class _Sums:
-    """Sufficient statistics of every fit: X'X, X'y, y'y per fit; sizes and sums per PEER group."""
+    """Sufficient statistics of every fit: X'X, X'y, y'y per fit; sizes and sums per PEER group,
+    and the groups summed by size (:func:`peersim.stats.reml.classes`)."""
 
     def __init__(self, fit, y, treat, baseline, group, n_fits):
-        x = np.column_stack([np.ones_like(y), treat, baseline])
+        x = (np.ones_like(y), treat, baseline)
         self.n_fits = n_fits
         self.n = np.bincount(fit, minlength=n_fits).astype(float)
-        self.xtx = np.stack(
-            [np.bincount(fit, x[:, i] * x[:, j], n_fits) for i in range(3) for j in range(3)], axis=1
-        ).reshape(n_fits, 3, 3)
-        self.xty = np.stack([np.bincount(fit, x[:, i] * y, n_fits) for i in range(3)], axis=1)
-        self.yty = np.bincount(fit, y * y, n_fits)
         self.n_treated = np.bincount(fit, treat, n_fits)
+        # X'X is symmetric: its upper triangle, mirrored (a product is the same either way round);
+        # the intercept's column is ones, so its sums are the count and the other columns' sums
+        upper = {(0, 0): self.n, (0, 1): self.n_treated}
+        for i, j in ((0, 2), (1, 1), (1, 2), (2, 2)):
+            upper[i, j] = np.bincount(fit, x[j] if i == 0 else x[i] * x[j], n_fits)
+        self.xtx = np.stack([upper[min(i, j), max(i, j)] for i in range(3) for j in range(3)], axis=1)
+        self.xtx = self.xtx.reshape(n_fits, 3, 3)
+        self.xty = np.stack([np.bincount(fit, y if i == 0 else x[i] * y, n_fits) for i in range(3)], axis=1)
+        self.yty = np.bincount(fit, y * y, n_fits)
         # PEER groups: the random effect multiplies treat, so controls carry none
         t = treat > 0
-        keys = pd.MultiIndex.from_arrays([fit[t], group[t]])
-        codes, uniques = pd.factorize(keys)
-        self.group_fit = uniques.get_level_values(0).to_numpy()
-        k = len(uniques)
+        self.group_fit, codes = _groups(fit[t], group[t], n_fits)
+        k = len(self.group_fit)
         self.size = np.bincount(codes, minlength=k).astype(float)
-        self.sx = np.stack([np.bincount(codes, x[t, i], k) for i in range(3)], axis=1)
+        self.sx = np.stack([np.bincount(codes, x[i][t], k) for i in range(3)], axis=1)
         self.sy = np.bincount(codes, y[t], k)
         self.groups = np.bincount(self.group_fit, minlength=n_fits)
+        self.class_n, self.class_count, self.class_sums = reml.classes(
+            self.group_fit, self.size, self.sx, self.sy, n_fits
+        )
         # a fit that can be estimated: four rows or more, both arms, and baselines that vary (X'X
         # of full rank); the others get NaN, and stand-ins below keep the batch's algebra finite
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -95,13 +98,12 @@ class _Sums:
 
     def gls(self, gamma: np.ndarray):
         """For variance ratios ``gamma`` (one per fit): X'V^-1 X, beta, r'V^-1 r and log|V|."""
-        g = gamma[self.group_fit]
-        c = g / (1.0 + self.size * g)
-        f, sx, sy = self.n_fits, self.sx, self.sy
-        a = self.xtx - _by_fit(c[:, None, None] * sx[:, :, None] * sx[:, None, :], self.group_fit, f)
-        b = self.xty - _by_fit(c[:, None] * sx * sy[:, None], self.group_fit, f)
-        q = self.yty - np.bincount(self.group_fit, c * sy * sy, f)
-        logdet_v = np.bincount(self.group_fit, np.log1p(self.size * g), f)
+        ng = self.class_n[None, :] * gamma[:, None]
+        s = (self.class_sums @ (gamma[:, None] / (1.0 + ng))[:, :, None])[:, :, 0]
+        a = self.xtx - s[:, reml.SYM]
+        b = self.xty - s[:, 6:9]
+        q = self.yty - s[:, 9]
+        logdet_v = (self.class_count * np.log1p(ng)).sum(axis=1)
         a = np.where(self.ok[:, None, None], a, np.eye(3))
         b = np.where(self.ok[:, None], b, 0.0)
         beta = np.linalg.solve(a, b[:, :, None])[:, :, 0]
@@ -118,11 +120,18 @@ class _Sums:
         return np.where((sign > 0) & (rss > 0), value, np.inf)
 
 
-def _by_fit(values: np.ndarray, fit: np.ndarray, n_fits: int) -> np.ndarray:
-    """Sum rows of ``values`` (any trailing shape) by fit."""
-    flat = values.reshape(len(values), -1)
-    out = np.stack([np.bincount(fit, flat[:, j], n_fits) for j in range(flat.shape[1])], axis=1)
-    return out.reshape((n_fits, *values.shape[1:]))
+def _groups(fit: np.ndarray, group: np.ndarray, n_fits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (fit, group) pairs in order, as each one's fit, and each row's pair."""
+    if group.dtype.kind in "iu" and len(group) and group.min() >= 0:
+        width = int(group.max()) + 1
+        if n_fits * width <= 4 * len(group) + 1024:  # small whole numbers: count, do not sort
+            key = fit * width + group
+            present = np.bincount(key, minlength=n_fits * width) > 0
+            return np.flatnonzero(present) // width, (np.cumsum(present) - 1)[key]
+    _, code = np.unique(group, return_inverse=True)
+    width = int(code.max(initial=0)) + 1
+    pairs, codes = np.unique(fit * width + code, return_inverse=True)
+    return pairs // width, codes
 
 
 def fit_many(fit, y, treat, baseline, group, groups_effect: bool = True) -> pd.DataFrame:
@@ -149,7 +158,7 @@ def fit_many(fit, y, treat, baseline, group, groups_effect: bool = True) -> pd.D
         return pd.DataFrame(columns=list(COLUMNS))
     sums = _Sums(fit, y, treat, baseline, group, n_fits)
     ok = sums.ok
-    gamma = _minimise(sums, ok) if groups_effect else np.zeros(n_fits)
+    gamma = reml.minimise(sums) if groups_effect else np.zeros(n_fits)
     a, beta, rss, _ = sums.gls(gamma)
     with np.errstate(invalid="ignore", divide="ignore"):
         var_resid = rss / (sums.n - 3)
@@ -178,29 +187,3 @@ def fit_many(fit, y, treat, baseline, group, groups_effect: bool = True) -> pd.D
         out["p_value"] = 2.0 * stats.norm.sf(np.abs(out.effect / out.effect_se))
     out.loc[~ok, [c for c in COLUMNS if c not in ("n", "n_treated", "groups")]] = np.nan
     return out[list(COLUMNS)]
-
-
-def _minimise(sums: _Sums, ok: np.ndarray) -> np.ndarray:
-    """The REML variance ratio of every fit: best grid point, then golden section around it."""
-    f = sums.n_fits
-    values = np.stack([sums.criterion(np.full(f, g)) for g in _GRID], axis=1)
-    best = np.argmin(np.where(np.isfinite(values), values, np.inf), axis=1)
-    lo = _GRID[np.maximum(best - 1, 0)]
-    hi = _GRID[np.minimum(best + 1, len(_GRID) - 1)]
-    x1 = hi - _GOLDEN * (hi - lo)
-    x2 = lo + _GOLDEN * (hi - lo)
-    f1, f2 = sums.criterion(x1), sums.criterion(x2)
-    for _ in range(_ITERATIONS):
-        left = f1 <= f2  # the minimum lies in [lo, x2]: x1 becomes the new x2
-        hi = np.where(left, x2, hi)
-        lo = np.where(left, lo, x1)
-        new = np.where(left, hi - _GOLDEN * (hi - lo), lo + _GOLDEN * (hi - lo))
-        f_new = sums.criterion(new)
-        x1, x2 = np.where(left, new, x2), np.where(left, x1, new)
-        f1, f2 = np.where(left, f_new, f2), np.where(left, f1, f_new)
-    gamma = (lo + hi) / 2.0
-    # the boundary: no group effect, if it is at least as good as the interior point
-    zero = sums.criterion(np.zeros(f))
-    # (within rounding of the criterion: a ratio of 1e-13 is no group effect)
-    gamma = np.where(zero <= sums.criterion(gamma) + 1e-9, 0.0, gamma)
-    return np.where(ok, gamma, 0.0)

@@ -36,10 +36,12 @@ intervals over groups in the PEER arm and over people in the control arm (:mod:`
 **Outcomes** (``TRIAL_OUTCOMES``; ``TRIAL_MEASURES`` names each one's instrument and what the trial
 found): personal recovery (QPR-15, through the measurement model), hope, self-efficacy and social
 relations, and two CHIME components the trial did not report on their own (self-image, meaning).
-Social relations is ONE definition, fixed before results were looked at and shared with the
-calibration (:func:`peersim.studies.virtual.social_relations`): 1 - loneliness at the end of the
-course, loneliness being the person's own before the course relieved by connectedness in the
-group and by bridging outside it, so it counts change in the group and outside. Not modelled
+Social relations is ONE definition, shared with the calibration
+(:func:`peersim.studies.virtual.social_relations`): relations outside the course, as the trial's
+questionnaire asks about them: 1 - the person's own loneliness before the course, relieved by
+bridging to the wider community only (ties in the group are connectedness, inside the QPR-15's
+composite). Until issue 18 it counted ties in the group too, and the model contradicted the
+trial's null. Not modelled
 (``NOT_MODELLED``, with reasons, also printed with every trial): empowerment, self-advocacy,
 functioning and quality of life.
 
@@ -62,7 +64,7 @@ import numpy as np
 import pandas as pd
 
 from peersim.core.params import Params
-from peersim.data.study import Study, as_study
+from peersim.data.study import Study, as_study, peer_trial
 from peersim.run.draws import uncertainty_mode
 from peersim.stats.effects import Z95, cohens_d, pooled_sd
 from peersim.stats.effects import welch as _welch
@@ -73,7 +75,7 @@ TRIAL_OUTCOMES = {
     "qpr_end": "personal recovery, QPR-15 (0-60)",
     "hope_end": "hope (0-1)",
     "self_efficacy_end": "self-efficacy (0-1)",
-    "social_relations_end": "social relations, 1 - loneliness (0-1)",
+    "social_relations_end": "social relations outside the course (0-1)",
     "self_image_end": "self-image (0-1)",
     "meaning_end": "meaning (0-1)",
 }
@@ -367,23 +369,114 @@ def _arm_means(long: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _observed_fits(columns, method: str, outcomes: list[str], trials: int) -> dict:
+    """The study's model (mixed model or ANCOVA) per trial and outcome, and each arm's variance
+    and count of the analysed outcome, from ``columns``: arrays of the observed rows of one
+    comparison (``trial``, ``arm`` 1 compared / 0 reference, ``group``, and each outcome's
+    ``<state>_baseline_measured`` and ``<state>_end_measured``). Fit f is (trial f // outcomes,
+    outcome f % outcomes). The trial command and the calibration's statistics both read it."""
+    size = len(columns["trial"])
+    code = np.repeat(np.arange(len(outcomes)), size)
+    trial = np.tile(columns["trial"], len(outcomes))
+    arm = np.tile(columns["arm"], len(outcomes))
+    group = np.tile(columns["group"], len(outcomes))
+    states = [o.removesuffix("_end") for o in outcomes]
+    baseline = np.concatenate([np.asarray(columns[f"{s}_baseline_measured"], dtype=float) for s in states])
+    y = np.concatenate([np.asarray(columns[f"{s}_end_measured"], dtype=float) for s in states])
+    fit = trial * len(outcomes) + code
+    fits = fit_many(fit, y, arm, baseline, group, groups_effect=method == "mixed model")
+    fits = fits.reindex(range(trials * len(outcomes)))
+    # each arm's variance and count per fit (pandas' one-pass variance, as the arm means' tables)
+    by_arm = pd.Series(y).groupby(fit * 2 + arm).agg(["var", "count"])
+    cell = by_arm.index.to_numpy()
+    moments = {}
+    for name in ("var", "count"):
+        both = np.full((trials * len(outcomes), 2), np.nan)
+        both[cell // 2, cell % 2] = by_arm[name].to_numpy(float)
+        moments[name] = both
+    v1, v0 = moments["var"][:, 1], moments["var"][:, 0]
+    n1, n0 = moments["count"][:, 1], moments["count"][:, 0]
+    return {
+        "long": {"trial": trial, "code": code, "arm": arm, "group": group, "baseline": baseline, "y": y},
+        "fits": fits,
+        "pooled": pooled_sd(v1, v0, n1, n0),
+        "n1": n1,
+        "n0": n0,
+    }
+
+
+def _columns(people: pd.DataFrame, rows, outcomes: Sequence[str], arm=None) -> dict[str, np.ndarray]:
+    """The arrays :func:`_observed_fits` reads, of ``people``'s ``rows`` (positions or a mask);
+    ``arm`` (0/1 per row of ``rows``) stands in for the column where it holds arm names."""
+    names = ["trial", "group"] + (["arm"] if arm is None else [])
+    for o in outcomes:
+        state = o.removesuffix("_end")
+        names += [f"{state}_baseline_measured", f"{state}_end_measured"]
+    columns = {n: people[n].to_numpy()[rows] for n in dict.fromkeys(names)}
+    return columns if arm is None else {**columns, "arm": arm}
+
+
+def headline_effects(people: pd.DataFrame, study: Study, outcomes: Sequence[str], trials: int) -> dict:
+    """The study's own analysis as :func:`headline` gives it, the difference, Cohen's d and its
+    standard error only: {(arm, outcome): {"difference", "cohens_d", "se_d": per trial}} (NaN
+    where a trial has none). What the calibration's statistics read, without the tables they do not."""
+    outcomes = list(outcomes)
+    if study.analysis == "unadjusted":  # Welch on the observed: the table's own path
+        table = headline(people, study, outcomes, trials).set_index(["trial", "arm", "outcome"])
+        index = pd.RangeIndex(trials)
+        out = {
+            (a.name, o): {
+                c: table.xs((a.name, o), level=("arm", "outcome"))[c].reindex(index).to_numpy(float)
+                for c in ("difference", "cohens_d", "d_low", "d_high")
+            }
+            for a in study.compared
+            for o in outcomes
+        }
+        for effect in out.values():  # the standard error of d as a reader recovers it
+            effect["se_d"] = (effect.pop("d_high") - effect.pop("d_low")) / (2.0 * Z95)
+        return out
+    code, names = pd.factorize(people["arm"])
+    observed = ~people["missing"].to_numpy()
+    known = {n: i for i, n in enumerate(names)}
+    out = {}
+    for arm in study.compared:
+        treated = code == known.get(arm.name, -1)
+        rows = np.flatnonzero((treated | (code == known.get(study.reference.name, -1))) & observed)
+        columns = _columns(people, rows, outcomes, arm=treated[rows].astype(int))
+        got = _observed_fits(columns, study.analysis, outcomes, trials)
+        fits = got["fits"]
+        effect = fits.effect.to_numpy()
+        d = cohens_d(effect, got["pooled"])
+        # the standard error of d as a reader recovers it from the reported interval
+        width = cohens_d(fits.effect_high.to_numpy(), got["pooled"]) - cohens_d(
+            fits.effect_low.to_numpy(), got["pooled"]
+        )
+        se = width / (2.0 * Z95)
+        for i, o in enumerate(outcomes):
+            each = slice(i, None, len(outcomes))
+            out[arm.name, o] = {"difference": effect[each], "cohens_d": d[each], "se_d": se[each]}
+    return out
+
+
 def _adjusted_rows(people: pd.DataFrame, method: str, outcomes: list[str], trials: int) -> pd.DataFrame:
     """The study's own analysis, per trial and outcome, on the observed outcomes: the mixed model,
     the ANCOVA (the same without the group effect), or unadjusted (Welch on the observed)."""
     if method == "unadjusted":
         return _welch_rows(people, False, outcomes, trials, observed=True)
-    long = _long(people, ~people["missing"], outcomes)
-    code = long.outcome.map({o: i for i, o in enumerate(outcomes)}).to_numpy()
-    fit = long.trial.to_numpy() * len(outcomes) + code
-    fits = fit_many(fit, long.y, long.arm, long.baseline, long.group, groups_effect=method == "mixed model")
-    fits = fits.reindex(range(trials * len(outcomes)))
-    by_arm = long.groupby(["trial", "outcome", "arm"]).y.agg(["var", "count"]).unstack("arm")
-    stats_ = _both_arms(by_arm, ["var", "count"])
-    v1, v0 = stats_[("var", 1)], stats_[("var", 0)]
-    n1, n0 = stats_[("count", 1)], stats_[("count", 0)]
-    pooled = pooled_sd(v1, v0, n1, n0)
+    got = _observed_fits(_columns(people, ~people["missing"].to_numpy(), outcomes), method, outcomes, trials)
+    fits, pooled, n1, n0 = got["fits"], got["pooled"], got["n1"], got["n0"]
+    long = got["long"]
+    long = pd.DataFrame(
+        {
+            "trial": long["trial"],
+            "outcome": np.asarray(outcomes, dtype=object)[long["code"]],
+            "arm": long["arm"],
+            "group": long["group"],
+            "baseline": long["baseline"],
+            "y": long["y"],
+        }
+    )
     index = pd.MultiIndex.from_product([range(trials), outcomes], names=["trial", "outcome"])
-    pooled = pooled.reindex(index).to_numpy()
     means = _arm_means(long).reindex(index)
     allocated = people.groupby(["trial", "arm"]).size().unstack("arm")
     missing = people.groupby(["trial", "arm"]).missing.mean().unstack("arm")
@@ -395,8 +488,8 @@ def _adjusted_rows(people: pd.DataFrame, method: str, outcomes: list[str], trial
             "trial": t,
             "analysis": method,
             "outcome": index.get_level_values("outcome"),
-            "n_peer": n1.reindex(index).fillna(0).astype(int).to_numpy(),
-            "n_control": n0.reindex(index).fillna(0).astype(int).to_numpy(),
+            "n_peer": np.nan_to_num(n1).astype(int),
+            "n_control": np.nan_to_num(n0).astype(int),
             **{c: means[c].to_numpy() for c in means.columns},
             "difference": fits.effect.to_numpy(),
             "diff_low": fits.effect_low.to_numpy(),
@@ -469,9 +562,12 @@ def format_trial(result: TrialResult) -> str:
         f"  recruitment in {study.waves} waves; group participants under COVID-19 restrictions:"
         f" {covid:.0%}; outcome missing: {study.missing_stayed:.0%} (stayed, controls),"
         f" {study.missing_leavers:.0%} (left the course)",
-        "PEER trial (Poulsen et al. 2025): QPR-15 37.3 vs 32.1, difference 5.1 [2.4, 7.8], d = 0.43",
-        "",
     ]
+    if study.name == peer_trial().name:  # the real trial beside its virtual copies
+        lines.append(
+            "PEER trial (Poulsen et al. 2025): QPR-15 37.3 vs 32.1, difference 5.1 [2.4, 7.8], d = 0.43"
+        )
+    lines.append("")
     several = len(study.compared) > 1
     if result.trials == 1:
         for (arm, analysis), sub in result.table.groupby(["arm", "analysis"], sort=False):

@@ -37,15 +37,17 @@ not either, on the latent scale).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from peersim.core.params import Params
 from peersim.core.rng import Streams
 from peersim.core.sets import ParamSets
 from peersim.data.study import OUTCOMES, Study
-from peersim.run.arms import CONTROL_RUNS, first_people
+from peersim.run.arms import CONTROL_RUNS
 from peersim.run.engine import DEFAULT_CHUNK, simulate_courses
 from peersim.run.progress import progress_bar
 
@@ -84,13 +86,15 @@ def simulate_study(
     population=None,
     progress: bool = False,
     chunk_size: int = DEFAULT_CHUNK,
+    outcomes: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Every randomised person of copies ``ids`` (default 0, 1, ..., one per entry of
     ``of_copy``) of ``study``: copy c runs the parameter set ``sets.iloc[of_copy[c]]`` (columns
     named after parameters; None: the study's own parameters). One row per person, with ``arm``
     (its name), ``trial`` (c), ``group`` (position of the group or block in its
     arm), ``covid``, ``missing``, the participants table's columns and the measured outcomes
-    ``<outcome>_<occasion>_measured``."""
+    ``<outcome>_<occasion>_measured`` (of ``outcomes`` only, if given: the calibration measures
+    what its statistics read)."""
     sets = pd.DataFrame(index=[0]) if sets is None else pd.DataFrame(sets).reset_index(drop=True)
     of_copy = np.zeros(1, dtype=np.int64) if of_copy is None else np.asarray(of_copy, dtype=np.int64)
     ids = np.arange(len(of_copy), dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
@@ -124,32 +128,65 @@ def simulate_study(
             out = simulate_courses(table, positions[part], runs[part], seed, population)["participants"]
             frames.append(out)
             bar.update(len(runs[part]))
-        frame = pd.concat(frames, ignore_index=True)
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         position = frame.pop("set").to_numpy()
         k, g = np.divmod(frame["run"].to_numpy() - first, groups)
-        frame.insert(0, "arm", arm.name)
         found = (position // 2) * span + k  # back to the copy: its set and its id
-        frame.insert(1, "trial", pair_order[np.searchsorted(pair[pair_order], found)])
-        frame.insert(2, "group", g)
-        frame["covid"] = position % 2 == 1
-        frame.insert(3, "set", of_copy[frame["trial"].to_numpy()])
-        frame = frame.sort_values(["trial", "group", "member"], ignore_index=True)
-        frame = first_people(frame, arm.people, "trial").reset_index(drop=True)
+        trial = pair_order[np.searchsorted(pair[pair_order], found)]
+        keep = _first_people(trial, g, frame["member"].to_numpy(), arm.people)
+        # the columns of the study's own, added after the one take of the table
+        frame = frame.take(keep).reset_index(drop=True)
+        frame.insert(0, "arm", arm.name)
+        frame.insert(1, "trial", trial[keep])
+        frame.insert(2, "group", g[keep])
+        frame.insert(3, "set", of_copy[trial[keep]])
+        frame["covid"] = position[keep] % 2 == 1
         frame["missing"] = _missing(frame, study, params, seed)
+        relief = _per_copy(sets, "loneliness_relief", params)[of_copy[frame["trial"].to_numpy()]]
+        for when in ("baseline", "end"):
+            frame[f"social_relations_{when}"] = social_relations(frame, relief, when)
         arms.append(frame)
     bar.close()
     people = pd.concat(arms, ignore_index=True)
-    for when in ("baseline", "end"):
-        people[f"social_relations_{when}"] = social_relations(people, when)
-    return _measure(people, study, seed)
+    return _measure(people, study, seed, outcomes)
 
 
-def social_relations(participants: pd.DataFrame, when: str = "end") -> pd.Series:
-    """Social relations at ``when`` ("baseline" or "end"): 1 - loneliness. Loneliness is the
-    person's own before the course, relieved by connectedness in the group and by bridging outside
-    it (peersim.core.mechanisms.connectedness.loneliness_from), so this counts relations in the group
-    and outside. One definition, fixed before results were seen, used by every study."""
-    return 1.0 - participants[f"loneliness_{when}"]
+def _per_copy(sets: pd.DataFrame, name: str, params: Params) -> np.ndarray:
+    """Parameter ``name`` of every set (its column, or the arm's value where sets do not vary it)."""
+    if name in sets:
+        return sets[name].to_numpy(float)
+    return np.full(len(sets), float(getattr(params, name)))
+
+
+def social_relations(participants: pd.DataFrame, relief, when: str = "end") -> pd.Series:
+    """Social relations outside the course at ``when`` ("baseline" or "end"), as the trial's
+    instrument asks about them: 1 - outside loneliness, where outside loneliness is the person's
+    own before the course (their network: ``loneliness_baseline``) relieved by bridging to the
+    wider community only, loneliness_baseline (1 - loneliness_relief bridging), with
+    ``relief`` each person's loneliness_relief. Ties to course members and facilitators do not
+    count: belonging to the group is connectedness, inside the QPR-15's CHIME composite.
+
+    Why: the modified Copenhagen Social Relations Questionnaire measures the structure of a
+    person's social relations, social support and negative aspects of relations (Lund et al. 2014,
+    J Aging Health 26:128; the trial used a modified version, Poulsen et al. 2025, abstract),
+    relations in the person's life, not in a course; the earlier definition (1 - loneliness,
+    relieved by ties in the group too) made the modelled effect 99% ties inside the group.
+    The seed: bridging to the wider community "did not seem to be activated" (Egmose et al. 2024,
+    Discussion), so under the seed's theory this outcome moves little, and the trial's null is a
+    consequence of the bridging parameters, not a pattern that emerges. One definition, used by
+    every study."""
+    bridging = participants[f"bridging_{when}"].to_numpy(float)
+    lonely = participants["loneliness_baseline"].to_numpy(float) * (1.0 - np.asarray(relief) * bridging)
+    return pd.Series(1.0 - lonely, index=participants.index)
+
+
+def _first_people(trial: np.ndarray, group: np.ndarray, member: np.ndarray, people: int) -> np.ndarray:
+    """The rows of the arm's people, in order: the first ``people`` of each copy in group and
+    member order (a trial stops recruiting when the arm is full)."""
+    order = np.lexsort((member, group, trial))  # the keys are unique: one order
+    ordered = trial[order]
+    rank = np.arange(len(order)) - np.searchsorted(ordered, ordered)  # place within the copy
+    return order[rank < people]
 
 
 def _missing(frame: pd.DataFrame, study: Study, params: Params, seed: int) -> np.ndarray:
@@ -176,24 +213,35 @@ def measured_columns(study: Study) -> list[tuple[str, str]]:
     ]
 
 
-def _measure(people: pd.DataFrame, study: Study, seed: int) -> pd.DataFrame:
-    """Add ``<outcome>_<occasion>_measured`` (module docstring, Measurement)."""
+def _measure(people: pd.DataFrame, study: Study, seed: int, outcomes=None) -> pd.DataFrame:
+    """Add ``<outcome>_<occasion>_measured`` (module docstring, Measurement) for ``outcomes``
+    (default all). Each outcome's errors are its own stream, so measuring fewer changes none."""
     runs, position = np.unique(people["run"].to_numpy(), return_inverse=True)
     members = people["member"].to_numpy()
+    trial = people["trial"].to_numpy()
     streams = Streams(seed, runs)
     every = np.arange(members.max() + 1)
     r = study.reliability
-    n_sessions = study.params().n_sessions
-    weeks = {"baseline": 0, "end": n_sessions, "followup": n_sessions + study.params().follow_up_weeks}
+    params = study.params()
+    n_sessions = params.n_sessions
+    weeks = {"baseline": 0, "end": n_sessions, "followup": n_sessions + params.follow_up_weeks}
     spreads: dict[str, np.ndarray] = {}
+    measured: dict[str, np.ndarray] = {}
     for outcome, when in dict.fromkeys(measured_columns(study)):
+        if outcomes is not None and outcome not in outcomes:
+            continue
         column = f"{outcome}_{when}"
+        latent = people[column].to_numpy()
         if outcome == "qpr" or r >= 1.0:  # the QPR-15 is a measurement already
-            people[f"{column}_measured"] = people[column]
+            measured[f"{column}_measured"] = latent.copy()
             continue
         if outcome not in spreads:
-            spreads[outcome] = people.groupby("trial")[f"{outcome}_baseline"].transform("std").to_numpy()
+            baseline = pd.Series(people[f"{outcome}_baseline"].to_numpy())
+            spreads[outcome] = baseline.groupby(trial).transform("std").to_numpy()
         sd = spreads[outcome] * np.sqrt((1.0 - r) / r)
         u = streams.uniform(f"trial.measure.{outcome}", weeks[when], every)[position, members]
-        people[f"{column}_measured"] = people[column] + sd * stats.norm.ppf(u)
-    return people
+        # the standard normal quantile: scipy.stats.norm.ppf's own function, without its checks
+        # (u is strictly inside (0, 1))
+        measured[f"{column}_measured"] = latent + sd * special.ndtri(u)
+    # all at once: a column at a time copies the growing table's blocks
+    return pd.concat([people, pd.DataFrame(measured, index=people.index)], axis=1)

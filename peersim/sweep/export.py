@@ -2,9 +2,9 @@
 
 Each kept table (participants, groups, sessions, control) becomes one CSV file with the design's
 varied parameters joined in after ``point``, exactly as ``load_results(folder).table(name)`` gives
-it, rows in the same order. The table is written chunk file by chunk file, so memory stays bounded
-by one chunk however large the sweep; each file appears only when complete (written under a
-temporary name, then renamed).
+it, rows in the same order, booleans as TRUE and FALSE (logical in R). The table is written chunk
+file by chunk file, so memory stays bounded by one chunk however large the sweep; each file appears
+only when complete (written under a temporary name, then renamed).
 """
 
 from __future__ import annotations
@@ -68,9 +68,27 @@ def _write_table(results, name: str, path: Path) -> int:
                     frame = frame.merge(design, on="point", how="left", validate="many_to_one")
                     rest = [c for c in frame.columns if c not in ("point", *joined)]
                     frame = frame[["point", *joined, *rest]]
-                frame.to_csv(handle, index=False, header=index == 0)
+                _r_logicals(frame).to_csv(handle, index=False, header=index == 0)
                 rows += len(frame)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
     return rows
+
+
+def _r_logicals(frame):
+    """Booleans written as TRUE and FALSE: R's read.csv (and readr, arrow, pandas) read those as
+    logical values, while Python's True/False came back as text in R, so ``mean(dropped_out)``
+    gave NA. A missing value stays empty (R's NA)."""
+    import pandas as pd
+
+    out = frame
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_bool_dtype(values.dtype) or (
+            values.dtype == object and values.dropna().map(type).eq(bool).all() and values.notna().any()
+        ):
+            if out is frame:
+                out = frame.copy()
+            out[column] = values.map({True: "TRUE", False: "FALSE"})
+    return out

@@ -227,6 +227,7 @@ SPEC_SCHEMA = {
     "description": (maybe(TEXT), False),
     "uncertainty": (TEXT, False),
     "population": (TEXT, False),
+    "people": (TEXT, False),
     "seed": (WHOLE, True),
     "replicates": (COUNT, True),
     "chunk_size": (COUNT, True),

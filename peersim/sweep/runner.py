@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import signal
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -31,14 +32,18 @@ from peersim.run.engine import simulate_courses
 from peersim.run.lifeline import exit_with_parent
 from peersim.run.progress import progress_bar
 from peersim.sweep.budget import cap_workers, check_sweep
-from peersim.sweep.spec import ExperimentSpec, SpecError
+from peersim.sweep.spec import ExperimentSpec, SpecError, people_warning, runs_of
 from peersim.sweep.store import Store
+
+
+class SharedPeopleWarning(UserWarning):
+    """A sweep whose design points all meet the same few groups of people (``people_warning``)."""
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """Courses ``start`` to ``stop - 1`` of the sweep (course c is run c % replicates of point
-    c // replicates)."""
+    """Courses ``start`` to ``stop - 1`` of the sweep (course c is of point c // replicates; its
+    run is c % replicates when points share people, c itself when each draws its own)."""
 
     id: str
     start: int
@@ -70,10 +75,13 @@ def run_chunk(
     folder: str | None = None,
     uncertainty: str = "none",
     population: list[dict] | None = None,
+    people: str = "shared",
 ) -> dict:
     """Simulate one chunk (in a worker): its tables, each with the design point as first column.
 
-    ``points`` are the design rows the chunk spans (``point`` and the varied parameters). With
+    ``points`` are the design rows the chunk spans (``point`` and the varied parameters);
+    ``people``, the spec's (``"shared"``: run k of every point is run k; ``"own"``: course c is run
+    c, so no two points meet the same people, posterior draws included). With
     ``folder`` (local workers, which share the disk) the worker writes the chunk's files itself
     and returns only their row counts, so tables are never pickled back to the main process.
     """
@@ -81,7 +89,7 @@ def run_chunk(
     first_point = int(design.index[0])
     courses = np.arange(chunk.start, chunk.stop)
     positions = courses // replicates - first_point
-    runs = courses % replicates
+    runs = runs_of(courses, replicates, people)
     base = Params(**fixed)
     population = validate_population(population, base)  # the spec's people (rows), or None
     draws = None
@@ -210,6 +218,8 @@ def run_sweep(
     if executor is None and not scheduler:
         workers = cap_workers(workers, force)
     check_sweep(spec, workers=workers if executor is None and not scheduler else None, force=force)
+    if warning := people_warning(spec):  # before any work: the user may stop and change the spec
+        warnings.warn(warning, SharedPeopleWarning, stacklevel=2)
     store = Store(spec.out_dir)
     store.claim()
     try:
@@ -277,6 +287,7 @@ def _run_sweep(
                     folder,
                     spec.uncertainty,
                     list(spec.population_rows) or None,
+                    spec.people,
                 )
                 pending[future] = chunk
             if not pending:

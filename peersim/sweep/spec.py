@@ -8,6 +8,7 @@
     tables = ["participants", "groups"]
     out = "results/size_and_skill/raw"   # default results/<name>/raw
     uncertainty = "posterior"     # optional: run k of every point takes posterior draw d(seed, k)
+    people = "shared"             # or "own": see below (default: by design kind, PEOPLE_DEFAULT)
     population = "people.csv"    # optional: these participants in every group (path relative to
                                   # this file); its rows set the group size
 
@@ -21,9 +22,23 @@
     facilitator_skill = [0.3, 0.5, 0.7, 0.9]
 
 Latin hypercube and Sobol designs take ``n`` and ``[design.ranges]`` (name = [low, high]); a list
-design takes ``points = [{...}, {...}]``. Every design point uses the same run indices of the same
-seed, so point A's run k and point B's run k are the same people with the same draws (common
-random numbers): differences between points are the design's effect, not noise.
+design takes ``points = [{...}, {...}]``.
+
+Which people a design point meets is the spec's choice, ``people``:
+
+- ``"shared"``: every point uses the same run indices of the same seed, so point A's run k and
+  point B's run k are the same people with the same draws (common random numbers): differences
+  between points are the design's effect, not noise. But the whole design then rests on
+  ``replicates`` distinct groups, however many points it has.
+- ``"own"``: point p draws its own people, runs p * replicates to p * replicates + replicates - 1
+  of the seed (the ``run`` column says which), so the design rests on points x replicates groups.
+
+A grid, a list and the sensitivity designs (saltelli, morris) share people by default: they
+compare points, and their estimators are differences between points, which pairing makes sharp.
+Latin hypercube and Sobol designs draw their own: they are read pooled over the space (the share
+of points where dropout > 30%, a trend across a factor, a metamodel), and pooling points that meet
+the same few groups hides how few groups there are. A shared design with fewer replicates than
+``ENOUGH_GROUPS`` asks for is warned of before it runs (:func:`people_warning`).
 """
 
 from __future__ import annotations
@@ -51,6 +66,28 @@ from peersim.sweep.errors import SpecError
 from peersim.sweep.metadata import TABLES, read_spec_json
 
 KINDS = ("single", "grid", "list", "lhs", "sobol", "saltelli", "morris")
+#: which people the design points meet: the same (paired; common random numbers) or their own
+PEOPLE = ("shared", "own")
+PEOPLE_DEFAULT = {
+    "single": "shared",
+    "grid": "shared",
+    "list": "shared",
+    "saltelli": "shared",
+    "morris": "shared",
+    "lhs": "own",
+    "sobol": "own",
+}
+#: Below this many replicates, a design whose points share people is warned of. A group's dropout
+#: varies with sd about 0.15 from group to group (simulate(Params(), runs=2000, seed=1)), so every
+#: mean over a shared design carries its R groups' offset, about 0.3 / sqrt(R) at 95%: 2 groups
+#: put it anywhere within 21 points, 100 within 3. A grid or list shows each point with its own
+#: interval over the replicates, which shows how few groups there are; designs read pooled over
+#: their points (space-filling, sensitivity) hide it, so they ask for more.
+#: the designs whose factors may be booleans and words, and whose whole-number factors take each
+#: value equally often (strata of the unit interval); saltelli and morris sample through SALib,
+#: whose estimators read numeric inputs
+_LEVELS_KINDS = ("lhs", "sobol")
+ENOUGH_GROUPS = {"grid": 30, "list": 30, "lhs": 100, "sobol": 100, "saltelli": 100, "morris": 100}
 RECORDS = ("summary", "sessions")
 _TOP_KEYS = (
     "name",
@@ -65,6 +102,7 @@ _TOP_KEYS = (
     "design",
     "uncertainty",
     "population",
+    "people",
 )
 MAX_COUNT = 2**63 - 1
 #: designs up to this many points are checked point by point when parsed; larger ones when run,
@@ -94,6 +132,7 @@ class ExperimentSpec:
     population: str = ""  # a CSV of participants (path as resolved), the same people in every group
     population_rows: tuple[dict, ...] = ()  # its validated rows, read once when the spec is parsed
     population_sha256: str = ""  # its content's hash (the fingerprint's, not the path's)
+    people: str = "shared"  # "own": each design point draws its own people (see the module docstring)
 
     @property
     def out_dir(self) -> Path:
@@ -116,6 +155,7 @@ class ExperimentSpec:
             "description": self.description,
             **({"uncertainty": self.uncertainty} if self.uncertainty != "none" else {}),
             **({"population": self.population} if self.population else {}),
+            "people": self.people,
             "seed": self.seed,
             "replicates": self.replicates,
             "chunk_size": self.chunk_size,
@@ -131,6 +171,12 @@ class ExperimentSpec:
         what = {k: v for k, v in self.to_dict().items() if k not in ("out", "description")}
         if self.population:  # the people, not where their file lies
             what["population"] = self.population_sha256
+        if self.people == "shared":  # as every sweep was before the choice: their folders still match
+            del what["people"]
+        if self.design_kind in _LEVELS_KINDS and any(_PARAM_FIELDS[k].type == "int" for k in self.ranges):
+            # whole numbers were once rounded, now spread evenly: a folder of the old design is
+            # another design (a resume must not mix them)
+            what["design"] = {**what["design"], "whole_numbers": "evenly"}
         return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def replace(self, **changes: Any) -> ExperimentSpec:
@@ -164,30 +210,27 @@ class ExperimentSpec:
                 {k: self.factors[k][int(i)] for k, i in zip(names, idx, strict=True)}
                 for idx in zip(*(m.ravel() for m in mesh), strict=True)
             ]
-        else:
-            names = list(self.ranges)
-            rng = np.random.default_rng(self.seed)  # local, seeded: the design is part of the spec
-            lows = [self.ranges[k][0] for k in names]
-            highs = [self.ranges[k][1] for k in names]
-            if self.design_kind in ("saltelli", "morris"):
-                from peersim.stats.sensitivity import sample
-
-                values = sample(self.design_kind, self.ranges, self.n, self.seed, self.levels)
-            else:
-                if self.design_kind == "lhs":
-                    unit = qmc.LatinHypercube(d=len(names), rng=rng).random(self.n)
-                else:
-                    unit = qmc.Sobol(d=len(names), rng=rng).random_base2(int(np.log2(self.n)))
-                values = qmc.scale(unit, lows, highs)
-            rows = []
-            for row in values:
-                point = {}
-                for k, v in zip(names, row, strict=True):
-                    point[k] = round(float(v)) if _PARAM_FIELDS[k].type == "int" else float(v)
-                rows.append(point)
-        frame = pd.DataFrame(rows)
+        frame = pd.DataFrame(self._range_columns() if self.ranges else rows)
         frame.insert(0, "point", np.arange(len(frame)))
         return frame
+
+    def _range_columns(self) -> dict[str, Any]:
+        """The varied parameters of a range design, column by column."""
+        names = list(self.ranges)
+        if self.design_kind in ("saltelli", "morris"):
+            from peersim.stats.sensitivity import sample
+
+            values = sample(self.design_kind, self.ranges, self.n, self.seed, self.levels)
+            return {
+                k: [round(float(v)) if _PARAM_FIELDS[k].type == "int" else float(v) for v in values[:, j]]
+                for j, k in enumerate(names)
+            }
+        rng = np.random.default_rng(self.seed)  # local, seeded: the design is part of the spec
+        if self.design_kind == "lhs":
+            unit = qmc.LatinHypercube(d=len(names), rng=rng).random(self.n)
+        else:
+            unit = qmc.Sobol(d=len(names), rng=rng).random_base2(int(np.log2(self.n)))
+        return {k: _from_unit(unit[:, j], k, self.ranges[k]) for j, k in enumerate(names)}
 
     def base_params(self) -> Params:
         """The parameters every design point shares: the defaults with ``[fixed]`` applied."""
@@ -207,6 +250,48 @@ class ExperimentSpec:
     def point_params(self, point: int) -> Params:
         """The full, validated parameters of one design point."""
         return self.param_sets().params(point)
+
+    def distinct_groups(self) -> int:
+        """How many different groups of people the design's results rest on."""
+        return self.replicates * (self.n_points() if self.people == "own" else 1)
+
+
+def _from_unit(unit: np.ndarray, name: str, bounds: list) -> Any:
+    """A column of a space-filling design from its points on the unit interval. A number is
+    scaled to [low, high]. A whole number or a list of values cuts the interval into as many equal
+    strata as there are values and takes the stratum's value, so each comes up equally often (a
+    Latin hypercube puts exactly one point in each of n equal slices, so the counts differ by at
+    most one); rounding a scaled number instead gives the two end values half the weight of the
+    others."""
+    if _levels_of(name):
+        index = np.minimum((unit * len(bounds)).astype(np.int64), len(bounds) - 1)
+        return [bounds[i] for i in index.tolist()]
+    if _PARAM_FIELDS[name].type == "int":
+        low, high = int(bounds[0]), int(bounds[1])
+        count = high - low + 1
+        return low + np.minimum((unit * count).astype(np.int64), count - 1)
+    return qmc.scale(unit[:, None], [bounds[0]], [bounds[1]])[:, 0]
+
+
+def runs_of(courses: np.ndarray, replicates: int, people: str) -> np.ndarray:
+    """The run of the seed (who the people are) of each of a sweep's courses: the replicate when
+    points share people, the course itself when each point draws its own."""
+    courses = np.asarray(courses, dtype=np.int64)
+    return courses % replicates if people == "shared" else courses
+
+
+def people_warning(spec: ExperimentSpec) -> str:
+    """A line for a design whose points share people with too few replicates for its question
+    (``ENOUGH_GROUPS``), naming the groups its results rest on; empty otherwise."""
+    points, enough = spec.n_points(), ENOUGH_GROUPS.get(spec.design_kind)
+    if spec.people != "shared" or points < 2 or enough is None or spec.replicates >= enough:
+        return ""
+    return (
+        f"{spec.name}: all {points:,} design points meet the same {spec.replicates:,} groups of people"
+        f' (people = "shared"), so its results rest on {spec.replicates:,} distinct groups, not'
+        f' {points * spec.replicates:,}; set people = "own" (each point draws its own) or'
+        f" replicates = {enough} or more"
+    )
 
 
 def load_spec(path: str | Path) -> ExperimentSpec:
@@ -257,6 +342,8 @@ def _load_stored_spec(path: Path) -> ExperimentSpec:
         raise SpecError(f"{path}: no spec.json there (a results folder of peersim sweep holds one)")
     data = {k: v for k, v in read_spec_json(file).items() if k not in ("fingerprint", "code")}
     data["out"] = str(folder)
+    # a spec.json of an older peersim, before the choice: every point then met the same people
+    data.setdefault("people", "shared")
     try:
         return parse_spec(data)
     except SpecError as error:
@@ -354,6 +441,7 @@ def _parse_spec(data: dict[str, Any]) -> ExperimentSpec:
         out=_typed(data, "out", str, ""),
         description=_typed(data, "description", str, ""),
         uncertainty=_uncertainty(data),
+        people=_people(data, kind),
         **_design_fields(kind, design, fixed),
         **(
             {
@@ -411,6 +499,16 @@ def _uncertainty(data: dict) -> str:
     return value
 
 
+def _people(data: dict, kind: str) -> str:
+    value = _typed(data, "people", str, PEOPLE_DEFAULT[kind])
+    if value not in PEOPLE:
+        raise SpecError(
+            f"people = {show(value)} must be one of {', '.join(PEOPLE)} (shared: every design point"
+            f" meets the same people; own: each point draws its own){_near(value, PEOPLE)}"
+        )
+    return value
+
+
 def _design_fields(kind: str, design: dict, fixed: dict) -> dict[str, Any]:
     if kind == "single":
         return {}
@@ -427,8 +525,17 @@ def _design_fields(kind: str, design: dict, fixed: dict) -> dict[str, Any]:
         points = design.get("points")
         if not isinstance(points, list) or not points or not all(isinstance(p, dict) for p in points):
             raise SpecError("design: a list design needs points = [{name = value, ...}, ...] (at least one)")
+        # names here, point by point; values with the design's parameter sets (ParamSets), which
+        # checks each distinct value of a column once and names the point: building a Params per
+        # value made a 10,000-point list take 13 s to read
+        names: dict = {}
         for p in points:
-            _check_params(p, "design.points", fixed)
+            names.update(dict.fromkeys(p))
+        _check_names(list(names), "design.points", fixed)
+        for p in points:
+            for value in p.values():
+                if isinstance(value, dict):
+                    raise SpecError(f"design.points: {show(value)} is a table, not a parameter's value")
         return {"points": [dict(p) for p in points]}
     n = design.get("n")
     if isinstance(n, bool | np.bool_) or not isinstance(n, numbers.Integral) or not 1 <= n <= MAX_COUNT:
@@ -449,26 +556,64 @@ def _design_fields(kind: str, design: dict, fixed: dict) -> dict[str, Any]:
     ranges = design.get("ranges")
     if not isinstance(ranges, dict) or not ranges:
         raise SpecError(f"design: a {kind} design needs [design.ranges] with name = [low, high]")
+    chosen_ranges = {}
     for name, bounds in ranges.items():
         _check_names([name], "design.ranges", fixed)
-        f = _PARAM_FIELDS[name]
-        if f.metadata["lo"] is None:
-            raise SpecError(f"design.ranges.{name}: only numeric parameters can take a range")
-        ok = isinstance(bounds, list | tuple) and len(bounds) == 2
-        ok = ok and all(
-            isinstance(b, numbers.Real) and not isinstance(b, bool | np.bool_) and _finite(b) for b in bounds
-        )
-        if not ok or bounds[0] >= bounds[1]:
-            raise SpecError(f"design.ranges.{name} = {show(bounds)} must be [low, high] with low < high")
-        lo, hi = f.metadata["lo"], f.metadata["hi"]
-        if bounds[0] < lo or bounds[1] > hi:
-            raise SpecError(
-                f"design.ranges.{name} = {bounds} lies outside the parameter's valid range {lo} to {hi}"
-            )
-    chosen = {"n": n, "ranges": {k: [float(v[0]), float(v[1])] for k, v in ranges.items()}}
+        chosen_ranges[name] = _range(kind, name, bounds)
+    chosen = {"n": n, "ranges": chosen_ranges}
     if kind == "morris":
         chosen["levels"] = levels
     return chosen
+
+
+def _levels_of(name: str) -> bool:
+    """Whether a parameter enters a range design as a list of its values (a boolean or a word)
+    rather than as [low, high]."""
+    return _PARAM_FIELDS[name].type in ("bool", "str")
+
+
+def _range(kind: str, name: str, bounds: Any) -> list:
+    """One entry of ``[design.ranges]``, checked: [low, high] for a number (whole numbers for an
+    integer parameter, each of whose values then comes up equally often), or the list of values a
+    boolean or a word takes (each value equally often: strata of the unit interval)."""
+    f = _PARAM_FIELDS[name]
+    where = f"design.ranges.{name}"
+    if _levels_of(name):
+        if kind not in _LEVELS_KINDS:
+            raise SpecError(
+                f"{where}: a {kind} design takes numeric ranges only; a boolean or a word can be a"
+                f" factor of a {' or '.join(_LEVELS_KINDS)} design"
+            )
+        # as the TOML line would read
+        example = "[false, true]" if f.type == "bool" else json.dumps(list(f.metadata["choices"]))
+        if not isinstance(bounds, list) or len(bounds) < 2:
+            raise SpecError(
+                f"{where} = {show(bounds)} must list the values it takes, e.g. {name} = {example}"
+            )
+        for value in bounds:
+            if not isinstance(value, bool if f.type == "bool" else str):
+                raise SpecError(f"{where}: {show(value)} is not a value of {name} (e.g. {name} = {example})")
+            _one_value(name, value, where)
+        if len(set(bounds)) < len(bounds):
+            raise SpecError(f"{where} = {show(bounds)} lists a value twice")
+        return list(bounds)
+    if f.metadata["lo"] is None:
+        raise SpecError(f"{where}: only numbers, booleans and words can be factors of a {kind} design")
+    ok = isinstance(bounds, list | tuple) and len(bounds) == 2
+    ok = ok and all(
+        isinstance(b, numbers.Real) and not isinstance(b, bool | np.bool_) and _finite(b) for b in bounds
+    )
+    if not ok or bounds[0] >= bounds[1]:
+        raise SpecError(f"{where} = {show(bounds)} must be [low, high] with low < high")
+    lo, hi = f.metadata["lo"], f.metadata["hi"]
+    if bounds[0] < lo or bounds[1] > hi:
+        raise SpecError(f"{where} = {bounds} lies outside the parameter's valid range {lo} to {hi}")
+    if f.type == "int" and kind in _LEVELS_KINDS and not all(float(b).is_integer() for b in bounds):
+        raise SpecError(
+            f"{where} = {show(bounds)}: {name} is a whole number, so its range is two whole numbers"
+            " (each value from low to high then comes up equally often)"
+        )
+    return [float(bounds[0]), float(bounds[1])]
 
 
 def _check_params(values: dict, where: str, fixed: dict | None = None) -> None:

@@ -1,7 +1,8 @@
 """Where a sweep's results live, written so that nothing is lost, mixed or silently altered.
 
     <out>/spec.json          the spec as run
-    <out>/design.json        the design points (point and varied parameters) and the fixed params
+    <out>/design.json        the design points (point and varied parameters) and, apart, the
+                             parameters every point shares (fixed)
     <out>/provenance.json    seed, versions, git commit, platform, start and end time, status
                              (these three sealed and checked on every read: metadata.py)
     <out>/manifest.jsonl     one sealed line per finished chunk, appended after its files are in place
@@ -326,13 +327,15 @@ class Store:
             self.folder / "spec.json",
             {**spec.to_dict(), "fingerprint": spec.fingerprint(), "code": code_fingerprint()},
         )
+        varied = [c for c in design.columns if c != "point"]
         write_sealed(
             self.folder / "design.json",
             {
-                "varied": [c for c in design.columns if c != "point"],
+                "varied": varied,
                 "points": design.to_dict("records"),
-                # what every point shares; a point's parameters are these with its row applied
-                "fixed": spec.base_params().to_dict(),
+                # what every point shares, the varied parameters apart (their defaults are no
+                # point's value); a point's parameters are these with its row applied
+                "fixed": {k: v for k, v in spec.base_params().to_dict().items() if k not in varied},
             },
         )
         write_sealed(

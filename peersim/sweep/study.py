@@ -167,7 +167,8 @@ def summarise(frame: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) ->
 def lines_with_ci(
     ax, summary: pd.DataFrame, x: str, metric: str, hue: str | None = None, label_fmt: str = "{}"
 ) -> None:
-    """One line per value of ``hue`` (or one line), with a shaded 95% interval."""
+    """One line per value of ``hue`` (or one line), with a shaded 95% interval (Monte Carlo) and,
+    in posterior mode, dashed lines at the ends of the parameter interval."""
     groups = [(None, summary)] if hue is None else list(summary.groupby(hue, sort=True))
     for value, sub in groups:
         sub = sub.sort_values(x)
@@ -176,11 +177,16 @@ def lines_with_ci(
         ax.fill_between(
             sub[x], sub[f"{metric}_ci_low"], sub[f"{metric}_ci_high"], color=line.get_color(), alpha=0.2
         )
+        if f"{metric}_param_low" in sub:  # posterior mode: parameter uncertainty, dashed, apart
+            for end in ("low", "high"):
+                ax.plot(sub[x], sub[f"{metric}_param_{end}"], ls="--", lw=0.8, color=line.get_color())
 
 
 def bars_with_ci(
     ax, labels: Sequence[str], summary: pd.DataFrame, metric: str, colour: str = "#2f6f8f"
 ) -> None:
+    """Bars with their 95% Monte Carlo interval and, in posterior mode, a thinner bar beside for
+    the parameter interval."""
     values = summary[metric].to_numpy()
     err = np.maximum(
         np.nan_to_num(
@@ -189,6 +195,16 @@ def bars_with_ci(
         0,
     )
     ax.bar(range(len(values)), values, yerr=err, capsize=3, color=colour)
+    if f"{metric}_param_low" in summary:  # posterior mode: parameter uncertainty beside, thinner
+        par = np.maximum(
+            np.nan_to_num(
+                np.vstack([values - summary[f"{metric}_param_low"], summary[f"{metric}_param_high"] - values])
+            ),
+            0,
+        )
+        ax.errorbar(
+            np.arange(len(values)) + 0.25, values, yerr=par, fmt="none", ecolor="#555", capsize=2, lw=0.8
+        )
     ax.set_xticks(range(len(values)), labels)
 
 

@@ -25,6 +25,7 @@ import warnings
 
 from peersim.apps.cli import (
     calibrate,
+    compare,
     discover,
     explain,
     export,
@@ -57,6 +58,7 @@ COMMANDS = {
         explain,
         icamo,
         knockout,
+        compare,
         figure,
         lesson,
         handout,

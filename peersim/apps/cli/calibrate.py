@@ -1,4 +1,5 @@
-"""`peersim calibrate STUDY.toml ...`: the posterior given studies' observations (ABC-SMC, ELFI)."""
+"""`peersim calibrate STUDY.toml ...`: the posterior given studies' observations (rejection ABC
+on a resumable reference table, with a regression adjustment)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from peersim.apps.cli import options
 from peersim.apps.cli.options import UsageError
 
-HELP = "calibrate parameters on the observations of one or more study files (ABC-SMC)"
+HELP = "calibrate parameters on the observations of one or more study files (rejection ABC)"
 
 
 def add(parser: argparse.ArgumentParser) -> None:
@@ -17,8 +18,8 @@ def add(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--parameters",
-        required=True,
-        help="comma-separated parameters to calibrate (each with a prior in the evidence register)",
+        help="comma-separated parameters to infer (each with a prior in the evidence register);"
+        " default: every parameter with a prior",
     )
     parser.add_argument(
         "--prior",
@@ -27,9 +28,13 @@ def add(parser: argparse.ArgumentParser) -> None:
         help="register: the evidence register's priors; posterior: the shipped posterior's marginals"
         " where it has the parameter (a sequential update)",
     )
-    parser.add_argument("--particles", type=int, default=300, help="posterior draws (default 300)")
-    parser.add_argument("--rounds", type=int, default=3, help="SMC rounds (default 3)")
-    parser.add_argument("--batch", type=int, default=300, help="simulations per batch (default 300)")
+    parser.add_argument(
+        "--simulations", type=int, default=5000, help="reference-table rows: prior draws (default 5000)"
+    )
+    parser.add_argument("--accept", type=int, default=250, help="posterior draws kept (default 250)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="processes simulating the table (default 1; same result)"
+    )
     parser.add_argument("--check-draws", type=int, default=200, help="predictive-check copies (default 200)")
     parser.add_argument("--out", type=Path, required=True, help="folder for the posterior and checks")
     options.scenario_args(parser, runs=False)
@@ -40,20 +45,26 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from peersim.data.study import load_study
-    from peersim.inference.calibration import calibrate, posterior_priors, predictive_check
+    from peersim.inference.calibration import calibrate, inferred, posterior_priors, predictive_check
 
     studies = [load_study(path) for path in args.studies]
-    names = [n.strip() for n in args.parameters.split(",") if n.strip()]
+    names = (
+        inferred()
+        if args.parameters is None
+        else [n.strip() for n in args.parameters.split(",") if n.strip()]
+    )
     if not names:
         raise UsageError("--parameters: name at least one parameter")
     for flag, value, low in (
-        ("--particles", args.particles, 10),
-        ("--rounds", args.rounds, 1),
-        ("--batch", args.batch, 1),
+        ("--simulations", args.simulations, 20),
+        ("--accept", args.accept, 10),
+        ("--workers", args.workers, 1),
         ("--check-draws", args.check_draws, 10),
     ):
         if value < low:
             raise UsageError(f"{flag} {value}: must be at least {low}")
+    if args.accept >= args.simulations:
+        raise UsageError(f"--accept {args.accept}: must be fewer than --simulations {args.simulations}")
     base = options.scenario(args)
     priors = None
     if args.prior == "posterior":
@@ -63,22 +74,33 @@ def run(args: argparse.Namespace) -> int:
         if not priors:
             raise UsageError("--prior posterior: the shipped posterior holds none of these parameters")
     args.out.mkdir(parents=True, exist_ok=True)
-    posterior, diagnostics = calibrate(
-        names,
-        particles=args.particles,
-        rounds=args.rounds,
-        batch=args.batch,
-        seed=args.seed,
-        base=base,
-        pool_dir=args.out / "batches",  # resumable: a rerun reuses every simulated batch
-        progress=not args.quiet,
-        study=studies if len(studies) > 1 else studies[0],
-        priors=priors,
-    )
-    # every parameter as simulated: the calibrated ones per draw, the others as held
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(args.workers) if args.workers > 1 else None
+    try:
+        fit = calibrate(
+            names,
+            simulations=args.simulations,
+            accept=args.accept,
+            seed=args.seed,
+            base=base,
+            table_dir=args.out / "table",  # resumable: a rerun reuses every simulated chunk
+            progress=not args.quiet,
+            study=studies if len(studies) > 1 else studies[0],
+            priors=priors,
+            executor=pool,
+        )
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    posterior, diagnostics = fit.posterior, fit.diagnostics
+    # every parameter as simulated: the inferred ones per draw, the others as held
     held = {k: v for k, v in base.to_dict().items() if k not in posterior and not isinstance(v, list | dict)}
     full = pd.concat([posterior, pd.DataFrame(held, index=posterior.index)], axis=1)
     full.to_csv(args.out / "posterior.csv", index=False, float_format="%.6g")
+    fit.accepted.to_csv(args.out / "accepted.csv", index=False, float_format="%.6g")
+    fit.adjusted.to_csv(args.out / "adjusted.csv", index=False, float_format="%.6g")
+    fit.summary.to_csv(args.out / "summary.csv", index=False, float_format="%.6g")
     diagnostics.to_csv(args.out / "diagnostics.csv", index=False, float_format="%.6g")
     checks = []
     for study in studies:
@@ -89,18 +111,27 @@ def run(args: argparse.Namespace) -> int:
     check = pd.concat(checks, ignore_index=True)
     check.to_csv(args.out / "predictive_check.csv", index=False, float_format="%.6g")
     print(
-        f"Posterior of {', '.join(names)} given {', '.join(s.name for s in studies)}"
+        f"Posterior of {len(names)} parameters given {', '.join(s.name for s in studies)}"
         f" ({args.prior} priors, {len(posterior)} draws):"
     )
-    weights = posterior["weight"].to_numpy()
-    for n in names:
-        values = posterior[n].to_numpy(float)
-        order = values.argsort()
-        cdf = weights[order].cumsum()
-        low, mid, high = (values[order][min(cdf.searchsorted(q), len(cdf) - 1)] for q in (0.025, 0.5, 0.975))
-        print(f"  {n:32s} median {mid:.4g} [95%: {low:.4g}, {high:.4g}]")
+    # what the data moved: a posterior sd (latent scale) at most 80% of the prior's
+    narrowed = fit.summary[fit.summary.narrowing >= 0.2]
+    if len(narrowed):
+        print(f"  narrowed by the data (posterior sd at most 80% of the prior's): {len(narrowed)}")
+        shown = narrowed
+    else:
+        print("  none narrowed by the data to 80% of its prior sd or less; the five most narrowed:")
+        shown = fit.summary.head(5)
+    for r in shown.itertuples():
+        print(
+            f"  {r.parameter:32s} median {r.median:.4g} [95%: {r.low:.4g}, {r.high:.4g}]"
+            f" (prior median {r.prior_median:.4g}; adjusted {r.adjusted_median:.4g})"
+        )
     last = diagnostics.iloc[-1]
-    print(f"  last round: threshold {last.threshold:.3g}, effective sample size {last.ess:.0f}")
+    print(
+        f"  {last.accepted:.0f} of {last.simulations:.0f} simulations kept, distance at most"
+        f" {last.threshold:.3g} standard errors, effective sample size {last.ess:.0f}"
+    )
     print("Predictive check (each observation against new virtual copies of its study):")
     for r in check.itertuples():
         verdict = "consistent" if r.consistent else "NOT consistent"
@@ -109,5 +140,8 @@ def run(args: argparse.Namespace) -> int:
             f" [{r.predictive_low:.4g}, {r.predictive_high:.4g}]: {verdict}"
             + ("" if r.fitted else " (held out)")
         )
-    print(f"Wrote {args.out / 'posterior.csv'}, diagnostics.csv, predictive_check.csv")
+    print(
+        f"Wrote {args.out / 'posterior.csv'} (every parameter, as simulated), summary.csv, adjusted.csv,"
+        " accepted.csv, diagnostics.csv, predictive_check.csv"
+    )
     return 0

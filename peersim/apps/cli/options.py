@@ -124,6 +124,11 @@ def scenario(args: argparse.Namespace, arms: int = 1) -> Params:
     if hasattr(args, "run"):
         check_count("--run", args.run, 0)
     params = Params(**dict(parse_assignment(s) for s in args.set))
+    if getattr(args, "command", None) != "run":  # run's report says it in its header
+        from peersim.core.plan import plan_change
+
+        if change := plan_change(params.session_plan, params.n_sessions):
+            print(f"peersim: note: {change}", file=sys.stderr)
     if hasattr(args, "runs"):
         from peersim.run.limits import check_run
 

@@ -14,7 +14,9 @@ HELP = "list every parameter with default, range and meaning"
 def add(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--group", default=None, help="only this group (e.g. safety)")
     options.switch(
-        parser, "--json", "one JSON list: name, default, low, high, unit, group, evidence, source, prior"
+        parser,
+        "--json",
+        "one JSON list: name, default, low, high, unit, group, evidence, size, source, range, prior",
     )
 
 
@@ -28,12 +30,27 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
-        keys = ("name", "default", "low", "high", "unit", "group", "evidence", "source", "prior")
+        keys = (
+            "name",
+            "default",
+            "low",
+            "high",
+            "unit",
+            "group",
+            "evidence",
+            "size",
+            "source",
+            "range",
+            "prior",
+        )
         chosen = [r for r in rows if args.group in (None, r["group"])]
         plain = [{k: _jsonable(r[k]) for k in keys} for r in chosen]
         print(json.dumps(plain, indent=1, ensure_ascii=False))
         return 0
-    print("evidence: S seed, T trial, L literature, C calibrated, A assumption (--json: sources, priors)")
+    print(
+        "evidence, two letters: the direction's grade, then the size's (S seed, T trial, L literature,"
+        " A assumption; --json: sources, priors)"
+    )
     width = max(len(r["name"]) for r in rows)
     for group in groups:
         if args.group not in (None, group):
@@ -44,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             if isinstance(default, tuple):
                 default = ",".join(default) or "(none)"
             unit = f" {r['unit']}" if r["unit"] else ""
-            grade = r["evidence"][0].upper()
+            grade = r["evidence"][0].upper() + r["size"][0].upper()
             print(f"  {grade} {r['name']:{width}s} {default!s:>14s}   [{r['valid']}{unit}]  {r['meaning']}")
         print()
         if group == "theory":  # what each choice of `theory` means (docs/ODD.md, 7.14)

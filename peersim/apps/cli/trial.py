@@ -82,7 +82,51 @@ def run(args: argparse.Namespace) -> int:
         study=study,
     )
     print(format_trial(result))
+    if args.uncertainty == "posterior":
+        print("\n" + format_parameter_uncertainty(result.table))
     if args.out:
         result.table.to_csv(args.out, index=False, float_format="%.6g")
         print(f"\nWrote {args.out}")
     return 0
+
+
+def format_parameter_uncertainty(table) -> str:
+    """Beside a posterior-mode trial's percentiles (which mix which people came with what we do not
+    know of the parameters), the two apart for its first analysis: the mean over trials with its
+    Monte Carlo interval [..] and the parameter interval {par ..} of the difference and of d."""
+    import numpy as np
+
+    from peersim.report.summary import BASELINE_RULE, difference_range, par_text
+    from peersim.stats.effects import Z95
+    from peersim.stats.uncertainty import clip, param_interval_from_noise
+    from peersim.studies.trial import TRIAL_OUTCOMES
+
+    trials = table.trial.nunique()
+    analysis = table.analysis.iloc[0]
+    lines = [
+        f"Parameter uncertainty ({trials} trials, each under one posterior draw), {analysis}: mean over"
+        " trials [95% Monte Carlo interval] and {par ..}: the spread the parameters alone give a"
+        " trial's result (its own sampling error taken out), 2.5th to 97.5th percentile ±e"
+    ]
+    if trials < 3:
+        lines.append("  (run --trials 3 or more, better 200, to see it)")
+    for (arm, outcome), sub in table[table.analysis == analysis].groupby(["arm", "outcome"], sort=False):
+        digits = 1 if outcome == "qpr_end" else 3
+        cells = []
+        for value, low, high, bounds in (
+            ("difference", "diff_low", "diff_high", difference_range(outcome)),
+            ("cohens_d", "d_low", "d_high", (-np.inf, np.inf)),
+        ):
+            v = sub[value].to_numpy(float)
+            noise = (sub[high] - sub[low]).to_numpy(float) / (2 * Z95)
+            mean, se = float(np.nanmean(v)), float(np.nanstd(v, ddof=1) / np.sqrt(np.isfinite(v).sum()))
+            mc_low, mc_high = clip(mean - Z95 * se, mean + Z95 * se, bounds)
+            fmt = f"{{:+.{digits if value == 'difference' else 2}f}}"
+            par = param_interval_from_noise(v, noise)
+            name = "difference" if value == "difference" else "d"
+            mc = f"[{fmt.format(mc_low)}, {fmt.format(mc_high)}]"
+            cells.append(f"{name} {fmt.format(mean)} {mc} {par_text(par, fmt)}")
+        label = TRIAL_OUTCOMES.get(outcome, outcome)
+        lines.append(f"  {arm}: {label:40s} " + "   ".join(cells))
+    lines.append(BASELINE_RULE + "; these are posterior numbers")
+    return "\n".join(lines)

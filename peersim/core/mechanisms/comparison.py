@@ -9,12 +9,17 @@ sharers heard and scaled by the listener's safety (safety is the precondition of
     downward (gap < -margin):  D += s * |gap|        -> self-image up by down_gain * D,
                                                         hope down by down_mood_cost * D
     upward, similar (s >= assimilation_threshold):
-                               U += s * gap          -> hope up by up_inspire * U (a role model),
-                                                        self-image up by up_self_image * U
+                               U += s * gap          -> self-image up by up_self_image * U
+                               L = max over sharers of s * gap  -> hope up by up_inspire * L
     upward, dissimilar:        C += (1 - s) * gap    -> self-image down by up_contrast * C
 
     self_image <- nudge(self_image, up = down_gain * D + up_self_image * U, down = up_contrast * C)
-    hope       <- nudge(hope, up = up_inspire * U, down = down_mood_cost * D)
+    hope       <- nudge(hope, up = up_inspire * L, down = down_mood_cost * D)
+
+Inspiration (L) is one lift a session, from the most inspiring similar better-off sharer (a role
+model), not a sum over sharers: the sum grew with how many shared and had no bound within a
+session (issue 18). Whether one lift or several is an assumption; the seed says "Others felt
+inspired by the peer group facilitators", not how inspiration adds up.
 
 Evidence (Egmose et al. 2024, "Others are worse off"): Participant 7: "Some have it significantly
 more difficult. And it was also a bit depressing ... But it also gives you ... You might be ok.
@@ -75,9 +80,12 @@ def run(st: State, ctx: Context) -> Update:
     # only those present compare, and only as far as they feel safe enough to take it in
     receptive = st.present * gate(st, ctx)
     d, u, c = (receptive * member_dot(w, sharers) for w in st.comparison_weights)
+    # inspiration is one lift a session, from the most inspiring better-off sharer, not a sum over
+    # sharers (which grew with the number who shared and had no bound within a session)
+    lift = receptive * (st.comparison_weights[1] * sharers[:, None, :]).max(axis=2)
     downward = nudge(st.self_image, up=down_gain * d, down=p.up_contrast * c)
     self_image = nudge(st.self_image, up=down_gain * d + up_self_image * u, down=p.up_contrast * c)
-    hope = nudge(st.hope, up=p.up_inspire * u, down=mood_cost * d)
+    hope = nudge(st.hope, up=p.up_inspire * lift, down=mood_cost * d)
     fired_down = downward - st.self_image >= p.firing_threshold
     fired_up = (hope - st.hope >= p.firing_threshold) | (self_image - downward >= p.firing_threshold)
     return Update(

@@ -1,0 +1,312 @@
+"""Approximate Bayesian computation on a reference table, in plain numpy.
+
+**The reference table.** ``simulations`` draws of every inferred parameter from its prior, each
+with one virtual copy of every study (``peersim.inference.calibration.statistics``: the study as
+run, with its waves, missing outcomes, measurement error and analysis), and the statistics its
+observations compare. Draws come in chunks of ``chunk`` rows; chunk c's uniforms come from a
+generator seeded by (seed, c) and its rows run copies c * chunk + i, so the table is the same
+whatever the number of workers, and a chunk is the same whether it is the first or the last one
+simulated. With ``folder``, each chunk is written atomically as it completes, under a subfolder
+named by a hash of everything that decides it (the problem's parameters, priors, studies and
+statistics, base parameters, seed and model code): run again and the table resumes where it
+stopped; a different problem never reads another's chunks.
+
+**Rejection** (Pritchard et al. 1999, Mol Biol Evol 16:1791; Beaumont, Zhang & Balding 2002,
+Genetics 162:2025): the ``accept`` rows whose statistics lie closest to the observations, by the
+Euclidean distance in the observations' standard errors (bounds count only when crossed), each
+weighted by the Epanechnikov kernel of its distance, 1 - (d / delta)^2, delta the distance of the
+closest row not accepted. **The posterior's rows are parameter vectors as simulated**: every
+parameter of an accepted row is the value that produced its statistics (nothing is redrawn after
+acceptance), so the posterior keeps the correlations the data induce.
+
+**Regression adjustment** (Beaumont, Zhang & Balding 2002): each parameter, on its latent scale z
+= logit(prior CDF(value)) so that adjusted values stay inside the prior's support, is regressed
+(weighted least squares, the kernel weights) on the accepted rows' deviations from the
+observations; z - beta' deviation is its value had the statistics been the observed ones. The
+adjusted values correct the marginals for the tolerance; they are not a simulated vector (their
+combination was never run), so they are reported beside the posterior, not shipped as it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit, logit
+
+from peersim.core.params import Params
+from peersim.core.sets import whole_numbers
+from peersim.data.register import Evidence
+from peersim.data.study import Study
+from peersim.data.targets import fitted
+
+#: rows simulated together (one kernel batch per arm): big enough to amortise, small enough to resume
+CHUNK = 500
+#: what :func:`reject` adds to each accepted row besides its parameters and weight
+PROVENANCE = ("distance", "row", "trial")
+#: how close to the prior's ends the latent scale goes (logit of 0 or 1 is infinite)
+EDGE = 1e-9
+
+
+@dataclass
+class Problem:
+    """What is inferred, from what: ``names`` with their priors (``entries``), one virtual copy
+    of each of ``parts`` (a study and the statistics its observations compare) per draw, the
+    targets (prefixed ``"1/"``, ``"2/"`` when several studies are fitted together) and every
+    other parameter held at ``base``. Built by ``peersim.inference.calibration.problem``."""
+
+    names: list[str]
+    entries: dict[str, Evidence]
+    base: Params
+    seed: int
+    parts: list[tuple[Study, list[str]]]
+    targets: dict[str, dict]
+    keys: list[str]
+    #: (sets, base, seed, trials, study, names) -> statistics: peersim.inference.calibration.statistics
+    simulator: Callable[..., pd.DataFrame]
+
+    def draws(self, u: np.ndarray) -> pd.DataFrame:
+        """Parameter values from uniforms ``u`` (one column per name), through each prior's quantiles."""
+        values = {n: self.entries[n].prior.ppf(u[:, j]) for j, n in enumerate(self.names)}
+        return whole_numbers(pd.DataFrame(values))
+
+    def latent(self, frame: pd.DataFrame) -> np.ndarray:
+        """Each parameter on its latent scale, logit(prior CDF(value))."""
+        cdf = [self.entries[n].prior.scipy().cdf(frame[n].to_numpy(float)) for n in self.names]
+        return logit(np.clip(np.column_stack(cdf), EDGE, 1.0 - EDGE))
+
+    def from_latent(self, z: np.ndarray) -> pd.DataFrame:
+        return self.draws(expit(z))
+
+    def statistics(self, frame: pd.DataFrame, trials: np.ndarray) -> np.ndarray:
+        """The statistics (``keys``) of one virtual copy of each study per row of ``frame``."""
+        return np.hstack(
+            [
+                self.simulator(frame, self.base, seed=self.seed, trials=trials, study=s, names=n).to_numpy(
+                    float
+                )
+                for s, n in self.parts
+            ]
+        )
+
+    def fingerprint(self) -> str:
+        """A hash of everything that decides a reference table's rows."""
+        from peersim.run.fingerprint import MODEL_LAYERS, code_fingerprint
+
+        what = {
+            "names": self.names,
+            "priors": [self.entries[n].prior.to_dict() for n in self.names],
+            "base": self.base.to_dict(),
+            "seed": self.seed,
+            "studies": [(repr(s), n) for s, n in self.parts],
+            "code": code_fingerprint((*MODEL_LAYERS, "stats", "studies", "inference")),
+        }
+        return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+# --- the reference table ---------------------------------------------------------------------------
+def _chunk(problem: Problem, c: int, size: int, rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first ``rows`` rows of chunk ``c`` (of ``size``): uniforms, copies and statistics
+    (module docstring). A generator fills its draws in order, so the first rows of a chunk are
+    the same whether it is simulated whole or in part, and so are their copies."""
+    u = np.random.default_rng([problem.seed, c]).random((rows, len(problem.names)))
+    u = np.clip(u, EDGE, 1.0 - EDGE)
+    trials = c * size + np.arange(rows, dtype=np.int64)
+    return u, trials, problem.statistics(problem.draws(u), trials)
+
+
+@dataclass
+class ReferenceTable:
+    """Prior draws (``parameters``, as simulated), their copies (``trials``) and ``statistics``
+    (one column per key of the problem). Build it with :func:`reference_table`."""
+
+    problem: Problem
+    parameters: pd.DataFrame
+    trials: np.ndarray
+    statistics: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.parameters)
+
+    def row(self, i: int) -> pd.DataFrame:
+        """Row ``i``'s parameters, every one of ``Params`` (the held ones at the base values)."""
+        return self.parameters.iloc[[i]].reset_index(drop=True)
+
+
+def reference_table(
+    problem: Problem,
+    simulations: int,
+    folder: str | Path | None = None,
+    chunk: int = CHUNK,
+    executor: Executor | None = None,
+    progress: bool = False,
+) -> ReferenceTable:
+    """``simulations`` rows of ``problem``'s reference table, read from ``folder`` where already
+    simulated and simulated (on ``executor``, any concurrent.futures executor: processes, or
+    Dask's ``client.get_executor()``) where not. The first n rows are the same whatever the
+    number of rows asked for, the workers or the folder's history."""
+    if simulations < 1 or chunk < 1:
+        raise ValueError(f"simulations = {simulations}, chunk = {chunk}: both must be at least 1")
+    n_chunks = -(-simulations // chunk)
+    rows = [min(chunk, simulations - c * chunk) for c in range(n_chunks)]
+    where = Path(folder) / f"table-{problem.fingerprint()}-{chunk}" if folder is not None else None
+    if where is not None:
+        where.mkdir(parents=True, exist_ok=True)
+    parts: dict[int, tuple] = {}
+    todo = []
+    for c in range(n_chunks):
+        path = where / f"chunk-{c:06d}.npz" if where is not None else None
+        if path is not None and path.exists():
+            try:
+                with np.load(path) as saved:
+                    if len(saved["trials"]) >= rows[c]:  # a part-chunk of a shorter table may not be
+                        parts[c] = tuple(saved[k][: rows[c]] for k in ("u", "trials", "statistics"))
+                        continue
+            except (OSError, ValueError, KeyError):  # a damaged chunk: simulate it again
+                pass
+        todo.append(c)
+    from peersim.run.progress import progress_bar
+
+    bar = progress_bar(sum(rows[c] for c in todo), "reference table", unit="simulation", enabled=progress)
+    sizes = [rows[c] for c in todo]
+    if executor is None:
+        results = (_chunk(problem, c, chunk, r) for c, r in zip(todo, sizes, strict=True))
+    else:
+        results = executor.map(_chunk, [problem] * len(todo), todo, [chunk] * len(todo), sizes)
+    try:
+        for c, result in zip(todo, results, strict=True):
+            parts[c] = result
+            if where is not None:  # kept as it completes: an interrupted table resumes from here
+                _save(where / f"chunk-{c:06d}.npz", *result)
+            bar.update(rows[c])
+    finally:
+        bar.close()
+    u = np.vstack([parts[c][0] for c in range(n_chunks)])
+    trials = np.concatenate([parts[c][1] for c in range(n_chunks)])
+    stats = np.vstack([parts[c][2] for c in range(n_chunks)])
+    return ReferenceTable(problem, problem.draws(u), trials, pd.DataFrame(stats, columns=problem.keys))
+
+
+def _save(path: Path, u: np.ndarray, trials: np.ndarray, statistics: np.ndarray) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        np.savez(handle, u=u, trials=trials, statistics=statistics)
+    os.replace(tmp, path)
+
+
+# --- rejection and adjustment ----------------------------------------------------------------------
+def deviations(stats: pd.DataFrame, targets: Mapping[str, Mapping]) -> pd.DataFrame:
+    """How far each set's statistic lies from each target, in standard errors; bounds count only
+    when crossed (0 inside). One row per set, one column per target."""
+    out = {}
+    for name, t in targets.items():
+        s = stats[t["statistic"]].to_numpy(float)
+        s = np.where(np.isnan(s), np.inf, s)  # a statistic the set cannot produce misses
+        v, se = t["value"], t["se"]
+        if t["kind"] == "near":
+            z = (s - v) / se
+        elif t["kind"] == "at_least":
+            z = np.maximum(v - s, 0.0) / se
+        elif t["kind"] == "at_most":
+            z = np.maximum(s - v, 0.0) / se
+        else:
+            z = np.maximum(np.abs(s) - v, 0.0) / se
+        out[name] = z
+    return pd.DataFrame(out, index=stats.index)
+
+
+def discrepancy(stats: pd.DataFrame, targets: Mapping[str, Mapping]) -> np.ndarray:
+    """Euclidean distance over the fitted targets, in standard errors (0 = every target met)."""
+    z = deviations(stats, fitted(targets)).to_numpy()
+    return np.sqrt(np.nansum(np.where(np.isinf(z), 1e6, z) ** 2, axis=1))
+
+
+def reject(table: ReferenceTable, accept: int, targets: Mapping[str, Mapping] | None = None) -> pd.DataFrame:
+    """The ``accept`` rows of ``table`` closest to ``targets`` (default the problem's): their
+    parameters as simulated, ``weight`` (Epanechnikov, normalised), ``distance``, ``row`` (in the
+    table) and ``trial`` (the copy it ran)."""
+    targets = table.problem.targets if targets is None else targets
+    if not 1 <= accept <= len(table):
+        raise ValueError(f"accept = {accept}: must be 1 to the table's {len(table)} rows")
+    d = discrepancy(table.statistics, targets)
+    order = np.argsort(d, kind="stable")
+    kept = order[:accept]
+    delta = d[order[accept]] if accept < len(table) else d[kept[-1]] * (1.0 + 1e-9)
+    w = 1.0 - (d[kept] / delta) ** 2 if delta > 0 else np.ones(accept)
+    w = np.clip(w, 1e-12, None)  # the farthest accepted row keeps a trace of weight
+    out = table.parameters.iloc[kept].reset_index(drop=True)
+    out["weight"] = w / w.sum()
+    out["distance"] = d[kept]
+    out["row"] = kept
+    out["trial"] = table.trials[kept]
+    return out
+
+
+def adjust(
+    table: ReferenceTable, accepted: pd.DataFrame, targets: Mapping[str, Mapping] | None = None
+) -> pd.DataFrame:
+    """The accepted rows' parameters, regression-adjusted to the observed statistics (module
+    docstring); the same rows and weights as ``accepted``."""
+    problem = table.problem
+    targets = fitted(problem.targets if targets is None else targets)
+    dev = deviations(table.statistics.iloc[accepted["row"].to_numpy()], targets).to_numpy(float)
+    dev = np.where(np.isfinite(dev), dev, np.nan)
+    usable = np.isfinite(dev).all(axis=0) & (np.nanstd(dev, axis=0) > 0)
+    z = problem.latent(accepted)
+    if usable.any():
+        x = np.column_stack([np.ones(len(dev)), dev[:, usable]])
+        sw = np.sqrt(accepted["weight"].to_numpy(float))[:, None]
+        beta, *_ = np.linalg.lstsq(x * sw, z * sw, rcond=None)
+        z = z - dev[:, usable] @ beta[1:]
+    out = problem.from_latent(z)
+    out["weight"] = accepted["weight"].to_numpy()
+    return out
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """Quantiles of a weighted sample (mid-point plotting positions, linear between draws)."""
+    values = np.asarray(values, dtype=float)
+    order = np.argsort(values, kind="stable")
+    v, w = values[order], np.asarray(weights, dtype=float)[order]
+    cumulative = np.cumsum(w)
+    levels = (cumulative - w / 2) / cumulative[-1]
+    return np.interp(q, levels, v)
+
+
+def summary(
+    table: ReferenceTable, accepted: pd.DataFrame, adjusted: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per parameter: the prior's and the posterior's median and 95% interval, and how much the data
+    narrowed it (``narrowing`` = 1 - posterior sd / prior sd, on the latent scale, where the prior
+    is a standard logistic: sd pi / sqrt(3)); with ``adjusted``, the adjusted median and interval."""
+    problem = table.problem
+    w = accepted["weight"].to_numpy(float)
+    z = problem.latent(accepted)
+    mean = (w[:, None] * z).sum(axis=0)
+    sd = np.sqrt((w[:, None] * (z - mean) ** 2).sum(axis=0))
+    rows = []
+    for j, n in enumerate(problem.names):
+        prior = problem.entries[n].prior
+        post = weighted_quantiles(accepted[n].to_numpy(float), w, [0.025, 0.5, 0.975])
+        row = {
+            "parameter": n,
+            "grade": problem.entries[n].grade,
+            "prior": str(prior),
+            "prior_median": float(prior.ppf(0.5)),
+            "median": post[1],
+            "low": post[0],
+            "high": post[2],
+            "narrowing": 1.0 - sd[j] / (np.pi / np.sqrt(3.0)),
+        }
+        if adjusted is not None:
+            a = weighted_quantiles(adjusted[n].to_numpy(float), w, [0.025, 0.5, 0.975])
+            row.update(adjusted_median=a[1], adjusted_low=a[0], adjusted_high=a[2])
+        rows.append(row)
+    return pd.DataFrame(rows).sort_values("narrowing", ascending=False, ignore_index=True)

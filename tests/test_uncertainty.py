@@ -1,0 +1,140 @@
+"""Intervals that respect their scale (issue 19): parameter intervals are quantiles over posterior
+draws of the draws' means, so no printed or saved interval leaves its quantity's range, and
+posterior-mode outputs carry both the Monte Carlo and the parameter interval."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import peersim
+from peersim.report.scenario import run_scenario
+from peersim.report.summary import HEADLINE_RANGE, difference_range
+from peersim.stats.uncertainty import param_interval_from_noise, split
+
+INTERVALS = (("mc_low", "mc_high"), ("param_low", "param_high"))
+
+
+def inside(low, high, bounds, slack=1e-12) -> bool:
+    """NaN (not estimable, printed as such) or a proper interval inside ``bounds``."""
+    if np.isnan(low) and np.isnan(high):
+        return True
+    return bounds[0] - slack <= low <= high <= bounds[1] + slack
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    runs=st.integers(2, 400),
+    draws=st.integers(1, 60),
+    share=st.floats(0.0, 1.0),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_split_keeps_both_intervals_of_a_share_inside_0_to_1(runs, draws, share, seed):
+    # shares near 0 or 1 with few runs were where mean +- 1.96 sd went below 0 or above 1
+    rng = np.random.default_rng(seed)
+    draw = rng.integers(0, draws, runs)
+    per_draw = rng.beta(1 + 20 * share, 1 + 20 * (1 - share), draws)
+    values = rng.binomial(8, per_draw[draw]) / 8
+    parts = split(values, draw, bounds=(0.0, 1.0))
+    for low, high in INTERVALS:
+        assert inside(parts[low], parts[high], (0.0, 1.0)), parts
+    # a quantile of means lies where the values lie: never below the smallest
+    if np.isfinite(parts["param_low"]):
+        assert values.min() <= parts["param_low"] <= parts["param_high"] <= values.max()
+
+
+def test_a_difference_whose_control_is_zero_keeps_its_sign():
+    # bridging against a control arm that has none: every run's difference is >= 0
+    rng = np.random.default_rng(3)
+    draw = rng.integers(0, 2000, 10_000)
+    values = np.where(rng.random(10_000) < 0.3, 0.0, rng.beta(2, 8, 10_000))
+    parts = split(values, draw, bounds=(-1.0, 1.0))
+    assert parts["param_low"] >= 0 and parts["mc_low"] >= 0
+    assert parts["param_low_se"] > 0 and parts["param_high_se"] > 0  # the ends' own Monte Carlo error
+
+
+def test_parameter_interval_of_trials_takes_their_sampling_error_out():
+    rng = np.random.default_rng(1)
+    truth = rng.normal(0.4, 0.2, 400)  # each trial's d under its draw
+    noise = np.full(400, 0.15)  # its sampling error
+    seen = truth + rng.normal(0, 0.15, 400)
+    par = param_interval_from_noise(seen, noise)
+    wide = np.quantile(seen, [0.025, 0.975])
+    true = np.quantile(truth, [0.025, 0.975])
+    assert wide[0] < par["param_low"] and par["param_high"] < wide[1]  # narrower than the raw spread
+    assert par["param_low"] == pytest.approx(true[0], abs=0.08)
+    assert par["param_high"] == pytest.approx(true[1], abs=0.08)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**6), runs=st.integers(150, 500), covid=st.booleans())
+def test_no_interval_of_peersim_run_in_posterior_mode_leaves_its_range(tmp_path_factory, seed, runs, covid):
+    out = tmp_path_factory.mktemp("post")
+    params = peersim.Params(covid_restrictions=covid)
+    done = run_scenario(params, runs, seed, uncertainty="posterior", out=out, overwrite=True)
+    headline = pd.read_csv(out / "headline.csv")
+    assert {"mc_low", "mc_high", "param_low", "param_high", "param_low_se", "param_high_se"} <= set(headline)
+    for r in headline.itertuples():
+        for low, high in INTERVALS:
+            assert inside(getattr(r, low), getattr(r, high), HEADLINE_RANGE[r.statistic]), r
+    effects = pd.read_csv(out / "effect_vs_control.csv")
+    for r in effects.itertuples():
+        for low, high in (("ci_low", "ci_high"), ("param_low", "param_high")):
+            assert inside(getattr(r, low), getattr(r, high), difference_range(r.outcome)), r
+        if r.outcome == "bridging_followup":  # the control arm has no bridging: >= 0
+            assert r.ci_low >= 0 and (np.isnan(r.param_low) or r.param_low >= 0)
+    for table in ("dropout_by_session", "mechanism_activation"):
+        shares = pd.read_csv(out / f"{table}.csv")
+        assert ((shares.ci_low >= 0) & (shares.ci_high <= 1)).all()
+    # what is printed: dropout with both intervals, every percentage of them within 0-100%
+    report = done.report()
+    dropout = next(line for line in report.splitlines() if line.startswith("Dropout:"))
+    assert "95% CI" in dropout and "{par " in dropout
+    for number in re.findall(r"(-?[\d.]+)%", dropout):
+        assert 0 <= float(number) <= 100, dropout
+    assert "Which to quote" in report and "these are posterior numbers" in report
+
+
+def test_knockout_and_trial_print_both_intervals_in_posterior_mode(capsys):
+    from peersim.apps.cli import main
+
+    assert main(["knockout", "--runs", "300", "--mechanisms", "safety", "--uncertainty", "posterior"]) == 0
+    text = capsys.readouterr().out
+    line = next(x for x in text.splitlines() if x.strip().startswith("dropped out"))
+    assert re.search(r"[-+][\d.]+ \[[-+][\d.]+, [-+][\d.]+\]   \{par [-+][\d.]+ to [-+][\d.]+", line), line
+    low, high = (float(x) for x in re.search(r"\{par ([-+][\d.]+) to ([-+][\d.]+)", line).groups())
+    assert -1 <= low <= high <= 1
+    assert main(["trial", "--trials", "12", "--uncertainty", "posterior", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "Parameter uncertainty (12 trials, each under one posterior draw), mixed model" in text
+    qpr = next(x for x in text.splitlines() if "QPR-15" in x and "{par" in x)
+    assert re.search(r"difference [-+][\d.]+ \[[-+][\d.]+, [-+][\d.]+\] \{par", qpr), qpr
+
+
+def test_compare_gives_the_paired_difference_with_both_intervals(capsys, tmp_path):
+    from peersim.apps.cli import main
+
+    out = tmp_path / "compare.csv"
+    args = ["compare", "defaults", "facilitator_role=paid setting=mental_health_service", "--runs", "300"]
+    assert main([*args, "--uncertainty", "posterior", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "B differs from A in: setting: civil_society -> mental_health_service" in text
+    assert "EXPLORATORY" in text and "these are posterior numbers" in text
+    table = pd.read_csv(out)
+    for r in table.itertuples():
+        for low, high in (("ci_low", "ci_high"), ("param_low", "param_high")):
+            assert inside(getattr(r, low), getattr(r, high), difference_range(r.outcome)), r
+    dropout = table.set_index("outcome").loc["dropped_out"]
+    assert dropout.difference == pytest.approx(dropout.b - dropout.a)
+    # the same scenario twice: the same people, the same draws, exactly no difference
+    assert main(["compare", "defaults", "defaults", "--runs", "50"]) == 0
+    same = capsys.readouterr().out
+    assert "nothing (the same scenario)" in same and "+0.000 [+0.000, +0.000]" in same
+    assert main(["compare", "defaults", "paid"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'paid' is not NAME=VALUE" in err[0]
