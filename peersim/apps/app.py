@@ -77,7 +77,9 @@ CONTROLS: dict[str, dict] = {
     "covid_restrictions": _control("covid_restrictions", "COVID-19 restrictions"),
     "group_rules": _control("group_rules", "group rules agreed"),
     "age_sd": _control("age_sd", "spread of age (years)", step=1.0, low=0.0, high=25.0),
-    "employed_share": _control("employed_share", "share in work", step=0.05),
+    # a step the default lies on (0.175): a slider snaps its value to its steps, which would change
+    # the default and restart the group as soon as the page opens
+    "employed_share": _control("employed_share", "share in work", step=0.025),
 }
 #: What side-by-side mode may vary: not the seed, run or group size (those change the people).
 COMPARABLE = [
@@ -128,7 +130,7 @@ def value_text(name: str, value) -> str:
     if spec["kind"] == "bool":
         return "yes" if value else "no"
     if spec["kind"] == "float":
-        return f"{value:.2f}" if spec["step"] < 1 else f"{value:.0f}"
+        return f"{round(value, 3):g}" if spec["step"] < 1 else f"{value:.0f}"
     return human(value)
 
 
