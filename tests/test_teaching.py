@@ -350,3 +350,19 @@ def test_a_mishandled_moment_is_told_as_the_safety_it_left():
                 if record["mech_dropout"][0, member]:
                     break
     assert told["unsafe"] > 0 and told["still safe"] > 0, told  # both cases were met
+
+
+def test_default_lesson_scenarios_follow_the_course_set():
+    from peersim.apps.cli.lesson import default_scenarios
+    from peersim.report.lesson import Scenario
+
+    designed = default_scenarios(peersim.Params(), Scenario)
+    assert [s.label for s in designed] == [
+        "volunteer peer facilitators (as in PEER)",
+        "paid peer workers as facilitators",
+        "inside mental health services",
+    ]
+    paid = default_scenarios(peersim.Params(facilitator_role="paid"), Scenario)
+    # the first is named for what it is, and paid facilitators are not offered twice
+    assert [s.label for s in paid] == ["paid peer workers as facilitators", "inside mental health services"]
+    assert all(s.params.facilitator_role == "paid" for s in paid)
