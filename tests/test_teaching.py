@@ -366,3 +366,35 @@ def test_default_lesson_scenarios_follow_the_course_set():
     # the first is named for what it is, and paid facilitators are not offered twice
     assert [s.label for s in paid] == ["paid peer workers as facilitators", "inside mental health services"]
     assert all(s.params.facilitator_role == "paid" for s in paid)
+
+
+def test_icamo_figure_of_one_scenario_names_it(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "icamo.png"
+    args = [
+        "icamo",
+        "--runs",
+        "20",
+        "--strata",
+        "employed",
+        "--set",
+        "facilitator_role=paid",
+        "--figure",
+        str(out),
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-m", "peersim.apps.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    from peersim.report.teaching import icamo_figure
+    from peersim.studies.icamo import icamo_table
+
+    table = icamo_table(peersim.simulate(peersim.Params(facilitator_role="paid"), runs=20, seed=1))
+    fig = icamo_figure(table, context="paid peer workers as facilitators")
+    assert "Context: paid peer workers as facilitators" in fig.get_suptitle()
+    assert out.stat().st_size > 10_000

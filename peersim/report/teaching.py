@@ -398,10 +398,12 @@ def icamo_figure(
     path=None,
     mechanisms: Sequence[str] | None = None,
     outcomes: Sequence[str] = ("hope", "self_image", "recovery"),
+    context: str | None = None,
 ):
     """The ICAMO table as a heatmap: rows are actor strata (of the first context), columns the
     mechanisms' activation rates (%), then dropout and outcome changes written in the cells.
-    Default: the built-in mechanisms (peersim.MECHANISMS) but dropout, which is an outcome here."""
+    Default: the built-in mechanisms (peersim.MECHANISMS) but dropout, which is an outcome here.
+    ``context``: the scenario in words, for a table of one scenario (a sweep's names its own)."""
     mechanisms = [m for m in MECHANISMS if m != "dropout"] if mechanisms is None else mechanisms
     first = table["point"].iloc[0]
     block = table[table["point"] == first]
@@ -449,11 +451,14 @@ def icamo_figure(
     )
     ax2.set_yticks([])
     ax2.set_title("Outcomes (changes on 0 to 1 scales)", fontsize=_TITLE_PT)
-    context = [c for c in table.columns if c not in ("point", "actor", "stratum", "participants", "groups")]
-    context = context[: context.index(f"{mechanisms[0]}_rate")]
+    given = context
+    columns = [c for c in table.columns if c not in ("point", "actor", "stratum", "participants", "groups")]
+    columns = columns[: columns.index(f"{mechanisms[0]}_rate")]
     from peersim.report.words import value_words
 
-    desc = "; ".join(value_words(c, block[c].iloc[0]) for c in context) or "the scenario as simulated"
+    desc = (
+        "; ".join(value_words(c, block[c].iloc[0]) for c in columns) or given or "the scenario as simulated"
+    )
     n_contexts = table["point"].nunique()
     if n_contexts > 1:
         desc += f" (the first of {n_contexts} contexts; the table has them all)"
