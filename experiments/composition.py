@@ -67,7 +67,7 @@ def main(argv=None) -> list:
                 "difference",
                 "dropout",
                 "Outsiders leave: dropout by own difference from the group",
-                "difference from the other members (0-1, quintile means)",
+                "difference from the other members (0-1; a dot per fifth of participants)",
                 "dropout (share)",
             ),
             (

@@ -34,8 +34,17 @@ METRICS = {
 
 
 def label(row) -> str:
-    place = "civil society,\nvolunteers" if row.setting == "civil_society" else "MH services,\npaid peers"
-    return place + ("\nCOVID" if row.covid_restrictions else "\nno COVID")
+    # short enough for four bars side by side; KEY under the figure says each in full
+    place = "civil society" if row.setting == "civil_society" else "in services"
+    who = "volunteers" if row.facilitator_role == "volunteer" else "paid workers"
+    return f"{place}\n{who}\n" + ("COVID-19" if row.covid_restrictions else "no COVID-19")
+
+
+KEY = (
+    "civil society: the course in a civil-society organisation; in services: inside mental health services;"
+    " volunteers: volunteer peer facilitators; paid workers: paid peer workers as facilitators;"
+    " COVID-19: under COVID-19 restrictions"
+)
 
 
 def main(argv=None) -> list:
@@ -75,7 +84,8 @@ def main(argv=None) -> list:
     for ax, (metric, title) in zip(axes.ravel(), METRICS.items(), strict=True):
         bars_with_ci(ax, labels, summary, metric)
         ax.set(title=title, ylabel=title.split(" (")[0] + " (mean per group)")
-        ax.tick_params(axis="x", labelsize=8)
+        ax.tick_params(axis="x", labelsize=10)
+    fig.supxlabel(KEY, fontsize=10)
     fig.suptitle(
         f"Contexts: {int(summary.replicates.iloc[0]):,} groups each, the same groups in every context"
         " (bars: 95% intervals across groups)"

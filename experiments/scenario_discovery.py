@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.patches import Rectangle
 
+from peersim.report.words import parameter_words
 from peersim.stats.discovery import discover
 from peersim.stats.outputs import outputs_by_point
 from peersim.sweep.study import report_written, run_study, save, study_args
@@ -80,15 +81,16 @@ def main(argv=None) -> list:
         ax_box.scatter(
             inputs.loc[cases, dims[0]], inputs.loc[cases, dims[1]], color="#c8553d", s=14, label=question
         )
-        ax_box.legend(frameon=True, framealpha=0.9, fontsize=8, loc="lower left")
+        ax_box.legend(frameon=True, framealpha=0.9, fontsize=10, loc="lower left")
         ax_box.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="black", linewidth=2))
         ax_box.set(
-            xlabel=dims[0].replace("_", " "),
-            ylabel=dims[1].replace("_", " "),
+            xlabel=parameter_words(dims[0]),
+            ylabel=parameter_words(dims[1]),
             title=f"{question}: box {box.coverage.iloc[0]:.0%} coverage, {box.density.iloc[0]:.0%} density",
         )
     fig.suptitle(
-        "Scenario discovery (PRIM) over context and mechanism parameters, "
+        "Scenario discovery with PRIM (the patient rule induction method: the box of parameter values"
+        " where a condition mostly holds) over context and mechanism parameters, "
         f"{int(res.spec['replicates'])} groups per point"
     )
     table = pd.concat(boxes, ignore_index=True) if boxes else pd.DataFrame()

@@ -110,11 +110,13 @@ def test_app_steps_explains_and_compares(server, tmp_path):
         circle_before = page.get_by_role("img", name="The group in week 0").inner_html()
         story_before = page.get_by_text("Participant 0:").first.inner_text()
 
-        # controls show their values; the legend explains the circle
+        # controls show their values (the defaults, read from Params); the legend explains the circle
+        from peersim.core.params import default
+
         for text in (
-            "facilitator skill: 0.70",
-            "group size: 8",
-            "share in work: 0.15",
+            f"facilitator skill: {round(default('facilitator_skill'), 3):g}",
+            f"group size: {default('group_size')}",
+            f"share in work: {round(default('employed_share'), 3):g}",
             "COVID-19 restrictions: no",
         ):
             page.get_by_text(text, exact=True).wait_for(timeout=10_000)
@@ -207,6 +209,10 @@ def test_app_steps_explains_and_compares(server, tmp_path):
         page.get_by_role("button", name="show or hide the controls").wait_for(
             state="attached", timeout=10_000
         )
+
+        # the panels below the circles are reached with Tab, and named
+        assert page.get_by_role("region", name="B: facilitators paid: story of participant 0").count() == 1
+        assert "recovery" in page.get_by_role("region", name="words used here").inner_text()
 
         # presentation mode: the text a projector needs
         size = "e => parseFloat(getComputedStyle(e).fontSize)"

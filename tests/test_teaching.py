@@ -307,3 +307,94 @@ def test_the_apps_svg_pictures_show_what_the_group_did():
     assert len(chart.findall("s:polyline", ns)) == 4
     assert "left after session 1" in "".join(chart.itertext())
     assert chart.get("role") == "img" and chart.get("aria-label") == "chart"
+
+
+def test_safety_colours_part_where_feeling_safe_starts():
+    from matplotlib.colors import to_rgb
+
+    from peersim.report.teaching import colours
+
+    cmap, norm = colours("safety", 0.5)
+    just_below, just_above = np.array(cmap(norm(0.49))[:3]), np.array(cmap(norm(0.51))[:3])
+    far_below, lower = np.array(cmap(norm(0.43))[:3]), np.array(cmap(norm(0.49))[:3])
+    assert np.abs(just_below - just_above).sum() > 0.5  # two hues either side of 0.5
+    assert np.abs(far_below - lower).sum() < np.abs(just_below - just_above).sum()
+    viridis, unit = colours("hope")
+    assert np.abs(np.array(viridis(unit(0.49))[:3]) - np.array(viridis(unit(0.51))[:3])).sum() < 0.1
+    assert to_rgb(cmap(norm(0.0))) != to_rgb(cmap(norm(1.0)))
+
+
+def test_a_mishandled_moment_is_told_as_the_safety_it_left():
+    """The story must not say "unsafe" in a week the heatmap shows safety as fired (safety at or
+    above the threshold), nor "safe" when it was below."""
+    from peersim.core.kernel import Kernel
+    from peersim.report.narrative import _week_line
+
+    told = {"unsafe": 0, "still safe": 0}
+    for run in range(40):
+        kernel = Kernel(peersim.Params(mishandle_rate=0.6), 3, np.array([run]), record_ties=True)
+        kernel.run()
+        for member in range(kernel.group.n):
+            seen: dict = {}
+            for record in kernel.history[1 : kernel.params.n_sessions + 1]:
+                line = _week_line(kernel, record, 0, member, seen)
+                if not record["mishandled"][0, member]:
+                    continue
+                fired = bool(record["mech_safety"][0, member])
+                if "they felt unsafe" in line:
+                    assert not fired, line
+                    told["unsafe"] += 1
+                elif "still felt safe" in line or "felt safe in the group for the first time" in line:
+                    assert fired, line
+                    told["still safe"] += 1
+                if record["mech_dropout"][0, member]:
+                    break
+    assert told["unsafe"] > 0 and told["still safe"] > 0, told  # both cases were met
+
+
+def test_default_lesson_scenarios_follow_the_course_set():
+    from peersim.apps.cli.lesson import default_scenarios
+    from peersim.report.lesson import Scenario
+
+    designed = default_scenarios(peersim.Params(), Scenario)
+    assert [s.label for s in designed] == [
+        "volunteer peer facilitators (as in PEER)",
+        "paid peer workers as facilitators",
+        "inside mental health services",
+    ]
+    paid = default_scenarios(peersim.Params(facilitator_role="paid"), Scenario)
+    # the first is named for what it is, and paid facilitators are not offered twice
+    assert [s.label for s in paid] == ["paid peer workers as facilitators", "inside mental health services"]
+    assert all(s.params.facilitator_role == "paid" for s in paid)
+
+
+def test_icamo_figure_of_one_scenario_names_it(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "icamo.png"
+    args = [
+        "icamo",
+        "--runs",
+        "20",
+        "--strata",
+        "employed",
+        "--set",
+        "facilitator_role=paid",
+        "--figure",
+        str(out),
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-m", "peersim.apps.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    from peersim.report.teaching import icamo_figure
+    from peersim.studies.icamo import icamo_table
+
+    table = icamo_table(peersim.simulate(peersim.Params(facilitator_role="paid"), runs=20, seed=1))
+    fig = icamo_figure(table, context="paid peer workers as facilitators")
+    assert "Context: paid peer workers as facilitators" in fig.get_suptitle()
+    assert out.stat().st_size > 10_000

@@ -40,14 +40,14 @@ from pathlib import Path
 import numpy as np
 import solara
 import solara.server.settings
-from matplotlib.colors import to_hex
 
 from peersim.core.mechanisms import registry
 from peersim.core.params import FACILITATOR_ROLES, SETTINGS, default, valid_range
 from peersim.mesa.model import PeerGroupModel
 from peersim.report.narrative import compare, session_title, why
 from peersim.report.svg import circle_svg, person_svg
-from peersim.report.teaching import _CMAP, COLOUR_BY
+from peersim.report.teaching import COLOUR_BY, palette
+from peersim.report.words import GLOSSARY
 
 
 #: The controls: name -> (widget, label, default, options). Sliders take (min, max, step).
@@ -77,7 +77,9 @@ CONTROLS: dict[str, dict] = {
     "covid_restrictions": _control("covid_restrictions", "COVID-19 restrictions"),
     "group_rules": _control("group_rules", "group rules agreed"),
     "age_sd": _control("age_sd", "spread of age (years)", step=1.0, low=0.0, high=25.0),
-    "employed_share": _control("employed_share", "share in work", step=0.05),
+    # a step the default lies on (0.175): a slider snaps its value to its steps, which would change
+    # the default and restart the group as soon as the page opens
+    "employed_share": _control("employed_share", "share in work", step=0.025),
 }
 #: What side-by-side mode may vary: not the seed, run or group size (those change the people).
 COMPARABLE = [
@@ -128,7 +130,7 @@ def value_text(name: str, value) -> str:
     if spec["kind"] == "bool":
         return "yes" if value else "no"
     if spec["kind"] == "float":
-        return f"{value:.2f}" if spec["step"] < 1 else f"{value:.0f}"
+        return f"{round(value, 3):g}" if spec["step"] < 1 else f"{value:.0f}"
     return human(value)
 
 
@@ -189,14 +191,16 @@ def circle_html(model: PeerGroupModel, state: str, member: int | None = None) ->
 
 
 def legend_html(state: str) -> str:
-    stops = ", ".join(to_hex(_CMAP(x)) for x in np.linspace(0, 1, 6))
-    mid = to_hex(_CMAP(0.6))
+    colours = palette(state, default("safe_threshold"))
+    # every colour at its place, so the jump at "safe from 0.5" shows as a jump
+    stops = ", ".join(f"{c} {100 * i / (len(colours) - 1):g}%" for i, c in enumerate(colours))
+    mid = colours[60]
     rows = [
         (f"background:{mid};border:1px solid black", "present this week"),
         (f"background:white;border:2px solid {mid}", "absent this week (hollow)"),
         ("background:#bbbbbb;border:1px dashed #555", "has left the group (grey, ties gone)"),
         ("background:none;border:3px solid #d62728", "the chosen participant (red ring)"),
-        ("border-radius:0;background:#d9a441;border:1px solid black", "facilitator (square)"),
+        ("border-radius:0;background:white;border:3px solid black", "facilitator (square)"),
         (
             "border-radius:0;height:0;width:22px;border-top:3px solid #1f3b5c",
             "tie: thicker and darker = stronger",
@@ -257,18 +261,33 @@ def mechanisms_html(model: PeerGroupModel, member: int, title: str = "") -> str:
 def why_html(model: PeerGroupModel, member: int, title: str = "") -> str:
     items = "".join(f"<li>{escape(line)}</li>" for line in why(model.kernel, member))
     head = f"Why did this happen? Participant {member}, {week_label(model)}"
-    return f"<div class='why'><b>{escape(title + head)}</b><ul>{items}</ul></div>"
+    # a region Tab reaches, so a keyboard alone can get to it and a screen reader names it
+    return (
+        f"<div class='why' role='region' tabindex='0' aria-label='{escape(title + head, quote=True)}'>"
+        f"<b>{escape(title + head)}</b><ul>{items}</ul></div>"
+    )
 
 
-def story_html(model: PeerGroupModel, member: int) -> str:
+def story_html(model: PeerGroupModel, member: int, title: str = "") -> str:
     text = model.participants[member].explain()
     # plain HTML, not Markdown: Markdown would load KaTeX, which the offline assets do not carry
-    return "".join(f"<p>{escape(line)}</p>" for line in text.splitlines())
+    lines = "".join(f"<p>{escape(line)}</p>" for line in text.splitlines())
+    name = escape(f"{title}story of participant {member}", quote=True)
+    return f"<div class='story' role='region' tabindex='0' aria-label='{name}'>{lines}</div>"
+
+
+def glossary_html() -> str:
+    """The words that must stay in what students read, in plain words (peersim.report.words)."""
+    rows = "".join(f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in GLOSSARY.items())
+    return f"<dl class='glossary' role='region' tabindex='0' aria-label='words used here'>{rows}</dl>"
 
 
 CSS = """
 .mechanisms td, .mechanisms th { padding: 1px 8px; text-align: left; font-size: 15px; }
 .why li { margin-bottom: 3px; }
+.why:focus-visible, .story:focus-visible, .glossary:focus-visible { outline: 3px solid #1976d2; }
+.glossary dt { font-weight: 600; }
+.glossary dd { margin: 0 0 4px 1.2em; }
 .caption { font-size: 14px; color: #444; }
 .legend { font-size: 15px; }
 .legend .scale { height: 12px; width: 210px; border: 1px solid #888; }
@@ -318,6 +337,113 @@ def Control(name: str, value, on_value, prefix: str = ""):
         )
 
 
+def _restart_at_week_0() -> None:
+    playing.set(False)
+    go_target.set(0)
+
+
+def set_control(name: str):
+    def setter(value) -> None:
+        _restart_at_week_0()
+        settings.set({**settings.value, name: value})
+        if comparing.value and name == compare_name.value and value == compare_value.value:
+            compare_value.set(other_value(name, value))
+
+    return setter
+
+
+def choose_compared(name: str) -> None:
+    go_target.set(0)
+    compare_name.set(name)
+    compare_value.set(other_value(name, settings.value[name]))
+
+
+def choose_people(choice: str) -> None:
+    _restart_at_week_0()
+    chosen_member.set(0)
+    people.set(choice)
+
+
+def choose_outsider(alike: bool) -> None:
+    """The most (or least) different person of the group the controls give, at week 0: who is
+    alike does not change over the course."""
+    model = make_model(settings.value, population_of(people.value))
+    chosen_member.set(most_different(model, alike))
+
+
+@solara.component
+def PeopleCard():
+    population = solara.use_memo(lambda: population_of(people.value), dependencies=[people.value])
+    with solara.Card("The people"):
+        solara.Select(
+            label="people in the group",
+            values=[RANDOM_PEOPLE, *EXAMPLES],
+            value=people.value,
+            on_value=choose_people,
+        )
+        if population is not None:
+            solara.Text(f"{len(population)} people from the file: it sets the group size.")
+        with solara.Row():
+            solara.Button("Choose the outsider", on_click=lambda: choose_outsider(False))
+            solara.Button("Choose an insider", on_click=lambda: choose_outsider(True))
+
+
+@solara.component
+def ContextCard():
+    values = settings.value
+    with solara.Card("The group and its context"):
+        solara.Text("Changing a control starts again at week 0 with the same people.")
+        for name in CONTROLS:
+            if name == "group_size" and people.value in EXAMPLES:
+                continue  # the file's rows set it
+            Control(name, values[name], set_control(name))
+
+
+@solara.component
+def SideBySideCard():
+    with solara.Card("Side by side"):
+        solara.Checkbox(
+            label="compare two values of one control (the same people)",
+            value=comparing.value,
+            on_value=lambda on: (go_target.set(0), comparing.set(on)),
+        )
+        if comparing.value:
+            labels = {CONTROLS[name]["label"]: name for name in COMPARABLE}
+            solara.Select(
+                label="control to compare",
+                values=list(labels),
+                value=CONTROLS[compare_name.value]["label"],
+                on_value=lambda text: choose_compared(labels[text]),
+            )
+            Control(compare_name.value, compare_value.value, compare_value.set, prefix="B: ")
+
+
+# Components whose arguments a step does not change, so a step skips them
+@solara.component
+def Choosers(member: int, n: int):
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Select(
+            label="colour participants by",
+            values=list(COLOUR_BY),
+            value=colour_by.value,
+            on_value=colour_by.set,
+        )
+        solara.SliderInt(
+            label=f"chosen participant: {member}", value=member, min=0, max=n - 1, on_value=chosen_member.set
+        )
+
+
+@solara.component
+def Legend(state: str):
+    solara.HTML(tag="div", unsafe_innerHTML=legend_html(state))
+
+
+@solara.component
+def Glossary():
+    with solara.Card("Words used here"):
+        solara.HTML(tag="div", unsafe_innerHTML=glossary_html())
+
+
 @solara.component
 def Page():
     solara.Title("peersim: a PEER group, week by week")
@@ -365,27 +491,6 @@ def Page():
         playing.set(False)
 
     solara.lab.use_task(play_loop, dependencies=[playing.value, key], prefer_threaded=True)
-
-    def set_control(name):
-        def setter(value):
-            playing.set(False)
-            go_target.set(0)
-            settings.set({**settings.value, name: value})
-            if comparing.value and name == compare_name.value and value == compare_value.value:
-                compare_value.set(other_value(name, value))
-
-        return setter
-
-    def choose_compared(name: str) -> None:
-        go_target.set(0)
-        compare_name.set(name)
-        compare_value.set(other_value(name, settings.value[name]))
-
-    def choose_people(choice: str) -> None:
-        playing.set(False)
-        go_target.set(0)
-        chosen_member.set(0)
-        people.set(choice)
 
     week_asked, set_week_asked = solara.use_state(0)
     # every hook on every render, in the same order (Solara's rules of hooks): this one is None
@@ -438,43 +543,11 @@ def Page():
                     disabled=not model.running,
                 )
                 solara.Button("Start again", on_click=restart)
-        with solara.Card("The people"):
-            solara.Select(
-                label="people in the group",
-                values=[RANDOM_PEOPLE, *EXAMPLES],
-                value=people.value,
-                on_value=choose_people,
-            )
-            if population is not None:
-                solara.Text(f"{len(population)} people from the file: it sets the group size.")
-            with solara.Row():
-                solara.Button(
-                    "Choose the outsider", on_click=lambda: chosen_member.set(most_different(model))
-                )
-                solara.Button(
-                    "Choose an insider", on_click=lambda: chosen_member.set(most_different(model, True))
-                )
-        with solara.Card("The group and its context"):
-            solara.Text("Changing a control starts again at week 0 with the same people.")
-            for name in CONTROLS:
-                if name == "group_size" and population is not None:
-                    continue  # the file's rows set it
-                Control(name, values[name], set_control(name))
-        with solara.Card("Side by side"):
-            solara.Checkbox(
-                label="compare two values of one control (the same people)",
-                value=comparing.value,
-                on_value=lambda on: (go_target.set(0), comparing.set(on)),
-            )
-            if comparing.value:
-                labels = {CONTROLS[name]["label"]: name for name in COMPARABLE}
-                solara.Select(
-                    label="control to compare",
-                    values=list(labels),
-                    value=CONTROLS[compare_name.value]["label"],
-                    on_value=lambda text: choose_compared(labels[text]),
-                )
-                Control(compare_name.value, compare_value.value, compare_value.set, prefix="B: ")
+        # the cards below read their own reactive values and take no arguments, so a step (which
+        # re-renders this page) skips them: re-rendering their dozen controls was most of a step's cost
+        PeopleCard()
+        ContextCard()
+        SideBySideCard()
         solara.Checkbox(
             label="presentation mode (large text, for a projector)",
             value=presenting.value,
@@ -490,20 +563,7 @@ def Page():
     else:
         titles = [""]
     with solara.Column(style={"padding": "8px"}):
-        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-            solara.Select(
-                label="colour participants by",
-                values=list(COLOUR_BY),
-                value=colour_by.value,
-                on_value=colour_by.set,
-            )
-            solara.SliderInt(
-                label=f"chosen participant: {member}",
-                value=member,
-                min=0,
-                max=n - 1,
-                on_value=chosen_member.set,
-            )
+        Choosers(member, n)
         # the circles and the "why" first: what a class looks at, above the fold
         with solara.Columns([1] * len(models) + ([] if comparing.value else [1])):
             for m, title in zip(models, titles, strict=True):
@@ -519,7 +579,7 @@ def Page():
             if not comparing.value:
                 with solara.Column():
                     solara.HTML(tag="div", unsafe_innerHTML=why_html(model, member))
-        solara.HTML(tag="div", unsafe_innerHTML=legend_html(colour_by.value))
+        Legend(colour_by.value)
         if parting is not None:
             summary = parting.split("\n\n", 1)[0].splitlines()
             solara.HTML(
@@ -541,4 +601,7 @@ def Page():
             for m, title in zip(models, titles, strict=True):
                 head = f"Participant {member}'s story so far" + (f" ({title})" if title else "")
                 with solara.Card(head):
-                    solara.HTML(tag="div", unsafe_innerHTML=story_html(m, member))
+                    solara.HTML(
+                        tag="div", unsafe_innerHTML=story_html(m, member, f"{title}: " if title else "")
+                    )
+        Glossary()

@@ -46,8 +46,9 @@ def handout_figure(
     if not 0 <= member < kernel.group.n:
         raise ValueError(f"member = {member} is not in the group (0 to {kernel.group.n - 1})")
     story = narrate(kernel, 0, member).splitlines()
-    for size in _STORY_PT:
-        fig = _page(kernel, member, story, colour_by, size, title)
+    # one column at the largest size that fits; a long course in two columns at the smallest
+    for size, columns in [*((size, 1) for size in _STORY_PT), (SMALLEST_PT, 2)]:
+        fig = _page(kernel, member, story, colour_by, size, title, columns)
         if _fits(fig):
             return fig
     raise HandoutTooLong(
@@ -65,7 +66,9 @@ def write_handout(
     return path
 
 
-def _page(kernel: Kernel, member: int, story: list[str], colour_by: str, size: float, title) -> Figure:
+def _page(
+    kernel: Kernel, member: int, story: list[str], colour_by: str, size: float, title, columns: int = 1
+) -> Figure:
     p = kernel.params
     height = A4_INCHES[1]
     fig = Figure(figsize=A4_INCHES)
@@ -95,8 +98,13 @@ def _page(kernel: Kernel, member: int, story: list[str], colour_by: str, size: f
     circle.set_title(f"The group at session {p.n_sessions}", fontsize=SMALLEST_PT + 2)
     chart = fig.add_axes((0.45, 0.685, 0.36, 0.2))
     draw_person(chart, kernel, member, fontsize=SMALLEST_PT)
+    scale = (
+        f"orange: not yet safe, blue: safe (from {p.safe_threshold:g})"
+        if colour_by == "safety"
+        else "dark low, yellow high"
+    )
     key = (
-        f"Circle: participants by number, coloured by {state_words(colour_by)} (dark low, yellow high);"
+        f"Circle: participants by number, coloured by {state_words(colour_by)} ({scale});"
         f" red ring: participant {member}; hollow: absent; grey: left the group; squares: facilitators;"
         " lines: ties, thicker = closer."
     )
@@ -110,12 +118,25 @@ def _page(kernel: Kernel, member: int, story: list[str], colour_by: str, size: f
     )
     # the story, one paragraph per line of `peersim explain`
     # a paragraph's later lines indented, so paragraphs part without blank lines between them
+    gap = 0.25  # inches between two columns
+    width = (A4_INCHES[0] - 2 * _MARGIN - (columns - 1) * gap) / columns
     paragraphs = [
-        "\n".join(textwrap.wrap(line, _chars(size), subsequent_indent="    ", break_long_words=False))
+        textwrap.wrap(line, _chars(size, width), subsequent_indent="    ", break_long_words=False)
         for line in story
     ]
     fig.text(left, 0.6, "Their story", fontsize=size + 2, fontweight="bold", va="top")
-    fig.text(left, 0.578, "\n".join(paragraphs), fontsize=size, va="top", linespacing=1.3)
+    # columns part between paragraphs, as near the middle of the lines as a paragraph allows
+    total, split, running = sum(map(len, paragraphs)), len(paragraphs), 0
+    if columns == 2:
+        for k, lines in enumerate(paragraphs):
+            running += len(lines)
+            if running >= total / 2:
+                split = k + 1
+                break
+    for c, block in enumerate((paragraphs[:split], paragraphs[split:])[:columns]):
+        x = left + c * (width + gap) / A4_INCHES[0]
+        text = "\n".join("\n".join(lines) for lines in block)
+        fig.text(x, 0.578, text, fontsize=size, va="top", linespacing=1.3, gid="story")
     words = ["safety", "self-image", "recovery", "sprout of change"]
     glossary = "; ".join(f"{w}: {GLOSSARY[w]}" for w in words)
     fig.text(
@@ -125,13 +146,16 @@ def _page(kernel: Kernel, member: int, story: list[str], colour_by: str, size: f
         fontsize=SMALLEST_PT,
         va="bottom",
         color="#333333",
+        gid="glossary",
     )
     return fig
 
 
-def _chars(size: float) -> int:
-    """Characters per line of the page's width at ``size`` pt (DejaVu Sans averages under 0.56 em)."""
-    return int((A4_INCHES[0] - 2 * _MARGIN) * 72 / (0.56 * size))
+def _chars(size: float, width: float | None = None) -> int:
+    """Characters per line of ``width`` inches (default: the page's) at ``size`` pt (DejaVu Sans
+    averages under 0.56 em)."""
+    width = A4_INCHES[0] - 2 * _MARGIN if width is None else width
+    return int(width * 72 / (0.56 * size))
 
 
 def _fits(fig: Figure) -> bool:
@@ -140,8 +164,9 @@ def _fits(fig: Figure) -> bool:
 
     renderer = FigureCanvasAgg(fig).get_renderer()  # measuring only; savefig picks its own canvas
     texts = fig.texts
-    story, glossary = texts[-2], texts[-1]
-    if story.get_window_extent(renderer).y0 < glossary.get_window_extent(renderer).y1 + 6:
+    glossary = next(t for t in texts if t.get_gid() == "glossary")
+    top_of_glossary = glossary.get_window_extent(renderer).y1
+    if any(t.get_window_extent(renderer).y0 < top_of_glossary + 6 for t in texts if t.get_gid() == "story"):
         return False
     page = fig.bbox
     inside = page.x1 - _MARGIN * fig.dpi / 2  # half the margin is enough slack for a wrapped line

@@ -21,13 +21,12 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from matplotlib.colors import to_hex
 
 from peersim.core.kernel import Kernel
 from peersim.core.mechanisms import registry
 from peersim.core.params import Params
 from peersim.report.narrative import narrate, parting, session_title, why
-from peersim.report.teaching import _CMAP, COLOUR_BY, PERSON_STATES, state_words
+from peersim.report.teaching import COLOUR_BY, PERSON_STATES, palette, state_words
 from peersim.report.words import GLOSSARY, scenario_words, what_it_changes
 
 #: More scenarios than this no longer fit a class's attention (nor a projector's width).
@@ -149,7 +148,6 @@ def lesson_data(scenarios: list[Scenario], seed: int, run: int = 0, population=N
         for b in range(len(kernels))
         if a != b
     }
-    palette = [to_hex(_CMAP(x)) for x in np.linspace(0, 1, 64)]
     return {
         "seed": seed,
         "run": run,
@@ -161,7 +159,7 @@ def lesson_data(scenarios: list[Scenario], seed: int, run: int = 0, population=N
         "people": [_person_words(first, m) for m in range(n)],
         "states": {s: state_words(s) for s in COLOUR_BY},
         "chart_states": [[s, colour, dash] for s, colour, dash in PERSON_STATES],
-        "palette": palette,
+        "palettes": {s: palette(s, first.params.safe_threshold) for s in COLOUR_BY},
         "scenarios": [
             _scenario_data(s, k, scenarios[0].params) for s, k in zip(scenarios, kernels, strict=True)
         ],

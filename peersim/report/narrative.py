@@ -99,8 +99,11 @@ def _week_line(kernel: Kernel, record: dict, row: int, member: int, seen: dict) 
         # a mishandled moment lowers safety, but not always below "safe": the heatmap then shows
         # safety as fired that week, and the story must not say "unsafe"
         moment = "a silence when someone was having a hard time was not handled well (a moment mishandled)"
-        if safety >= p.safe_threshold:
+        first_safe = f"{moment}; it shook their safety, yet they felt safe in the group for the first time"
+        if safety >= p.safe_threshold and seen.get("safe"):
             parts.append(f"{moment}; it shook their safety, but they still felt safe")
+        elif safety >= p.safe_threshold:
+            parts.append(first_safe)
             seen["safe"] = True
         else:
             parts.append(f"{moment}, and they felt unsafe")

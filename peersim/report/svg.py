@@ -13,17 +13,15 @@ import math
 from html import escape
 
 import numpy as np
-from matplotlib.colors import to_hex
 
 from peersim.core.kernel import Kernel
-from peersim.report.teaching import _CHOSEN, _CMAP, PERSON_STATES, state_words
+from peersim.report.teaching import _CHOSEN, PERSON_STATES, palette, state_words
 
-_PALETTE = [to_hex(_CMAP(x)) for x in np.linspace(0, 1, 64)]
 _DASHES = {"-": "", "--": "12 6", "-.": "12 5 3 5", ":": "3 5"}
 
 
-def _colour(value: float) -> str:
-    return _PALETTE[max(0, min(len(_PALETTE) - 1, round(float(value) * (len(_PALETTE) - 1))))]
+def _colour(colours: list[str], value: float) -> str:
+    return colours[max(0, min(len(colours) - 1, round(float(value) * (len(colours) - 1))))]
 
 
 def circle_svg(kernel: Kernel, week: int, colour_by: str, chosen: int | None, label: str) -> str:
@@ -72,9 +70,10 @@ def circle_svg(kernel: Kernel, week: int, colour_by: str, chosen: int | None, la
                         f' stroke-opacity="{min(0.15 + s, 1):.2f}" stroke-width="{1 + 8 * s:.1f}"/>'
                     )
     values = record[colour_by][0]
+    colours = palette(colour_by, p.safe_threshold)
     for i in range(n):
         x, y = pos[i]
-        colour = _colour(values[i])
+        colour = _colour(colours, values[i])
         if gone[i]:
             out.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="22" fill="#bbbbbb" stroke="#777" stroke-width="2"'
@@ -100,7 +99,8 @@ def circle_svg(kernel: Kernel, week: int, colour_by: str, chosen: int | None, la
     for k in range(f):
         x, y = pos[n + k]
         out.append(
-            f'<rect x="{x - 20:.1f}" y="{y - 20:.1f}" width="40" height="40" fill="#d9a441" stroke="#000"/>'
+            f'<rect x="{x - 20:.1f}" y="{y - 20:.1f}" width="40" height="40" fill="#fff" stroke="#000"'
+            ' stroke-width="4"/>'
         )
         lx, ly = c + (x - c) * 1.27, c + (y - c) * 1.27
         out.append(f'<text x="{lx:.1f}" y="{ly + 9:.1f}" text-anchor="middle" font-size="24">F{k + 1}</text>')

@@ -18,6 +18,7 @@ the caller's backend, and a figure returned (``path=None``) is not kept open by 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import animation
 from matplotlib.cm import ScalarMappable
-from matplotlib.colors import Normalize
+from matplotlib.colors import ListedColormap, Normalize, TwoSlopeNorm, to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
@@ -41,6 +42,26 @@ _CHOSEN = "#d62728"
 #: The smallest text of any teaching figure, in points at its saved size.
 SMALLEST_PT = 12
 _TITLE_PT = 14
+
+
+def colours(state: str, threshold: float = 0.5):
+    """(colour map, norm) for ``state``: viridis from 0 to 1; safety in two hues that part where
+    feeling safe starts (orange below ``threshold``, blue from it), so 0.49 and 0.51 never look
+    alike, as they did on one continuous scale."""
+    if state != "safety":
+        return _CMAP, Normalize(0, 1)
+    below = matplotlib.colormaps["Oranges"](np.linspace(0.85, 0.3, 128))
+    above = matplotlib.colormaps["Blues"](np.linspace(0.35, 0.9, 128))
+    cmap = ListedColormap(np.vstack([below, above]), name="safety")
+    return cmap, TwoSlopeNorm(vmin=0.0, vcenter=threshold, vmax=1.0)
+
+
+@lru_cache(maxsize=64)
+def palette(state: str, threshold: float = 0.5, n: int = 101) -> tuple[str, ...]:
+    """Hex colours of ``state`` at values 0, 1/(n-1), ..., 1 (for pictures drawn outside matplotlib).
+    Cached: the app draws a circle every step, and matplotlib's colour lookups cost 30 ms a time."""
+    cmap, norm = colours(state, threshold)
+    return tuple(to_hex(cmap(norm(v))) for v in np.linspace(0, 1, n))
 
 
 def state_words(state: str) -> str:
@@ -101,10 +122,10 @@ def draw_group(
                     *pos[[i, j]].T, color="#1f3b5c", alpha=min(0.15 + s, 1.0), linewidth=0.5 + 4 * s, zorder=1
                 )
     values = record[colour_by][0]
-    norm = Normalize(0, 1)
+    cmap, norm = colours(colour_by, kernel.params.safe_threshold)
     for i in range(g.n):
         present = bool(record["present"][0, i]) or ended
-        colour = _CMAP(norm(values[i]))
+        colour = cmap(norm(values[i]))
         if gone[i]:
             ax.scatter(*pos[i], s=320, color=_GREY, edgecolors="#777777", linestyle="--", zorder=2)
         elif present:
@@ -116,7 +137,9 @@ def draw_group(
         if show_labels:
             ax.text(*(pos[i] * 1.25), str(i), ha="center", va="center", fontsize=fontsize)
     for k in range(g.f):
-        ax.scatter(*pos[g.n + k], s=320, marker="s", color="#d9a441", edgecolors="black", zorder=2)
+        # white squares: no colour of their own, so none a participant's state could have
+        square = {"marker": "s", "color": "white", "edgecolors": "black", "linewidths": 2.5}
+        ax.scatter(*pos[g.n + k], s=320, zorder=2, **square)
         if show_labels:
             ax.text(*(pos[g.n + k] * 1.25), f"F{k + 1}", ha="center", va="center", fontsize=fontsize)
     title = (
@@ -134,7 +157,8 @@ def draw_group(
 
 
 def _colourbar(fig, axes, colour_by: str, kernel: Kernel, fontsize: float = SMALLEST_PT) -> None:
-    mappable = ScalarMappable(norm=Normalize(0, 1), cmap=_CMAP)
+    cmap, norm = colours(colour_by, kernel.params.safe_threshold)
+    mappable = ScalarMappable(norm=norm, cmap=cmap)
     bar = fig.colorbar(mappable, ax=axes, shrink=0.7)
     bar.set_label(f"{state_words(colour_by)} (0 low, 1 high); grey: left the group", fontsize=fontsize)
     bar.ax.tick_params(labelsize=fontsize)
@@ -374,10 +398,12 @@ def icamo_figure(
     path=None,
     mechanisms: Sequence[str] | None = None,
     outcomes: Sequence[str] = ("hope", "self_image", "recovery"),
+    context: str | None = None,
 ):
     """The ICAMO table as a heatmap: rows are actor strata (of the first context), columns the
     mechanisms' activation rates (%), then dropout and outcome changes written in the cells.
-    Default: the built-in mechanisms (peersim.MECHANISMS) but dropout, which is an outcome here."""
+    Default: the built-in mechanisms (peersim.MECHANISMS) but dropout, which is an outcome here.
+    ``context``: the scenario in words, for a table of one scenario (a sweep's names its own)."""
     mechanisms = [m for m in MECHANISMS if m != "dropout"] if mechanisms is None else mechanisms
     first = table["point"].iloc[0]
     block = table[table["point"] == first]
@@ -425,11 +451,14 @@ def icamo_figure(
     )
     ax2.set_yticks([])
     ax2.set_title("Outcomes (changes on 0 to 1 scales)", fontsize=_TITLE_PT)
-    context = [c for c in table.columns if c not in ("point", "actor", "stratum", "participants", "groups")]
-    context = context[: context.index(f"{mechanisms[0]}_rate")]
+    given = context
+    columns = [c for c in table.columns if c not in ("point", "actor", "stratum", "participants", "groups")]
+    columns = columns[: columns.index(f"{mechanisms[0]}_rate")]
     from peersim.report.words import value_words
 
-    desc = "; ".join(value_words(c, block[c].iloc[0]) for c in context) or "the scenario as simulated"
+    desc = (
+        "; ".join(value_words(c, block[c].iloc[0]) for c in columns) or given or "the scenario as simulated"
+    )
     n_contexts = table["point"].nunique()
     if n_contexts > 1:
         desc += f" (the first of {n_contexts} contexts; the table has them all)"

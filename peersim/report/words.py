@@ -68,6 +68,16 @@ def _doc(name: str) -> str:
     return next(f.metadata.get("doc", "") for f in fields(Params) if f.name == name) or name.replace("_", " ")
 
 
+def parameter_words(name: str) -> str:
+    """A parameter as an axis label: its name in words, what it means and its unit
+    ("age sd: spread of age (normal, cut to 18-80), years")."""
+    spec = next((f for f in fields(Params) if f.name == name), None)
+    if spec is None:
+        return name.replace("_", " ")
+    unit = spec.metadata.get("unit") or ""
+    return f"{name.replace('_', ' ')}: {spec.metadata.get('doc', '')}" + (f", {unit}" if unit else "")
+
+
 def value_words(name: str, value) -> str:
     """One parameter's value as a phrase: ``("facilitator_role", "paid")`` -> "paid peer workers as
     facilitators"; a number as its meaning and value ("facilitator skill ...: 0.95")."""

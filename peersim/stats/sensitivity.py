@@ -121,14 +121,20 @@ def sensitivity_figure(table: pd.DataFrame, kind: str, path) -> object:
         if kind == "saltelli":
             order = sub.sort_values("ST").reset_index(drop=True)
             ax.barh(
-                ys - 0.2, order.ST, 0.4, xerr=order.ST_conf, label="total (ST)", color="#2f6f8f", capsize=2
+                ys - 0.2,
+                order.ST,
+                0.4,
+                xerr=order.ST_conf,
+                label="alone and with others (total index, ST)",
+                color="#2f6f8f",
+                capsize=2,
             )
             ax.barh(
                 ys + 0.2,
                 order.S1,
                 0.4,
                 xerr=order.S1_conf,
-                label="first order (S1)",
+                label="alone (first-order index, S1)",
                 color="#9cc3d5",
                 capsize=2,
             )
@@ -137,10 +143,10 @@ def sensitivity_figure(table: pd.DataFrame, kind: str, path) -> object:
             order = sub.sort_values("mu_star").reset_index(drop=True)
             ax.barh(ys, order.mu_star, xerr=order.mu_star_conf, color="#2f6f8f", capsize=2)
             ax.set_xlabel("Morris mu* (mean absolute elementary effect)")
-        ax.set_yticks(ys, order.parameter, fontsize=8)
+        ax.set_yticks(ys, order.parameter, fontsize=10)
         ax.set_title(OUTPUTS.get(output, output), fontsize=10)
     if kind == "saltelli":
-        axes[0][0].legend(fontsize=8, frameon=False, loc="lower right")
+        axes[0][0].legend(fontsize=10, frameon=False, loc="lower right")
     fig.suptitle(
         f"Global sensitivity ({'Sobol, Saltelli sampling' if kind == 'saltelli' else 'Morris screening'});"
         " bars: 95% bootstrap intervals"

@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from peersim.studies.icamo import format_icamo, icamo_table
 
     strata = [s.strip() for s in args.strata.split(",") if s.strip()]
+    context = None  # a sweep's table names its contexts; one scenario's does not, so say it here
     if args.sweep is not None:
         from peersim.sweep import load_results
 
@@ -47,9 +48,13 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     else:
+        from peersim.report.words import scenario_words
         from peersim.run.engine import simulate
 
         population, params = options.population(args, options.scenario(args))
+        context = scenario_words(params) + (
+            f"; the people of {args.population.name}" if args.population else ""
+        )
         results = simulate(
             params,
             runs=args.runs,
@@ -78,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     if args.figure:
         from peersim.report.teaching import icamo_figure
 
-        print(f"Wrote {icamo_figure(table, path=args.figure)}")
+        print(f"Wrote {icamo_figure(table, path=args.figure, context=context)}")
     return 0
 
 

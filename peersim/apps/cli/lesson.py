@@ -11,11 +11,10 @@ from peersim.apps.cli.options import UsageError
 
 HELP = "write a lesson: one HTML file (no network, no server) of the same group under chosen scenarios"
 
-#: Without --scenario: the contexts issue 20's teacher compared, the first the course as designed.
-DEFAULT_SCENARIOS = (
-    "volunteer peer facilitators (as in PEER):",
-    "paid peer workers as facilitators: facilitator_role=paid",
-    "inside mental health services: setting=mental_health_service",
+#: Without --scenario: the contexts issue 20's teacher compared, after the course --set gives.
+DEFAULT_CHANGES = (
+    ("paid peer workers as facilitators", {"facilitator_role": "paid"}),
+    ("inside mental health services", {"setting": "mental_health_service"}),
 )
 
 
@@ -54,6 +53,21 @@ def parse_scenario(text: str) -> tuple[str, list[tuple[str, object]]]:
     return label.strip(), parsed
 
 
+def default_scenarios(base, scenario) -> list:
+    """The course as --set gives it, named for what it is, then each default change that changes it
+    (a base already with paid facilitators is not offered them again)."""
+    from peersim.core.params import Params
+    from peersim.report.words import scenario_words
+
+    label = "volunteer peer facilitators (as in PEER)" if base == Params() else scenario_words(base)
+    out = [scenario(label, base)]
+    for name, changes in DEFAULT_CHANGES:
+        other = base.replace(**changes)
+        if other != base:
+            out.append(scenario(name, other))
+    return out
+
+
 def _check_out(out: Path) -> None:
     if out.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"--out {out}: a lesson is an HTML file; name it ending in .html")
@@ -71,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
 
     _check_out(args.out)
     population, base = options.population(args, options.scenario(args))
-    scenarios = []
-    for text in args.scenario or DEFAULT_SCENARIOS:
+    scenarios = [] if args.scenario else default_scenarios(base, Scenario)
+    for text in args.scenario:
         label, changes = parse_scenario(text)
         if any(name == "group_size" for name, _ in changes):
             raise UsageError(
@@ -85,7 +99,6 @@ def run(args: argparse.Namespace) -> int:
         scenarios.append(Scenario(label, params))
     check_scenarios(scenarios)
     path = write_lesson(args.out, scenarios, args.seed, args.run, population, args.title)
-    print(
-        f"Wrote {path} ({path.stat().st_size // 1024:,} KB): {len(scenarios)} scenarios, open it in a browser"
-    )
+    size = path.stat().st_size // 1024
+    print(f"Wrote {path} ({size:,} KB): {len(scenarios)} scenarios, open it in a browser")
     return 0

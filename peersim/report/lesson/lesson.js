@@ -19,7 +19,7 @@
     return node;
   }
   function colour(value) {
-    const p = data.palette;
+    const p = data.palettes[view.colour];
     return p[Math.max(0, Math.min(p.length - 1, Math.round(value * (p.length - 1))))];
   }
   const letter = (k) => (k === 0 ? "A" : "B");
@@ -74,7 +74,7 @@
     }
     for (let k = 0; k < F; k++) {
       const [x, y] = pos[N + k];
-      svg.appendChild(el("svg:rect", { x: x - 20, y: y - 20, width: 40, height: 40, fill: "#d9a441", stroke: "#000" }));
+      svg.appendChild(el("svg:rect", { x: x - 20, y: y - 20, width: 40, height: 40, fill: "#fff", stroke: "#000", "stroke-width": 4 }));
       svg.appendChild(el("svg:text", { x: c + (x - c) * 1.27, y: c + (y - c) * 1.27 + 9, "text-anchor": "middle",
                                        "font-size": 24 }, `F${k + 1}`));
     }
@@ -85,7 +85,9 @@
     const div = el("div", { class: "legend", role: "note", "aria-label": "legend of the group circle" });
     const key = div.appendChild(el("div", { class: "colour-key" }));
     key.appendChild(el("b", {}, `Colour: ${data.states[view.colour]}`));
-    const stops = [0, 0.2, 0.4, 0.6, 0.8, 1].map(colour).join(", ");
+    // every colour of the scale at its place, so the jump at "safe from 0.5" shows as a jump
+    const p = data.palettes[view.colour];
+    const stops = p.map((c, i) => `${c} ${(100 * i) / (p.length - 1)}%`).join(", ");
     key.appendChild(el("div", { class: "scale", style: `background:linear-gradient(to right, ${stops})` }));
     const ticks = key.appendChild(el("div", { class: "ticks" }));
     ["0 low", view.colour === "safety" ? `${data.safe_threshold}: safe from here` : "0.5", "1 high"]
@@ -95,7 +97,7 @@
      [`background:#fff;border:4px solid ${mid}`, "absent this week (hollow)"],
      ["background:#bbb;border:2px dashed #777", "has left the group (grey, ties gone)"],
      ["background:none;border:4px solid #d62728", "the chosen person (red ring)"],
-     ["border-radius:0;background:#d9a441;border:1px solid #000", "facilitator (square)"],
+     ["border-radius:0;background:#fff;border:3px solid #000", "facilitator (square)"],
      ["border-radius:0;height:0;width:26px;border-top:4px solid #1f3b5c", "tie: thicker and darker = closer"],
     ].forEach(([style, text]) => {
       const row = div.appendChild(el("div"));
