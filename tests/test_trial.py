@@ -365,9 +365,9 @@ def test_calibration_statistics_keep_only_what_they_read_and_match_the_whole_tab
 
     study = peer_trial()
     names = [
-        "d:qpr:peer", "difference:hope:peer", "mean:qpr:control", "change:self_efficacy:peer",
-        "dropout:peer", "left_by:peer:3", "early_leavers:peer:2", "companionship:peer",
-        "sprouts:peer", "cohesion_r:peer",
+        "d:qpr:peer", "se_d:qpr:peer", "difference:hope:peer", "mean:qpr:control",
+        "change:self_efficacy:peer", "dropout:peer", "left_by:peer:3", "early_leavers:peer:2",
+        "companionship:peer", "sprouts:peer", "cohesion_r:peer",
     ]  # fmt: skip
     assert {n.split(":")[0] for n in names} == set(STATISTICS)
     sets = pd.DataFrame({"facilitator_skill": np.linspace(0.3, 0.9, 6)})

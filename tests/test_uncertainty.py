@@ -211,8 +211,16 @@ def test_icamo_prints_parameter_intervals_in_posterior_mode(capsys):
     text = capsys.readouterr().out
     assert "Parameter uncertainty (posterior draws, one per group)" in text
     everyone = next(x for x in text.splitlines() if x.strip().startswith("everyone") and "{par" in x)
-    low, high = (float(x) for x in re.search(r"left \{par ([\d.]+)% to ([\d.]+)%", everyone).groups())
-    assert 0 <= low < high <= 100
+    # dropout's interval, in range, or said to be within the runs' noise (with few runs per draw
+    # the parameter part of dropout may not be told apart from it: the posterior decides)
+    left = re.search(r"left \{par ([\d.]+)% to ([\d.]+)%", everyone)
+    if left:
+        low, high = (float(x) for x in left.groups())
+        assert 0 <= low < high <= 100
+    else:
+        assert "left {par not told apart from the runs' noise: more runs}" in everyone
+    low, high = (float(x) for x in re.search(r"chg hope \{par ([-+\d.]+) to ([-+\d.]+)\}", everyone).groups())
+    assert -1 <= low < high <= 1
 
 
 @settings(max_examples=4, deadline=None)
