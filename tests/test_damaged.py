@@ -268,7 +268,11 @@ def _mutate(doc, rng) -> str:
     if how == "delete":
         parent.pop(last)
     elif how == "retype":
-        parent[last] = JUNK[rng.integers(len(JUNK))]
+        new = JUNK[rng.integers(len(JUNK))]
+        old = parent[last]
+        parent[last] = new
+        if type(old) is type(new) and old == new:  # the same value again: no edit at all
+            return "nothing"
     elif isinstance(parent, dict):  # an unknown name: a key renamed
         parent["nope"] = parent.pop(last)
     else:
