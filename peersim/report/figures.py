@@ -48,7 +48,10 @@ def baseline_figure(res: Results | Summary, path: str | Path) -> Path:
     right.set_ylabel("change, baseline to end of course (0-1 scale)")
     right.set_title("Change in outcomes (mean, 95% CI)")
     right.legend(frameon=False)
-    fig.suptitle(f"PEER course, {summary.runs:,} simulated groups (seed {summary.seed})")
+    from peersim.report.words import scenario_words
+
+    # the context in words: a paid-facilitator run must not read as the PEER course as designed
+    fig.suptitle(f"{scenario_words(summary.params)}: {summary.runs:,} simulated groups (seed {summary.seed})")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     return path
