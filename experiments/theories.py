@@ -45,7 +45,14 @@ def main(argv=None) -> list:
         __file__,
         argv,
         __doc__,
-        small={"simulations": 400, "accept": 20, "trees": 50, "pattern_draws": 6, "pattern_groups": 4},
+        small={
+            "simulations": 400,
+            "accept": 20,
+            "trees": 50,
+            "robustness_trees": 20,
+            "pattern_draws": 6,
+            "pattern_groups": 4,
+        },
         small_help="a quick check: few simulations",
         options={
             "--doc": {"type": Path, "help": "also renew the generated tables of this page (docs/theories.md)"}
@@ -67,7 +74,7 @@ def main(argv=None) -> list:
     save_figure(patterns.figure(), out / "patterns.png")
     # the purposive datum read as a random sample: what the earlier verdict rested on
     use = usable_targets(targets, purposive=True)
-    every = forest_choice(selection.tables, use, spec["trees"], spec["seed"])
+    every = forest_choice(selection.tables, use, spec["trees"], spec["seed"], jobs=2)
     _probabilities(Selection(*every, {}, [], [], {})).to_csv(
         out / "probabilities_purposive.csv", index=False, float_format="%.4g"
     )
@@ -184,7 +191,12 @@ def select(spec, targets, out: Path, priors=None) -> Selection:
     keys = ("simulations", "accept", "trees", "seed")
     with ProcessPoolExecutor(2) as pool:
         return select_theories(
-            **{k: spec[k] for k in keys}, targets=targets, table_dir=out / "raw", priors=priors, executor=pool
+            **{k: spec[k] for k in keys},
+            targets=targets,
+            table_dir=out / "raw",
+            priors=priors,
+            executor=pool,
+            jobs=2,
         )
 
 
@@ -205,7 +217,8 @@ def robustness(selection: Selection, targets, spec) -> pd.DataFrame:
     use = usable_targets(targets)
     for name in use:
         rest = {k: t for k, t in use.items() if k != name}
-        probabilities, _, error = forest_choice(selection.tables, rest, spec["trees"], spec["seed"])
+        trees = spec["robustness_trees"]
+        probabilities, _, error = forest_choice(selection.tables, rest, trees, spec["seed"], jobs=2)
         for r in probabilities.itertuples():
             rows.append(
                 {

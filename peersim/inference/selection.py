@@ -93,13 +93,15 @@ def select_theories(
     priors: Mapping | None = None,
     purposive: bool = False,
     executor=None,
+    jobs: int = 1,
 ) -> Selection:
     """Model choice between ``theories`` given the fitted targets (module docstring):
     ``simulations`` reference-table rows per theory, ``trees`` trees. ``parameters`` (default
     :func:`~peersim.inference.calibration.inferred`, the rivals' own included) are drawn from
     their priors (the register's, or ``priors``); every other parameter is held at ``base``.
     ``table_dir`` keeps the tables (resumable). ``purposive`` lets the forest read targets from
-    purposive samples too (a sensitivity analysis)."""
+    purposive samples too (a sensitivity analysis). ``jobs``: processes for the forests (the
+    same trees whatever their number)."""
     theories = list(theories)
     unknown = [t for t in theories if t not in THEORY_NAMES]
     if unknown or len(theories) < 2:
@@ -124,14 +126,18 @@ def select_theories(
         draws[theory] = pd.concat([near, stats.add_prefix("stat_")], axis=1)
     every = tables[theories[0]].problem.targets
     use = usable_targets(every, purposive)
-    probabilities, confusion, error = forest_choice(tables, use, trees, seed)
+    probabilities, confusion, error = forest_choice(tables, use, trees, seed, jobs)
     left_out = [k for k in fitted(every) if k not in use]
     columns = list(dict.fromkeys(t["statistic"] for t in use.values()))
     return Selection(probabilities, confusion, error, draws, columns, left_out, tables)
 
 
 def forest_choice(
-    tables: Mapping[str, abc.ReferenceTable], use: Mapping[str, Mapping], trees: int = 500, seed: int = 0
+    tables: Mapping[str, abc.ReferenceTable],
+    use: Mapping[str, Mapping],
+    trees: int = 500,
+    seed: int = 0,
+    jobs: int = 1,
 ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """The random-forest model choice (module docstring) on the statistics of the targets ``use``,
     from every theory's reference table: (probabilities, confusion, prior error rate). Cheap next to
@@ -145,7 +151,10 @@ def forest_choice(
     x = np.vstack([tables[t].statistics[columns].to_numpy(float) for t in theories])
     y = np.repeat(np.arange(len(theories)), [len(tables[t]) for t in theories])
     observed = np.array([[next(t["value"] for t in use.values() if t["statistic"] == c) for c in columns]])
-    forest = RandomForestClassifier(n_estimators=trees, oob_score=True, random_state=seed, n_jobs=1).fit(x, y)
+    # n_jobs: the trees are the same whatever the number of processes (random_state fixes them)
+    forest = RandomForestClassifier(n_estimators=trees, oob_score=True, random_state=seed, n_jobs=jobs).fit(
+        x, y
+    )
     oob = np.argmax(np.nan_to_num(forest.oob_decision_function_, nan=0.0), axis=1)
     names = np.asarray(theories)
     confusion = pd.crosstab(pd.Categorical(names[y], theories), pd.Categorical(names[oob], theories))
@@ -154,7 +163,7 @@ def forest_choice(
     votes = forest.predict_proba(observed)[0]
     chosen = int(np.argmax(votes))
     # the local error rate at the observed statistics (Pudlo et al. 2016, Algorithm 2)
-    local = RandomForestRegressor(n_estimators=trees, random_state=seed, n_jobs=1).fit(x, wrong)
+    local = RandomForestRegressor(n_estimators=trees, random_state=seed, n_jobs=jobs).fit(x, wrong)
     probability = float(1.0 - local.predict(observed)[0])
     probabilities = pd.DataFrame(
         {
