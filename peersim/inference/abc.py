@@ -235,17 +235,26 @@ def discrepancy(stats: pd.DataFrame, targets: Mapping[str, Mapping]) -> np.ndarr
     return np.sqrt(np.nansum(np.where(np.isinf(z), 1e6, z) ** 2, axis=1))
 
 
-def reject(table: ReferenceTable, accept: int, targets: Mapping[str, Mapping] | None = None) -> pd.DataFrame:
+def reject(
+    table: ReferenceTable,
+    accept: int,
+    targets: Mapping[str, Mapping] | None = None,
+    exclude: int | None = None,
+) -> pd.DataFrame:
     """The ``accept`` rows of ``table`` closest to ``targets`` (default the problem's): their
     parameters as simulated, ``weight`` (Epanechnikov, normalised), ``distance``, ``row`` (in the
-    table) and ``trial`` (the copy it ran)."""
+    table) and ``trial`` (the copy it ran). ``exclude``: a row never accepted (simulation-based
+    calibration's truth, inferred from the others)."""
     targets = table.problem.targets if targets is None else targets
-    if not 1 <= accept <= len(table):
-        raise ValueError(f"accept = {accept}: must be 1 to the table's {len(table)} rows")
+    available = len(table) - (exclude is not None)
+    if not 1 <= accept <= available:
+        raise ValueError(f"accept = {accept}: must be 1 to the table's {available} rows")
     d = discrepancy(table.statistics, targets)
+    if exclude is not None:
+        d[exclude] = np.inf
     order = np.argsort(d, kind="stable")
     kept = order[:accept]
-    delta = d[order[accept]] if accept < len(table) else d[kept[-1]] * (1.0 + 1e-9)
+    delta = d[order[accept]] if accept < available else d[kept[-1]] * (1.0 + 1e-9)
     w = 1.0 - (d[kept] / delta) ** 2 if delta > 0 else np.ones(accept)
     w = np.clip(w, 1e-12, None)  # the farthest accepted row keeps a trace of weight
     out = table.parameters.iloc[kept].reset_index(drop=True)

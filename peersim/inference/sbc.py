@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from peersim.data.targets import fitted
-from peersim.inference.abc import ReferenceTable, adjust, discrepancy, weighted_quantiles
+from peersim.inference.abc import ReferenceTable, adjust, reject, weighted_quantiles
 
 #: central intervals whose coverage is reported
 LEVELS = (0.5, 0.9)
@@ -60,17 +60,9 @@ def rejection(
     table: ReferenceTable, targets: Mapping[str, Mapping], exclude: int, accept: int, adjusted: bool
 ) -> pd.DataFrame:
     """The calibration's inference of ``targets`` on every row of ``table`` but ``exclude``: the
-    ``accept`` closest rows' parameters (regression-adjusted if ``adjusted``) with ``weight``."""
-    d = discrepancy(table.statistics, targets)
-    d[exclude] = np.inf
-    order = np.argsort(d, kind="stable")
-    kept = order[:accept]
-    delta = d[order[accept]]
-    w = np.clip(1.0 - (d[kept] / delta) ** 2, 1e-12, None) if np.isfinite(delta) and delta > 0 else None
-    w = np.ones(accept) if w is None else w
-    accepted = table.parameters.iloc[kept].reset_index(drop=True)
-    accepted["weight"] = w / w.sum()
-    accepted["row"] = kept
+    ``accept`` closest rows' parameters (regression-adjusted if ``adjusted``) with ``weight``
+    (:func:`peersim.inference.abc.reject`, the calibration's own)."""
+    accepted = reject(table, accept, targets, exclude=exclude)
     if not adjusted:
         return accepted
     return adjust(table, accepted, targets)  # on the deviations from these (pseudo) targets
