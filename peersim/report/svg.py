@@ -16,6 +16,7 @@ import numpy as np
 
 from peersim.core.kernel import Kernel
 from peersim.report.teaching import _CHOSEN, PERSON_STATES, palette, state_words
+from peersim.report.words import week_title
 
 _DASHES = {"-": "", "--": "12 6", "-.": "12 5 3 5", ":": "3 5"}
 
@@ -50,13 +51,7 @@ def circle_svg(kernel: Kernel, week: int, colour_by: str, chosen: int | None, la
         f'<svg viewBox="0 -48 {size} {size + 48}" role="img" aria-label="{escape(label)}"'
         ' style="width:100%;height:auto;max-width:720px" xmlns="http://www.w3.org/2000/svg">'
     ]
-    title = (
-        "before the first session"
-        if week == 0
-        else f"session {week}"
-        if not ended
-        else f"week {week}: the course has ended"
-    )
+    title = week_title(week, ended)
     # above the circle (the view box starts 48 units higher), clear of the top member's number
     out.append(f'<text x="{c}" y="-14" text-anchor="middle" font-size="28">{escape(title)}</text>')
     if not ended:

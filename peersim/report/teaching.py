@@ -34,6 +34,7 @@ from peersim.core.kernel import Kernel
 from peersim.core.mechanisms import registry
 from peersim.core.params import MECHANISMS
 from peersim.core.state import STATES
+from peersim.report.words import week_title
 
 COLOUR_BY = (*STATES, "recovery")
 _CMAP = matplotlib.colormaps["viridis"]
@@ -142,13 +143,7 @@ def draw_group(
         ax.scatter(*pos[g.n + k], s=320, zorder=2, **square)
         if show_labels:
             ax.text(*(pos[g.n + k] * 1.25), f"F{k + 1}", ha="center", va="center", fontsize=fontsize)
-    title = (
-        "before the first session"
-        if week == 0
-        else f"session {week}"
-        if not ended
-        else f"week {week}: the course has ended"
-    )
+    title = week_title(week, ended)
     ax.set_title(title, fontsize=fontsize + 2)
     ax.set_xlim(-1.45, 1.45)
     ax.set_ylim(-1.45, 1.45)

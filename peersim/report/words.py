@@ -167,3 +167,10 @@ GLOSSARY = {
     "mechanism": "a way the group changes people, as the PEER study describes it (safety, sharing, ...)",
     "ICAMO": "intervention, context, actor, mechanism, outcome: how realist evaluation explains what works",
 }
+
+
+def week_title(week: int, ended: bool) -> str:
+    """The heading of a week in the group circle (the figure and the app's picture alike)."""
+    if week == 0:
+        return "before the first session"
+    return f"week {week}: the course has ended" if ended else f"session {week}"
