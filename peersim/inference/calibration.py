@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 
 from peersim.core.params import Params
-from peersim.core.sets import whole_numbers
 from peersim.data.register import register
 from peersim.data.study import Study, as_study
 from peersim.data.targets import KINDS, fitted, keys, load_targets
@@ -51,7 +50,6 @@ __all__ = [  # the targets' helpers, where the calibration's users have always f
     "posterior_priors",
     "predictive_check",
     "problem",
-    "screen",
     "statistics",
 ]  # fmt: skip
 
@@ -95,50 +93,6 @@ def eligible(parameters: Sequence[str] | None = None) -> list[str]:
     entries = register()
     names = parameters if parameters is not None else list(entries)
     return [n for n in names if not entries[n].sized and not entries[n].prior.fixed]
-
-
-def screen(
-    parameters: Sequence[str],
-    trajectories: int = 10,
-    trials_per_point: int = 8,
-    seed: int = 0,
-    base: Params | None = None,
-    targets: Mapping[str, Mapping] | None = None,
-    study: Study | str | Path | None = None,
-) -> pd.DataFrame:
-    """Morris screening (SALib) of ``parameters`` over their priors, on the fitted targets'
-    statistics: for each parameter, mu* (mean absolute elementary effect across the prior, each
-    point the mean of ``trials_per_point`` virtual trials) per target, in units of the target's
-    standard error, and their maximum (``importance``). A parameter whose importance is small moves
-    no target by a meaningful share of its uncertainty: the data cannot inform it. Every point
-    meets the same ``trials_per_point`` virtual trials, so differences between points are the
-    parameters' effects (common random numbers), not sampling noise."""
-    from SALib.analyze import morris as morris_analyze
-    from SALib.sample import morris as morris_sample
-
-    targets = fitted(dict(targets or load_targets(study=study)))
-    entries = register()
-    names = list(parameters)
-    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
-    unit = morris_sample.sample(problem, trajectories, num_levels=4, seed=seed)
-    # the unit levels (1/6 .. 5/6 of the way through each prior's quantiles) as parameter values
-    values = {n: entries[n].prior.ppf(np.clip(unit[:, i], 0.02, 0.98)) for i, n in enumerate(names)}
-    sets = whole_numbers(pd.DataFrame(values).iloc[np.repeat(np.arange(len(unit)), trials_per_point)])
-    sets = sets.reset_index(drop=True)
-    # every point meets the same trials (the same people and draws): an elementary effect is the
-    # parameter's, not the noise of two different samples (common random numbers)
-    copies = np.tile(np.arange(trials_per_point), len(unit))
-    stats = statistics(sets, base, seed=seed, trials=copies, study=study, names=keys(targets))
-    means = stats.groupby(np.repeat(np.arange(len(unit)), trials_per_point)).mean()
-    rows = {}
-    for target, t in targets.items():
-        y = means[t["statistic"]].fillna(means[t["statistic"]].mean()).to_numpy()
-        res = morris_analyze.analyze(problem, unit, y, num_levels=4, seed=seed)
-        rows[target] = np.asarray(res["mu_star"]) / t["se"]
-    table = pd.DataFrame(rows, index=names)
-    table["importance"] = table.max(axis=1)
-    table["grade"] = [entries[n].grade for n in names]
-    return table.sort_values("importance", ascending=False)
 
 
 # --- priors from a posterior (a sequential update) -------------------------------------------------

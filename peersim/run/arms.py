@@ -45,9 +45,3 @@ def study_runs(studies: np.ndarray, groups: int, control: bool = False, people: 
 def study_and_group(runs: np.ndarray, groups: int, control: bool = False, people: str = "other"):
     """The inverse of :func:`study_runs`: (study, group position) of each run."""
     return np.divmod(np.asarray(runs) - first_run(control, people), groups)
-
-
-def first_people(frame, people: int, by: str):
-    """The first ``people`` rows of each ``by`` (a study's participants in group order): a trial
-    stops recruiting when its arm is full."""
-    return frame[frame.groupby(by).cumcount() < people]
