@@ -23,6 +23,7 @@ from peersim.inference.calibration import (
 )
 from peersim.stats.uncertainty import exploratory, split
 from peersim.studies.knockout import knockouts
+from peersim.studies.observe import as_observed, observed_statistics
 from peersim.studies.trial import trial
 
 POSTERIOR = pd.DataFrame(
@@ -108,12 +109,22 @@ def test_rejection_abc_keeps_whole_vectors_resumes_and_checks(tmp_path):
     every = abc.discrepancy(fit.table.statistics, fit.table.problem.targets)
     assert kept.distance.max() <= np.sort(every)[30]
     # a row of the posterior is a parameter vector as simulated: its statistics, rebuilt from the
-    # row and its trial alone, are the reference table's
+    # row and its trial alone and observed as the data were, are the reference table's
     trial, row = kept.trial.iloc[7], kept.row.iloc[7]
-    again = statistics(post.iloc[[7]][names], seed=5, trials=[trial], names=fit.table.problem.keys)
+    problem_ = fit.table.problem
+    simulated = statistics(post.iloc[[7]][names], seed=5, trials=[trial], names=problem_.keys)
+    again = observed_statistics(simulated, fitted(problem_.targets), 5, [trial])
     # (to rounding: the mixed model sums every fit's groups by the sizes the whole batch has, so
     # a copy fitted alone or among others differs in the last bits, 1e-14 relative)
     np.testing.assert_allclose(again.to_numpy(float)[0], fit.table.statistics.iloc[row], rtol=1e-12)
+    # the table holds them as observed: the 2 leavers and the 9 completers interviewed are counts
+    # in 2 and 9 people, the literature's dropout is seen with its own error; the trial's own d is
+    # the copy's (its sampling is the trial's)
+    table_stats = fit.table.statistics
+    assert np.isin(table_stats["companionship:peer"].dropna() * 9, np.arange(10)).all()
+    assert np.isin(table_stats["early_leavers:peer:2"].dropna() * 2, [0, 1, 2]).all()
+    assert simulated["dropout:peer"].item() != again["dropout:peer"].item()
+    assert simulated["d:qpr:peer"].item() == pytest.approx(again["d:qpr:peer"].item(), rel=1e-12)
     # the second call finds every chunk on disk: nothing simulated again, the same posterior
     stored = sorted((tmp_path / "table").rglob("*.npz"))
     assert len(stored) == 3
@@ -272,3 +283,49 @@ def test_a_table_of_any_length_starts_with_the_shorter_ones(tmp_path):
     pd.testing.assert_frame_equal(longer.parameters.head(25), short.parameters)
     fresh = abc.reference_table(p, 50, chunk=20)
     pd.testing.assert_frame_equal(longer.statistics, fresh.statistics)
+
+
+def test_observations_are_simulated_as_the_data_were_seen():
+    """Exact properties of the observation error (peersim.data.study.ERRORS): a count in n people
+    is k of n, drawn around the copy's share; an external datum gets normal error of its se; the
+    draws belong to the copy (the same copy is observed the same way in any batch); NaN stays NaN."""
+    trials = np.arange(20_000)
+    share = np.full(len(trials), 0.3)
+    seen = as_observed(share, {"error": "subsample", "n": 9, "se": 0.1}, "x", 1, trials)
+    assert np.isin(seen * 9, np.arange(10)).all()
+    assert seen.mean() == pytest.approx(0.3, abs=0.01)
+    assert seen.std() == pytest.approx(np.sqrt(0.3 * 0.7 / 9), rel=0.05)
+    normal = as_observed(share, {"error": "normal", "se": 0.05}, "x", 1, trials)
+    assert normal.mean() == pytest.approx(0.3, abs=0.002) and normal.std() == pytest.approx(0.05, rel=0.03)
+    # error_sd, when given, is the added error's sd
+    wider = as_observed(share, {"error": "normal", "se": 0.05, "error_sd": 0.1}, "x", 1, trials)
+    assert wider.std() == pytest.approx(0.1, rel=0.03)
+    # counter-based: copy 7 alone is observed as copy 7 among 20,000; another stream differs
+    alone = as_observed(share[:1], {"error": "normal", "se": 0.05}, "x", 1, [7])
+    assert alone[0] == normal[7]
+    assert as_observed(share[:1], {"error": "normal", "se": 0.05}, "y", 1, [7])[0] != normal[7]
+    nothing = as_observed(np.array([np.nan]), {"error": "subsample", "n": 2, "se": 0.2}, "x", 1, [0])
+    assert np.isnan(nothing[0])
+    assert (as_observed(share, {"se": 0.05}, "x", 1, trials) == share).all()  # simulated: as it is
+    # one statistic with an error of its own cannot be compared by two fitted targets
+    targets = {
+        "a": {"statistic": "dropout:peer", "error": "normal", "se": 0.05},
+        "b": {"statistic": "dropout:peer", "se": 0.05},
+    }
+    with pytest.raises(ValueError, match="same statistic 'dropout:peer'"):
+        observed_statistics(pd.DataFrame({"dropout:peer": [0.2]}), targets, 1, [0])
+
+
+def test_a_target_with_a_bad_observation_error(tmp_path):
+    for extra, message in (
+        ('error = "poisson"', "error = 'poisson'"),
+        ('error = "subsample"\nn = 0', "needs n"),
+        ("error_sd = 0.1", "error_sd"),
+    ):
+        path = tmp_path / "t.toml"
+        path.write_text(
+            f'[x]\nstatistic = "dropout:peer"\nvalue = 0.2\nse = 0.05\nkind = "near"\nfit = true\n'
+            f'source = "s"\n{extra}\n'
+        )
+        with pytest.raises(ValueError, match=message):
+            load_targets(path)

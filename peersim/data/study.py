@@ -35,7 +35,9 @@ Each observation names a statistic of one virtual copy of the study (``STATISTIC
 seen: a mean with its standard error (``value``, ``se``), a count of ``k`` in ``n`` (read as a
 binomial), a bound (``kind`` at_least / at_most / within, with ``value`` and ``se``), or an
 attendance register (``left_by_session``: how many of ``n`` had left by each session, read as a
-count per session).
+count per session). ``error`` says how the observation's error arises (``ERRORS``): a study's own
+results are ``simulated`` by its virtual copy (the default); a count seen in a few of the study's
+people (interviewees) is a ``subsample``; a datum from elsewhere, seen with error ``se``, ``normal``.
 """
 
 from __future__ import annotations
@@ -55,6 +57,16 @@ ARM_KINDS = ("peer", "usual", "waitlist")
 ANALYSES = ("mixed model", "ancova", "unadjusted")
 OCCASIONS = ("baseline", "end", "followup")
 KINDS = ("near", "at_least", "at_most", "within")
+#: How an observation's error arises, beside the virtual copy's own sampling:
+#: ``simulated``: it is that sampling (a study's own results: the copy has the study's people,
+#: waves, missing outcomes and analysis, so its statistic varies as the observation did);
+#: ``subsample``: the datum was seen in ``n`` people drawn from the copy's (interviewees): k of n,
+#: a binomial draw from the copy's share;
+#: ``normal``: an external datum (the literature's dropout about a setting like PEER's), the copy's
+#: value seen with normal error of sd ``error_sd`` (default ``se``).
+#: The reference table holds each statistic *as observed* (peersim.studies.observe.with_error), so
+#: the calibration's likelihood is the data's, and the ABC tolerance is an approximation only.
+ERRORS = ("simulated", "subsample", "normal")
 #: outcomes a study can measure: the model's states, as the trial's questionnaires read them
 OUTCOMES = ("qpr", "hope", "self_efficacy", "social_relations", "self_image", "meaning")
 #: outcomes with a state at follow-up (the others are measured at baseline and the end only)
@@ -126,6 +138,10 @@ class Observation:
     session: int | None = None
     n: int = 0
     binomial: bool = False
+    #: how its error arises beside the copy's own sampling (peersim.data.targets.ERRORS):
+    #: a study's own results are ``simulated`` by its virtual copy; ``subsample`` for a count
+    #: seen in n people drawn from the study's (interviewees)
+    error: str = "simulated"
     fit: bool = True
     grade: str = "study"
     source: str = ""
@@ -144,6 +160,7 @@ class Observation:
             "kind": self.kind,
             "n": self.n,
             "binomial": self.binomial,
+            "error": self.error,
             "fit": self.fit,
             "grade": self.grade,
             "source": self.source,
@@ -443,7 +460,7 @@ def _observation(name: str, o, study: Study, at: str) -> Observation:
         raise StudyError(f"{at}: an observation is a table")
     allowed = {
         "statistic", "outcome", "arm", "session", "value", "se", "k", "n", "kind",
-        "left_by_session", "fit", "grade", "source",
+        "left_by_session", "fit", "grade", "source", "error",
     }  # fmt: skip
     unknown = sorted(set(o) - allowed)
     if unknown:
@@ -485,9 +502,15 @@ def _observation(name: str, o, study: Study, at: str) -> Observation:
     fit = o.get("fit", True)
     if not isinstance(fit, bool):
         raise StudyError(f"{at}: fit must be true or false")
+    error = o.get("error", "simulated")
+    if not _one_of(error, ERRORS):
+        raise StudyError(f"{at}: error = {error!r}; choose one of {', '.join(ERRORS)}")
+    if error == "subsample" and "k" not in o:
+        raise StudyError(f"{at}: error = 'subsample' is for a count seen in n people: give k and n")
     common = {
         "name": name,
         "statistic": statistic,
+        "error": error,
         "kind": kind,
         "outcome": outcome,
         "arm": arm,

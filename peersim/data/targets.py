@@ -13,9 +13,14 @@ from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
-from peersim.data.study import Study, StudyError, as_study, parse_key
+from peersim.data.study import ERRORS, Study, StudyError, as_study, parse_key
 
 KINDS = ("near", "at_least", "at_most", "within")
+
+
+def error_of(t: Mapping) -> str:
+    """A target's observation error (:data:`ERRORS`; default ``simulated``)."""
+    return t.get("error", "simulated")
 
 
 # --- targets ------------------------------------------------------------------------------------
@@ -54,6 +59,20 @@ def load_targets(
             raise ValueError(f"target {name!r}: fit must be true or false")
         if not t.get("source"):
             raise ValueError(f"target {name!r}: needs a source")
+        error = t.get("error", "simulated")
+        if not isinstance(error, str) or error not in ERRORS:
+            raise ValueError(f"target {name!r}: error = {error!r}; choose one of {', '.join(ERRORS)}")
+        if error == "subsample" and (
+            not isinstance(t.get("n"), int) or isinstance(t.get("n"), bool) or t["n"] < 1
+        ):
+            raise ValueError(f"target {name!r}: error = 'subsample' needs n, the people it was seen in")
+        if "error_sd" in t and (
+            error != "normal"
+            or not isinstance(t["error_sd"], int | float)
+            or isinstance(t["error_sd"], bool)
+            or not t["error_sd"] > 0
+        ):
+            raise ValueError(f"target {name!r}: error_sd must be a positive number, with error = 'normal'")
         if "used_by" in t and (not isinstance(t["used_by"], str) or not t["used_by"].strip()):
             raise ValueError(
                 f"target {name!r}: used_by must say which earlier fit used it, and why it matters"

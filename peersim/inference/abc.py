@@ -87,15 +87,22 @@ class Problem:
         return self.draws(expit(z))
 
     def statistics(self, frame: pd.DataFrame, trials: np.ndarray) -> np.ndarray:
-        """The statistics (``keys``) of one virtual copy of each study per row of ``frame``."""
-        return np.hstack(
+        """The statistics (``keys``) of one virtual copy of each study per row of ``frame``, as
+        the fitted targets observed them (peersim.studies.observe.observed_statistics: a datum
+        seen in a subsample, or from elsewhere with an error of its own, is seen so in each copy)."""
+        from peersim.studies.observe import observed_statistics
+
+        simulated = pd.concat(
             [
-                self.simulator(frame, self.base, seed=self.seed, trials=trials, study=s, names=n).to_numpy(
-                    float
+                self.simulator(frame, self.base, seed=self.seed, trials=trials, study=s, names=n).set_axis(
+                    range(len(frame))
                 )
                 for s, n in self.parts
-            ]
+            ],
+            axis=1,
         )
+        simulated.columns = self.keys
+        return observed_statistics(simulated, fitted(self.targets), self.seed, trials).to_numpy(float)
 
     def fingerprint(self) -> str:
         """A hash of everything that decides a reference table's rows."""

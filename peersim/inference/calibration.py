@@ -1,19 +1,22 @@
-"""Bayesian calibration: approximate Bayesian computation with sequential Monte Carlo (ABC-SMC).
+"""Bayesian calibration: rejection ABC on a reference table, with a regression adjustment.
 
-What was observed (``peersim/data/targets.toml``) is a trial of 145 and 151 people, a handful of
-interviews and some meta-analyses. ``statistics`` simulates, for each parameter set, one virtual
-trial of exactly that size under the trial's conditions (COVID-19 restrictions), so the model's
-sampling noise matches the data's; ``discrepancy`` measures how far its statistics lie from the
-observed ones, each in units of the observation's standard error (bounds count only when
-crossed). ``calibrate`` runs ELFI's ABC-SMC (Beaumont et al. 2009, Biometrika 96:983; Lintusaari
-et al. 2018, JMLR 19:16, ELFI) from the evidence register's priors, with thresholds from quantiles
-of the previous round's discrepancies,
-simulating each batch of particles together (``simulate_sets``'s path: one kernel batch for many
-parameter sets). Held-out targets (``fit = false``) are not used here; ``predictive_check``
-compares every target, fitted or held out, with the posterior predictive distribution.
+What was observed is a study's own results (``studies/peer_trial.toml``: a trial of 145 and 151
+people) and, for the PEER trial, the seed's and the literature's data about PEER groups
+(``peersim/data/targets.toml``). ``statistics`` simulates, for each parameter set, one virtual
+copy of the study as run (its arms, waves, COVID-19 restrictions, missing outcomes, measurement
+error and analysis: ``peersim/studies/virtual.py``), so the model's sampling noise is the data's;
+the reference table holds those statistics *as observed* (a count seen in a few interviewees, or a
+datum from elsewhere with an error of its own, is seen so in every copy:
+``peersim.studies.observe.observed_statistics``). ``calibrate`` draws every inferred parameter
+from the evidence register's priors, keeps the copies closest to the observations
+(``peersim.inference.abc``: Pritchard et al. 1999; Beaumont, Zhang & Balding 2002) as whole
+parameter vectors as simulated, and reports a local-linear regression adjustment beside them.
+Held-out targets (``fit = false``) are not used; ``predictive_check`` compares every target,
+fitted or held out, with the posterior predictive distribution.
 
 The posterior ships as package data (``peersim.posterior()``); docs/calibration.md reports what
-the data identify and what they leave to the priors.
+the data identify and what they leave to the priors, and checks the inference itself
+(simulation-based calibration, ``peersim.inference.sbc``).
 """
 
 from __future__ import annotations
@@ -31,7 +34,13 @@ from peersim.data.study import Study, as_study
 from peersim.data.targets import KINDS, fitted, keys, load_targets
 from peersim.inference import abc
 from peersim.inference.abc import deviations, discrepancy
-from peersim.studies.observe import observe, read_columns, read_outcomes
+from peersim.studies.observe import (
+    as_observed,
+    observe,
+    observed_statistics,
+    read_columns,
+    read_outcomes,
+)
 from peersim.studies.virtual import simulate_study
 
 __all__ = [  # the targets' helpers, where the calibration's users have always found them
@@ -179,6 +188,8 @@ def problem(
     fitted_keys = keys(fitted(all_targets))
     if not fitted_keys:
         raise ValueError("no fitted targets: a study needs an observation with fit = true")
+    # a statistic with an observation error of its own is one target's: say so before simulating
+    observed_statistics(pd.DataFrame(columns=fitted_keys, dtype=float), fitted(all_targets), seed, [])
     return abc.Problem(names, entries, base or Params(), seed, parts, all_targets, fitted_keys, statistics)
 
 
@@ -264,7 +275,8 @@ def predictive_check(
     predictive interval of its statistic and whether the observed value lies inside it (for
     bounds: the share of draws on the observed side). A share observed in a handful of people
     (``binomial``, e.g. 2 of 2 leavers) is checked as a count: n people drawn from each simulated
-    share. The table's columns per target are ``compare``'s, the predictive p-value among them.
+    share; an external datum with an error of its own (``error = "normal"``) with that error added.
+    The table's columns per target are ``compare``'s, the predictive p-value among them.
     Returns (table, the statistics). ``peersim.inference.validation`` adds the model's expected
     value, for pooled observations."""
     targets = dict(targets or load_targets(study=study))
@@ -273,14 +285,14 @@ def predictive_check(
     weights = None if weights is None else weights / weights.sum()  # as read back from a file
     picked = rng.choice(len(posterior), size=draws, p=weights)
     sets = posterior.drop(columns=["weight"], errors="ignore").iloc[picked].reset_index(drop=True)
-    stats = statistics(
-        sets, base, seed=seed, trials=10**9 + np.arange(draws), study=study, names=keys(targets)
-    )
+    trials = 10**9 + np.arange(draws)
+    stats = statistics(sets, base, seed=seed, trials=trials, study=study, names=keys(targets))
     rows = []
     for name, t in targets.items():
-        s = stats[t["statistic"]].dropna().to_numpy(float)
-        if t.get("binomial"):  # observed in n people: draw n people's worth from each simulated share
-            s = rng.binomial(int(t["n"]), np.clip(s, 0.0, 1.0)) / t["n"]
+        # as observed: a count seen in n people drawn from each copy's share, an external datum
+        # with its own error (peersim.studies.observe.as_observed)
+        s = as_observed(stats[t["statistic"]].to_numpy(float), t, name, seed, trials)
+        s = s[np.isfinite(s)]
         rows.append(
             {
                 "target": name,

@@ -8,8 +8,10 @@ datasets.
 
 Here the prior draws and their simulations are the reference table's own rows
 (:mod:`peersim.inference.abc`): dataset j is row j's statistics, observed as the real data were
-(each fitted target's value replaced by row j's statistic; a bound observed as the side row j's
-statistic fell on, so "significant" becomes "not significant" where row j's d fell short), and
+(the table holds them as observed, the observation error of a count in a few interviewees or of
+a datum from elsewhere included: peersim.studies.observe.observed_statistics; each fitted
+target's value replaced by row j's statistic; a bound observed as the side row j's statistic fell
+on, so "significant" becomes "not significant" where row j's d fell short), and
 the inference is the calibration's (rejection and, if asked, the regression adjustment) on every
 other row. This is the leave-one-out check of the abc R package's ``cv4abc`` (Csilléry, François
 & Blum 2012, Methods Ecol Evol 3:475), done for ranks and coverage.

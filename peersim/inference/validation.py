@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from peersim.core.params import Params
+from peersim.data.targets import error_of
 from peersim.inference.calibration import compare, keys, load_targets, predictive_check, statistics
 
 #: the observation in the outer 20% of its replicate's predictive distribution (two-sided p < 0.2;
@@ -100,7 +101,7 @@ def validate(
     for r in trial_table.itertuples():
         t = targets[r.target]
         e = expected[t["statistic"]].dropna().to_numpy(float)
-        if t.get("binomial"):  # a count in n people: n people drawn from the expected share
+        if error_of(t) == "subsample":  # a count in n people: n people drawn from the expected share
             replicate = rng.binomial(int(t["n"]), np.clip(e, 0.0, 1.0)) / t["n"]
         else:  # a pooled or measured value: the expected value plus the observation's own error
             replicate = e + rng.normal(0.0, t["se"], size=len(e))

@@ -9,12 +9,16 @@ the power analysis all read statistics from here, so each is computed one way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats as distributions
+from scipy.special import ndtri
 
+from peersim.core.rng import Streams
 from peersim.data.study import COMPARISONS, Study, parse_key
+from peersim.data.targets import error_of
 from peersim.studies.trial import headline_effects
 
 
@@ -116,3 +120,49 @@ def _within_group_r(people: pd.DataFrame, rows: np.ndarray, copies: int) -> np.n
     with np.errstate(invalid="ignore", divide="ignore"):
         r = sums.xy / np.sqrt(sums.xx * sums.yy)
     return r.reindex(range(copies)).to_numpy(float)
+
+
+# --- observed as the data were ----------------------------------------------------------------------
+def as_observed(
+    values: np.ndarray, target: Mapping, stream: str, seed: int, trials: Sequence[int]
+) -> np.ndarray:
+    """Copy ``trials[i]``'s statistic ``values[i]`` as ``target`` was observed
+    (peersim.data.study.ERRORS): unchanged when the copy's sampling is the observation's
+    (``simulated``); k of n people drawn from the copy's share (``subsample``); the copy's value
+    plus normal error (``normal``, sd ``error_sd`` or ``se``). The draws are counter-based, keyed
+    by (seed, copy, ``stream``: the target's name), so a copy is observed the same way whatever
+    else is simulated with it. NaN (a statistic the copy cannot produce) stays NaN."""
+    error = error_of(target)
+    values = np.asarray(values, dtype=float)
+    if error == "simulated":
+        return values
+    u = Streams(seed, np.asarray(trials, dtype=np.int64)).uniform(f"observed/{stream}", 0, [0])[:, 0]
+    if error == "subsample":
+        n = int(target["n"])
+        with np.errstate(invalid="ignore"):
+            return distributions.binom.ppf(u, n, np.clip(values, 0.0, 1.0)) / n
+    return values + float(target.get("error_sd", target["se"])) * ndtri(u)
+
+
+def observed_statistics(
+    statistics: pd.DataFrame, targets: Mapping[str, Mapping], seed: int, trials: Sequence[int]
+) -> pd.DataFrame:
+    """The columns of ``statistics`` (one row per copy ``trials[i]``) as ``targets`` observed them
+    (:func:`as_observed`, each target's on its statistic's column): what a reference table holds,
+    so that ABC's likelihood is the data's, the observation error included. A statistic with an
+    error of its own must be compared by one target only."""
+    out = statistics.copy()
+    by_column: dict[str, list[str]] = {}
+    for name, t in targets.items():
+        by_column.setdefault(t["statistic"], []).append(name)
+    for column, names in by_column.items():
+        own = [n for n in names if error_of(targets[n]) != "simulated"]
+        if not own:
+            continue
+        if len(names) > 1:
+            raise ValueError(
+                f"targets {', '.join(names)} compare the same statistic {column!r}, and {own[0]!r}"
+                " has an observation error of its own: fit one of them"
+            )
+        out[column] = as_observed(out[column].to_numpy(float), targets[own[0]], own[0], seed, trials)
+    return out
