@@ -1,8 +1,10 @@
 """Bayesian calibration: approximate Bayesian computation with sequential Monte Carlo (ABC-SMC).
 
-What was observed (``peersim/data/targets.toml``) is a trial of 145 and 151 people, a handful of
-interviews and some meta-analyses. ``statistics`` simulates, for each parameter set, one virtual
-trial of exactly that size under the trial's conditions (COVID-19 restrictions), so the model's
+What was observed is a trial (its design and results in its study file,
+``studies/peer_trial.toml``), a handful of interviews and some meta-analyses
+(``peersim/data/targets.toml``). ``statistics`` simulates, for each parameter set, one virtual copy
+of the trial as that file describes it (its arms and sizes, recruitment waves with the earliest
+under COVID-19 restrictions, missing outcomes, measurement error, its mixed model), so the model's
 sampling noise matches the data's; ``discrepancy`` measures how far its statistics lie from the
 observed ones, each in units of the observation's standard error (bounds count only when
 crossed). ``calibrate`` runs ELFI's ABC-SMC (Beaumont et al. 2009, Biometrika 96:983; Lintusaari
@@ -63,11 +65,11 @@ def statistics(
     study: Study | str | Path | None = None,
     names: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """One virtual copy of ``study`` (default the PEER trial as run: 145 PEER in groups against
-    151 in service as usual, in waves, with missing outcomes, measurement error and the trial's
-    mixed model) per parameter set. Set i runs copy ``trials[i]`` (default i): its own people, so
-    sets are independent draws, as ABC needs. Returns one row per set (index as given), one
-    column per statistic ``names`` (default: every target's, :func:`keys`)."""
+    """One virtual copy of ``study`` (default the PEER trial as run, ``studies/peer_trial.toml``:
+    PEER in groups against service as usual, in waves, with missing outcomes, measurement error
+    and the trial's mixed model) per parameter set. Set i runs copy ``trials[i]`` (default i):
+    its own people, so sets are independent draws, as ABC needs. Returns one row per set (index
+    as given), one column per statistic ``names`` (default: every target's, :func:`keys`)."""
     given, study = study, as_study(study)  # the study file read once
     names = keys(load_targets(study=study, literature=given is None)) if names is None else list(names)
     sets = pd.DataFrame(sets)
