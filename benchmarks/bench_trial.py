@@ -3,7 +3,8 @@ fitted by our own vectorised REML rather than one statsmodels fit at a time.
 
     .venv/bin/python benchmarks/bench_trial.py [--trials 200] [--fits 40]
 
-Times ``peersim.trial(n_peer=145, n_control=151, trials=200)`` (simulation and every analysis),
+Times ``peersim.trial(trials=200)``, the PEER trial as run (its study file, studies/peer_trial.toml:
+145 vs 151 when this was written), simulation and every analysis,
 then, on the same data, fits the partially nested mixed model to ``--fits`` trials' QPR-15 both
 ways in this process (held to one thread): ``peersim.stats.mixed.fit_many`` on all of them at
 once, and statsmodels' ``MixedLM`` (``re_formula="0 + treat"``) one trial after another. Prints the
@@ -29,9 +30,10 @@ from peersim.stats.mixed import fit_many
 def main() -> None:
     args = options(__doc__, trials=200, fits=40)
     start = time.perf_counter()
-    result = peersim.trial(peersim.Params(), n_peer=145, n_control=151, trials=args.trials, seed=2024)
+    result = peersim.trial(peersim.Params(), trials=args.trials, seed=2024)
     whole = time.perf_counter() - start
-    print(f"peersim.trial(145 vs 151, {args.trials} trials): {whole:.2f} s, {len(result.table):,} rows")
+    sizes = f"{result.n_peer} vs {result.n_control}"
+    print(f"peersim.trial({sizes}, {args.trials} trials): {whole:.2f} s, {len(result.table):,} rows")
 
     people = result.participants
     people = people[(people.trial < args.fits) & ~people.missing]

@@ -2,13 +2,13 @@
 
     python experiments/trial.py [--small]
 
-145 PEER against 151 service as usual, groups of 8, recruited in waves; outcomes missing more often
-for those who left; the baseline-adjusted partially nested mixed model (peersim.studies.trial).
-Three COVID-19 timings, since which groups ran under restrictions is not in our sources
-(the study's covid_waves, an assumption): the earliest half of the waves (the PEER trial as run,
-studies/peer_trial.toml), every group, no group. Writes results/trial/: per timing, analysis and
-outcome the distribution of d, the ICC and the share of trials with p < 0.05 across 1,000
-virtual trials; one trial's full table; a figure.
+The PEER trial as run, as its study file (studies/peer_trial.toml) describes it: PEER groups
+against service as usual, recruited in waves; outcomes missing more often for those who left; the
+baseline-adjusted partially nested mixed model (peersim.studies.trial). Three COVID-19 timings,
+since which groups ran under restrictions is not in our sources (the study's covid_waves, an
+assumption): the study file's (its earliest covid_waves waves), every group, no group. Writes
+results/trial/: per timing, analysis and outcome the distribution of d, the ICC and the share of
+trials with p < 0.05 across 1,000 virtual trials; one trial's full table; a figure.
 """
 
 from __future__ import annotations
@@ -28,11 +28,19 @@ import pandas as pd
 
 from peersim import Params
 from peersim.data.study import peer_trial
+from peersim.stats.effects import Z95
 from peersim.studies.trial import TRIAL_OUTCOMES, trial
 from peersim.sweep.study import report_written
 
-#: recruitment waves (earliest first, of the trial's 6) under COVID-19 restrictions
-CONTEXTS = {"COVID: earliest half (default)": 3, "COVID: every group": 6, "COVID: none": 0}
+
+def contexts(study) -> dict[str, int]:
+    """COVID-19 timing -> how many of ``study``'s recruitment waves (earliest first) ran under
+    restrictions: the study file's own, every wave, none."""
+    return {
+        f"COVID: earliest {study.covid_waves} of {study.waves} waves (as run)": study.covid_waves,
+        "COVID: every group": study.waves,
+        "COVID: none": 0,
+    }
 
 
 def main(argv=None) -> list:
@@ -47,8 +55,10 @@ def main(argv=None) -> list:
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     summaries, tables = [], []
-    for label, waves in CONTEXTS.items():
-        study = replace(peer_trial(), covid_waves=waves)
+    as_run = peer_trial()
+    timings = contexts(as_run)
+    for label, waves in timings.items():
+        study = replace(as_run, covid_waves=waves)
         result = trial(Params(), seed=2024, trials=trials, study=study)
         summaries.append(result.summary().assign(context=label))
         tables.append(result.table.assign(context=label))
@@ -60,16 +70,19 @@ def main(argv=None) -> list:
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.6), constrained_layout=True)
     bins = np.linspace(-0.4, 1.4, 46)
     colours = ("#2f6f8f", "#b5452f", "#d9a441")
+    observed = as_run.observations["trial_d_qpr"]
     for ax, outcome in zip(axes, ("qpr_end", "hope_end", "social_relations_end"), strict=True):
-        for label, colour in zip(CONTEXTS, colours, strict=True):
+        for label, colour in zip(timings, colours, strict=True):
             d = table[
-                (table.context == label) & (table.analysis == "mixed model") & (table.outcome == outcome)
+                (table.context == label) & (table.analysis == as_run.analysis) & (table.outcome == outcome)
             ]
             significant = (d.p_value < 0.05).mean()
             ax.hist(d.cohens_d, bins=bins, alpha=0.5, color=colour, label=f"{label}: {significant:.0%} p<.05")
         if outcome == "qpr_end":
-            ax.axvline(0.43, color="black", linewidth=1.5, label="PEER trial d = 0.43")
-            ax.axvspan(0.2, 0.66, color="#cccccc", alpha=0.3, label="plausible 0.2-0.66")
+            low, high = observed.value - Z95 * observed.se, observed.value + Z95 * observed.se
+            mark = f"PEER trial d = {observed.value:.2f}"
+            ax.axvline(observed.value, color="black", linewidth=1.5, label=mark)
+            ax.axvspan(low, high, color="#cccccc", alpha=0.3, label=f"its 95% range {low:.2f}-{high:.2f}")
         ax.set(
             xlabel="Cohen's d, baseline-adjusted mixed model",
             ylabel=f"trials (of {trials})",
@@ -77,8 +90,8 @@ def main(argv=None) -> list:
         )
         ax.legend(frameon=False, fontsize=7)
     fig.suptitle(
-        f"Virtual PEER trials as run: {study.arms[0].people} PEER vs {study.arms[1].people} control,"
-        " groups of 8, outcomes missing"
+        f"Virtual PEER trials as run: {as_run.arms[0].people} PEER vs {as_run.arms[1].people} control,"
+        f" groups of {as_run.group_size}, outcomes missing"
         f" as assumed; distribution of d over {trials} trials per COVID-19 timing"
     )
     fig.savefig(out / "trial.png", dpi=110)

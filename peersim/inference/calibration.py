@@ -72,11 +72,11 @@ def statistics(
     study: Study | str | Path | None = None,
     names: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """One virtual copy of ``study`` (default the PEER trial as run: 145 PEER in groups against
-    151 in service as usual, in waves, with missing outcomes, measurement error and the trial's
-    mixed model) per parameter set. Set i runs copy ``trials[i]`` (default i): its own people, so
-    sets are independent draws, as ABC needs. Returns one row per set (index as given), one
-    column per statistic ``names`` (default: every target's, :func:`keys`)."""
+    """One virtual copy of ``study`` (default the PEER trial as run, ``studies/peer_trial.toml``:
+    PEER in groups against service as usual, in waves, with missing outcomes, measurement error
+    and the trial's mixed model) per parameter set. Set i runs copy ``trials[i]`` (default i):
+    its own people, so sets are independent draws, as ABC needs. Returns one row per set (index
+    as given), one column per statistic ``names`` (default: every target's, :func:`keys`)."""
     given, study = study, as_study(study)  # the study file read once
     names = keys(load_targets(study=study, literature=given is None)) if names is None else list(names)
     sets = pd.DataFrame(sets)

@@ -3,10 +3,11 @@
 
 Each target is checked twice, because two kinds of observation are compared:
 
-1. **One new trial** (``calibration.predictive_check``): a posterior draw runs one virtual PEER
-   trial the size of the real one (145 vs 151, COVID-19 restrictions); the observation should lie
-   inside the 95% interval of the statistic over draws. This is the replicate of what one study
-   of PEER itself saw (the trial's d, the interviewees' counts: grades ``trial`` and ``seed``).
+1. **One new trial** (``calibration.predictive_check``): a posterior draw runs one virtual copy
+   of the PEER trial as run (its study file: arms, sizes, waves, missing outcomes, measurement,
+   analysis); the observation should lie inside the 95% interval of the statistic over draws.
+   This is the replicate of what one study of PEER itself saw (the trial's d, the interviewees'
+   counts: grades ``trial`` and ``seed``).
 2. **The model's expected value**: the statistic averaged over ``repeats`` trials per draw, so
    that what is left is parameter uncertainty, not the trial's own sampling noise. A pooled
    estimate from the literature (grade ``literature``: meta-analyses) estimates an expected

@@ -12,6 +12,10 @@ HELP = "a virtual trial of a study (default the PEER trial as run): PEER against
 
 
 def add(parser: argparse.ArgumentParser) -> None:
+    from peersim.data.study import peer_trial
+
+    as_run = peer_trial()  # the PEER trial's arm sizes, as its study file gives them
+    n_peer, n_control = as_run.compared[0].people, as_run.reference.people
     parser.add_argument(
         "study",
         nargs="?",
@@ -24,13 +28,13 @@ def add(parser: argparse.ArgumentParser) -> None:
         "--n-peer",
         type=int,
         default=None,
-        help="participants in every group arm (default: the study's; PEER trial 145)",
+        help=f"participants in every group arm (default: the study's; PEER trial {n_peer})",
     )
     parser.add_argument(
         "--n-control",
         type=int,
         default=None,
-        help="participants in every control arm (default: the study's; PEER trial 151)",
+        help=f"participants in every control arm (default: the study's; PEER trial {n_control})",
     )
     parser.add_argument(
         "--n-per-arm",
