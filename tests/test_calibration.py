@@ -329,3 +329,35 @@ def test_a_target_with_a_bad_observation_error(tmp_path):
         )
         with pytest.raises(ValueError, match=message):
             load_targets(path)
+
+
+def test_a_reference_table_survives_a_shipped_posterior_and_a_docstring(tmp_path, monkeypatch):
+    """The table's fingerprint is what decides its rows: the model's code and data, not the
+    shipped posterior (a table draws from the priors) and not the docstrings of its functions."""
+    from peersim.run import fingerprint
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "evidence.toml").write_text("a = 1\n")
+    (tmp_path / "data" / "posterior.csv").write_text("x\n1\n")
+    monkeypatch.setattr(fingerprint, "PACKAGE", tmp_path)
+    before = fingerprint.code_fingerprint(("data",), exclude=("data/posterior.csv",))
+    (tmp_path / "data" / "posterior.csv").write_text("x\n2\n")
+    assert fingerprint.code_fingerprint(("data",), exclude=("data/posterior.csv",)) == before
+    (tmp_path / "data" / "evidence.toml").write_text("a = 2\n")
+    assert fingerprint.code_fingerprint(("data",), exclude=("data/posterior.csv",)) != before
+
+    def said(x):
+        """One thing."""
+        return x + 1
+
+    def said_otherwise(x):
+        """Another."""
+        return x + 1
+
+    def did_otherwise(x):
+        """One thing."""
+        return x + 2
+
+    name = abc._code(said).replace("said", "f")
+    assert abc._code(said_otherwise).replace("said_otherwise", "f") == name
+    assert abc._code(did_otherwise).replace("did_otherwise", "f") != name

@@ -29,10 +29,12 @@ combination was never run), so they are reported beside the posterior, not shipp
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import inspect
 import json
 import os
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -116,13 +118,29 @@ class Problem:
             "studies": [(repr(s), n) for s, n in self.parts],
             # the model, the study's simulation and statistics, and the few functions here that
             # turn uniforms into rows: not the rest of the inference (editing the rejection, the
-            # SBC or the model choice does not void a table that took minutes)
-            "code": code_fingerprint((*MODEL_LAYERS, "stats", "studies")),
-            "functions": [
-                inspect.getsource(f) for f in (self.simulator, _chunk, Problem.draws, Problem.statistics)
-            ],
+            # SBC or the model choice does not void a table that took minutes), not the shipped
+            # posterior (a table draws from the priors: shipping a posterior made from it must not
+            # void it), and the functions' code, not their docstrings or comments
+            "code": code_fingerprint((*MODEL_LAYERS, "stats", "studies"), exclude=("data/posterior.csv",)),
+            "functions": [_code(f) for f in (self.simulator, _chunk, Problem.draws, Problem.statistics)],
         }
         return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _code(function: Callable) -> str:
+    """A function's code as its syntax tree, docstrings left out: what it does, not what it says."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Module)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
 
 
 # --- the reference table ---------------------------------------------------------------------------

@@ -14,9 +14,10 @@ PACKAGE = Path(__file__).resolve().parent.parent
 MODEL_LAYERS = ("core", "data", "run")
 
 
-def code_fingerprint(layers: tuple[str, ...] = MODEL_LAYERS) -> str:
+def code_fingerprint(layers: tuple[str, ...] = MODEL_LAYERS, exclude: tuple[str, ...] = ()) -> str:
     """Hash of every file of the given layers (source and shipped data; caches excluded): results
-    of one version are never mixed with another's on --resume, committed or not."""
+    of one version are never mixed with another's on --resume, committed or not. ``exclude``:
+    files (relative to the package, e.g. ``data/posterior.csv``) that cannot change the results."""
     digest = hashlib.sha256()
     for layer in layers:
         folder = PACKAGE / layer
@@ -24,6 +25,8 @@ def code_fingerprint(layers: tuple[str, ...] = MODEL_LAYERS) -> str:
             raise ValueError(f"code_fingerprint: no layer {layer!r} in {PACKAGE}")
         for path in sorted(folder.rglob("*")):
             if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
+                continue
+            if path.relative_to(PACKAGE).as_posix() in exclude:
                 continue
             digest.update(str(path.relative_to(PACKAGE)).encode())
             digest.update(path.read_bytes())
