@@ -179,12 +179,11 @@ def test_your_study_page(tmp_path, capsys, monkeypatch):
 
     page = (ROOT / "docs" / "your-study.md").read_text(encoding="utf-8")
     pairs = re.findall(r"```sh\n\$ (.+?)\n```\n\n```text\n(.*?)\n```", page, re.S)
-    assert len(pairs) == 3
+    assert len(pairs) == 5
     monkeypatch.chdir(tmp_path)
     (tmp_path / "studies").mkdir()
-    (tmp_path / "studies" / "example_site.toml").write_bytes(
-        (ROOT / "studies" / "example_site.toml").read_bytes()
-    )
+    for name in ("example_site.toml", "peer_trial.toml"):
+        (tmp_path / "studies" / name).write_bytes((ROOT / "studies" / name).read_bytes())
     for command, shown in pairs:
         assert main(shlex.split(command)[1:]) == 0
         printed = capsys.readouterr().out
