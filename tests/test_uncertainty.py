@@ -88,6 +88,10 @@ def test_no_interval_of_peersim_run_in_posterior_mode_leaves_its_range(tmp_path_
             assert inside(getattr(r, low), getattr(r, high), difference_range(r.outcome)), r
         if r.outcome == "bridging_followup":  # the control arm has no bridging: >= 0
             assert r.ci_low >= 0 and (np.isnan(r.param_low) or r.param_low >= 0)
+            # and no standardised difference: every control's is 0, so there is no spread to pool
+            assert np.isnan(r.cohens_d)
+        else:
+            assert np.isfinite(r.cohens_d), r
     for table in ("dropout_by_session", "mechanism_activation"):
         shares = pd.read_csv(out / f"{table}.csv")
         for r in shares.itertuples():

@@ -357,7 +357,10 @@ class Summary:
                 "difference": mean,
                 "ci_low": low,
                 "ci_high": high,
-                "cohens_d": cohens_d(mean, pooled),
+                # a standardised difference needs spread in both arms: bridging is 0 in every
+                # control (no course, no ties beyond it), and pooling its spread with none would
+                # give the PEER arm's own spread over the square root of 2 (d 0.9 for a mean of 0.2)
+                "cohens_d": cohens_d(mean, pooled) if e["control"].var > 0 else np.nan,
             }
             if self.draws:
                 par = e["by_draw"].interval()
@@ -507,7 +510,11 @@ def _report(summary: Summary) -> str:
             line = (
                 f"  {label:17s} {r.peer:7.{digits}f} vs {r.control:7.{digits}f}   difference"
                 f" {r.difference:+.{digits}f} [{r.ci_low:+.{digits}f}, {r.ci_high:+.{digits}f}]"
-                f"   d = {r.cohens_d:+.2f}"
+                + (
+                    f"   d = {r.cohens_d:+.2f}"
+                    if np.isfinite(r.cohens_d)
+                    else "   d: none (0 in every control)"
+                )
             )
             if hasattr(r, "param_low"):
                 line += "   " + par_text(r._asdict(), f"{{:+.{digits}f}}")
