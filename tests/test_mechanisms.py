@@ -193,6 +193,28 @@ def test_dissimilar_better_off_sharer_discourages_and_similar_one_inspires():
     assert not update.extra_fired["comparison_down"][0, 0]  # upward, not downward
 
 
+def test_the_upward_rival_lifts_self_image_once_a_session_from_its_best_role_model():
+    """The upward-comparison rival's self-image gain is one lift a session, from the most
+    inspiring similar better-off sharer (similarity x gap), as inspiration's lift of hope: a second,
+    less inspiring role model sharing the same session adds nothing."""
+    rows = [{"recovery_stage": 0.1}, {"recovery_stage": 0.6}, {"recovery_stage": 0.4}]
+    k = scripted_kernel(
+        rows, theory="upward_comparison", assimilation_threshold=0.0, upward_self_image_gain=0.1
+    )
+    st = k.state
+    st.present = np.ones_like(st.present)
+    st.safety = np.ones_like(st.safety)
+    x = st.self_image[0, 0]
+    weight = st.similarity[0, 0, :3] * np.maximum(k.group.standing[0, :3] - k.group.standing[0, 0], 0)
+    assert weight[1] > weight[2] > 0  # member 1 is the better role model
+    st.shared = np.array([[False, True, False, False, False]])
+    alone = m.comparison.run(st, k.context(1)).changes["self_image"][0, 0]
+    assert alone == pytest.approx(x + 0.1 * weight[1] * (1 - x))
+    st.shared = np.array([[False, True, True, False, False]])
+    both = m.comparison.run(st, k.context(1)).changes["self_image"][0, 0]
+    assert both == pytest.approx(alone)  # the second role model adds nothing in the same session
+
+
 def test_role_modelling_hope_formula():
     k = scripted_kernel([{}, {}], role_model_gain=0.2, not_alone_gain=0.1, dreams_gain=0.0)
     st, p = k.state, k.params

@@ -72,10 +72,11 @@ def run(st: State, ctx: Context) -> Update:
     p = ctx.params
     if p.theory == "common_factors":  # the rival has no comparison pathway
         return Update({}, fired=None)
-    if p.theory == "upward_comparison":  # the worse off change nothing; role models change self-image
-        down_gain, mood_cost, up_self_image = 0.0, 0.0, p.upward_self_image_gain
+    upward_rival = p.theory == "upward_comparison"
+    if upward_rival:  # the worse off change nothing; role models change self-image
+        down_gain, mood_cost = 0.0, 0.0
     else:
-        down_gain, mood_cost, up_self_image = p.down_gain, p.down_mood_cost, p.up_self_image
+        down_gain, mood_cost = p.down_gain, p.down_mood_cost
     sharers = st.shared.astype(REAL)
     # only those present compare, and only as far as they feel safe enough to take it in
     receptive = st.present * gate(st, ctx)
@@ -83,8 +84,12 @@ def run(st: State, ctx: Context) -> Update:
     # inspiration is one lift a session, from the most inspiring better-off sharer, not a sum over
     # sharers (which grew with the number who shared and had no bound within a session)
     lift = receptive * (st.comparison_weights[1] * sharers[:, None, :]).max(axis=2)
+    # the rival's own pathway, assimilation to a role model (Collins 1996), is that same one lift a
+    # session: summed over every similar better-off sharer (as until issue 18) its self-image d was
+    # 1.09 at the prior medians, above anything the trial's QPR-15 effect allows
+    upward = p.upward_self_image_gain * lift if upward_rival else p.up_self_image * u
     downward = nudge(st.self_image, up=down_gain * d, down=p.up_contrast * c)
-    self_image = nudge(st.self_image, up=down_gain * d + up_self_image * u, down=p.up_contrast * c)
+    self_image = nudge(st.self_image, up=down_gain * d + upward, down=p.up_contrast * c)
     hope = nudge(st.hope, up=p.up_inspire * lift, down=mood_cost * d)
     fired_down = downward - st.self_image >= p.firing_threshold
     fired_up = (hope - st.hope >= p.firing_threshold) | (self_image - downward >= p.firing_threshold)
