@@ -443,3 +443,31 @@ def test_icamo_figure_of_one_scenario_names_it(tmp_path):
     fig = icamo_figure(table, context="paid peer workers as facilitators")
     assert "Context: paid peer workers as facilitators" in fig.get_suptitle()
     assert out.stat().st_size > 10_000
+
+
+def test_study_figures_name_parameters_in_words_only():
+    """Captions and axes of the study figures read as words: the EXPLORATORY footnote names what
+    the assumptions are, not their Python names, and the sensitivity bars are labelled by meaning."""
+    import re
+
+    from peersim.stats.sensitivity import sensitivity_drawing
+    from peersim.stats.uncertainty import exploratory_line
+
+    for changed in (["setting"], ["facilitator_role", "covid_restrictions"], ["safety_skill_weight"]):
+        text = exploratory_line(changed, "these contexts", with_names=False)
+        assert text.startswith("EXPLORATORY") and "_" not in text, text
+        assert "_" in exploratory_line(changed, "these contexts")  # the terminal keeps the names
+    names = ["facilitator_skill", "dropout_connectedness", "share_safety", "safety_skill_weight"]
+    table = pd.DataFrame(
+        [
+            {"output": o, "parameter": n, "S1": 0.1, "S1_conf": 0.05, "ST": 0.2, "ST_conf": 0.05}
+            for o in ("dropout", "trial_d")
+            for n in names
+        ]
+    )
+    fig = sensitivity_drawing(table, "saltelli")
+    labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+    assert len(labels) == 8 and not [x for x in labels if re.search(r"[a-z]_[a-z]", x)], labels
+    assert any(x.startswith("leaving, per unit of") for x in labels)
+    titles = " ".join(ax.get_title() for ax in fig.axes)
+    assert "recovery questionnaire" in titles  # QPR-15 said in words
