@@ -10,14 +10,18 @@ A Solara page around the Mesa model (``PeerGroupModel``, one group, ``step()`` =
 - the people: drawn from the seed, or a population file (docs/examples), with buttons that choose
   the outsider (the most different from the group) or an insider;
 - the weeks: previous and next week (also the keys P and N, or the arrows), go to week, end of
-  the course (session 10), the follow-up to its end; going back replays the same group;
+  the course (session 10), play (which pauses at the end of the course), the follow-up to its
+  end; going back replays the same group;
 - the group as a circle (inline SVG, peersim.report.svg) coloured by a chosen state, the chosen
   member ringed, with its legend; the mechanisms that fired this week for whom;
 - for the chosen member: "why did this happen?" (``peersim.report.narrative.why``: this week's events
   with the reasons the mechanisms use), their own week-by-week chart and their story so far;
 - a side-by-side mode: two values of one control, the same people (same seed and group number,
   so the same draws), stepped together, with where the two stories part, both panels labelled;
-- a presentation mode: larger text for a projector.
+- a presentation mode (a button in the app bar): the sidebar shut, the weeks' buttons above the
+  pictures, no text drawn below 16 pt;
+- every panel (circle, why, legend, chart, this week's table, story, glossary) a named region
+  that Tab reaches.
 
 Changing a control starts the group again at week 0 with the same people. Everything is served
 locally (Solara's own assets, no CDN); start it with ``--no-check-version`` (as ``peersim viz``
