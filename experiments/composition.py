@@ -56,19 +56,19 @@ def main(argv=None) -> list:
     fig.colorbar(sc, ax=ax, label="dropout (% of participants)")
     ax.set(
         title="Dropout by composition (each dot a design point)",
-        xlabel="spread of age in the population (sd, years)",
+        xlabel="spread of age in the population (standard deviation, years)",
         ylabel="share of participants in work",
     )
     for ax, (summary, x, metric, title, xlabel, ylabel) in zip(
         axes[1:],
         [
             (
-                by_band,
+                percent(by_band, "dropout"),  # in the unit of the colour bar beside it
                 "difference",
                 "dropout",
                 "Outsiders leave: dropout by own difference from the group",
-                "difference from the other members (0-1; a dot per fifth of participants)",
-                "dropout (share)",
+                "difference from the other members (0 to 1; a dot per fifth of participants)",
+                "dropout (% of participants)",
             ),
             (
                 by_work,
@@ -76,7 +76,7 @@ def main(argv=None) -> list:
                 "self_image_change",
                 "Employed participants: self-image change",
                 "share of the others in the group who work",
-                "self-image, end minus baseline (0-1)",
+                "self-image, end minus baseline (0 to 1 scale)",
             ),
         ],
         strict=True,
@@ -88,6 +88,12 @@ def main(argv=None) -> list:
         " (shading: 95% intervals across groups)"
     )
     return [save(fig, out / "composition.png", res), out / "composition_by_point.csv"]
+
+
+def percent(summary, metric: str):
+    """``summary`` with ``metric`` and its interval's ends in % (a copy)."""
+    columns = [c for c in summary.columns if c == metric or c.startswith(f"{metric}_")]
+    return summary.assign(**{c: 100 * summary[c] for c in columns})
 
 
 if __name__ == "__main__":

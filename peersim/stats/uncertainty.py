@@ -228,25 +228,33 @@ def exploratory(changed: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def in_words(names: Iterable[str]) -> str:
+def in_words(names: Iterable[str], with_names: bool = True) -> str:
     """Parameters as a reader can follow them: each one's meaning (its ``doc`` in Params), with
-    its name in brackets for looking it up (``peersim params``)."""
+    its name in brackets for looking it up (``peersim params``); ``with_names=False`` for a
+    figure a class reads, the meanings alone (no name, no underscore)."""
     from peersim.core.params import Params
 
     known = Params.__dataclass_fields__
-    return "; ".join(
-        f"{known[n].metadata['doc']} ({n})" if n in known and known[n].metadata.get("doc") else n
-        for n in names
-    )
+
+    def words(n: str) -> str:
+        doc = known[n].metadata.get("doc") if n in known else None
+        if not doc:
+            return n if with_names else n.replace("_", " ")
+        return f"{doc} ({n})" if with_names else doc.replace("_", " ")
+
+    return "; ".join(words(n) for n in names)
 
 
-def exploratory_line(changed: Iterable[str], what: str = "this scenario's changes") -> str:
+def exploratory_line(
+    changed: Iterable[str], what: str = "this scenario's changes", with_names: bool = True
+) -> str:
     """The EXPLORATORY line for text, tables and figures when ``changed`` parameters act through
-    assumption-graded ones (``exploratory``), naming those in words; empty otherwise."""
+    assumption-graded ones (``exploratory``), naming those in words (and, ``with_names``, by
+    their names for ``peersim params``); empty otherwise."""
     weak = exploratory(changed)
     if not weak:
         return ""
     return (
         f"EXPLORATORY: {what} act through parameters that rest on assumptions, not evidence"
-        f" ({in_words(weak)}); read the differences as what-ifs, not findings"
+        f" ({in_words(weak, with_names)}); read the differences as what-ifs, not findings"
     )

@@ -126,13 +126,13 @@ def _run_or_restart(spec, args: argparse.Namespace, resume: bool) -> None:
         )
 
 
-def exploratory_note(res: SweepResults) -> str:
+def exploratory_note(res: SweepResults, with_names: bool = True) -> str:
     """A line for text and figures when the study's contexts act through assumption-graded
-    parameters (``peersim.stats.uncertainty.exploratory_line``, naming them in words); empty
-    otherwise."""
+    parameters (``peersim.stats.uncertainty.exploratory_line``, naming them in words, and for
+    text by their names too); empty otherwise."""
     from peersim.stats.uncertainty import exploratory_line
 
-    return exploratory_line([*res.varied, *res.spec.get("fixed", {})], "these contexts")
+    return exploratory_line([*res.varied, *res.spec.get("fixed", {})], "these contexts", with_names)
 
 
 def report_written(paths) -> int:
@@ -218,12 +218,13 @@ def bars_with_ci(
 
 def save(fig, path: Path, res: SweepResults | None = None) -> Path:
     """Write the figure; with the study's results, say under it when its contexts are exploratory."""
-    note = exploratory_note(res) if res is not None else ""
-    if note:  # below the figure, wrapped; the saved area grows to hold it
+    # in words only (a figure is read by people, not looked up with `peersim params`)
+    note = exploratory_note(res, with_names=False) if res is not None else ""
+    if note:  # below the figure, wrapped between words, never inside one; the saved area grows to hold it
         import textwrap
 
-        text = "\n".join(textwrap.wrap(note, 170))
-        fig.text(0.5, -0.005, text, ha="center", va="top", fontsize=9, color="#b5523b")
+        text = "\n".join(textwrap.wrap(note, 150, break_on_hyphens=False, break_long_words=False))
+        fig.text(0.5, -0.005, text, ha="center", va="top", fontsize=10, color="#b5523b")
         fig.savefig(path, dpi=120, bbox_inches="tight")
     else:
         fig.savefig(path, dpi=120)
