@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 import peersim
 from peersim.report.scenario import run_scenario
-from peersim.report.summary import HEADLINE_RANGE, difference_range
-from peersim.stats.uncertainty import param_interval_from_noise, split
+from peersim.report.summary import HEADLINE_RANGE
+from peersim.stats.uncertainty import difference_range, param_interval_from_noise, split
 
 INTERVALS = (("mc_low", "mc_high"), ("param_low", "param_high"))
 
@@ -112,8 +112,13 @@ def test_knockout_and_trial_print_both_intervals_in_posterior_mode(capsys, tmp_p
 
     assert main(["knockout", "--runs", "300", "--mechanisms", "safety", "--uncertainty", "posterior"]) == 0
     text = capsys.readouterr().out
-    line = next(x for x in text.splitlines() if x.strip().startswith("dropped out"))
-    assert re.search(r"[-+][\d.]+ \[[-+][\d.]+, [-+][\d.]+\]   \{par [-+][\d.]+ to [-+][\d.]+", line), line
+    # the mechanism by its label and what switching it off means, not its identifier
+    assert "  safety (switched off: safety stays where it was on arrival)" in text
+    line = next(x for x in text.splitlines() if x.strip().startswith("dropout (share)"))
+    # both intervals, the parameter one with the Monte Carlo error of its ends, as run prints it
+    assert re.search(
+        r"[-+][\d.]+ \[[-+][\d.]+, [-+][\d.]+\]   \{par [-+][\d.]+ to [-+][\d.]+ ±[\d.]+\}", line
+    ), line
     low, high = (float(x) for x in re.search(r"\{par ([-+][\d.]+) to ([-+][\d.]+)", line).groups())
     assert -1 <= low <= high <= 1
     out = tmp_path / "trial.csv"
@@ -230,14 +235,22 @@ def test_no_knockout_contribution_interval_leaves_its_range(seed, runs):
     from peersim.studies.knockout import knockouts
 
     table = knockouts(runs=runs, seed=seed, mechanisms=("safety", "dropout"), uncertainty="posterior")
-    ranges = {
-        "dropped_out": (-1.0, 1.0),
-        "qpr_end": (-60.0, 60.0),
-        "realised_changes_followup": (-np.inf, np.inf),
-    }
+    assert {"param_low_se", "param_high_se"} <= set(table)  # the ends' Monte Carlo error, saved
     for r in table.itertuples():
-        bounds = ranges.get(r.outcome, (-1.0, 1.0))  # the other outcomes are 0-1 states
-        assert inside(r.param_low, r.param_high, bounds), r
+        # a contribution is a difference of two runs' means: a 0-1 state's within -1 to 1, QPR-15's
+        # within -60 to 60, a count's unbounded
+        bounds = {"qpr_end": (-60.0, 60.0), "realised_changes_followup": (-np.inf, np.inf)}.get(
+            r.outcome, (-1.0, 1.0)
+        )
+        assert difference_range(r.outcome) == bounds
+        for low, high in (("ci_low", "ci_high"), ("param_low", "param_high")):
+            assert inside(getattr(r, low), getattr(r, high), bounds), r
     text = format_contributions(table)
-    for low, high in re.findall(r"\{par ([-+][\d.]+) to ([-+][\d.]+)", text):
-        assert float(low) <= float(high)
+    for line in text.splitlines():
+        found = re.search(r"\[([-+][\d.]+), ([-+][\d.]+)\]", line)
+        if not found:
+            continue
+        limit = 60 if "QPR-15" in line else np.inf if "realised" in line else 1
+        for pair in (found.groups(), *re.findall(r"\{par ([-+][\d.]+) to ([-+][\d.]+)", line)):
+            low, high = (float(x) for x in pair)
+            assert -limit <= low <= high <= limit, line

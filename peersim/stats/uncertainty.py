@@ -60,6 +60,22 @@ def split(
     }
 
 
+def outcome_range(column: str) -> tuple[float, float]:
+    """Where an outcome column can lie: QPR-15 0 to 60, realised changes a count (0 and up), the
+    states and shares (``dropped_out`` too) 0 to 1."""
+    if column.startswith("qpr"):
+        return (0.0, 60.0)
+    if column.startswith("realised_changes"):
+        return (0.0, np.inf)
+    return (0.0, 1.0)
+
+
+def difference_range(column: str) -> tuple[float, float]:
+    """Where a difference of that outcome (two scenarios, or an end and a start) can lie."""
+    low, high = outcome_range(column)
+    return (low - high, high - low)
+
+
 def clip(low: float, high: float, bounds: tuple[float, float] | None) -> tuple[float, float]:
     """An interval for a mean kept inside its quantity's range: a mean of values in [a, b] lies in
     [a, b], so the part of a normal interval beyond it holds no possible value."""
