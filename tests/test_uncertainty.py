@@ -209,23 +209,49 @@ def test_a_parameter_interval_the_runs_cannot_show_says_so():
     )
 
 
-def test_icamo_prints_parameter_intervals_in_posterior_mode(capsys):
+def _printed_intervals(line: str) -> list[tuple[float, float]]:
+    """The [low, high] and {par low to high ...} of a printed line, in its own units (% as given)."""
+    number = r"([-+]?[\d.]+)%?"
+    pairs = re.findall(rf"\[{number}, {number}\]", line) + re.findall(rf"\{{par {number} to {number}", line)
+    return [(float(a), float(b)) for a, b in pairs]
+
+
+def test_icamo_prints_both_intervals_in_posterior_mode(capsys, tmp_path):
     from peersim.apps.cli import main
 
-    assert main(["icamo", "--runs", "300", "--uncertainty", "posterior", "--strata", "employed"]) == 0
+    out = tmp_path / "icamo.csv"
+    args = ["icamo", "--runs", "300", "--uncertainty", "posterior", "--strata", "employed", "--out", str(out)]
+    assert main(args) == 0
     text = capsys.readouterr().out
-    assert "Parameter uncertainty (posterior draws, one per group)" in text
-    everyone = next(x for x in text.splitlines() if x.strip().startswith("everyone") and "{par" in x)
-    # dropout's interval, in range, or said to be within the runs' noise (with few runs per draw
-    # the parameter part of dropout may not be told apart from it: the posterior decides)
-    left = re.search(r"left \{par ([\d.]+)% to ([\d.]+)%", everyone)
-    if left:
-        low, high = (float(x) for x in left.groups())
-        assert 0 <= low < high <= 100
-    else:
-        assert "left {par not told apart from the runs' noise: more runs}" in everyone
-    low, high = (float(x) for x in re.search(r"chg hope \{par ([-+\d.]+) to ([-+\d.]+)\}", everyone).groups())
-    assert -1 <= low < high <= 1
+    assert "Both intervals (posterior draws, one per group)" in text
+    # the mechanisms' key in words (the SPEC labels), not their identifiers
+    assert "rolemod = hope from role models" in text and "= role_modelling" not in text
+    lines = text.splitlines()
+    everyone = lines.index("  everyone")
+    block = lines[everyone + 1 : everyone + 5]
+    left = next(x for x in block if x.strip().startswith("left"))
+    # as run prints it: the mean, its Monte Carlo interval, then the parameter interval with ±e
+    # (or, with few runs per draw, said to be within the runs' noise: the posterior decides)
+    assert re.search(r"left +[\d.]+% \[[\d.]+%, [\d.]+%\] +\{par ", left), left
+    assert re.search(r"\{par [\d.]+% to [\d.]+% ±[\d.]+%\}", left) or "runs' noise" in left, left
+    hope = next(x for x in block if x.strip().startswith("chg hope"))
+    assert re.search(r"\{par [-+][\d.]+ to [-+][\d.]+ ±[\d.]+\}", hope), hope
+    for line in lines[everyone:]:
+        limit = 100 if "%" in line else 1
+        for low, high in _printed_intervals(line):
+            assert -limit <= low <= high <= limit, line
+            if "left" in line:
+                assert low >= 0, line
+    # and what is saved: every column's intervals, both kinds, inside the column's range
+    table = pd.read_csv(out)
+    columns = [c.removesuffix("_param_low") for c in table.columns if c.endswith("_param_low")]
+    assert "dropout_rate" in columns and "hope_change" in columns and "safety_rate" in columns
+    for column in columns:
+        bounds = (-1.0, 1.0) if column.endswith("_change") else (0.0, 1.0)
+        assert f"{column}_param_low_se" in table
+        for r in table.to_dict("records"):
+            for low, high in (("low", "high"), ("param_low", "param_high")):
+                assert inside(r[f"{column}_{low}"], r[f"{column}_{high}"], bounds), (column, r)
 
 
 @settings(max_examples=4, deadline=None)
@@ -254,3 +280,27 @@ def test_no_knockout_contribution_interval_leaves_its_range(seed, runs):
         for pair in (found.groups(), *re.findall(r"\{par ([-+][\d.]+) to ([-+][\d.]+)", line)):
             low, high = (float(x) for x in pair)
             assert -limit <= low <= high <= limit, line
+
+
+def test_icamo_of_a_posterior_sweep_names_each_context_over_its_intervals(tmp_path):
+    from peersim.apps.cli.icamo import format_parameter_intervals
+    from peersim.studies.icamo import icamo_table
+    from peersim.sweep import SerialExecutor, load_results, parse_spec, run_sweep
+
+    spec = parse_spec(
+        {
+            "name": "ctx",
+            "replicates": 30,
+            "chunk_size": 30,
+            "uncertainty": "posterior",
+            "out": str(tmp_path / "ctx"),
+            "design": {"kind": "grid", "factors": {"facilitator_role": ["volunteer", "paid"]}},
+        }
+    )
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    text = format_parameter_intervals(icamo_table(load_results(spec.out_dir), strata=("employed",)))
+    lines = text.splitlines()
+    heads = [x.strip() for x in lines if x.strip().startswith("Context:")]
+    assert heads == ["Context: facilitator_role=volunteer", "Context: facilitator_role=paid"]
+    # each context's strata under it, each with its four rows of both intervals
+    assert lines.count("    everyone") == 2 and sum("{par" in x for x in lines[1:]) == 2 * 3 * 4
