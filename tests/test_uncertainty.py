@@ -304,3 +304,25 @@ def test_icamo_of_a_posterior_sweep_names_each_context_over_its_intervals(tmp_pa
     assert heads == ["Context: facilitator_role=volunteer", "Context: facilitator_role=paid"]
     # each context's strata under it, each with its four rows of both intervals
     assert lines.count("    everyone") == 2 and sum("{par" in x for x in lines[1:]) == 2 * 3 * 4
+
+
+def test_explain_refuses_posterior_mode_in_one_line_naming_the_command_that_gives_both(capsys):
+    import shlex
+
+    from peersim.apps.cli import main
+
+    change = ["--compare", "facilitator_role=paid", "--compare", "setting=mental_health_service"]
+    assert main(["explain", *change, "--uncertainty", "posterior"]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert captured.out == "" and len(err) == 1, err
+    assert "has no interval" in err[0]
+    instead = err[0].split(": ", 2)[-1].split(": ", 1)[1]
+    assert instead.startswith("peersim compare defaults") and "--uncertainty posterior" in instead
+    # what it names runs, and gives the same change with both intervals
+    assert main([*shlex.split(instead)[1:], "--runs", "60"]) == 0
+    shown = capsys.readouterr().out
+    assert "B differs from A in: setting: civil_society -> mental_health_service" in shown and "{par" in shown
+    assert main(["explain", "--uncertainty", "posterior"]) == 2
+    assert "peersim run --uncertainty posterior" in capsys.readouterr().err
+    assert main(["explain", *change]) == 0  # without it, the stories as before
