@@ -105,6 +105,55 @@ def test_no_interval_of_peersim_run_in_posterior_mode_leaves_its_range(tmp_path_
     for number in re.findall(r"(-?[\d.]+)%", dropout):
         assert 0 <= float(number) <= 100, dropout
     assert "Which to quote" in report and "these are posterior numbers" in report
+    # what summary.png draws: both intervals, each inside its quantity's range
+    check_summary_figure(done.summary, posterior=True)
+
+
+def plotted_intervals(ax) -> dict[str, list[tuple[float, float]]]:
+    """The error bars an axis draws, by legend label (unlabelled ones with the labelled ones of
+    the same colour): each bar's (low, high) as plotted."""
+    from matplotlib.container import ErrorbarContainer
+
+    bars: dict[str, list] = {}
+    colours: dict[tuple, str] = {}
+    containers = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    for c in containers:
+        label = c.get_label()
+        if not label.startswith("_"):
+            colours[tuple(c.lines[2][0].get_colors()[0])] = label
+    for c in containers:
+        colour = tuple(c.lines[2][0].get_colors()[0])
+        segments = c.lines[2][0].get_segments()
+        bars.setdefault(colours[colour], []).extend((seg[:, 1].min(), seg[:, 1].max()) for seg in segments)
+    return bars
+
+
+def check_summary_figure(summary, posterior: bool) -> None:
+    from peersim.report.figures import MC_LABEL, PARAM_LABEL, summary_figure
+
+    fig = summary_figure(summary)
+    left, right = fig.axes[:2]
+    sessions = len(summary.dropout_by_session())
+    for ax, bounds, points in ((left, (0.0, 100.0), sessions), (right, (-1.0, 1.0), 12)):
+        bars = plotted_intervals(ax)
+        assert set(bars) == ({MC_LABEL, PARAM_LABEL} if posterior else {MC_LABEL}), bars.keys()
+        assert len(bars[MC_LABEL]) == points
+        labels = ax.get_legend().get_texts()
+        assert {t.get_text() for t in labels} >= set(bars)  # the legend says which is which
+        for label, pairs in bars.items():
+            for low, high in pairs:
+                assert bounds[0] - 1e-9 <= low <= high <= bounds[1] + 1e-9, (label, low, high)
+        if posterior:  # every parameter interval drawn, or said to have no width to show
+            unshown = points - len(bars[PARAM_LABEL])
+            assert unshown == 0 or "no grey bar" in fig.get_supxlabel()
+            assert all(high > low for low, high in bars[PARAM_LABEL])
+    assert ("posterior draws" in fig.get_suptitle()) == posterior
+
+
+def test_summary_figure_at_the_defaults_has_the_monte_carlo_intervals_alone():
+    from peersim.report.summary import Summary
+
+    check_summary_figure(Summary.of(peersim.simulate(runs=60, seed=4)), posterior=False)
 
 
 def test_knockout_and_trial_print_both_intervals_in_posterior_mode(capsys, tmp_path):

@@ -19,39 +19,115 @@ def _error_bars(centre, low, high) -> np.ndarray:
     return np.maximum(np.nan_to_num(np.vstack([centre - low, high - centre])), 0.0)
 
 
-def baseline_figure(res: Results | Summary, path: str | Path) -> Path:
+#: what the two kinds of error bar are, as the figures' legends say it
+MC_LABEL = "95% Monte Carlo interval (the runs' noise)"
+PARAM_LABEL = "95% parameter interval (over posterior draws)"
+
+
+#: said under a panel where a parameter interval has no width to show
+NO_WIDTH = "no grey bar: the draws' spread not told apart from the runs' noise (more runs)"
+
+
+def both_intervals(ax, xs, centre, low, high, par=None, offset: float = 0.0, label: bool = True) -> int:
+    """At ``xs``: the Monte Carlo interval ``low``..``high`` as a black error bar and, when ``par``
+    (a frame with ``param_low``/``param_high``, posterior mode) is given, the parameter interval
+    as a grey one beside it (``offset`` to the right); ``label`` puts both in the legend. A
+    parameter interval of no width (not told apart from the runs' noise) or not estimable is not
+    drawn, since a bar of no width would look certain: returns how many were left out."""
+    xs, centre = np.asarray(xs, dtype=float), np.asarray(centre, dtype=float)
+    ax.errorbar(
+        xs,
+        centre,
+        yerr=_error_bars(centre, np.asarray(low, dtype=float), np.asarray(high, dtype=float)),
+        fmt="none",
+        ecolor="black",
+        elinewidth=1.2,
+        capsize=3,
+        label=MC_LABEL if label else None,
+    )
+    if par is None:
+        return 0
+    low, high = (np.asarray(par[k], dtype=float) for k in ("param_low", "param_high"))
+    shown = np.isfinite(low) & np.isfinite(high) & (high > low)
+    ax.errorbar(
+        xs[shown] + offset,
+        centre[shown],
+        yerr=_error_bars(centre[shown], low[shown], high[shown]),
+        fmt="none",
+        ecolor="#777777",
+        elinewidth=1.0,
+        capsize=2,
+        linestyle="--",
+        label=PARAM_LABEL if label else None,
+    )
+    return int((~shown).sum())
+
+
+def summary_figure(res: Results | Summary) -> Figure:
     """Two panels: who left after which session; change in outcomes, completers vs leavers (from a
-    simulation's Results, or a Summary gathered block by block)."""
-    path = Path(path)
+    simulation's Results, or a Summary gathered block by block). Monte Carlo error bars always; in
+    posterior mode the parameter interval beside each, the legend saying which is which; the
+    scenario in words in the title, and an EXPLORATORY line under it when its changes rest on
+    assumptions."""
+    from peersim.report.summary import changed_names
+    from peersim.report.words import scenario_words
+    from peersim.stats.uncertainty import exploratory_line
+
     summary = res if isinstance(res, Summary) else Summary.of(res)
-    fig = Figure(figsize=(12, 4.5), constrained_layout=True)
+    posterior = bool(summary.draws)
+    fig = Figure(figsize=(12, 5.2 if posterior else 4.5), constrained_layout=True)
     left, right = fig.subplots(1, 2)
     drop = summary.dropout_by_session()
-    err = _error_bars(100 * drop["share"], 100 * drop["ci_low"], 100 * drop["ci_high"])
-    left.bar(drop["session"], 100 * drop["share"], yerr=err, color="#b5523b", capsize=3)
+    share = 100 * drop["share"]
+    left.bar(drop["session"], share, color="#b5523b")
+    par = 100 * drop[["param_low", "param_high"]] if posterior else None
+    unshown = both_intervals(
+        left, drop["session"], share, 100 * drop["ci_low"], 100 * drop["ci_high"], par, offset=0.2
+    )
     left.set_xlabel("session after which the participant left")
     left.set_ylabel("participants who left (% of all)")
     left.set_title(f"Dropout by session ({summary.n_left / summary.n:.1%} in all)")
     left.set_xticks(drop["session"])
+    left.legend(frameon=False, fontsize=9)
 
     changes = summary.outcome_changes()
     outcomes = [o for o in OUTCOMES if o != "qpr"]
     width = 0.38
     for k, (group, colour) in enumerate((("completers", "#2f6f8f"), ("left early", "#b5523b"))):
         sub = changes[changes["group"] == group].set_index("outcome").loc[outcomes]
-        xs = [i + (k - 0.5) * width for i in range(len(outcomes))]
-        err = _error_bars(sub["change"], sub["ci_low"], sub["ci_high"])
-        right.bar(xs, sub["change"], width, yerr=err, capsize=3, color=colour, label=group)
+        xs = np.array([i + (k - 0.5) * width for i in range(len(outcomes))])
+        right.bar(xs, sub["change"], width, color=colour, label=group)
+        pars = sub[["param_low", "param_high"]] if posterior else None
+        unshown += both_intervals(
+            right, xs, sub["change"], sub["ci_low"], sub["ci_high"], pars, 0.1, label=k == 0
+        )
     right.axhline(0, color="black", linewidth=0.8)
     labels = [o.replace("_", "-") + (" (lower is better)" if o == "loneliness" else "") for o in outcomes]
     right.set_xticks(range(len(outcomes)), labels, rotation=30, ha="right")
     right.set_ylabel("change, baseline to end of course (0-1 scale)")
-    right.set_title("Change in outcomes (mean, 95% CI)")
-    right.legend(frameon=False)
-    from peersim.report.words import scenario_words
-
+    right.set_title("Change in outcomes (mean, 95% intervals)")
+    handles, names = right.get_legend_handles_labels()
+    order = sorted(range(len(names)), key=lambda i: names[i] in (MC_LABEL, PARAM_LABEL))  # groups first
+    right.legend([handles[i] for i in order], [names[i] for i in order], frameon=False, fontsize=9)
+    if unshown:
+        fig.supxlabel(NO_WIDTH, fontsize=9, color="#555555")
     # the context in words: a paid-facilitator run must not read as the PEER course as designed
-    fig.suptitle(f"{scenario_words(summary.params)}: {summary.runs:,} simulated groups (seed {summary.seed})")
+    title = f"{scenario_words(summary.params)}: {summary.runs:,} simulated groups (seed {summary.seed})"
+    if posterior:
+        title += f", each under one of {len(summary.draws):,} posterior draws"
+    note = exploratory_line(changed_names(summary.params))
+    if note:
+        import textwrap
+
+        title += "\n" + "\n".join(textwrap.wrap(note, 150))
+    fig.suptitle(title, fontsize=11 if note else None)
+    return fig
+
+
+def baseline_figure(res: Results | Summary, path: str | Path) -> Path:
+    """``summary_figure`` written to ``path`` (``summary.png`` of ``peersim run --out``)."""
+    path = Path(path)
+    fig = summary_figure(res)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     return path
