@@ -129,24 +129,25 @@ def plotted_intervals(ax) -> dict[str, list[tuple[float, float]]]:
 
 
 def check_summary_figure(summary, posterior: bool) -> None:
-    from peersim.report.figures import MC_LABEL, PARAM_LABEL, summary_figure
+    from peersim.report.figures import MC_LABEL, NO_WIDTH, PARAM_LABEL, summary_figure
 
     fig = summary_figure(summary)
     left, right = fig.axes[:2]
     sessions = len(summary.dropout_by_session())
     for ax, bounds, points in ((left, (0.0, 100.0), sessions), (right, (-1.0, 1.0), 12)):
         bars = plotted_intervals(ax)
-        assert set(bars) == ({MC_LABEL, PARAM_LABEL} if posterior else {MC_LABEL}), bars.keys()
-        assert len(bars[MC_LABEL]) == points
+        drawn = len(bars.get(PARAM_LABEL, []))
+        assert set(bars) == ({MC_LABEL, PARAM_LABEL} if drawn else {MC_LABEL}), bars.keys()
+        assert len(bars[MC_LABEL]) == points and (posterior or not drawn)
         labels = ax.get_legend().get_texts()
         assert {t.get_text() for t in labels} >= set(bars)  # the legend says which is which
         for label, pairs in bars.items():
             for low, high in pairs:
                 assert bounds[0] - 1e-9 <= low <= high <= bounds[1] + 1e-9, (label, low, high)
         if posterior:  # every parameter interval drawn, or said to have no width to show
-            unshown = points - len(bars[PARAM_LABEL])
-            assert unshown == 0 or "no grey bar" in fig.get_supxlabel()
-            assert all(high > low for low, high in bars[PARAM_LABEL])
+            unshown = points - drawn
+            assert unshown == 0 or NO_WIDTH in fig.get_supxlabel()
+            assert all(high > low for low, high in bars.get(PARAM_LABEL, []))
     assert ("posterior draws" in fig.get_suptitle()) == posterior
 
 
@@ -245,6 +246,55 @@ def test_study_summaries_keep_both_intervals_within_the_replicates_values():
     for suffix in ("ci", "param"):
         assert (table[f"dropout_{suffix}_low"].fillna(0) >= 0).all()
         assert (table[f"dropout_{suffix}_high"].fillna(0) <= 0.125).all()
+    assert {"dropout_param_low_se", "dropout_param_high_se"} <= set(table)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), rare=st.floats(0.0, 0.3), replicates=st.integers(30, 200))
+def test_study_figures_draw_both_intervals_inside_the_values_range(seed, rare, replicates):
+    from matplotlib.figure import Figure
+
+    from peersim.report.figures import line_panels
+    from peersim.sweep.study import MC_LABEL, PARAM_LABEL, bars_with_ci, summarise
+
+    rng = np.random.default_rng(seed)
+    points = 4
+    draw = rng.integers(0, 12, replicates)  # run k takes the same draw at every point (paired)
+    frame = pd.DataFrame(
+        {
+            "point": np.repeat(np.arange(points), replicates),
+            "run": np.tile(np.arange(replicates), points),
+            "draw": np.tile(draw, points),
+        }
+    )
+    chance = rng.beta(1, 6, 12)[frame["draw"]] * rare  # each draw its own rate of a rare event
+    frame["dropout"] = rng.binomial(8, chance) / 8
+    table = summarise(frame, ["point"], ["dropout"])
+    fig = Figure()
+    ax = fig.subplots()
+    unshown = bars_with_ci(ax, [str(p) for p in range(points)], table, "dropout")
+    bars = plotted_intervals(ax)
+    assert len(bars[MC_LABEL]) == points and len(bars.get(PARAM_LABEL, [])) == points - unshown
+    for pairs in bars.values():  # as drawn: within what a replicate can be, 0 to 1
+        for low, high in pairs:
+            assert -1e-12 <= low <= high <= 1 + 1e-12, (low, high)
+    ax.legend()
+    if unshown < points:
+        assert {MC_LABEL, PARAM_LABEL} <= {t.get_text() for t in ax.get_legend().get_texts()}
+    # the study figures of lines: the shading and the dashed ends inside 0 to 1 too, named in the legend
+    panels = line_panels(table, "point", [("dropout", "dropout", "share")], xlabel="point", title="t")
+    ax = panels.axes[0]
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 2
+    for line in dashed:
+        y = np.asarray(line.get_ydata(), dtype=float)
+        assert np.all((y[np.isfinite(y)] >= 0) & (y[np.isfinite(y)] <= 1))
+    for shade in ax.collections:
+        y = np.concatenate([path.vertices[:, 1] for path in shade.get_paths()])
+        assert np.all((y >= -1e-12) & (y <= 1 + 1e-12))
+    legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert MC_LABEL in legend and PARAM_LABEL in legend
+    assert "parameter intervals over posterior draws" in panels.get_suptitle()
 
 
 def test_a_parameter_interval_the_runs_cannot_show_says_so():

@@ -13,54 +13,29 @@ from matplotlib.figure import Figure
 from peersim.core.tables import Results
 from peersim.report.summary import OUTCOMES, Summary
 
+# the two intervals as every figure draws and names them (drawn in the study helpers, which the
+# study scripts use too; importing them imports no pyplot)
+from peersim.sweep.study import (
+    MC_LABEL,
+    NO_WIDTH,
+    NO_WIDTH_LINES,
+    PARAM_LABEL,
+    both_intervals,
+    has_parameter_intervals,
+    interval_key,
+    interval_words,
+    lines_with_ci,
+)
 
-def _error_bars(centre, low, high) -> np.ndarray:
-    """Distances to the interval ends for ``yerr`` (never negative, even by rounding)."""
-    return np.maximum(np.nan_to_num(np.vstack([centre - low, high - centre])), 0.0)
-
-
-#: what the two kinds of error bar are, as the figures' legends say it
-MC_LABEL = "95% Monte Carlo interval (the runs' noise)"
-PARAM_LABEL = "95% parameter interval (over posterior draws)"
-
-
-#: said under a panel where a parameter interval has no width to show
-NO_WIDTH = "no grey bar: the draws' spread not told apart from the runs' noise (more runs)"
-
-
-def both_intervals(ax, xs, centre, low, high, par=None, offset: float = 0.0, label: bool = True) -> int:
-    """At ``xs``: the Monte Carlo interval ``low``..``high`` as a black error bar and, when ``par``
-    (a frame with ``param_low``/``param_high``, posterior mode) is given, the parameter interval
-    as a grey one beside it (``offset`` to the right); ``label`` puts both in the legend. A
-    parameter interval of no width (not told apart from the runs' noise) or not estimable is not
-    drawn, since a bar of no width would look certain: returns how many were left out."""
-    xs, centre = np.asarray(xs, dtype=float), np.asarray(centre, dtype=float)
-    ax.errorbar(
-        xs,
-        centre,
-        yerr=_error_bars(centre, np.asarray(low, dtype=float), np.asarray(high, dtype=float)),
-        fmt="none",
-        ecolor="black",
-        elinewidth=1.2,
-        capsize=3,
-        label=MC_LABEL if label else None,
-    )
-    if par is None:
-        return 0
-    low, high = (np.asarray(par[k], dtype=float) for k in ("param_low", "param_high"))
-    shown = np.isfinite(low) & np.isfinite(high) & (high > low)
-    ax.errorbar(
-        xs[shown] + offset,
-        centre[shown],
-        yerr=_error_bars(centre[shown], low[shown], high[shown]),
-        fmt="none",
-        ecolor="#777777",
-        elinewidth=1.0,
-        capsize=2,
-        linestyle="--",
-        label=PARAM_LABEL if label else None,
-    )
-    return int((~shown).sum())
+__all__ = [
+    "MC_LABEL",
+    "NO_WIDTH",
+    "PARAM_LABEL",
+    "baseline_figure",
+    "line_panels",
+    "save_figure",
+    "summary_figure",
+]
 
 
 def summary_figure(res: Results | Summary) -> Figure:
@@ -146,20 +121,25 @@ def line_panels(
     sharey: bool = False,
 ) -> Figure:
     """A study's figure in a row of panels, one per ``(metric, title, ylabel)`` of ``panels``: a
-    line per value of ``hue`` against ``x`` with its shaded 95% interval across groups, from a
-    ``peersim.sweep.study.summarise`` table. ``title`` is the figure's, with ``{groups}`` standing
-    for the groups (replicates) per cell; the note on the shading follows it."""
-    # lazily: the study helpers import pyplot, which this module never does on import
-    from peersim.sweep.study import lines_with_ci
-
+    line per value of ``hue`` against ``x`` with its shaded 95% interval across groups and, in
+    posterior mode, its parameter interval dashed, from a ``peersim.sweep.study.summarise`` table;
+    the legend and the title say which is which. ``title`` is the figure's, with ``{groups}``
+    standing for the groups (replicates) per cell."""
+    posterior = has_parameter_intervals(summary)
     fig = Figure(figsize=(16, 4.6), constrained_layout=True)
     axes = fig.subplots(1, len(panels), sharey=sharey, squeeze=False)[0]
+    unshown = 0
     for ax, (metric, panel_title, ylabel) in zip(axes, panels, strict=True):
-        lines_with_ci(ax, summary, x, metric, hue=hue, label_fmt=label_fmt)
+        unshown += lines_with_ci(ax, summary, x, metric, hue=hue, label_fmt=label_fmt)
         ax.set(title=panel_title, xlabel=xlabel, ylabel=ylabel)
-    axes[0].legend(frameon=False, title=legend_title)
+    handles, _ = axes[0].get_legend_handles_labels()
+    axes[0].legend(
+        handles=[*handles, *interval_key(posterior)], frameon=False, title=legend_title, fontsize=9
+    )
     groups = int(summary.replicates.iloc[0])
-    fig.suptitle(title.format(groups=groups) + " (shading: 95% intervals across groups)")
+    fig.suptitle(title.format(groups=groups) + " " + interval_words(posterior))
+    if unshown:
+        fig.supxlabel(NO_WIDTH_LINES, fontsize=9, color="#555555")
     return fig
 
 
