@@ -351,6 +351,17 @@ def test_icamo_prints_both_intervals_in_posterior_mode(capsys, tmp_path):
         for r in table.to_dict("records"):
             for low, high in (("low", "high"), ("param_low", "param_high")):
                 assert inside(r[f"{column}_{low}"], r[f"{column}_{high}"], bounds), (column, r)
+    # and what its figure draws: each outcome cell with both intervals, inside its range
+    from peersim.report.teaching import icamo_figure
+
+    cells = [t.get_text() for t in icamo_figure(table).axes[1].texts]
+    assert len(cells) == 3 * 4  # everyone, employed, not employed x leaving and three changes
+    for cell in cells:
+        mean, mc, par = cell.split("\n")
+        assert re.fullmatch(r"\[[-+\d.%]+, [-+\d.%]+\]", mc) and par.startswith("{par"), cell
+        limit = 100 if "%" in mean else 1
+        for low, high in _printed_intervals(cell):
+            assert -limit <= low <= high <= limit and ("%" not in mean or low >= 0), cell
 
 
 @settings(max_examples=4, deadline=None)
