@@ -436,3 +436,20 @@ def test_explain_refuses_posterior_mode_in_one_line_naming_the_command_that_give
     assert main(["explain", "--uncertainty", "posterior"]) == 2
     assert "peersim run --uncertainty posterior" in capsys.readouterr().err
     assert main(["explain", *change]) == 0  # without it, the stories as before
+
+
+def test_every_assumption_graded_parameter_is_named_in_words_that_stand_alone(capsys):
+    from dataclasses import fields
+
+    from peersim.apps.cli import main
+    from peersim.stats.uncertainty import _FRAGMENTS, exploratory, meaning
+
+    named = {carrier for f in fields(peersim.Params) for carrier in exploratory([f.name])}
+    assert len(named) > 50
+    for name in named:
+        words = meaning(name)
+        # its meaning, not its identifier, and not a fragment of a table under a heading
+        assert words != name and not words.startswith(_FRAGMENTS), (name, words)
+    assert main(["run", "--runs", "20", "--no-control", "--quiet", "--set", "dropout_connectedness=5"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "EXPLORATORY" in x)
+    assert "the chance of leaving the group, per unit of connectedness (dropout_connectedness)" in line

@@ -244,16 +244,39 @@ def exploratory(changed: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def in_words(names: Iterable[str]) -> str:
-    """Parameters as a reader can follow them: each one's meaning (its ``doc`` in Params), with
-    its name in brackets for looking it up (``peersim params``)."""
+#: What a parameter's meaning continues when it is written under its group's heading (``peersim
+#: params`` lists "per unit of connectedness" under dropout): said in front of it when the meaning
+#: stands alone in a sentence.
+GROUP_SUBJECT = {
+    "dropout": "the chance of leaving the group",
+    "sharing": "the chance of sharing",
+    "safety": "the safety a group tends toward:",
+}
+#: how a meaning that does not stand alone begins
+_FRAGMENTS = ("per ", "when ", "in the ", "target ")
+
+
+def meaning(name: str) -> str:
+    """A parameter's meaning as a sentence can hold it: its ``doc`` in Params, with its group's
+    subject in front when the doc only continues the group's heading ("per unit of connectedness"
+    becomes "the chance of leaving the group, per unit of connectedness"); the name itself for
+    what has no doc."""
     from peersim.core.params import Params
 
-    known = Params.__dataclass_fields__
-    return "; ".join(
-        f"{known[n].metadata['doc']} ({n})" if n in known and known[n].metadata.get("doc") else n
-        for n in names
-    )
+    field = Params.__dataclass_fields__.get(name)
+    doc = field.metadata.get("doc", "") if field is not None else ""
+    if not doc:
+        return name
+    subject = GROUP_SUBJECT.get(field.metadata.get("group", ""))
+    if subject and doc.startswith(_FRAGMENTS):
+        return f"{subject} {doc}" if subject.endswith(":") else f"{subject}, {doc}"
+    return doc
+
+
+def in_words(names: Iterable[str]) -> str:
+    """Parameters as a reader can follow them: each one's meaning (``meaning``), with its name in
+    brackets for looking it up (``peersim params``)."""
+    return "; ".join(n if (m := meaning(n)) == n else f"{m} ({n})" for n in names)
 
 
 def exploratory_line(changed: Iterable[str], what: str = "this scenario's changes") -> str:
