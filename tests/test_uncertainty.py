@@ -453,3 +453,72 @@ def test_every_assumption_graded_parameter_is_named_in_words_that_stand_alone(ca
     assert main(["run", "--runs", "20", "--no-control", "--quiet", "--set", "dropout_connectedness=5"]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if "EXPLORATORY" in x)
     assert "the chance of leaving the group, per unit of connectedness (dropout_connectedness)" in line
+
+
+#: scenarios B for the property tests of compare (A is the defaults)
+CONTRASTS = (
+    "covid_restrictions=true",
+    "facilitator_role=paid setting=mental_health_service",
+    "disabled_mechanisms=companionship",  # bridging's control is 0: a difference that keeps its sign
+    "group_size=4",
+)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**6), runs=st.integers(60, 250), b=st.sampled_from(CONTRASTS))
+def test_no_interval_compare_prints_or_saves_leaves_its_range(capsys, tmp_path_factory, seed, runs, b):
+    from peersim.apps.cli import main
+
+    out = tmp_path_factory.mktemp("compare") / "c.csv"
+    args = ["compare", "defaults", b, "--runs", str(runs), "--seed", str(seed), "--uncertainty", "posterior"]
+    assert main([*args, "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    table = pd.read_csv(out)
+    assert {"param_low_se", "param_high_se"} <= set(table)
+    for r in table.itertuples():
+        for low, high in (("ci_low", "ci_high"), ("param_low", "param_high")):
+            assert inside(getattr(r, low), getattr(r, high), difference_range(r.outcome)), r
+        if b.startswith("disabled") and r.outcome == "bridging_followup":  # none without companionship
+            assert r.ci_high <= 0 and (np.isnan(r.param_high) or r.param_high <= 0), r
+    rows = [x for x in text.splitlines() if "{par " in x]
+    assert len(rows) == len(table)
+    for line, r in zip(rows, table.itertuples(), strict=True):
+        limit = 60 if r.outcome.startswith("qpr") else 1
+        for low, high in _printed_intervals(line):
+            assert -limit <= low <= high <= limit, line
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**6), runs=st.integers(60, 250), covid=st.booleans())
+def test_no_interval_icamo_prints_saves_or_draws_leaves_its_range(
+    capsys, tmp_path_factory, seed, runs, covid
+):
+    from peersim.apps.cli import main
+    from peersim.report.teaching import icamo_figure
+
+    out = tmp_path_factory.mktemp("icamo") / "i.csv"
+    args = [
+        "icamo",
+        "--runs",
+        str(runs),
+        "--seed",
+        str(seed),
+        "--uncertainty",
+        "posterior",
+        "--strata",
+        "age",
+    ]
+    assert main([*args, "--set", f"covid_restrictions={covid}", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    table = pd.read_csv(out)
+    for column in [c.removesuffix("_param_low") for c in table.columns if c.endswith("_param_low")]:
+        bounds = (-1.0, 1.0) if column.endswith("_change") else (0.0, 1.0)
+        for r in table.to_dict("records"):
+            for low, high in (("low", "high"), ("param_low", "param_high")):
+                assert inside(r[f"{column}_{low}"], r[f"{column}_{high}"], bounds), (column, r)
+    printed = text.split("Both intervals", 1)[1].splitlines()[1:]
+    cells = [t.get_text() for t in icamo_figure(table).axes[1].texts]
+    for line in [*printed, *cells]:
+        limit = 100 if "%" in line else 1
+        for low, high in _printed_intervals(line):
+            assert -limit <= low <= high <= limit and ("%" not in line or low >= 0), line
