@@ -34,15 +34,38 @@ OUTPUTS = {
 }
 
 
+def levels(bounds) -> bool:
+    """Whether a range lists the values of a boolean or a word (sampled on the unit interval and
+    cut into equal strata, one per value) rather than [low, high]."""
+    return any(isinstance(b, bool | np.bool_ | str) for b in bounds)
+
+
 def problem(ranges: Mapping[str, list]) -> dict:
+    """SALib's problem: a number on its [low, high], a boolean or a word on the unit interval."""
     names = list(ranges)
-    return {"num_vars": len(names), "names": names, "bounds": [list(map(float, ranges[k])) for k in names]}
+    bounds = [[0.0, 1.0] if levels(ranges[k]) else list(map(float, ranges[k])) for k in names]
+    return {"num_vars": len(names), "names": names, "bounds": bounds}
+
+
+def codes(design: pd.DataFrame, ranges: Mapping[str, list]) -> np.ndarray:
+    """The design matrix as SALib's estimators read it: a number as it is, a boolean or a word as
+    the place of its value in the range's list (0, 1, ...), which orders its values as the strata
+    of the unit interval do, so that a Morris step's direction is the sampled one."""
+    columns = []
+    for name, bounds in ranges.items():
+        if levels(bounds):
+            place = {value: i for i, value in enumerate(bounds)}
+            columns.append(design[name].map(lambda v, p=place: p[v.item() if hasattr(v, "item") else v]))
+        else:
+            columns.append(design[name])
+    return np.column_stack([np.asarray(c, dtype=float) for c in columns])
 
 
 def sample(kind: str, ranges: Mapping[str, list], n: int, seed: int, levels: int = 4) -> np.ndarray:
     """Design matrix (points x parameters): Saltelli's scheme for Sobol indices (first and total
     order; n base samples, n * (d + 2) points) or Morris trajectories (n trajectories,
-    n * (d + 1) points). Seeded, no global random state."""
+    n * (d + 1) points). Seeded, no global random state. A boolean or a word is sampled on the
+    unit interval (``problem``); the spec cuts it into its values."""
     prob = problem(ranges)
     if kind == "saltelli":
         return sobol_sample.sample(prob, n, calc_second_order=False, seed=seed)
@@ -94,8 +117,7 @@ def run_sensitivity(results, seed: int = 0, resamples: int = 1000) -> tuple[pd.D
         raise ValueError(
             f"the sweep is not finished: {len(outputs)} of {len(points)} design points have results"
         )
-    names = list(design["ranges"])
-    matrix = points[names].to_numpy(float)
+    matrix = codes(points, design["ranges"])
     columns = {k: outputs[k].to_numpy() for k in OUTPUTS if k in outputs}
     table = analyse(
         kind,
