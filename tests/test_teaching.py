@@ -468,6 +468,8 @@ def test_study_figures_name_parameters_in_words_only():
     fig = sensitivity_drawing(table, "saltelli")
     labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
     assert len(labels) == 8 and not [x for x in labels if re.search(r"[a-z]_[a-z]", x)], labels
-    assert any(x.startswith("leaving, per unit of") for x in labels)
+    assert any(
+        x.replace("\n", " ").startswith("the chance of leaving the group, per unit of") for x in labels
+    )
     titles = " ".join(ax.get_title() for ax in fig.axes)
     assert "recovery questionnaire" in titles  # QPR-15 said in words

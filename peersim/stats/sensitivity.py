@@ -154,8 +154,8 @@ def sensitivity_drawing(table: pd.DataFrame, kind: str):
     def label(name: str) -> str:
         """The parameter's meaning as a reader can follow it, no name: a weight ("per unit of
         safety") says what it weighs in; facilitator skill says it is the skill."""
-        words = in_words([name], with_names=False)
-        if words.startswith("per "):
+        words = in_words([name], with_names=False)  # a weight's group says what it weighs in
+        if words.startswith("per "):  # a group peersim.stats.uncertainty.GROUP_SUBJECT lacks
             group = Params.__dataclass_fields__[name].metadata.get("group", "")
             words = f"{_WEIGHS.get(group, group.replace('_', ' '))} {words}"
         elif name == "facilitator_skill":
