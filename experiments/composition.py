@@ -15,7 +15,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from peersim.sweep.study import lines_with_ci, report_written, run_study, save, study_args, summarise
+from peersim.sweep.study import (
+    NO_WIDTH_LINES,
+    has_parameter_intervals,
+    interval_key,
+    interval_words,
+    lines_with_ci,
+    report_written,
+    run_study,
+    save,
+    study_args,
+    summarise,
+)
 
 
 def main(argv=None) -> list:
@@ -25,8 +36,9 @@ def main(argv=None) -> list:
         self_image_change=part.self_image_end - part.self_image_baseline,
         dropped=part.dropped_out.astype(float),
     )
+    draw = ["draw"] if "draw" in part else []  # posterior mode: each run's draw, for its parameter interval
     groups = (
-        part.groupby(["point", "age_sd", "employed_share", "run"])
+        part.groupby(["point", "age_sd", "employed_share", "run", *draw])
         .agg(dropout=("dropped", "mean"), self_image_change=("self_image_change", "mean"))
         .reset_index()
     )
@@ -36,7 +48,7 @@ def main(argv=None) -> list:
     # within groups: each person's own difference from the group, in quintiles
     part["difference_band"] = pd.qcut(part.difference_from_group, 5, labels=False)
     bands = (
-        part.groupby(["difference_band", "run", "point"])
+        part.groupby(["difference_band", "run", "point", *draw])
         .agg(difference=("difference_from_group", "mean"), dropout=("dropped", "mean"))
         .reset_index()
     )
@@ -56,19 +68,20 @@ def main(argv=None) -> list:
     fig.colorbar(sc, ax=ax, label="dropout (% of participants)")
     ax.set(
         title="Dropout by composition (each dot a design point)",
-        xlabel="spread of age in the population (sd, years)",
+        xlabel="spread of age in the population (standard deviation, years)",
         ylabel="share of participants in work",
     )
+    unshown = 0
     for ax, (summary, x, metric, title, xlabel, ylabel) in zip(
         axes[1:],
         [
             (
-                by_band,
+                percent(by_band, "dropout"),  # in the unit of the colour bar beside it
                 "difference",
                 "dropout",
                 "Outsiders leave: dropout by own difference from the group",
-                "difference from the other members (0-1; a dot per fifth of participants)",
-                "dropout (share)",
+                "difference from the other members (0 to 1; a dot per fifth of participants)",
+                "dropout (% of participants)",
             ),
             (
                 by_work,
@@ -76,18 +89,28 @@ def main(argv=None) -> list:
                 "self_image_change",
                 "Employed participants: self-image change",
                 "share of the others in the group who work",
-                "self-image, end minus baseline (0-1)",
+                "self-image, end minus baseline (0 to 1 scale)",
             ),
         ],
         strict=True,
     ):
-        lines_with_ci(ax, summary, x, metric)
+        unshown += lines_with_ci(ax, summary, x, metric)
         ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    posterior = has_parameter_intervals(by_band)
+    axes[1].legend(handles=interval_key(posterior), frameon=False, fontsize=9)
+    if unshown:
+        fig.supxlabel(NO_WIDTH_LINES, fontsize=9)
     fig.suptitle(
-        f"Composition: {len(by_point)} design points x {int(by_point.replicates.iloc[0])} groups"
-        " (shading: 95% intervals across groups)"
+        f"Composition: {len(by_point)} design points x {int(by_point.replicates.iloc[0])} groups "
+        + interval_words(posterior)
     )
     return [save(fig, out / "composition.png", res), out / "composition_by_point.csv"]
+
+
+def percent(summary, metric: str):
+    """``summary`` with ``metric`` and its interval's ends in % (a copy)."""
+    columns = [c for c in summary.columns if c == metric or c.startswith(f"{metric}_")]
+    return summary.assign(**{c: 100 * summary[c] for c in columns})
 
 
 if __name__ == "__main__":

@@ -14,8 +14,10 @@ import pandas as pd
 
 from peersim.stats.uncertainty import split
 from peersim.sweep.study import (
-    Z95,
+    NO_WIDTH,
     bars_with_ci,
+    has_parameter_intervals,
+    interval_words,
     report_written,
     run_study,
     save,
@@ -31,6 +33,12 @@ METRICS = {
     "hope_gain": "hope gain, everyone (0-1)",
     "companionship_uptake": "companionship uptake (share)",
 }
+
+
+def difference_bounds(metric: str) -> tuple[float, float]:
+    """Where a difference between two contexts can lie: a share's or a 0-1 state's within -1 to
+    1, a gain's (itself -1 to 1) within -2 to 2."""
+    return (-2.0, 2.0) if metric.endswith("_gain") else (-1.0, 1.0)
 
 
 def label(row) -> str:
@@ -62,33 +70,40 @@ def main(argv=None) -> list:
         if point == 0:
             continue
         diff = sub.set_index("run")[list(METRICS)] - ref[list(METRICS)]
+        draws = ref["draw"].loc[diff.index] if "draw" in ref else None  # run k: the same draw everywhere
         for metric in METRICS:
             d = diff[metric]
-            half = Z95 * d.std() / len(d) ** 0.5
+            parts = split(d, draws if draws is not None else [0] * len(d), bounds=difference_bounds(metric))
             row = {
                 "point": point,
                 "metric": metric,
                 "difference": d.mean(),
-                "ci_low": d.mean() - half,
-                "ci_high": d.mean() + half,
+                "ci_low": parts["mc_low"],
+                "ci_high": parts["mc_high"],
             }
-            if "draw" in ref:  # run k takes the same posterior draw at every point: paired
-                parts = split(d, ref["draw"].loc[d.index])
-                row.update(param_low=parts["param_low"], param_high=parts["param_high"])
+            if draws is not None:  # paired: parameter uncertainty of the difference, with its ends' error
+                row.update(
+                    {k: parts[k] for k in ("param_low", "param_high", "param_low_se", "param_high_se")}
+                )
             rows.append(row)
     paired = pd.DataFrame(rows).merge(res.design, on="point")
     paired.to_csv(out / "contexts_paired_differences.csv", index=False, float_format="%.5g")
 
     labels = [label(r) for r in summary.itertuples()]
+    posterior = has_parameter_intervals(summary)
     fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
+    unshown = 0
     for ax, (metric, title) in zip(axes.ravel(), METRICS.items(), strict=True):
-        bars_with_ci(ax, labels, summary, metric)
+        unshown += bars_with_ci(ax, labels, summary, metric)
         ax.set(title=title, ylabel=title.split(" (")[0] + " (mean per group)")
         ax.tick_params(axis="x", labelsize=10)
-    fig.supxlabel(KEY, fontsize=10)
+    axes.ravel()[0].legend(frameon=False, fontsize=9)  # which interval is which
+    fig.supxlabel(KEY + (f"\n{NO_WIDTH}" if unshown else ""), fontsize=10)
     fig.suptitle(
         f"Contexts: {int(summary.replicates.iloc[0]):,} groups each, the same groups in every context"
-        " (bars: 95% intervals across groups)"
+        + (" and the same posterior draws" if posterior else "")
+        + "\n"
+        + interval_words(posterior, "bars")
     )
     return [
         save(fig, out / "contexts.png", res),

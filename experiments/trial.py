@@ -77,7 +77,13 @@ def main(argv=None) -> list:
                 (table.context == label) & (table.analysis == as_run.analysis) & (table.outcome == outcome)
             ]
             significant = (d.p_value < 0.05).mean()
-            ax.hist(d.cohens_d, bins=bins, alpha=0.5, color=colour, label=f"{label}: {significant:.0%} p<.05")
+            ax.hist(
+                d.cohens_d,
+                bins=bins,
+                alpha=0.5,
+                color=colour,
+                label=f"{label}: {significant:.0%} significant (p < 0.05)",
+            )
         if outcome == "qpr_end":
             low, high = observed.value - Z95 * observed.se, observed.value + Z95 * observed.se
             mark = f"PEER trial d = {observed.value:.2f}"
@@ -88,13 +94,24 @@ def main(argv=None) -> list:
             ylabel=f"trials (of {trials})",
             title=TRIAL_OUTCOMES[outcome],
         )
-        ax.legend(frameon=False, fontsize=7)
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.7)  # headroom: the legend above the bars, not over them
+        ax.legend(frameon=False, fontsize=9, loc="upper left")
     fig.suptitle(
         f"Virtual PEER trials as run: {as_run.arms[0].people} PEER vs {as_run.arms[1].people} control,"
         f" groups of {as_run.group_size}, outcomes missing"
         f" as assumed; distribution of d over {trials} trials per COVID-19 timing"
     )
-    fig.savefig(out / "trial.png", dpi=110)
+    fig.text(
+        0.5,
+        -0.01,
+        "QPR-15: the Questionnaire about the Process of Recovery (15 items, 0 to 60), the PEER trial's"
+        " main outcome. Cohen's d: the difference between the arms in standard deviations of the"
+        " outcome (0.2 small, 0.5 medium). COVID-19: which groups met under restrictions.",
+        ha="center",
+        va="top",
+        fontsize=10,
+    )
+    fig.savefig(out / "trial.png", dpi=110, bbox_inches="tight")
     plt.close(fig)
     return [out / "trial.png", out / "trial_d_distribution.csv"]
 

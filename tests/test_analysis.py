@@ -161,7 +161,8 @@ def test_why_explains_the_week_of_a_scripted_group():
     lines = why(k, 0)
     assert lines[0].startswith("Safety 0.") and "safe from" in lines[0]
     assert any(
-        x.startswith("Did not share: being exposed has hurt before (vulnerability 1.00)") for x in lines
+        x.startswith("Did not share: being exposed has hurt before (vulnerability 1.00 on a 0 to 1")
+        for x in lines
     )
     assert any(x.startswith("Closest tie 0.") for x in lines)
     assert any(x.startswith("Shared their own experience") for x in why(k, 1))

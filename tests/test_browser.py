@@ -2,9 +2,11 @@
 
 It opens the page, steps several weeks (with the mouse and with the keyboard), checks the group
 circle's legend, human labels (no ``mean_safety``, no "Step", no "Page 0" tab), values shown on
-the controls, the "why did this happen?" panel, and the side-by-side mode (two values of one
-control, the same people); that neither the browser console nor the server reports an error, and
-that nothing is fetched from outside. With PEERSIM_UPDATE_SCREENSHOT=1 it renews the screenshot at
+the controls, the "why did this happen?" panel, that Tab reaches every panel, that *Play* pauses
+at the end of the course, presentation mode at projector size (sidebar closed, the circle large,
+no text drawn below 16 pt), and the side-by-side mode (two values of one control, the same
+people); that neither the browser console nor the server reports an error, and that nothing is
+fetched from outside. With PEERSIM_UPDATE_SCREENSHOT=1 it renews the screenshot at
 docs/app.png. CI installs chromium (make test); elsewhere, without chromium, the test says why it
 cannot run.
 """
@@ -22,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.legibility import DRAWN_TEXT_SIZES, PT16
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
     "--headless",
@@ -35,6 +39,34 @@ ARGS = [
 ]
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "peersim" / "apps" / "app.py"
+PROJECTOR = {"width": 1920, "height": 1080}
+#: the panels a keyboard must reach (Tab), by their accessible names
+PANELS = (
+    "the group circle",
+    "Why did this happen? Participant 0",
+    "legend of the group circle",
+    "chart of participant 0, week by week",
+    "this week, every participant",
+    "story of participant 0",
+    "words used here",
+)
+
+
+def tab_reaches(page, presses: int = 80) -> list[str]:
+    """The accessible names of what Tab reaches, from the top of the page."""
+    page.locator("body").click(position={"x": 3, "y": 300})
+    names = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        names.append(page.evaluate("() => document.activeElement.getAttribute('aria-label') || ''"))
+    return names
+
+
+def small_text(page) -> list:
+    """Texts drawn below 16 pt, with their size in px (tests/legibility.py)."""
+    return sorted(s for s in page.evaluate(DRAWN_TEXT_SIZES) if s[0] < PT16 - 0.01)
+
+
 DOCS_SCREENSHOT = ROOT / "docs" / "app.png"
 
 
@@ -160,6 +192,49 @@ def test_app_steps_explains_and_compares(server, tmp_path):
             assert raw not in body, raw
         page.screenshot(path=str(tmp_path / "single.png"), full_page=True)
 
+        # every panel below the circle is reached by Tab alone, and named
+        reached = tab_reaches(page)
+        for panel in PANELS:
+            assert any(name.startswith(panel) for name in reached), (panel, sorted(set(reached)))
+
+        # presentation mode at projector size: the sidebar closed, the weeks' buttons above the
+        # pictures, the circle filling its half, and no text on screen drawn below 16 pt
+        page.set_viewport_size(PROJECTOR)
+        size = "e => parseFloat(getComputedStyle(e).fontSize)"
+        assert page.locator(".why li").first.evaluate(size) < PT16
+        assert small_text(page), "the check finds small text outside presentation mode"
+        page.get_by_role("button", name="Presentation mode").click()
+        page.get_by_role("button", name="Leave presentation mode").wait_for(timeout=10_000)
+        page.wait_for_function(
+            f"parseFloat(getComputedStyle(document.querySelector('.why li')).fontSize) >= {PT16}"
+        )
+        page.wait_for_timeout(800)  # the drawer slides shut
+        assert small_text(page) == [], small_text(page)[:10]
+        assert page.get_by_role("button", name="Choose the outsider").count() == 0  # the drawer is shut
+        circle = page.get_by_role("img", name="The group in week 3").bounding_box()
+        assert circle["width"] >= 600 and circle["y"] + circle["height"] <= PROJECTOR["height"] + 1, circle
+        page.keyboard.press("n")  # the weeks' keys work with the sidebar shut
+        page.get_by_text("This week (session 4:").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Previous week").click()
+        page.get_by_text("This week (session 3:").wait_for(timeout=30_000)
+        page.screenshot(path=str(tmp_path / "app-presenting.png"))
+        page.get_by_role("button", name="Leave presentation mode").click()
+        page.get_by_role("button", name="Presentation mode").wait_for(timeout=10_000)
+        page.get_by_text("Run the course", exact=True).wait_for(timeout=10_000)
+        page.get_by_role("button", name="Choose the outsider").wait_for(timeout=10_000)  # open again
+
+        # Play pauses at the end of the course (week 10), not after the follow-up (week 36)
+        page.get_by_role("button", name="Play").click()
+        page.get_by_text("Week 10 of 10: session 10").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Play").wait_for(timeout=10_000)
+        page.wait_for_timeout(2_000)  # three play intervals: it would be in the follow-up by now
+        page.get_by_text("Week 10 of 10: session 10").wait_for(timeout=1_000)
+        page.get_by_role("button", name="Previous week").click()
+        page.get_by_text("This week (session 9:").wait_for(timeout=30_000)
+        page.get_by_label("go to week").fill("3")
+        page.get_by_role("button", name="Go", exact=True).click()
+        page.get_by_text("This week (session 3:").wait_for(timeout=30_000)
+
         # back a week (the same group replayed), to the end of the course, and back to the start
         page.get_by_role("button", name="Previous week").click()
         page.get_by_text("This week (session 2:").wait_for(timeout=30_000)
@@ -214,18 +289,18 @@ def test_app_steps_explains_and_compares(server, tmp_path):
         assert page.get_by_role("region", name="B: facilitators paid: story of participant 0").count() == 1
         assert "recovery" in page.get_by_role("region", name="words used here").inner_text()
 
-        # presentation mode: the text a projector needs
-        size = "e => parseFloat(getComputedStyle(e).fontSize)"
-        assert page.locator(".why li").first.evaluate(size) < 20
-        page.get_by_text("presentation mode (large text, for a projector)").click()
-        page.wait_for_function(
-            "parseFloat(getComputedStyle(document.querySelector('.why li')).fontSize) >= 20"
-        )
+        # presentation mode side by side: two circles, two charts, still nothing below 16 pt
+        page.get_by_role("button", name="Presentation mode").click()
+        page.get_by_role("button", name="Leave presentation mode").wait_for(timeout=10_000)
+        page.wait_for_timeout(800)
+        assert small_text(page) == [], small_text(page)[:10]
+        page.screenshot(path=str(tmp_path / "app-side-by-side-presenting.png"))
         browser.close()
     assert (tmp_path / "app.png").stat().st_size > 10_000
     # the committed screenshot is renewed on request, so that `make test` leaves the checkout clean
     if os.environ.get("PEERSIM_UPDATE_SCREENSHOT"):
         shutil.copyfile(tmp_path / "app.png", DOCS_SCREENSHOT)
+        shutil.copyfile(tmp_path / "app-presenting.png", ROOT / "docs" / "app-presenting.png")
     assert problems == [], problems
     assert outside == [], outside
     log = server_log.read_text()

@@ -72,8 +72,18 @@ def assert_same_tables(a, b):
             "lists a value twice",
         ),
         (
-            {"design": {"kind": "saltelli", "n": 4, "ranges": {"anonymity": [False, True]}}},
-            "a saltelli design takes numeric ranges only",
+            {
+                "design": {
+                    "kind": "morris",
+                    "n": 4,
+                    "ranges": {"theory": ["seed", "common_factors", "upward_comparison"]},
+                }
+            },
+            "design.ranges.theory = ['seed', 'common_factors', 'upward_comparison']: 3 values have no order",
+        ),
+        (
+            {"design": {"kind": "saltelli", "n": 4, "ranges": {"group_size": [4, 9.5]}}},
+            "group_size is a whole number, so its range is two whole numbers",
         ),
         (
             {"design": {"kind": "lhs", "n": 4, "ranges": {"disabled_mechanisms": [[], ["safety"]]}}},

@@ -3,9 +3,10 @@ file the command wrote, as a teacher would open it from a USB stick.
 
 It steps weeks (buttons, keyboard, go to week, end of course), switches scenario, picks a person
 and reads their story, which must be word for word what `peersim explain` prints, and the side by
-side mode with both stories labelled; that nothing is fetched, nor any error logged. With
-PEERSIM_UPDATE_SCREENSHOT=1 it renews the projector-size screenshots docs/lesson.png and
-docs/lesson-side-by-side.png.
+side mode with both stories labelled; that Tab reaches every panel, that "large text" draws
+nothing below 16 pt at projector size; that nothing is fetched, nor any error logged. With
+PEERSIM_UPDATE_SCREENSHOT=1 it renews the projector-size screenshots docs/lesson.png,
+docs/lesson-side-by-side.png and docs/lesson-presenting.png.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.legibility import DRAWN_TEXT_SIZES, PT16
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -58,6 +61,11 @@ def lesson(tmp_path_factory):
     assert proc.returncode == 0, proc.stderr
     assert "3 scenarios" in proc.stdout
     return out
+
+
+def small_text(page) -> list:
+    """Texts drawn below 16 pt, with their size in px (tests/legibility.py)."""
+    return sorted(s for s in page.evaluate(DRAWN_TEXT_SIZES) if s[0] < PT16 - 0.01)
 
 
 def story_lines(page, label: str) -> list[str]:
@@ -145,9 +153,27 @@ def test_lesson_offline_steps_switches_picks_and_reads(lesson, tmp_path):
             page.keyboard.press("n")
         assert week.inner_text().startswith("Week 4 of 10")
         page.screenshot(path=str(tmp_path / "lesson-side-by-side.png"))
+
+        # large text for a projector: nothing on screen drawn below 16 pt, side by side and alone
+        assert small_text(page), "the check finds the legend's 16 px ticks without large text"
+        page.get_by_label("large text (for a projector)").check()
+        assert small_text(page) == [], small_text(page)[:10]
+        page.screenshot(path=str(tmp_path / "lesson-presenting.png"))
+        page.get_by_label("side by side with").uncheck()
+        assert small_text(page) == [], small_text(page)[:10]
+        page.get_by_label("large text (for a projector)").uncheck()
+
+        # Tab alone reaches the controls and every panel: the why, the chart and the story
+        page.locator("body").click(position={"x": 5, "y": 5})
+        reached = []
+        for _ in range(30):
+            page.keyboard.press("Tab")
+            reached.append(page.evaluate("() => document.activeElement.getAttribute('aria-label') || ''"))
+        for panel in ("why did this happen? Participant 0", "chart of participant 0", "story of participant"):
+            assert any(panel in name for name in reached), (panel, reached)
         browser.close()
     assert problems == [], problems
     assert all(url.startswith("file://") for url in requests), requests
     if os.environ.get("PEERSIM_UPDATE_SCREENSHOT"):
-        for name in ("lesson.png", "lesson-side-by-side.png"):
+        for name in ("lesson.png", "lesson-side-by-side.png", "lesson-presenting.png"):
             shutil.copyfile(tmp_path / name, ROOT / "docs" / name)

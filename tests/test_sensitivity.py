@@ -110,3 +110,84 @@ def test_cli_sensitivity(tmp_path):
         [sys.executable, "-m", "peersim.apps.cli", "sensitivity", str(grid)], capture_output=True, text=True
     )
     assert proc.returncode == 2 and "needs saltelli or morris" in proc.stderr
+
+
+FACTORS = {
+    "covid_restrictions": [False, True],
+    "setting": ["civil_society", "mental_health_service"],
+    "facilitator_skill": [0.2, 1.0],
+}
+
+
+def _spec(kind: str, ranges: dict, n: int, **extra) -> object:
+    return parse_spec(
+        {"name": "f", "seed": 4, "replicates": 1, "design": {"kind": kind, "n": n, **extra, "ranges": ranges}}
+    )
+
+
+def test_saltelli_takes_booleans_and_words_and_finds_their_indices():
+    from peersim.stats.sensitivity import codes
+
+    spec = _spec("saltelli", FACTORS, 1024)
+    design = spec.design()
+    # each value half the time, as the strata of the unit interval give it
+    assert design.covid_restrictions.map(type).eq(bool).all()
+    assert design.covid_restrictions.mean() == pytest.approx(0.5, abs=0.01)
+    assert design.setting.eq("mental_health_service").mean() == pytest.approx(0.5, abs=0.01)
+    # a number is sampled as before: as SALib scales it on its range
+    numeric = sample("saltelli", {**FACTORS, "covid_restrictions": [0, 1], "setting": [0, 1]}, 1024, seed=4)
+    np.testing.assert_array_equal(design.facilitator_skill.to_numpy(), numeric[:, 2])
+    # a known answer: y = 3 (COVID) + 1 (in services) + skill; Var = 9/4, 1/4 and 0.64/12
+    x = codes(design, FACTORS)
+    y = 3 * x[:, 0] + x[:, 1] + x[:, 2]
+    table = analyse("saltelli", FACTORS, x, {"y": y}, seed=4, resamples=100).set_index("parameter")
+    total = 9 / 4 + 1 / 4 + 0.64 / 12
+    np.testing.assert_allclose(table.S1, [9 / 4 / total, 1 / 4 / total, 0.64 / 12 / total], atol=0.02)
+
+
+def test_morris_switches_a_boolean_at_every_step_of_it():
+    from peersim.stats.sensitivity import codes
+
+    spec = _spec("morris", FACTORS, 50, levels=4)
+    design = spec.design()
+    x = codes(design, FACTORS)
+    steps = np.diff(x.reshape(50, 4, 3), axis=1)  # trajectories of d + 1 points, one factor moved a step
+    moved = steps != 0
+    assert (moved.sum(axis=2) == 1).all()  # one factor at a time
+    # a boolean or a two-valued word moves by a whole value whenever it moves: it is switched
+    assert set(np.abs(steps[..., 0][moved[..., 0]])) == {1.0} and set(
+        np.abs(steps[..., 1][moved[..., 1]])
+    ) == {1.0}
+    y = 3 * x[:, 0] + x[:, 2]
+    table = analyse("morris", FACTORS, x, {"y": y}, seed=4, levels=4, resamples=100).set_index("parameter")
+    # its elementary effect is the switch's effect over the step (2/3 of the unit interval)
+    assert table.mu_star["covid_restrictions"] == pytest.approx(3 / (2 / 3))
+    assert table.mu_star["setting"] == 0 and table.mu_star["facilitator_skill"] == pytest.approx(0.8)
+
+
+def test_a_sensitivity_sweep_with_a_word_and_a_boolean_runs(tmp_path):
+    spec = parse_spec(
+        {
+            "name": "sens",
+            "seed": 3,
+            "replicates": 4,
+            "chunk_size": 64,
+            "out": str(tmp_path / "sens"),
+            "tables": ["groups", "control"],
+            "fixed": {"follow_up_weeks": 2},
+            "design": {"kind": "saltelli", "n": 4, "ranges": FACTORS},
+        }
+    )
+    run_sweep(spec, executor=SerialExecutor(), progress=False)
+    table, _ = run_sensitivity(load_results(spec.out_dir), seed=3, resamples=50)
+    assert set(table.parameter) == set(FACTORS) and np.isfinite(table.ST).all()
+
+
+def test_saltelli_spreads_whole_numbers_evenly_and_morris_keeps_its_grid():
+    sizes = _spec("saltelli", {"group_size": [4, 16], "age_sd": [1, 5]}, 1024).design().group_size
+    counts = sizes.value_counts()
+    # rounding gave the end sizes half the weight of the others; strata give each about 1/13
+    assert counts.index.sort_values().tolist() == list(range(4, 17))
+    assert counts.min() > 0.85 * counts.max() and sizes.map(type).eq(int).all()
+    grid = _spec("morris", {"group_size": [4, 16], "age_sd": [1, 5]}, 20, levels=4).design().group_size
+    assert set(grid) <= {4, 8, 12, 16}  # the morris levels, scaled to the range

@@ -129,6 +129,51 @@ def test_lesson_stories_are_explains_and_the_page_is_self_contained(tmp_path):
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "") and "https://" not in html
 
 
+def _student_texts(data: dict) -> list[str]:
+    """Every text of a lesson a student reads: stories, why, what a context changes, where stories part."""
+    texts = [*data["people"], *data["states"].values(), *data["glossary"].values()]
+    for s in data["scenarios"]:
+        texts += [s["words"], *s["changes"]]
+        texts += [line for story in s["stories"] for line in story["lines"]]
+        texts += [line for week in s["weeks"] for person in week["why"] for line in person]
+    texts += [line for pair in data["parting"].values() for person in pair for line in person]
+    return texts
+
+
+#: Short forms a student may read as they are: the course's name and the pandemic's
+PLAIN_SHORT_FORMS = {"PEER", "COVID"}
+
+
+def test_student_texts_have_no_parameter_names_and_explain_their_short_forms():
+    from peersim.report.lesson import Scenario, lesson_data
+    from peersim.report.words import GLOSSARY
+
+    scenarios = [
+        Scenario("volunteers", peersim.Params()),
+        Scenario("paid", peersim.Params(facilitator_role="paid")),
+        Scenario("services", peersim.Params(setting="mental_health_service", covid_restrictions=True)),
+        Scenario("no session 4", peersim.Params(differences_strength=0.0)),
+    ]
+    population = pd.read_csv(ROOT / "docs" / "examples" / "outsider.csv")
+    texts = _student_texts(lesson_data(scenarios, seed=99, population=population))
+    texts += _student_texts(lesson_data(scenarios[:2], seed=3, run=1))
+    words = " ".join(texts)
+    assert len(texts) > 500
+    import re
+
+    assert not re.findall(r"\b[a-z]+_[a-z_]+\b", words), "a parameter name reaches students"
+    assert "=" not in words and "0-1" not in words and "intention-to-treat" not in words
+    glossary = " ".join(f"{term} {text}" for term, text in GLOSSARY.items())
+    for short in sorted(set(re.findall(r"\b[A-Z]{2,}\b", words))):
+        if short in PLAIN_SHORT_FORMS:
+            continue
+        # explained: a glossary entry of its own, or spelt out beside it ("CHIME ... (Connectedness, ...")
+        spelt = re.search(rf"{short}\b[^()]*\(([A-Z][a-z]+[,;]? ?){{{len(short)}}}", glossary)
+        assert short in GLOSSARY or spelt, f"{short} reaches students unexplained"
+    for term in ("vulnerability", "adversity", "downward comparison", "sprout of change", "realised change"):
+        assert term in words and term in GLOSSARY, term
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -398,3 +443,33 @@ def test_icamo_figure_of_one_scenario_names_it(tmp_path):
     fig = icamo_figure(table, context="paid peer workers as facilitators")
     assert "Context: paid peer workers as facilitators" in fig.get_suptitle()
     assert out.stat().st_size > 10_000
+
+
+def test_study_figures_name_parameters_in_words_only():
+    """Captions and axes of the study figures read as words: the EXPLORATORY footnote names what
+    the assumptions are, not their Python names, and the sensitivity bars are labelled by meaning."""
+    import re
+
+    from peersim.stats.sensitivity import sensitivity_drawing
+    from peersim.stats.uncertainty import exploratory_line
+
+    for changed in (["setting"], ["facilitator_role", "covid_restrictions"], ["safety_skill_weight"]):
+        text = exploratory_line(changed, "these contexts", with_names=False)
+        assert text.startswith("EXPLORATORY") and "_" not in text, text
+        assert "_" in exploratory_line(changed, "these contexts")  # the terminal keeps the names
+    names = ["facilitator_skill", "dropout_connectedness", "share_safety", "safety_skill_weight"]
+    table = pd.DataFrame(
+        [
+            {"output": o, "parameter": n, "S1": 0.1, "S1_conf": 0.05, "ST": 0.2, "ST_conf": 0.05}
+            for o in ("dropout", "trial_d")
+            for n in names
+        ]
+    )
+    fig = sensitivity_drawing(table, "saltelli")
+    labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+    assert len(labels) == 8 and not [x for x in labels if re.search(r"[a-z]_[a-z]", x)], labels
+    assert any(
+        x.replace("\n", " ").startswith("the chance of leaving the group, per unit of") for x in labels
+    )
+    titles = " ".join(ax.get_title() for ax in fig.axes)
+    assert "recovery questionnaire" in titles  # QPR-15 said in words

@@ -10,14 +10,18 @@ A Solara page around the Mesa model (``PeerGroupModel``, one group, ``step()`` =
 - the people: drawn from the seed, or a population file (docs/examples), with buttons that choose
   the outsider (the most different from the group) or an insider;
 - the weeks: previous and next week (also the keys P and N, or the arrows), go to week, end of
-  the course (session 10), the follow-up to its end; going back replays the same group;
+  the course (session 10), play (which pauses at the end of the course), the follow-up to its
+  end; going back replays the same group;
 - the group as a circle (inline SVG, peersim.report.svg) coloured by a chosen state, the chosen
   member ringed, with its legend; the mechanisms that fired this week for whom;
 - for the chosen member: "why did this happen?" (``peersim.report.narrative.why``: this week's events
   with the reasons the mechanisms use), their own week-by-week chart and their story so far;
 - a side-by-side mode: two values of one control, the same people (same seed and group number,
   so the same draws), stepped together, with where the two stories part, both panels labelled;
-- a presentation mode: larger text for a projector.
+- a presentation mode (a button in the app bar): the sidebar shut, the weeks' buttons above the
+  pictures, no text drawn below 16 pt;
+- every panel (circle, why, legend, chart, this week's table, story, glossary) a named region
+  that Tab reaches.
 
 Changing a control starts the group again at week 0 with the same people. Everything is served
 locally (Solara's own assets, no CDN); start it with ``--no-check-version`` (as ``peersim viz``
@@ -180,14 +184,17 @@ def most_different(model: PeerGroupModel, alike: bool = False) -> int:
 # PNG cost 0.2-0.3 s, which is what a step cost with a class's browsers open on two cores
 
 
-def circle_html(model: PeerGroupModel, state: str, member: int | None = None) -> str:
+def circle_html(
+    model: PeerGroupModel, state: str, member: int | None = None, title: str = "", max_width: int = 720
+) -> str:
     present = int(model.kernel.state.present.sum())
     ringed = f", participant {member} ringed in red" if member is not None else ""
     alt = (
         f"The group in week {model.week}: {model.params.group_size} participants on a circle coloured by"
         f" {STATE_LABELS[state]}, {present} present, ties drawn as lines{ringed}"
     )
-    return circle_svg(model.kernel, model.week, state, member, alt)
+    circle = circle_svg(model.kernel, model.week, state, member, alt, max_width)
+    return _region(f"{title}the group circle", circle)
 
 
 def legend_html(state: str) -> str:
@@ -208,7 +215,7 @@ def legend_html(state: str) -> str:
     ]
     keys = "".join(f"<div><span class='key' style='{style}'></span>{text}</div>" for style, text in rows)
     return (
-        "<div class='legend' role='note' aria-label='legend of the group circle'>"
+        "<div class='legend' role='note' tabindex='0' aria-label='legend of the group circle'>"
         f"<div><b>Colour: {escape(STATE_LABELS[state])}</b></div>"
         f"<div class='scale' style='background:linear-gradient(to right, {stops})'></div>"
         "<div class='ticks'><span>0 low</span>"
@@ -218,7 +225,7 @@ def legend_html(state: str) -> str:
     )
 
 
-def chart_html(model: PeerGroupModel, member: int, name: str = "") -> str:
+def chart_html(model: PeerGroupModel, member: int, name: str = "", text: int = 18) -> str:
     """The chosen participant's own week-by-week chart (the group's means hide any one person)."""
     p = model.params
     span = p.n_sessions if model.week <= p.n_sessions else model.kernel.total_weeks
@@ -228,7 +235,14 @@ def chart_html(model: PeerGroupModel, member: int, name: str = "") -> str:
         + f" (0 to 1) by week, weeks 0 to {model.week}"
     )
     title = f"{name + ': ' if name else ''}participant {member}, week by week"
-    return person_svg(model.kernel, member, model.week, span, alt, title)
+    chart = person_svg(model.kernel, member, model.week, span, alt, title, text=text)
+    return _region(f"{name + ': ' if name else ''}chart of participant {member}, week by week", chart)
+
+
+def _region(name: str, html: str) -> str:
+    """A panel Tab reaches and a screen reader names (keyboard reach to every panel)."""
+    label = escape(name, quote=True)
+    return f"<div class='panel' role='region' tabindex='0' aria-label='{label}'>{html}</div>"
 
 
 # --- panels ----------------------------------------------------------------------------------------
@@ -255,7 +269,8 @@ def mechanisms_html(model: PeerGroupModel, member: int, title: str = "") -> str:
         mark = ' style="background:#fff3c4"' if agent.member == member else ""
         rows.append(f"<tr{mark}>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
     head = f"{title}This week ({week_label(model)})"
-    return f"<b>{escape(head)}</b><table class='mechanisms'>{''.join(rows)}</table>"
+    table = f"<b>{escape(head)}</b><table class='mechanisms'>{''.join(rows)}</table>"
+    return _region(f"{title}this week, every participant", table)
 
 
 def why_html(model: PeerGroupModel, member: int, title: str = "") -> str:
@@ -285,7 +300,8 @@ def glossary_html() -> str:
 CSS = """
 .mechanisms td, .mechanisms th { padding: 1px 8px; text-align: left; font-size: 15px; }
 .why li { margin-bottom: 3px; }
-.why:focus-visible, .story:focus-visible, .glossary:focus-visible { outline: 3px solid #1976d2; }
+.why:focus-visible, .story:focus-visible, .glossary:focus-visible, .panel:focus-visible,
+.legend:focus-visible { outline: 3px solid #1976d2; }
 .glossary dt { font-weight: 600; }
 .glossary dd { margin: 0 0 4px 1.2em; }
 .caption { font-size: 14px; color: #444; }
@@ -297,20 +313,31 @@ CSS = """
 button:focus-visible, .v-slider__thumb-container:focus-within .v-slider__thumb {
   outline: 3px solid #1976d2; outline-offset: 2px; }
 """
-#: Presentation mode: text a projector shows to the back of the room (16 px and up everywhere).
+#: Presentation mode: no text below 16 pt (22 px; CSS has 96 px to 72 pt) on the page, Vuetify's
+#: labels and buttons included (its floating labels shrink to 75%, so they are not shrunk here),
+#: the sidebar closed so the circle and the chart fill the screen (tests/test_browser.py measures it).
 PRESENTING_CSS = """
-.v-application { font-size: 20px; }
-.v-application .v-label, .v-application .v-select__selection, .v-application .v-btn { font-size: 18px; }
-.why, .why li, .parting p, p { font-size: 20px; }
-.mechanisms td, .mechanisms th { font-size: 18px; }
-.legend { font-size: 18px; }
-h3 { font-size: 26px; }
+.v-application, .v-application * { font-size: 22px !important; line-height: 1.35; }
+.v-application .v-label--active { transform: translateY(-28px) scale(1) !important; }
+.v-application .v-input { margin-top: 10px; }
+.v-application .v-btn { height: auto !important; min-height: 44px; text-transform: none; }
+.v-application h3, .v-application .v-card__title { font-size: 28px !important; }
+.v-application .v-toolbar__title { font-size: 26px !important; }
+.legend .scale, .legend .ticks { width: 320px; }
+.legend .key { width: 20px; height: 20px; }
 """
 
 
 @solara.component_vue("keys.vue")
 def Keys(event_next_week, event_previous_week):
     """Page-wide keys for the weeks (keys.vue): N or the right arrow, P or the left arrow."""
+
+
+@solara.component
+def Layout(children=[]):  # noqa: B006 (Solara's signature)
+    """The page's frame: Solara's app layout, its sidebar closed in presentation mode (the menu
+    button opens it), so the pictures take the screen."""
+    return solara.AppLayout(children=children, sidebar_open=not presenting.value)
 
 
 @solara.component
@@ -369,6 +396,12 @@ def choose_outsider(alike: bool) -> None:
     alike does not change over the course."""
     model = make_model(settings.value, population_of(people.value))
     chosen_member.set(most_different(model, alike))
+
+
+def play_until(week: int, end: int, total: int) -> int:
+    """Where *Play* pauses when pressed in ``week``: at the end of the course (session ``end``)
+    when pressed during it, else at the end of the follow-up (``total``)."""
+    return end if week < end else total
 
 
 @solara.component
@@ -484,7 +517,10 @@ def Page():
         go_to(0)
 
     def play_loop() -> None:
-        while playing.value and models[0].running:
+        # a course played from its start pauses at its end (session 10), not after the follow-up
+        first = models[0]
+        stop = play_until(first.week, first.params.n_sessions, first.kernel.total_weeks)
+        while playing.value and first.running and first.week < stop:
             time.sleep(PLAY_SECONDS)
             if playing.value:
                 step()
@@ -508,51 +544,59 @@ def Page():
     n = model.params.group_size
     end = model.params.n_sessions
     member = min(chosen_member.value, n - 1)
+    big = presenting.value
     Keys(
         event_next_week=lambda *_: step() if model.running else None,
         event_previous_week=lambda *_: go_to(model.week - 1) if model.week > 0 else None,
     )
+
+    def week_controls() -> None:
+        """The weeks' buttons: in the sidebar, or in one row above the pictures in presentation mode."""
+        solara.Text(
+            f"Week {model.week} of {end}: {week_label(model)}"
+            if model.week <= end
+            else f"Week {model.week}: {week_label(model)} (the course ended at week {end})",
+            style={"font-weight": "600"} if big else None,
+        )
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center", "gap": "6px"}):
+            solara.Button("Previous week", on_click=lambda: go_to(model.week - 1), disabled=model.week == 0)
+            solara.Button("Next week", on_click=step, disabled=not model.running, color="primary")
+            solara.Button(
+                "Pause" if playing.value else "Play",
+                on_click=lambda: playing.set(not playing.value),
+                disabled=not model.running,
+            )
+            solara.Button("End of course", on_click=lambda: go_to(end), disabled=model.week == end)
+            with solara.Row(style={"align-items": "center", "width": "auto"}):
+                solara.InputInt(
+                    "go to week", value=week_asked, on_value=set_week_asked, style={"max-width": "9em"}
+                )
+                solara.Button("Go", on_click=lambda: go_to(int(week_asked or 0)))
+            solara.Button(
+                "Run the follow-up to the end",
+                on_click=lambda: go_to(model.kernel.total_weeks),
+                disabled=not model.running,
+            )
+            solara.Button("Start again", on_click=restart)
+
     with solara.AppBar():
         solara.AppBarTitle("peersim: a PEER group, week by week")
+        # in the bar, so it is at hand with the sidebar closed
+        solara.Button(
+            "Leave presentation mode" if big else "Presentation mode",
+            on_click=lambda: presenting.set(not presenting.value),
+            text=True,
+            attributes={"aria-pressed": "true" if big else "false"},
+        )
     with solara.Sidebar():
-        with solara.Card("Run the course"):
-            solara.Text(
-                f"Week {model.week} of {end}: {week_label(model)}"
-                if model.week <= end
-                else f"Week {model.week}: {week_label(model)} (the course ended at week {end})"
-            )
-            with solara.Row():
-                solara.Button(
-                    "Previous week", on_click=lambda: go_to(model.week - 1), disabled=model.week == 0
-                )
-                solara.Button("Next week", on_click=step, disabled=not model.running, color="primary")
-            with solara.Row():
-                solara.Button(
-                    "Pause" if playing.value else "Play",
-                    on_click=lambda: playing.set(not playing.value),
-                    disabled=not model.running,
-                )
-                solara.Button("End of course", on_click=lambda: go_to(end), disabled=model.week == end)
-            with solara.Row():
-                solara.InputInt("go to week", value=week_asked, on_value=set_week_asked)
-                solara.Button("Go", on_click=lambda: go_to(int(week_asked or 0)))
-            with solara.Row():
-                solara.Button(
-                    "Run the follow-up to the end",
-                    on_click=lambda: go_to(model.kernel.total_weeks),
-                    disabled=not model.running,
-                )
-                solara.Button("Start again", on_click=restart)
+        if not big:
+            with solara.Card("Run the course"):
+                week_controls()
         # the cards below read their own reactive values and take no arguments, so a step (which
         # re-renders this page) skips them: re-rendering their dozen controls was most of a step's cost
         PeopleCard()
         ContextCard()
         SideBySideCard()
-        solara.Checkbox(
-            label="presentation mode (large text, for a projector)",
-            value=presenting.value,
-            on_value=presenting.set,
-        )
     names = ["A", "B"]
     if comparing.value:
         label = CONTROLS[compare_name.value]["label"]
@@ -563,6 +607,8 @@ def Page():
     else:
         titles = [""]
     with solara.Column(style={"padding": "8px"}):
+        if big:
+            week_controls()
         Choosers(member, n)
         # the circles and the "why" first: what a class looks at, above the fold
         with solara.Columns([1] * len(models) + ([] if comparing.value else [1])):
@@ -570,33 +616,42 @@ def Page():
                 with solara.Column():
                     if title:
                         solara.HTML(tag="h3", unsafe_innerHTML=escape(title))
-                    solara.HTML(tag="div", unsafe_innerHTML=circle_html(m, colour_by.value, member))
+                    head = f"{title.split(':')[0]}: " if title else ""
+                    circle = circle_html(m, colour_by.value, member, head, 680 if big else 720)
+                    solara.HTML(tag="div", unsafe_innerHTML=circle)
                     if comparing.value:
-                        solara.HTML(
-                            tag="div",
-                            unsafe_innerHTML=why_html(m, member, f"{title.split(':')[0]}: "),
-                        )
+                        solara.HTML(tag="div", unsafe_innerHTML=why_html(m, member, head))
             if not comparing.value:
                 with solara.Column():
                     solara.HTML(tag="div", unsafe_innerHTML=why_html(model, member))
-        Legend(colour_by.value)
+                    if big:  # beside the circle it explains
+                        Legend(colour_by.value)
+        if comparing.value or not big:
+            Legend(colour_by.value)
         if parting is not None:
             summary = parting.split("\n\n", 1)[0].splitlines()
             solara.HTML(
                 tag="div",
-                unsafe_innerHTML="<div class='parting'><b>Where the stories of participant"
-                f" {member} part</b>" + "".join(f"<p>{escape(x)}</p>" for x in summary) + "</div>",
+                unsafe_innerHTML=_region(
+                    f"where the stories of participant {member} part",
+                    f"<div class='parting'><b>Where the stories of participant {member} part</b>"
+                    + "".join(f"<p>{escape(x)}</p>" for x in summary)
+                    + "</div>",
+                ),
             )
-        with solara.Columns([1] * len(models)):
-            for m, name in zip(models, names, strict=False):
-                with solara.Column():
-                    solara.HTML(
-                        tag="div", unsafe_innerHTML=chart_html(m, member, name if comparing.value else "")
-                    )
-                    solara.HTML(
-                        tag="div",
-                        unsafe_innerHTML=mechanisms_html(m, member, f"{name}: " if comparing.value else ""),
-                    )
+        # the chart beside this week's table, or (side by side) each group's chart above its table;
+        # a chart is half the page wide either way, its labels sized for the mode
+        chart_text = 28 if big else 18
+        if comparing.value:
+            with solara.Columns([1, 1]):
+                for m, name in zip(models, names, strict=False):
+                    with solara.Column():
+                        solara.HTML(tag="div", unsafe_innerHTML=chart_html(m, member, name, chart_text))
+                        solara.HTML(tag="div", unsafe_innerHTML=mechanisms_html(m, member, f"{name}: "))
+        else:
+            with solara.Columns([1, 1]):
+                solara.HTML(tag="div", unsafe_innerHTML=chart_html(model, member, "", chart_text))
+                solara.HTML(tag="div", unsafe_innerHTML=mechanisms_html(model, member))
         with solara.Columns([1] * len(models)):
             for m, title in zip(models, titles, strict=True):
                 head = f"Participant {member}'s story so far" + (f" ({title})" if title else "")

@@ -209,7 +209,7 @@ def why(kernel: Kernel, member: int, week: int | None = None, row: int = 0) -> l
     if not _at(record, "present", row, member):
         return [
             f"Absent from session {week}: absence is more likely with heavy adversity (this person's"
-            f" {a['adversity'][row, member]:.2f}, 0-1)"
+            f" adversity {a['adversity'][row, member]:.2f} on a 0 to 1 scale)"
             + (" and under COVID-19 restrictions." if p.covid_restrictions else ".")
         ]
     lines = []
@@ -233,10 +233,14 @@ def why(kernel: Kernel, member: int, week: int | None = None, row: int = 0) -> l
     if _at(record, "shared", row, member):
         lines.append(
             "Shared their own experience: sharing is likelier the safer and more connected one feels and"
-            f" when the facilitators share (vulnerability to exposure {vulnerability:.2f})."
+            " when the facilitators share, and less likely the more being exposed has hurt before"
+            f" (vulnerability {vulnerability:.2f} on a 0 to 1 scale)."
         )
     elif vulnerability >= 0.5:
-        lines.append(f"Did not share: being exposed has hurt before (vulnerability {vulnerability:.2f}).")
+        lines.append(
+            "Did not share: being exposed has hurt before"
+            f" (vulnerability {vulnerability:.2f} on a 0 to 1 scale)."
+        )
     elif safety < threshold:
         lines.append("Did not share: not safe enough yet.")
     else:

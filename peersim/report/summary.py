@@ -16,6 +16,8 @@ from peersim.stats.effects import Z95 as _Z
 from peersim.stats.effects import cohens_d, pooled_sd, wilson
 from peersim.stats.effects import mean_ci as mean_ci  # re-exported: summary.mean_ci stays importable
 from peersim.stats.uncertainty import DrawMoments, clip
+from peersim.stats.uncertainty import difference_range as difference_range  # re-exported
+from peersim.stats.uncertainty import outcome_range as outcome_range  # re-exported
 
 #: Where each headline number can lie (states are 0-1, QPR-15 is 0-60, realised changes are
 #: counts): every interval printed or saved is kept inside it (tests/test_uncertainty.py).
@@ -35,16 +37,6 @@ HEADLINE_RANGE = {
     "bridging_followup": SHARE,
     "cohesion_end": SHARE,
 }
-
-
-def outcome_range(column: str) -> tuple[float, float]:
-    """The range of an outcome column (``qpr_end``: 0-60; the states: 0-1)."""
-    return (0.0, 60.0) if column.startswith("qpr") else SHARE
-
-
-def difference_range(column: str) -> tuple[float, float]:
-    low, high = outcome_range(column)
-    return (low - high, high - low)
 
 
 #: Which number to quote, said with it: one rule for the defaults and the posterior.

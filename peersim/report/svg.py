@@ -25,7 +25,9 @@ def _colour(colours: list[str], value: float) -> str:
     return colours[max(0, min(len(colours) - 1, round(float(value) * (len(colours) - 1))))]
 
 
-def circle_svg(kernel: Kernel, week: int, colour_by: str, chosen: int | None, label: str) -> str:
+def circle_svg(
+    kernel: Kernel, week: int, colour_by: str, chosen: int | None, label: str, max_width: int = 720
+) -> str:
     """The group in ``week``: as ``teaching.draw_group`` draws it (ties by strength, hollow when
     absent, grey with no ties once left, no ties after the course, ``chosen`` ringed in red)."""
     g, p = kernel.group, kernel.params
@@ -49,7 +51,7 @@ def circle_svg(kernel: Kernel, week: int, colour_by: str, chosen: int | None, la
     strength = np.maximum(strength, strength.T)  # a tie drawn once, at the stronger direction
     out = [
         f'<svg viewBox="0 -48 {size} {size + 48}" role="img" aria-label="{escape(label)}"'
-        ' style="width:100%;height:auto;max-width:720px" xmlns="http://www.w3.org/2000/svg">'
+        f' style="width:100%;height:auto;max-width:{max_width}px" xmlns="http://www.w3.org/2000/svg">'
     ]
     title = week_title(week, ended)
     # above the circle (the view box starts 48 units higher), clear of the top member's number
@@ -103,11 +105,17 @@ def circle_svg(kernel: Kernel, week: int, colour_by: str, chosen: int | None, la
     return "".join(out)
 
 
-def person_svg(kernel: Kernel, member: int, week: int, span: int, label: str, title: str = "") -> str:
+def person_svg(
+    kernel: Kernel, member: int, week: int, span: int, label: str, title: str = "", text: int = 18
+) -> str:
     """``member``'s safety, connectedness, hope and self-image from week 0 to ``week`` on an x axis
-    of ``span`` weeks, with where "feels safe" starts and when they left (``teaching.person_chart``)."""
+    of ``span`` weeks, with where "feels safe" starts and when they left (``teaching.person_chart``).
+    ``text`` is the labels' size in the picture's units (900 wide): larger for a projector, where
+    the margins grow with it."""
     p = kernel.params
-    width, height, left, right, top, bottom = 900, 400, 70, 210, 44, 64
+    k = text / 18
+    width, height = 900, round(400 + 60 * (k - 1))
+    left, right, top, bottom = round(70 * k), round(210 * k), round(44 * k), round(64 * k)
     span = max(span, 1)
 
     def x(w: float) -> float:
@@ -121,7 +129,10 @@ def person_svg(kernel: Kernel, member: int, week: int, span: int, label: str, ti
         ' style="width:100%;height:auto" xmlns="http://www.w3.org/2000/svg">'
     ]
     if title:
-        out.append(f'<text x="{left}" y="28" font-size="24" font-weight="600">{escape(title)}</text>')
+        out.append(
+            f'<text x="{left}" y="{round(28 * k)}" font-size="{round(24 * k)}" font-weight="600">'
+            f"{escape(title)}</text>"
+        )
     out.append(
         f'<rect x="{left}" y="{top}" width="{width - left - right}" height="{height - top - bottom}"'
         ' fill="#fafafa" stroke="#999"/>'
@@ -129,40 +140,45 @@ def person_svg(kernel: Kernel, member: int, week: int, span: int, label: str, ti
     step = 1 if span <= 12 else 4
     for w in range(0, span + 1, step):
         out.append(
-            f'<text x="{x(w):.1f}" y="{height - bottom + 26}" text-anchor="middle" font-size="18">{w}</text>'
+            f'<text x="{x(w):.1f}" y="{height - bottom + 26 * k:.0f}" text-anchor="middle"'
+            f' font-size="{text}">{w}</text>'
         )
     out.append(
         f'<text x="{left + (width - left - right) / 2}" y="{height - 10}" text-anchor="middle"'
-        ' font-size="18">week (0: before the first session)</text>'
+        f' font-size="{text}">week (0: before the first session)</text>'
     )
     for v in (0, 0.5, 1):
-        out.append(f'<text x="{left - 10}" y="{y(v) + 6:.1f}" text-anchor="end" font-size="18">{v:g}</text>')
+        out.append(
+            f'<text x="{left - 10}" y="{y(v) + 6 * k:.1f}" text-anchor="end" font-size="{text}">{v:g}</text>'
+        )
     t = p.safe_threshold
     out.append(
         f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#1b9e77"'
         ' stroke-dasharray="3 5" stroke-width="2"/>'
-        f'<text x="{width - right - 8}" y="{y(t) + 22:.1f}" text-anchor="end" font-size="18" fill="#1b6e57">'
+        f'<text x="{width - right - 8}" y="{y(t) + 22 * k:.1f}" text-anchor="end" font-size="{text}"'
+        ' fill="#1b6e57">'
         f"safe from {t:g}</text>"
     )
     history = kernel.history[: min(week, len(kernel.history) - 1) + 1]
-    for k, (state, colour, dash) in enumerate(PERSON_STATES):
+    for i, (state, colour, dash) in enumerate(PERSON_STATES):
         points = " ".join(f"{x(r['week']):.1f},{y(float(r[state][0, member])):.1f}" for r in history)
         out.append(
             f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="4"'
             f' stroke-dasharray="{_DASHES[dash]}"/>'
         )
-        ly = top + 20 + 36 * k
+        ly = round(top + 20 * k + 36 * k * i)
         out.append(
             f'<line x1="{width - right + 16}" x2="{width - right + 60}" y1="{ly}" y2="{ly}" stroke="{colour}"'
             f' stroke-width="4" stroke-dasharray="{_DASHES[dash]}"/>'
-            f'<text x="{width - right + 68}" y="{ly + 6}" font-size="18">{state_words(state)}</text>'
+            f'<text x="{width - right + 68}" y="{ly + 6 * k:.0f}" font-size="{text}">'
+            f"{state_words(state)}</text>"
         )
     left_after = int(kernel.state.dropout_session[0, member])
     if left_after and left_after <= week:
         out.append(
             f'<line x1="{x(left_after):.1f}" x2="{x(left_after):.1f}" y1="{top}" y2="{height - bottom}"'
             ' stroke="#555" stroke-width="2" stroke-dasharray="8 5"/>'
-            f'<text x="{x(left_after) + 6:.1f}" y="{height - bottom - 10}" font-size="18" fill="#333">'
+            f'<text x="{x(left_after) + 6:.1f}" y="{height - bottom - 10}" font-size="{text}" fill="#333">'
             f"left after session {left_after}</text>"
         )
     out.append("</svg>")

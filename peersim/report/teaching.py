@@ -404,8 +404,12 @@ def icamo_figure(
     block = table[table["point"] == first]
     labels = ["everyone" if r.actor == "all" else str(r.stratum) for r in block.itertuples()]
     rates = 100 * block[[f"{m}_rate" for m in mechanisms]].to_numpy(float)
-    fig = Figure(figsize=(19, 0.6 * len(block) + 4.2), constrained_layout=True)
-    ax, ax2 = fig.subplots(1, 2, width_ratios=[len(mechanisms), 1 + len(outcomes)])
+    # posterior mode: the outcome cells carry both intervals, so they get room for three lines
+    posterior = "dropout_rate_param_low" in table
+    row_height, outcome_width = (1.05, 2.3 * (1 + len(outcomes))) if posterior else (0.6, 1 + len(outcomes))
+    width = 19 + (7 if posterior else 0)
+    fig = Figure(figsize=(width, row_height * len(block) + 4.2), constrained_layout=True)
+    ax, ax2 = fig.subplots(1, 2, width_ratios=[len(mechanisms), outcome_width])
     im = ax.imshow(rates, cmap="Blues", vmin=0, vmax=100, aspect="auto")
     for (i, j), v in np.ndenumerate(rates):
         ax.text(
@@ -433,9 +437,9 @@ def icamo_figure(
     cols = ["dropout_rate", *[f"{o}_change" for o in outcomes]]
     values = block[cols].to_numpy(float)
     ax2.imshow(np.zeros_like(values), cmap="Greys", vmin=0, vmax=1, aspect="auto")
-    for (i, j), v in np.ndenumerate(values):
+    for (i, j), _ in np.ndenumerate(values):
         ax2.text(
-            j, i, f"{100 * v:.1f}%" if j == 0 else f"{v:+.3f}", ha="center", va="center", fontsize=SMALLEST_PT
+            j, i, _cell(block.iloc[i], cols[j], posterior), ha="center", va="center", fontsize=SMALLEST_PT
         )
     ax2.set_xticks(
         range(len(cols)),
@@ -445,7 +449,11 @@ def icamo_figure(
         fontsize=SMALLEST_PT,
     )
     ax2.set_yticks([])
-    ax2.set_title("Outcomes (changes on 0 to 1 scales)", fontsize=_TITLE_PT)
+    ax2.set_title(
+        "Outcomes (changes on 0 to 1 scales)"
+        + ("\nmean, [95% Monte Carlo interval],\n{par 95% parameter interval}" if posterior else ""),
+        fontsize=_TITLE_PT,
+    )
     given = context
     columns = [c for c in table.columns if c not in ("point", "actor", "stratum", "participants", "groups")]
     columns = columns[: columns.index(f"{mechanisms[0]}_rate")]
@@ -457,12 +465,37 @@ def icamo_figure(
     n_contexts = table["point"].nunique()
     if n_contexts > 1:
         desc += f" (the first of {n_contexts} contexts; the table has them all)"
+    under = (
+        "\nEach group under one posterior draw: outcomes with their Monte Carlo interval and their parameter"
+        " interval over the draws; the mechanism rates are means (their intervals are in the table's CSV)"
+        if posterior
+        else ""
+    )
     fig.suptitle(
         f"ICAMO (intervention, context, actor, mechanism, outcome): for whom (rows) which mechanisms fired"
-        f" and what followed\nContext: {desc}",
+        f" and what followed\nContext: {desc}{under}",
         fontsize=_TITLE_PT,
     )
     return _finish(fig, path)
+
+
+def _cell(row, column: str, posterior: bool) -> str:
+    """An outcome cell of the ICAMO figure: the mean and, in posterior mode, its Monte Carlo
+    interval [..] and parameter interval {par ..} (no width: said)."""
+    share = column == "dropout_rate"
+
+    def show(v: float) -> str:
+        return f"{100 * v:.1f}%" if share else f"{v:+.3f}"
+
+    if not posterior:
+        return show(row[column])
+    low, high = row[f"{column}_param_low"], row[f"{column}_param_high"]
+    par = (
+        f"{{par {show(low)} to {show(high)}}}"
+        if np.isfinite(low) and high > low
+        else "{par: within the runs' noise}"
+    )
+    return f"{show(row[column])}\n[{show(row[f'{column}_low'])}, {show(row[f'{column}_high'])}]\n{par}"
 
 
 def _finish(fig, path):

@@ -151,8 +151,8 @@ def what_it_changes(params: Params, base: Params | None = None) -> list[str]:
     return lines
 
 
-#: Terms that must stay in student-facing text, in plain words (the lesson page and handout list
-#: the ones they use).
+#: Terms that must stay in student-facing text, in plain words (the app, the lesson page and the
+#: handout list them; tests/test_teaching.py checks that the words their texts use are here).
 GLOSSARY = {
     "safety": "how safe the person feels in the group, 0 to 1; from 0.5 they feel safe",
     "connectedness": "how connected the person feels to the group as a whole, 0 to 1",
@@ -160,11 +160,29 @@ GLOSSARY = {
     "self-image": "how they see themselves: from illness and limits (0) to their resources (1)",
     "recovery": (
         "personal recovery, 0 to 1: the mean of connectedness (not being lonely), hope, self-image,"
-        " meaning and self-efficacy (the CHIME framework of recovery processes)"
+        " meaning and self-efficacy; these are the five recovery processes of the CHIME framework"
+        " (Connectedness, Hope, Identity, Meaning, Empowerment; Leamy et al. 2011)"
     ),
     "tie": "how close two people have become, 0 to 1",
+    "vulnerability": (
+        "how much being exposed has hurt the person before, 0 to 1: the higher, the less they share"
+    ),
+    "adversity": "a heavy load in everyday life (money, housing or substances), 0 to 1",
+    "downward comparison": "seeing others worse off, and so seeing one's own strengths",
+    "upward comparison": "being inspired by someone further along the road",
     "sprout of change": "a small new step in their own life that worked; it may grow into a lasting change",
+    "realised change": "a sprout of change that lasted: a change in their everyday life",
+    "companionship": "after the course, a peer who goes along with them into an activity outside the group",
+    "follow-up": (
+        f"the {Params().follow_up_weeks} weeks after the course, when the model goes on following"
+        " everyone, those who left too"
+    ),
+    "NGO": "non-governmental organisation: here a civil-society organisation, not a health service",
     "mechanism": "a way the group changes people, as the PEER study describes it (safety, sharing, ...)",
+    "assumption": (
+        "something the model takes as given where the study says nothing about it: a what-if to discuss,"
+        " not a finding"
+    ),
     "ICAMO": "intervention, context, actor, mechanism, outcome: how realist evaluation explains what works",
 }
 

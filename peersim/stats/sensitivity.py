@@ -24,23 +24,48 @@ from SALib.sample import sobol as sobol_sample
 from peersim.stats.outputs import outputs_by_point
 
 KINDS = ("saltelli", "morris")
+#: what a weight of a parameter group weighs in on, in a figure's words
+_WEIGHS = {"dropout": "leaving,", "sharing": "sharing,"}
 OUTPUTS = {
     "dropout": "dropout (share of participants)",
     "recovery_gain": "recovery gain, everyone (0-1)",
     "hope_gain": "hope gain, everyone (0-1)",
-    "trial_d": "trial effect on QPR-15 (Cohen's d)",
+    "trial_d": "trial effect on the recovery questionnaire\n(QPR-15, Cohen's d)",
 }
 
 
+def levels(bounds) -> bool:
+    """Whether a range lists the values of a boolean or a word (sampled on the unit interval and
+    cut into equal strata, one per value) rather than [low, high]."""
+    return any(isinstance(b, bool | np.bool_ | str) for b in bounds)
+
+
 def problem(ranges: Mapping[str, list]) -> dict:
+    """SALib's problem: a number on its [low, high], a boolean or a word on the unit interval."""
     names = list(ranges)
-    return {"num_vars": len(names), "names": names, "bounds": [list(map(float, ranges[k])) for k in names]}
+    bounds = [[0.0, 1.0] if levels(ranges[k]) else list(map(float, ranges[k])) for k in names]
+    return {"num_vars": len(names), "names": names, "bounds": bounds}
+
+
+def codes(design: pd.DataFrame, ranges: Mapping[str, list]) -> np.ndarray:
+    """The design matrix as SALib's estimators read it: a number as it is, a boolean or a word as
+    the place of its value in the range's list (0, 1, ...), which orders its values as the strata
+    of the unit interval do, so that a Morris step's direction is the sampled one."""
+    columns = []
+    for name, bounds in ranges.items():
+        if levels(bounds):
+            place = {value: i for i, value in enumerate(bounds)}
+            columns.append(design[name].map(lambda v, p=place: p[v.item() if hasattr(v, "item") else v]))
+        else:
+            columns.append(design[name])
+    return np.column_stack([np.asarray(c, dtype=float) for c in columns])
 
 
 def sample(kind: str, ranges: Mapping[str, list], n: int, seed: int, levels: int = 4) -> np.ndarray:
     """Design matrix (points x parameters): Saltelli's scheme for Sobol indices (first and total
     order; n base samples, n * (d + 2) points) or Morris trajectories (n trajectories,
-    n * (d + 1) points). Seeded, no global random state."""
+    n * (d + 1) points). Seeded, no global random state. A boolean or a word is sampled on the
+    unit interval (``problem``); the spec cuts it into its values."""
     prob = problem(ranges)
     if kind == "saltelli":
         return sobol_sample.sample(prob, n, calc_second_order=False, seed=seed)
@@ -92,8 +117,7 @@ def run_sensitivity(results, seed: int = 0, resamples: int = 1000) -> tuple[pd.D
         raise ValueError(
             f"the sweep is not finished: {len(outputs)} of {len(points)} design points have results"
         )
-    names = list(design["ranges"])
-    matrix = points[names].to_numpy(float)
+    matrix = codes(points, design["ranges"])
     columns = {k: outputs[k].to_numpy() for k in OUTPUTS if k in outputs}
     table = analyse(
         kind,
@@ -108,12 +132,36 @@ def run_sensitivity(results, seed: int = 0, resamples: int = 1000) -> tuple[pd.D
 
 
 def sensitivity_figure(table: pd.DataFrame, kind: str, path) -> object:
-    """Bars of the indices per output (Sobol: S1 and ST; Morris: mu*), with 95% intervals."""
+    """Bars of the indices per output (Sobol: S1 and ST; Morris: mu*), with 95% intervals, saved
+    at ``path``."""
+    sensitivity_drawing(table, kind).savefig(path, dpi=110)
+    return path
+
+
+def sensitivity_drawing(table: pd.DataFrame, kind: str):
+    """The figure of ``sensitivity_figure``, unsaved (a matplotlib Figure)."""
+    import textwrap
+
     from matplotlib.figure import Figure  # not pyplot: the caller's backend stays as it is
 
+    from peersim.core.params import Params
+    from peersim.stats.uncertainty import in_words
+
     outputs = list(dict.fromkeys(table["output"]))
-    size = (4.6 * len(outputs), 0.32 * table.parameter.nunique() + 2.2)
+    size = (5.6 * len(outputs), 0.5 * table.parameter.nunique() + 2.6)
     fig = Figure(figsize=size, constrained_layout=True)
+
+    def label(name: str) -> str:
+        """The parameter's meaning as a reader can follow it, no name: a weight ("per unit of
+        safety") says what it weighs in; facilitator skill says it is the skill."""
+        words = in_words([name], with_names=False)  # a weight's group says what it weighs in
+        if words.startswith("per "):  # a group peersim.stats.uncertainty.GROUP_SUBJECT lacks
+            group = Params.__dataclass_fields__[name].metadata.get("group", "")
+            words = f"{_WEIGHS.get(group, group.replace('_', ' '))} {words}"
+        elif name == "facilitator_skill":
+            words = f"facilitator skill ({words})"
+        return "\n".join(textwrap.wrap(words, 30, break_on_hyphens=False))
+
     axes = fig.subplots(1, len(outputs), squeeze=False)
     for ax, output in zip(axes[0], outputs, strict=True):
         sub = table[table.output == output]
@@ -143,13 +191,13 @@ def sensitivity_figure(table: pd.DataFrame, kind: str, path) -> object:
             order = sub.sort_values("mu_star").reset_index(drop=True)
             ax.barh(ys, order.mu_star, xerr=order.mu_star_conf, color="#2f6f8f", capsize=2)
             ax.set_xlabel("Morris mu* (mean absolute elementary effect)")
-        ax.set_yticks(ys, order.parameter, fontsize=10)
+        ax.set_yticks(ys, [label(n) for n in order.parameter], fontsize=10)
         ax.set_title(OUTPUTS.get(output, output), fontsize=10)
-    if kind == "saltelli":
-        axes[0][0].legend(fontsize=10, frameon=False, loc="lower right")
+    if kind == "saltelli":  # below the panels, clear of every bar
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, fontsize=11, frameon=False, loc="outside lower center", ncols=2)
     fig.suptitle(
         f"Global sensitivity ({'Sobol, Saltelli sampling' if kind == 'saltelli' else 'Morris screening'});"
         " bars: 95% bootstrap intervals"
     )
-    fig.savefig(path, dpi=110)
-    return path
+    return fig

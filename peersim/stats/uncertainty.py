@@ -60,6 +60,22 @@ def split(
     }
 
 
+def outcome_range(column: str) -> tuple[float, float]:
+    """Where an outcome column can lie: QPR-15 0 to 60, realised changes a count (0 and up), the
+    states and shares (``dropped_out`` too) 0 to 1."""
+    if column.startswith("qpr"):
+        return (0.0, 60.0)
+    if column.startswith("realised_changes"):
+        return (0.0, np.inf)
+    return (0.0, 1.0)
+
+
+def difference_range(column: str) -> tuple[float, float]:
+    """Where a difference of that outcome (two scenarios, or an end and a start) can lie."""
+    low, high = outcome_range(column)
+    return (low - high, high - low)
+
+
 def clip(low: float, high: float, bounds: tuple[float, float] | None) -> tuple[float, float]:
     """An interval for a mean kept inside its quantity's range: a mean of values in [a, b] lies in
     [a, b], so the part of a normal interval beyond it holds no possible value."""
@@ -228,25 +244,59 @@ def exploratory(changed: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def in_words(names: Iterable[str]) -> str:
-    """Parameters as a reader can follow them: each one's meaning (its ``doc`` in Params), with
-    its name in brackets for looking it up (``peersim params``)."""
+#: What a parameter's meaning continues when it is written under its group's heading (``peersim
+#: params`` lists "per unit of connectedness" under dropout): said in front of it when the meaning
+#: stands alone in a sentence.
+GROUP_SUBJECT = {
+    "dropout": "the chance of leaving the group",
+    "sharing": "the chance of sharing",
+    "safety": "the safety a group tends toward:",
+}
+#: how a meaning that does not stand alone begins
+_FRAGMENTS = ("per ", "when ", "in the ", "target ")
+
+
+def meaning(name: str) -> str:
+    """A parameter's meaning as a sentence can hold it: its ``doc`` in Params, with its group's
+    subject in front when the doc only continues the group's heading ("per unit of connectedness"
+    becomes "the chance of leaving the group, per unit of connectedness"); the name itself for
+    what has no doc."""
     from peersim.core.params import Params
 
-    known = Params.__dataclass_fields__
-    return "; ".join(
-        f"{known[n].metadata['doc']} ({n})" if n in known and known[n].metadata.get("doc") else n
-        for n in names
-    )
+    field = Params.__dataclass_fields__.get(name)
+    doc = field.metadata.get("doc", "") if field is not None else ""
+    if not doc:
+        return name
+    subject = GROUP_SUBJECT.get(field.metadata.get("group", ""))
+    if subject and doc.startswith(_FRAGMENTS):
+        return f"{subject} {doc}" if subject.endswith(":") else f"{subject}, {doc}"
+    return doc
 
 
-def exploratory_line(changed: Iterable[str], what: str = "this scenario's changes") -> str:
+def in_words(names: Iterable[str], with_names: bool = True) -> str:
+    """Parameters as a reader can follow them: each one's meaning (``meaning``), with its name in
+    brackets for looking it up (``peersim params``); ``with_names=False`` for a figure a class
+    reads, the meanings alone (no name, no underscore)."""
+
+    def words(n: str) -> str:
+        m = meaning(n)
+        if with_names:
+            return n if m == n else f"{m} ({n})"
+        return m.replace("_", " ")
+
+    return "; ".join(words(n) for n in names)
+
+
+def exploratory_line(
+    changed: Iterable[str], what: str = "this scenario's changes", with_names: bool = True
+) -> str:
     """The EXPLORATORY line for text, tables and figures when ``changed`` parameters act through
-    assumption-graded ones (``exploratory``), naming those in words; empty otherwise."""
+    assumption-graded ones (``exploratory``), naming those in words (and, ``with_names``, by
+    their names for ``peersim params``); empty otherwise."""
     weak = exploratory(changed)
     if not weak:
         return ""
     return (
         f"EXPLORATORY: {what} act through parameters that rest on assumptions, not evidence"
-        f" ({in_words(weak)}); read the differences as what-ifs, not findings"
+        f" ({in_words(weak, with_names)}); read the differences as what-ifs, not findings"
     )

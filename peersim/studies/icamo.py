@@ -17,7 +17,7 @@ import pandas as pd
 from peersim.core.mechanisms import registry
 from peersim.core.params import MECHANISMS
 from peersim.stats.effects import cluster_mean
-from peersim.stats.uncertainty import split
+from peersim.stats.uncertainty import clip, split
 
 OUTCOMES = ("connectedness", "hope", "self_image", "self_efficacy", "recovery")
 
@@ -98,16 +98,38 @@ def icamo_table(
     return table[front + [c for c in table.columns if c not in front]]
 
 
+def column_range(name: str) -> tuple[float, float]:
+    """Where a column of the table can lie: a rate or share 0 to 1, a change of a 0-1 state -1 to
+    1."""
+    return (-1.0, 1.0) if name.endswith("_change") else (0.0, 1.0)
+
+
 def _add(row: dict, name: str, values: pd.Series, sub: pd.DataFrame) -> None:
     """Mean with its 95% interval over groups (Monte Carlo error); with posterior draws also the
-    interval from parameter uncertainty (``<name>_param_low/high``), groups being the runs."""
+    interval from parameter uncertainty (``<name>_param_low/high``, groups being the runs) and
+    the Monte Carlo error of its ends (``<name>_param_low_se/high_se``). Both inside the column's
+    range (``column_range``)."""
     mean, low, high, _ = cluster_mean(values, sub["_cluster"])
+    low, high = clip(low, high, column_range(name))
     row[name], row[f"{name}_low"], row[f"{name}_high"] = mean, low, high
     if "draw" in sub:
-        by_group = values.groupby(sub["_cluster"].to_numpy())
+        by_group = values.groupby(sub["_cluster"].to_numpy()).mean()
         draws = sub["draw"].groupby(sub["_cluster"].to_numpy()).first()
-        parts = split(by_group.mean(), draws.loc[by_group.mean().index])
-        row[f"{name}_param_low"], row[f"{name}_param_high"] = parts["param_low"], parts["param_high"]
+        parts = split(by_group, draws.loc[by_group.index], bounds=column_range(name))
+        for key in ("param_low", "param_high", "param_low_se", "param_high_se"):
+            row[f"{name}_{key}"] = parts[key]
+
+
+def context_columns(table: pd.DataFrame) -> list[str]:
+    """The table's context columns: ``point`` and the parameters that vary."""
+    columns = [c for c in table.columns if c not in ("actor", "stratum", "participants", "groups")]
+    return columns[: columns.index(f"{MECHANISMS[0]}_rate")]
+
+
+def context_text(table: pd.DataFrame, row) -> str:
+    """The context of a row of ``table`` as ``name=value, ...`` (the varied parameters), or "as
+    simulated"."""
+    return ", ".join(f"{c}={row[c]}" for c in context_columns(table) if c != "point") or "as simulated"
 
 
 def format_icamo(
@@ -115,16 +137,10 @@ def format_icamo(
 ) -> str:
     """A readable plain-text rendering: one block per context, rows by actor stratum."""
     short = {spec.name: spec.short for spec in registry.mechanisms()}  # column heads
-    context_cols = [c for c in table.columns if c not in ("actor", "stratum", "participants", "groups")]
-    context_cols = context_cols[: context_cols.index(f"{mechanisms[0]}_rate")]
+    context_cols = context_columns(table)
     lines = []
-    for key, block in table.groupby(context_cols, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        desc = (
-            ", ".join(f"{c}={v}" for c, v in zip(context_cols, key, strict=True) if c != "point")
-            or "as simulated"
-        )
-        lines.append(f"Context: {desc}")
+    for _, block in table.groupby(context_cols, sort=False):
+        lines.append(f"Context: {context_text(table, block.iloc[0])}")
         lines.append(f"  {'':36s} {'mechanism fired (% of participants)':^{8 * len(mechanisms)}s}")
         header = f"  {'actor stratum':28s} {'n':>7s} " + "".join(
             f"{short.get(m, m[:7]):>8s}" for m in mechanisms
@@ -138,9 +154,14 @@ def format_icamo(
             drop = f"{100 * r['dropout_rate']:5.1f}%"
             lines.append(f"  {r['stratum'][:28]:28s} {r['participants']:7,d} {cells} {drop} {outs}")
         lines.append("")
+    labels = {spec.name: spec.label for spec in registry.mechanisms()}  # the mechanisms in words
     lines.append(
         "Mechanism columns: "
-        + ", ".join(f"{short.get(m, m)} = {m}" for m in mechanisms if short.get(m, m) != m)
+        + "; ".join(
+            f"{short.get(m, m)} = {labels.get(m, m)}"
+            for m in mechanisms
+            if short.get(m, m) != labels.get(m, m)
+        )
         + "."
     )
     lines.append(

@@ -15,7 +15,7 @@ import pandas as pd
 from peersim.core.params import MECHANISMS, Params
 from peersim.run.engine import simulate
 from peersim.stats.effects import paired_difference
-from peersim.stats.uncertainty import split
+from peersim.stats.uncertainty import clip, difference_range, split
 
 OUTCOMES = (
     "connectedness_end",
@@ -27,6 +27,8 @@ OUTCOMES = (
     "dropped_out",
     "realised_changes_followup",
 )
+#: the parameter interval's columns, in posterior mode
+PARAMETER_COLUMNS = ("param_low", "param_high", "param_low_se", "param_high_se")
 
 
 def knockouts(
@@ -40,9 +42,12 @@ def knockouts(
     posterior: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per (mechanism, outcome): full-model mean, knock-out mean, contribution and its
-    95% interval (paired over the same participants, intervals over groups). With
+    95% interval (paired over the same participants, intervals over groups; kept inside the
+    range a difference of that outcome can take, ``difference_range``). With
     ``uncertainty="posterior"`` both runs of a pair share their posterior draw, and the rows gain
-    ``param_low``/``param_high``: the contribution's interval from parameter uncertainty alone."""
+    ``param_low``/``param_high``: the contribution's interval from parameter uncertainty alone
+    (quantiles over draws, inside that range), with ``param_low_se``/``param_high_se``, the Monte
+    Carlo error of its ends."""
     params = params or Params()
     for name in mechanisms:
         if name not in MECHANISMS:
@@ -60,6 +65,7 @@ def knockouts(
         ).participants
         for outcome in outcomes:
             mean, low, high = paired_difference(full[outcome], off[outcome], full["run"])
+            low, high = clip(low, high, difference_range(outcome))
             row = {
                 "mechanism": mechanism,
                 "outcome": outcome,
@@ -71,20 +77,8 @@ def knockouts(
             }
             if "draw" in full:
                 diff = (full[outcome].astype(float) - off[outcome].astype(float)).groupby(full["run"]).mean()
-                parts = split(diff, full.groupby("run")["draw"].first().loc[diff.index])
-                row.update(param_low=parts["param_low"], param_high=parts["param_high"])
+                draws_of = full.groupby("run")["draw"].first().loc[diff.index]
+                parts = split(diff, draws_of, bounds=difference_range(outcome))
+                row.update({k: parts[k] for k in PARAMETER_COLUMNS})
             rows.append(row)
     return pd.DataFrame(rows)
-
-
-def format_knockouts(table: pd.DataFrame) -> str:
-    wide = table.pivot(index="mechanism", columns="outcome", values="contribution")
-    wide = wide.loc[[m for m in MECHANISMS if m in wide.index], [o for o in OUTCOMES if o in wide.columns]]
-    lines = ["Contribution of each mechanism (full model minus the same groups with it switched off):"]
-    lines.append(
-        f"  {'mechanism':15s}"
-        + "".join(f"{o.replace('_end', '').replace('_followup', ' fu')[:12]:>13s}" for o in wide.columns)
-    )
-    for mech, row in wide.iterrows():
-        lines.append(f"  {mech:15s}" + "".join(f"{v:+13.3f}" for v in row))
-    return "\n".join(lines)

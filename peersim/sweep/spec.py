@@ -21,8 +21,10 @@
     group_size = [6, 8, 10, 12]
     facilitator_skill = [0.3, 0.5, 0.7, 0.9]
 
-Latin hypercube and Sobol designs take ``n`` and ``[design.ranges]`` (name = [low, high]); a list
-design takes ``points = [{...}, {...}]``.
+Latin hypercube, Sobol, Saltelli and Morris designs take ``n`` and ``[design.ranges]`` (name =
+[low, high] for a number; the values it takes for a boolean or a word, e.g. ``setting =
+["civil_society", "mental_health_service"]``, each then taken equally often); a list design takes
+``points = [{...}, {...}]``.
 
 Which people a design point meets is the spec's choice, ``people``:
 
@@ -83,10 +85,16 @@ PEOPLE_DEFAULT = {
 #: put it anywhere within 21 points, 100 within 3. A grid or list shows each point with its own
 #: interval over the replicates, which shows how few groups there are; designs read pooled over
 #: their points (space-filling, sensitivity) hide it, so they ask for more.
-#: the designs whose factors may be booleans and words, and whose whole-number factors take each
-#: value equally often (strata of the unit interval); saltelli and morris sample through SALib,
-#: whose estimators read numeric inputs
-_LEVELS_KINDS = ("lhs", "sobol")
+#: the designs whose factors may be booleans and words: each value takes an equal stratum of the
+#: unit interval the design samples (saltelli and morris sample it through SALib, so a Sobol index
+#: of such a factor is the share of variance due to which value it takes, each equally likely, and
+#: a Morris step of a boolean switches it: with an even number of levels every step crosses 1/2)
+_LEVELS_KINDS = ("lhs", "sobol", "saltelli", "morris")
+#: the designs whose whole-number factors take each value equally often (strata of the unit
+#: interval); a morris design keeps its grid (the levels scaled to [low, high], then rounded)
+_EVEN_INTEGER_KINDS = ("lhs", "sobol", "saltelli")
+#: the designs read pooled over the space (their own people serve them), not compared point by point
+_SPACE_FILLING = ("lhs", "sobol")
 ENOUGH_GROUPS = {"grid": 30, "list": 30, "lhs": 100, "sobol": 100, "saltelli": 100, "morris": 100}
 RECORDS = ("summary", "sessions")
 _TOP_KEYS = (
@@ -173,7 +181,9 @@ class ExperimentSpec:
             what["population"] = self.population_sha256
         if self.people == "shared":  # as every sweep was before the choice: their folders still match
             del what["people"]
-        if self.design_kind in _LEVELS_KINDS and any(_PARAM_FIELDS[k].type == "int" for k in self.ranges):
+        if self.design_kind in _EVEN_INTEGER_KINDS and any(
+            _PARAM_FIELDS[k].type == "int" for k in self.ranges
+        ):
             # whole numbers were once rounded, now spread evenly: a folder of the old design is
             # another design (a resume must not mix them)
             what["design"] = {**what["design"], "whole_numbers": "evenly"}
@@ -220,17 +230,35 @@ class ExperimentSpec:
         if self.design_kind in ("saltelli", "morris"):
             from peersim.stats.sensitivity import sample
 
-            values = sample(self.design_kind, self.ranges, self.n, self.seed, self.levels)
-            return {
-                k: [round(float(v)) if _PARAM_FIELDS[k].type == "int" else float(v) for v in values[:, j]]
-                for j, k in enumerate(names)
-            }
+            # a number is sampled on its range, as SALib scales it; a boolean, a word and (but in a
+            # morris grid) a whole number on the unit interval, then cut into equal strata
+            unit = [k for k in names if _levels_of(k) or self._evenly(k)]
+            values = sample(
+                self.design_kind,
+                {k: [0.0, 1.0] if k in unit else self.ranges[k] for k in names},
+                self.n,
+                self.seed,
+                self.levels,
+            )
+            out = {}
+            for j, k in enumerate(names):
+                if k in unit:
+                    out[k] = list(np.asarray(_from_unit(values[:, j], k, self.ranges[k])).tolist())
+                elif _PARAM_FIELDS[k].type == "int":
+                    out[k] = [round(float(v)) for v in values[:, j]]
+                else:
+                    out[k] = [float(v) for v in values[:, j]]
+            return out
         rng = np.random.default_rng(self.seed)  # local, seeded: the design is part of the spec
         if self.design_kind == "lhs":
             unit = qmc.LatinHypercube(d=len(names), rng=rng).random(self.n)
         else:
             unit = qmc.Sobol(d=len(names), rng=rng).random_base2(int(np.log2(self.n)))
         return {k: _from_unit(unit[:, j], k, self.ranges[k]) for j, k in enumerate(names)}
+
+    def _evenly(self, name: str) -> bool:
+        """Whether a whole-number factor takes each of its values equally often."""
+        return self.design_kind in _EVEN_INTEGER_KINDS and _PARAM_FIELDS[name].type == "int"
 
     def base_params(self) -> Params:
         """The parameters every design point shares: the defaults with ``[fixed]`` applied."""
@@ -286,7 +314,7 @@ def people_warning(spec: ExperimentSpec) -> str:
     points, enough = spec.n_points(), ENOUGH_GROUPS.get(spec.design_kind)
     if spec.people != "shared" or points < 2 or enough is None or spec.replicates >= enough:
         return ""
-    if spec.design_kind in _LEVELS_KINDS:  # read pooled over the space: its own people serve it
+    if spec.design_kind in _SPACE_FILLING:  # read pooled over the space: its own people serve it
         fix = f'set people = "own" (each point draws its own) or replicates = {enough} or more'
     else:  # it compares its points: pairing is what it is for, so more groups, not other people
         fix = f'raise replicates to {enough} or more (people = "own" would unpair the points it compares)'
@@ -585,7 +613,7 @@ def _range(kind: str, name: str, bounds: Any) -> list:
         if kind not in _LEVELS_KINDS:
             raise SpecError(
                 f"{where}: a {kind} design takes numeric ranges only; a boolean or a word can be a"
-                f" factor of a {' or '.join(_LEVELS_KINDS)} design"
+                f" factor of a {', '.join(_LEVELS_KINDS)} design"
             )
         # as the TOML line would read
         example = "[false, true]" if f.type == "bool" else json.dumps(list(f.metadata["choices"]))
@@ -599,6 +627,12 @@ def _range(kind: str, name: str, bounds: Any) -> list:
             _one_value(name, value, where)
         if len(set(bounds)) < len(bounds):
             raise SpecError(f"{where} = {show(bounds)} lists a value twice")
+        if kind == "morris" and len(bounds) > 2:
+            raise SpecError(
+                f"{where} = {show(bounds)}: {len(bounds)} values have no order, so a morris"
+                " elementary effect (the change per step along a factor) means nothing for them;"
+                " list two of them, or make it a factor of a saltelli, lhs or sobol design"
+            )
         return list(bounds)
     if f.metadata["lo"] is None:
         raise SpecError(f"{where}: only numbers, booleans and words can be factors of a {kind} design")
@@ -611,7 +645,7 @@ def _range(kind: str, name: str, bounds: Any) -> list:
     lo, hi = f.metadata["lo"], f.metadata["hi"]
     if bounds[0] < lo or bounds[1] > hi:
         raise SpecError(f"{where} = {bounds} lies outside the parameter's valid range {lo} to {hi}")
-    if f.type == "int" and kind in _LEVELS_KINDS and not all(float(b).is_integer() for b in bounds):
+    if f.type == "int" and kind in _EVEN_INTEGER_KINDS and not all(float(b).is_integer() for b in bounds):
         raise SpecError(
             f"{where} = {show(bounds)}: {name} is a whole number, so its range is two whole numbers"
             " (each value from low to high then comes up equally often)"

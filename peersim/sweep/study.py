@@ -15,7 +15,6 @@ import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -126,13 +125,13 @@ def _run_or_restart(spec, args: argparse.Namespace, resume: bool) -> None:
         )
 
 
-def exploratory_note(res: SweepResults) -> str:
+def exploratory_note(res: SweepResults, with_names: bool = True) -> str:
     """A line for text and figures when the study's contexts act through assumption-graded
-    parameters (``peersim.stats.uncertainty.exploratory_line``, naming them in words); empty
-    otherwise."""
+    parameters (``peersim.stats.uncertainty.exploratory_line``, naming them in words, and for
+    text by their names too); empty otherwise."""
     from peersim.stats.uncertainty import exploratory_line
 
-    return exploratory_line([*res.varied, *res.spec.get("fixed", {})], "these contexts")
+    return exploratory_line([*res.varied, *res.spec.get("fixed", {})], "these contexts", with_names)
 
 
 def report_written(paths) -> int:
@@ -145,7 +144,8 @@ def summarise(frame: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) ->
     """Mean and 95% interval of each metric over the replicates in each cell of ``by`` (Monte
     Carlo error, kept within the replicates' values); with posterior draws (a ``draw`` column)
     also ``<metric>_param_low/high``, the 95% interval from parameter uncertainty alone
-    (``peersim.stats.uncertainty.split``: quantiles over draws, inside the values' range)."""
+    (``peersim.stats.uncertainty.split``: quantiles over draws, inside the values' range), and
+    ``<metric>_param_low_se/high_se``, the Monte Carlo error of its ends."""
     grouped = frame.groupby(list(by), observed=True, sort=True)
     parts = []
     for metric in metrics:
@@ -164,20 +164,112 @@ def summarise(frame: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) ->
             from peersim.stats.uncertainty import split
 
             param = grouped[[metric, "draw"]].apply(lambda g, m=metric: pd.Series(split(g[m], g["draw"])))
-            part[f"{metric}_param_low"] = param["param_low"]
-            part[f"{metric}_param_high"] = param["param_high"]
+            for key in PARAMETER_COLUMNS:
+                part[f"{metric}_{key}"] = param[key]
         parts.append(part)
     out = pd.concat(parts, axis=1)
     out["replicates"] = grouped.size()
     return out.reset_index()
 
 
+def error_bars(centre, low, high) -> np.ndarray:
+    """Distances to the interval ends for ``yerr`` (never negative, even by rounding)."""
+    return np.maximum(np.nan_to_num(np.vstack([centre - low, high - centre])), 0.0)
+
+
+#: a parameter interval's columns: its ends and the Monte Carlo error of each
+PARAMETER_COLUMNS = ("param_low", "param_high", "param_low_se", "param_high_se")
+
+#: what the two kinds of error bar are, as the figures' legends say it
+MC_LABEL = "95% Monte Carlo interval (the runs' noise)"
+PARAM_LABEL = "95% parameter interval (over posterior draws)"
+
+
+#: said under a panel where a parameter interval has no width to show
+NO_WIDTH = "no grey error bar: the draws' spread not told apart from the runs' noise (more runs)"
+NO_WIDTH_LINES = (
+    "a break in the dashed lines: the draws' spread not told apart from the runs' noise (more runs)"
+)
+
+
+def both_intervals(ax, xs, centre, low, high, par=None, offset: float = 0.0, label: bool = True) -> int:
+    """At ``xs``: the Monte Carlo interval ``low``..``high`` as a black error bar and, when ``par``
+    (a frame with ``param_low``/``param_high``, posterior mode) is given, the parameter interval
+    as a grey one beside it (``offset`` to the right); ``label`` puts both in the legend. A
+    parameter interval of no width (not told apart from the runs' noise) or not estimable is not
+    drawn, since a bar of no width would look certain: returns how many were left out."""
+    xs, centre = np.asarray(xs, dtype=float), np.asarray(centre, dtype=float)
+    ax.errorbar(
+        xs,
+        centre,
+        yerr=error_bars(centre, np.asarray(low, dtype=float), np.asarray(high, dtype=float)),
+        fmt="none",
+        ecolor="black",
+        elinewidth=1.2,
+        capsize=3,
+        label=MC_LABEL if label else None,
+    )
+    if par is None:
+        return 0
+    low, high = (np.asarray(par[k], dtype=float) for k in ("param_low", "param_high"))
+    shown = np.isfinite(low) & np.isfinite(high) & (high > low)
+    if not shown.any():  # nothing to draw: no legend entry for it either
+        return len(shown)
+    ax.errorbar(
+        xs[shown] + offset,
+        centre[shown],
+        yerr=error_bars(centre[shown], low[shown], high[shown]),
+        fmt="none",
+        ecolor="#777777",
+        elinewidth=1.0,
+        capsize=2,
+        linestyle="--",
+        label=PARAM_LABEL if label else None,
+    )
+    return int((~shown).sum())
+
+
+def has_parameter_intervals(summary: pd.DataFrame) -> bool:
+    """Whether a ``summarise`` table carries parameter intervals (posterior mode)."""
+    return any(str(c).endswith("_param_low") for c in summary.columns)
+
+
+def interval_key(posterior: bool) -> list:
+    """Legend entries for ``lines_with_ci``: what the shading is and, in posterior mode, what the
+    dashed lines are."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    key = [Patch(facecolor="#999999", alpha=0.35, label=f"shading: {MC_LABEL}")]
+    if posterior:
+        key.append(Line2D([], [], color="#555555", ls="--", lw=0.8, label=f"dashed: {PARAM_LABEL}"))
+    return key
+
+
+def interval_words(posterior: bool, drawn: str = "shading") -> str:
+    """For a figure's title: which interval is which (``drawn``: "shading" for ``lines_with_ci``,
+    "bars" for ``bars_with_ci``)."""
+    if drawn == "shading":
+        mc, par = "shading", "dashed"
+    else:
+        mc, par = "black error bars", "grey error bars beside them"
+    if not posterior:
+        return f"({mc}: 95% intervals across groups)"
+    return (
+        f"({mc}: 95% Monte Carlo intervals across groups; {par}: 95% parameter intervals over"
+        " posterior draws)"
+    )
+
+
 def lines_with_ci(
     ax, summary: pd.DataFrame, x: str, metric: str, hue: str | None = None, label_fmt: str = "{}"
-) -> None:
+) -> int:
     """One line per value of ``hue`` (or one line), with a shaded 95% interval (Monte Carlo) and,
-    in posterior mode, dashed lines at the ends of the parameter interval."""
+    in posterior mode, dashed lines at the ends of the parameter interval (``interval_key`` says
+    which is which in a legend). Where a parameter interval has no width (not told apart from the
+    runs' noise) the dashed lines break rather than meet: returns how many points that was."""
     groups = [(None, summary)] if hue is None else list(summary.groupby(hue, sort=True))
+    unshown = 0
     for value, sub in groups:
         sub = sub.sort_values(x)
         label = None if value is None else label_fmt.format(value)
@@ -186,47 +278,47 @@ def lines_with_ci(
             sub[x], sub[f"{metric}_ci_low"], sub[f"{metric}_ci_high"], color=line.get_color(), alpha=0.2
         )
         if f"{metric}_param_low" in sub:  # posterior mode: parameter uncertainty, dashed, apart
-            for end in ("low", "high"):
-                ax.plot(sub[x], sub[f"{metric}_param_{end}"], ls="--", lw=0.8, color=line.get_color())
+            low, high = sub[f"{metric}_param_low"], sub[f"{metric}_param_high"]
+            width = (high > low).to_numpy()
+            unshown += int((~width).sum())
+            for end in (low, high):
+                ax.plot(sub[x], end.where(width), ls="--", lw=0.8, color=line.get_color())
+    return unshown
 
 
 def bars_with_ci(
     ax, labels: Sequence[str], summary: pd.DataFrame, metric: str, colour: str = "#2f6f8f"
-) -> None:
-    """Bars with their 95% Monte Carlo interval and, in posterior mode, a thinner bar beside for
-    the parameter interval."""
-    values = summary[metric].to_numpy()
-    err = np.maximum(
-        np.nan_to_num(
-            np.vstack([values - summary[f"{metric}_ci_low"], summary[f"{metric}_ci_high"] - values])
-        ),
-        0,
+) -> int:
+    """Bars with their 95% Monte Carlo interval (black) and, in posterior mode, the parameter
+    interval beside it (grey), each labelled for the legend (``both_intervals``): returns how many
+    parameter intervals had no width to draw."""
+    values = summary[metric].to_numpy(float)
+    xs = np.arange(len(values))
+    ax.bar(xs, values, color=colour)
+    par = None
+    if f"{metric}_param_low" in summary:  # posterior mode: parameter uncertainty beside
+        par = {k: summary[f"{metric}_{k}"] for k in ("param_low", "param_high")}
+    unshown = both_intervals(
+        ax, xs, values, summary[f"{metric}_ci_low"], summary[f"{metric}_ci_high"], par, offset=0.25
     )
-    ax.bar(range(len(values)), values, yerr=err, capsize=3, color=colour)
-    if f"{metric}_param_low" in summary:  # posterior mode: parameter uncertainty beside, thinner
-        par = np.maximum(
-            np.nan_to_num(
-                np.vstack([values - summary[f"{metric}_param_low"], summary[f"{metric}_param_high"] - values])
-            ),
-            0,
-        )
-        ax.errorbar(
-            np.arange(len(values)) + 0.25, values, yerr=par, fmt="none", ecolor="#555", capsize=2, lw=0.8
-        )
-    ax.set_xticks(range(len(values)), labels)
+    ax.set_xticks(xs, labels)
+    return unshown
 
 
 def save(fig, path: Path, res: SweepResults | None = None) -> Path:
     """Write the figure; with the study's results, say under it when its contexts are exploratory."""
-    note = exploratory_note(res) if res is not None else ""
-    if note:  # below the figure, wrapped; the saved area grows to hold it
+    # in words only (a figure is read by people, not looked up with `peersim params`)
+    note = exploratory_note(res, with_names=False) if res is not None else ""
+    if note:  # below the figure, wrapped between words, never inside one; the saved area grows to hold it
         import textwrap
 
-        text = "\n".join(textwrap.wrap(note, 170))
-        fig.text(0.5, -0.005, text, ha="center", va="top", fontsize=9, color="#b5523b")
+        text = "\n".join(textwrap.wrap(note, 150, break_on_hyphens=False, break_long_words=False))
+        fig.text(0.5, -0.005, text, ha="center", va="top", fontsize=10, color="#b5523b")
         fig.savefig(path, dpi=120, bbox_inches="tight")
     else:
         fig.savefig(path, dpi=120)
+    import matplotlib.pyplot as plt  # lazily: drawing helpers are imported where pyplot is not
+
     plt.close(fig)
     return path
 

@@ -97,20 +97,34 @@ PARAMETER_COLUMNS = {
 
 
 def format_parameter_intervals(table) -> str:
-    """Posterior mode: beside the table's means (whose 95% intervals over groups are in the CSV),
-    each stratum's parameter interval {par ..} for leaving and the main changes (the CSV has
-    ``<column>_param_low/high`` for every column)."""
+    """Posterior mode: for each context and stratum, leaving and the main changes with both
+    intervals, as ``peersim run`` prints them: the mean, its 95% Monte Carlo interval over groups
+    [..] and its parameter interval {par ..} with the Monte Carlo error of its ends (±e). The CSV
+    has ``<column>_low/high`` and ``<column>_param_low/high/low_se/high_se`` for every column."""
     from peersim.report.summary import par_text
+    from peersim.studies.icamo import context_text
 
     shown = {k: v for k, v in PARAMETER_COLUMNS.items() if f"{k}_param_low" in table}
+    width = max(len(label) for label, _ in shown.values())
     lines = [
-        "Parameter uncertainty (posterior draws, one per group): {par 2.5th to 97.5th percentile over"
-        " the draws}; every column's is in the CSV"
+        "Both intervals (posterior draws, one per group): mean [95% Monte Carlo interval over groups]"
+        " {par 2.5th to 97.5th percentile over the draws ±e, the Monte Carlo error of those ends};"
+        " every column's are in the CSV"
     ]
-    for r in table.to_dict("records"):
-        cells = []
+    several = table["point"].nunique() > 1
+    point = None
+    for r in table.sort_values("point", kind="stable").to_dict("records"):  # context by context
+        if several and r["point"] != point:
+            point = r["point"]
+            lines.append(f"  Context: {context_text(table, r)}")
+        indent = "    " if several else "  "
+        lines.append(f"{indent}{r['stratum']!s}")
         for column, (label, fmt) in shown.items():
-            par = {"param_low": r[f"{column}_param_low"], "param_high": r[f"{column}_param_high"]}
-            cells.append(f"{label} {par_text(par, fmt)}")
-        lines.append(f"  {r['stratum']!s:28s} " + "   ".join(cells))
+            par = {
+                k: r[f"{column}_{k}"] for k in ("param_low", "param_high", "param_low_se", "param_high_se")
+            }
+            mc = f"[{fmt.format(r[f'{column}_low'])}, {fmt.format(r[f'{column}_high'])}]"
+            lines.append(
+                f"{indent}  {label:{width}s}  {fmt.format(r[column]):>7s} {mc:18s}  {par_text(par, fmt)}"
+            )
     return "\n".join(lines)

@@ -43,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
         if "param_low" in table:
             print(
                 "\n[..]: 95% Monte Carlo interval over groups; {par ..}: parameter uncertainty, the 2.5th"
-                " and 97.5th percentiles over posterior draws (both runs of a pair share their draw)."
+                " and 97.5th percentiles over posterior draws (both runs of a pair share their draw),"
+                " ±e the Monte Carlo error of those ends (95%)."
             )
         else:
             where = f"in {args.out}" if args.out else "in the CSV that --out writes"
@@ -60,13 +61,33 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+#: the outcomes' names in the table (others: the column's name in words)
+OUTCOME_LABELS = {
+    "qpr_end": "QPR-15 (0-60)",
+    "qpr_followup": "QPR-15 at follow-up",
+    "dropped_out": "dropout (share)",
+}
+
+
 def _label(outcome: str) -> str:
+    if outcome in OUTCOME_LABELS:
+        return OUTCOME_LABELS[outcome]
     return outcome.removesuffix("_end").replace("_followup", " (follow-up)").replace("_", " ")
 
 
+def mechanism_words(name: str) -> tuple[str, str]:
+    """A mechanism as a reader follows it: its label (the mechanism's SPEC) and what switching it
+    off means, without the final stop."""
+    from peersim.core.mechanisms import registry
+
+    spec = registry.get(name)
+    return spec.label, spec.switched_off.rstrip(".")
+
+
 def format_contributions(table) -> str:
-    """The contributions as a table, mechanisms down and outcomes across with their whole names;
-    in posterior mode one line per outcome, with both intervals."""
+    """The contributions as a table, mechanisms down (by their labels, not their identifiers)
+    and outcomes across with their whole names; in posterior mode one line per outcome, with both
+    intervals, under each mechanism and what switching it off means."""
     from peersim.core.params import MECHANISMS
     from peersim.report.summary import par_text
 
@@ -76,19 +97,21 @@ def format_contributions(table) -> str:
     if "param_low" not in table:
         wide = table.pivot(index="mechanism", columns="outcome", values="contribution")
         widths = [max(10, len(_label(o))) + 2 for o in outcomes]
+        first = max(len("mechanism"), *(len(mechanism_words(m)[0]) for m in mechanisms)) + 2
         lines.append(
-            f"  {'mechanism':15s}"
+            f"  {'mechanism':{first}s}"
             + "".join(f"{_label(o):>{w}s}" for o, w in zip(outcomes, widths, strict=True))
         )
         for mech in mechanisms:
             lines.append(
-                f"  {mech:15s}"
+                f"  {mechanism_words(mech)[0]:{first}s}"
                 + "".join(f"{wide.loc[mech, o]:+{w}.3f}" for o, w in zip(outcomes, widths, strict=True))
             )
         return "\n".join(lines)
     width = max(len(_label(o)) for o in outcomes)
     for mech in mechanisms:
-        lines.append(f"  {mech}")
+        label, off = mechanism_words(mech)
+        lines.append(f"  {label} (switched off: {off})")
         for r in table[table.mechanism == mech].itertuples():
             lines.append(
                 f"    {_label(r.outcome):{width}s}  {r.contribution:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}]"

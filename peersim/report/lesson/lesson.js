@@ -6,7 +6,7 @@
   const SVG = "http://www.w3.org/2000/svg";
   const N = data.n, F = data.f, END = data.n_sessions;
   const view = { week: 0, a: 0, b: Math.min(1, data.scenarios.length - 1), side: false,
-                 person: data.outsider, colour: "safety" };
+                 person: data.outsider, colour: "safety", big: false };
   const $ = (id) => document.getElementById(id);
   // kept by reference: rendering moves it into the panels' grid, and clearing them detaches it
   const partingNode = $("parting");
@@ -110,39 +110,41 @@
 
   // --- one person's chart -------------------------------------------------------------------
   function chart(s, tag) {
-    const W = 900, H = 380, L = 70, R = 210, T = 20, B = 60;
+    // large text for a projector: the labels grow, and the margins with them
+    const text = view.big ? 28 : 18, k = text / 18;
+    const W = 900, H = Math.round(380 + 60 * (k - 1)), L = 70 * k, R = 210 * k, T = 20 * k, B = 60 * k;
     const x = (w) => L + ((W - L - R) * w) / END, y = (v) => T + (H - T - B) * (1 - v);
     const m = view.person;
     const svg = el("svg:svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img",
       "aria-label": `${tag}: participant ${m}'s safety, connectedness, hope and self-image, weeks 0 to ${view.week}` });
     svg.appendChild(el("svg:rect", { x: L, y: T, width: W - L - R, height: H - T - B, fill: "#fafafa", stroke: "#999" }));
     for (let w = 0; w <= END; w++) {
-      svg.appendChild(el("svg:text", { x: x(w), y: H - B + 26, "text-anchor": "middle", "font-size": 18 }, String(w)));
+      svg.appendChild(el("svg:text", { x: x(w), y: H - B + 26 * k, "text-anchor": "middle", "font-size": text }, String(w)));
     }
-    svg.appendChild(el("svg:text", { x: L + (W - L - R) / 2, y: H - 8, "text-anchor": "middle", "font-size": 18 },
+    svg.appendChild(el("svg:text", { x: L + (W - L - R) / 2, y: H - 8, "text-anchor": "middle", "font-size": text },
                        "week (0: before the first session)"));
-    [0, 0.5, 1].forEach((v) => svg.appendChild(el("svg:text", { x: L - 10, y: y(v) + 6, "text-anchor": "end",
-                                                                "font-size": 18 }, String(v))));
+    [0, 0.5, 1].forEach((v) => svg.appendChild(el("svg:text", { x: L - 10, y: y(v) + 6 * k, "text-anchor": "end",
+                                                                "font-size": text }, String(v))));
     svg.appendChild(el("svg:line", { x1: L, x2: W - R, y1: y(data.safe_threshold), y2: y(data.safe_threshold),
                                      stroke: "#1b9e77", "stroke-dasharray": "3 5", "stroke-width": 2 }));
-    svg.appendChild(el("svg:text", { x: W - R - 8, y: y(data.safe_threshold) + 22, "font-size": 18, fill: "#1b6e57",
+    svg.appendChild(el("svg:text", { x: W - R - 8, y: y(data.safe_threshold) + 22 * k, "font-size": text, fill: "#1b6e57",
                                      "text-anchor": "end" },
                        `safe from ${data.safe_threshold}`));
     svg.appendChild(el("svg:line", { x1: x(view.week), x2: x(view.week), y1: T, y2: H - B, stroke: "#444",
                                      "stroke-width": 2 }));
     const dashes = { "-": "", "--": "12 6", "-.": "12 5 3 5", ":": "3 5" };
-    data.chart_states.forEach(([state, stroke, dash], k) => {
+    data.chart_states.forEach(([state, stroke, dash], i) => {
       const points = s.weeks.slice(0, view.week + 1).map((r) => `${x(r.week)},${y(r.states[state][m])}`);
       svg.appendChild(el("svg:polyline", { points: points.join(" "), fill: "none", stroke, "stroke-width": 4,
                                            "stroke-dasharray": dashes[dash] }));
-      const ly = T + 24 + 36 * k;
+      const ly = T + (24 + 36 * i) * k;
       svg.appendChild(el("svg:line", { x1: W - R + 16, x2: W - R + 60, y1: ly, y2: ly, stroke, "stroke-width": 4,
                                        "stroke-dasharray": dashes[dash] }));
-      svg.appendChild(el("svg:text", { x: W - R + 68, y: ly + 6, "font-size": 18 }, data.states[state]));
+      svg.appendChild(el("svg:text", { x: W - R + 68, y: ly + 6 * k, "font-size": text }, data.states[state]));
     });
     const left = s.weeks.findIndex((r) => r.gone[m]);
     if (left > 0 && left - 1 <= view.week) {
-      svg.appendChild(el("svg:text", { x: x(left - 1) + 6, y: H - B - 10, "font-size": 18, fill: "#333" },
+      svg.appendChild(el("svg:text", { x: x(left - 1) + 6, y: H - B - 10, "font-size": text, fill: "#333" },
                          `left after session ${left - 1}`));
     }
     return svg;
@@ -167,17 +169,20 @@
       : `This week: ${present} of ${N} present, ${shared} shared their own experience.`));
     const place = view.week === 0 ? "before the first session" : `session ${view.week}`;
     right.appendChild(el("h3", {}, `Why did this happen? Participant ${m}, ${place}` + (view.side ? ` (${letter(k)})` : "")));
-    const ul = right.appendChild(el("ul", { class: "why" }));
+    const ul = right.appendChild(el("ul", { class: "why", tabindex: 0,
+      "aria-label": `${tag}: why did this happen? Participant ${m}, ${place}` }));
     record.why[m].forEach((line) => ul.appendChild(el("li", {}, line)));
     if (record.fired[m].length && view.week > 0) {
       right.appendChild(el("p", { class: "week-facts" }, `Mechanisms that fired for participant ${m}: ${record.fired[m].join(", ")}.`));
     }
     right.appendChild(el("h3", {}, `Participant ${m}, week by week` + (view.side ? ` (${letter(k)})` : "")));
-    right.appendChild(chart(s, tag));
+    right.appendChild(el("div", { tabindex: 0, role: "region", "aria-label": `${tag}: chart of participant ${m}` }))
+      .appendChild(chart(s, tag));
     const whole = view.week >= END;
     const block = sec.appendChild(el("div", { class: "r-story" }));
     block.appendChild(el("h3", {}, `Story of participant ${m}${whole ? "" : " so far"} (${tag})`));
-    const story = block.appendChild(el("div", { class: "story", "data-scenario": s.label }));
+    const story = block.appendChild(el("div", { class: "story", "data-scenario": s.label, tabindex: 0, role: "region",
+                                                "aria-label": `${tag}: story of participant ${m}` }));
     const st = s.stories[m];
     st.lines.forEach((line, j) => {
       story.appendChild(el("p", { class: st.from[j] <= view.week || whole ? "" : "later" }, line));
@@ -200,6 +205,8 @@
     $("side").checked = view.side;
     $("person").value = view.person;
     $("colour").value = view.colour;
+    $("big").checked = view.big;
+    document.body.classList.toggle("big", view.big);
     $("legend").replaceChildren(legend());
     const panels = $("panels");
     panels.replaceChildren();
@@ -254,6 +261,7 @@
   $("side").addEventListener("change", (e) => { view.side = e.target.checked; render(); });
   $("person").addEventListener("change", (e) => { view.person = Number(e.target.value); render(); });
   $("colour").addEventListener("change", (e) => { view.colour = e.target.value; render(); });
+  $("big").addEventListener("change", (e) => { view.big = e.target.checked; render(); });
   document.addEventListener("keydown", (e) => {
     if (["INPUT", "SELECT", "TEXTAREA"].includes(e.target.tagName) || e.altKey || e.ctrlKey || e.metaKey) return;
     const moves = { ArrowRight: 1, n: 1, N: 1, ArrowLeft: -1, p: -1, P: -1 };
