@@ -191,3 +191,27 @@ def test_saltelli_spreads_whole_numbers_evenly_and_morris_keeps_its_grid():
     assert counts.min() > 0.85 * counts.max() and sizes.map(type).eq(int).all()
     grid = _spec("morris", {"group_size": [4, 16], "age_sd": [1, 5]}, 20, levels=4).design().group_size
     assert set(grid) <= {4, 8, 12, 16}  # the morris levels, scaled to the range
+
+
+def test_the_sensitivity_study_varies_each_parameter_over_its_prior():
+    """The committed study's ranges are the evidence register's priors (uniform, so their ends),
+    not a range of its own: a range narrower than the prior hides part of what the parameter can
+    do, one wider steps outside what the register allows. And it does not rest on a handful of
+    groups: no shared-people warning at its replicates."""
+    import tomllib
+    import warnings
+    from pathlib import Path
+
+    from peersim.data.register import register
+    from peersim.sweep.runner import people_warning
+    from peersim.sweep.spec import load_spec
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "sensitivity.toml"
+    ranges = tomllib.loads(path.read_text(encoding="utf-8"))["design"]["ranges"]
+    entries = register()
+    for name, (low, high) in ranges.items():
+        prior = entries[name].prior
+        assert (low, high) == pytest.approx((prior.low, prior.high)), name
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert people_warning(load_spec(path)) is None or not people_warning(load_spec(path))
