@@ -16,7 +16,8 @@ and posterior median and 95% interval of every parameter, adjusted ones, narrowi
 diagnostics.csv, predictive_check.csv (every target, fitted and held out, against the 95% posterior
 predictive interval), sbc.csv (per parameter: coverage of 50% and 90% intervals over the SBC
 datasets, raw and adjusted), sbc_outputs.csv (the same for the outputs users quote: dropout, the
-QPR-15 effect and each context's effect on dropout, as expected values over 30 groups) and
+QPR-15 effect and each context's effect on dropout, as expected values over 30 groups; of the
+posterior as simulated and of the regression-adjusted one, each adjusted vector simulated) and
 figures (prior_vs_posterior.png, correlations.png,
 predictive_check.png, sbc.png). ``--ship`` copies the posterior into the package
 (peersim/data/posterior.csv), where ``peersim.posterior()`` reads it.
@@ -115,6 +116,21 @@ def main(argv=None) -> list:
         accept=accept,
         draws=spec["sbc_output_draws"],
         seed=seed + 3,
+    )
+    # the same for the regression-adjusted posterior, each adjusted vector simulated afresh
+    adjusted_quoted = sbc.check_outputs(
+        fit.table,
+        lambda frame: sbc.quoted_outputs(
+            frame, peersim.Params(), groups=spec["sbc_output_groups"], seed=seed
+        ),
+        datasets=spec["sbc_output_datasets"],
+        accept=accept,
+        draws=spec["sbc_output_draws"],
+        seed=seed + 3,
+        adjusted=True,
+    )
+    quoted = quoted.merge(
+        adjusted_quoted[["output", "cover_50", "cover_90"]], on="output", suffixes=("", "_adjusted")
     )
     quoted.to_csv(out / "sbc_outputs.csv", index=False, float_format="%.4g")
 

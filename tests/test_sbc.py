@@ -97,6 +97,17 @@ def test_quantities_of_the_parameters_are_checked_the_same_way(table):
     cover = sbc.check_outputs(table, doubled, datasets=100, accept=60, draws=60, seed=1)
     row = cover.set_index("output").loc["twice"]
     assert 0.8 <= row.cover_90 <= 0.98 and 0.35 <= row.cover_50 <= 0.65
+    # of the regression-adjusted posterior, each adjusted vector's quantity computed afresh
+    seen = []
+
+    def counted(frame):
+        seen.append(len(frame))
+        return doubled(frame)
+
+    cover = sbc.check_outputs(table, counted, datasets=50, accept=60, draws=40, seed=1, adjusted=True)
+    assert seen == [50, 50 * 40]  # the truths, then every drawn adjusted vector
+    row = cover.set_index("output").loc["twice"]
+    assert 0.8 <= row.cover_90 <= 0.98 and 0.35 <= row.cover_50 <= 0.65
 
 
 def test_quoted_outputs_are_the_models_expected_values():
