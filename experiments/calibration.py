@@ -5,21 +5,23 @@ inference itself.
 
 One reference table (every parameter with a prior drawn from it, one virtual copy of the PEER
 trial as run each; peersim/inference/abc.py), kept in results/calibration/raw/ and resumed if
-interrupted. From it: rejection ABC with an Epanechnikov kernel, the posterior's rows parameter
-vectors as simulated, and a local-linear regression adjustment of the marginals
-(peersim/inference/calibration.py); and simulation-based calibration (peersim/inference/sbc.py):
-table rows as truths, the same inference on the rest.
+interrupted. From it: rejection ABC with an Epanechnikov kernel, a local-linear regression
+adjustment of the accepted rows, and each adjusted vector simulated in a new virtual trial of its
+own (peersim/inference/calibration.py): the posterior's rows are whole vectors, each with its own
+simulation; and simulation-based calibration (peersim/inference/sbc.py): table rows as truths, the
+same inference on the rest.
 
-Writes results/calibration/: posterior.csv (every inferred parameter as simulated, with weight),
-accepted.csv (each draw's table row, copy and distance), adjusted.csv, posterior_summary.csv (prior
-and posterior median and 95% interval of every parameter, adjusted ones, narrowing),
+Writes results/calibration/: posterior.csv (every inferred parameter of every draw, with weight:
+what ships), posterior_statistics.csv (each draw's own virtual trial: its copy, its distance to the
+observations and its statistics as observed), accepted.csv (the accepted table rows before their
+adjustment, as simulated, with table row, copy and distance), posterior_summary.csv (prior and
+posterior median and 95% interval of every parameter, narrowing, and the same as simulated),
 diagnostics.csv, predictive_check.csv (every target, fitted and held out, against the 95% posterior
 predictive interval), sbc.csv (per parameter: coverage of 50% and 90% intervals over the SBC
-datasets, raw and adjusted), sbc_outputs.csv (the same for the outputs users quote: dropout, the
-QPR-15 effect and each context's effect on dropout, as expected values over 30 groups; of the
-posterior as simulated and of the regression-adjusted one, each adjusted vector simulated) and
-figures (prior_vs_posterior.png, correlations.png,
-predictive_check.png, sbc.png). ``--ship`` copies the posterior into the package
+datasets, of the shipped posterior and of the rows as simulated), sbc_outputs.csv (the same for the
+outputs users quote: dropout, the QPR-15 effect and each context's effect on dropout, as expected
+values over 30 groups, each adjusted vector simulated) and figures (prior_vs_posterior.png,
+correlations.png, predictive_check.png, sbc.png). ``--ship`` copies the posterior into the package
 (peersim/data/posterior.csv), where ``peersim.posterior()`` reads it.
 """
 
@@ -89,26 +91,29 @@ def main(argv=None) -> list:
         if pool is not None:
             pool.shutdown()
     post = fit.posterior
-    post.to_csv(out / "posterior.csv", index=False, float_format="%.6g")
+    post.to_csv(out / "posterior.csv", index=False)  # shortest round trip: exactly the vectors that ran
+    fit.statistics.to_csv(out / "posterior_statistics.csv", index=False)
     fit.accepted.to_csv(out / "accepted.csv", index=False, float_format="%.6g")
-    fit.adjusted.to_csv(out / "adjusted.csv", index=False, float_format="%.6g")
     fit.diagnostics.to_csv(out / "diagnostics.csv", index=False, float_format="%.5g")
     summary = fit.summary.assign(default=[getattr(peersim.Params(), n) for n in fit.summary.parameter])
     summary.to_csv(out / "posterior_summary.csv", index=False, float_format="%.4g")
     check, _ = predictive_check(post, draws=spec["check_draws"], seed=seed + 1, targets=targets)
     check.to_csv(out / "predictive_check.csv", index=False, float_format="%.4g")
 
-    # simulation-based calibration of this very inference, on this very table
+    # simulation-based calibration of this very inference, on this very table: of what ships (the
+    # adjusted vectors) and of the accepted rows as simulated, beside it
     datasets, accept = spec["sbc_datasets"], spec["accept"]
-    raw = sbc.check(fit.table, datasets=datasets, accept=accept, seed=seed + 2)
-    adjusted = sbc.check(fit.table, datasets=datasets, accept=accept, seed=seed + 2, adjusted=True)
-    both = raw.coverage.merge(
-        adjusted.coverage.drop(columns=["datasets"]), on="parameter", suffixes=("", "_adjusted")
+    shipped, unadjusted = (
+        sbc.check(fit.table, datasets=datasets, accept=accept, seed=seed + 2, adjusted=adjust)
+        for adjust in (True, False)
+    )
+    both = shipped.coverage.merge(
+        unadjusted.coverage.drop(columns=["datasets"]), on="parameter", suffixes=("", "_as_simulated")
     )
     both.to_csv(out / "sbc.csv", index=False, float_format="%.4g")
     # and of the outputs users quote (dropout, the QPR-15 effect, each context's effect on dropout):
-    # of the posterior as simulated, and of the regression-adjusted one, each vector simulated afresh
-    quoted_raw, quoted_adjusted = (
+    # each adjusted vector simulated afresh, as the posterior is
+    quoted_shipped, quoted_unadjusted = (
         sbc.check_outputs(
             fit.table,
             lambda frame: sbc.quoted_outputs(
@@ -120,19 +125,19 @@ def main(argv=None) -> list:
             seed=seed + 3,
             adjusted=adjust,
         )
-        for adjust in (False, True)
+        for adjust in (True, False)
     )
-    quoted = quoted_raw.merge(
-        quoted_adjusted[["output", "cover_50", "cover_90"]], on="output", suffixes=("", "_adjusted")
+    quoted = quoted_shipped.merge(
+        quoted_unadjusted[["output", "cover_50", "cover_90"]], on="output", suffixes=("", "_as_simulated")
     )
     quoted.to_csv(out / "sbc_outputs.csv", index=False, float_format="%.4g")
 
     discussed = summary.parameter[summary.narrowing >= DISCUSSED].tolist() or summary.parameter[:4].tolist()
     figures = [
-        _prior_vs_posterior(post, fit.adjusted, discussed, entries, out),
+        _prior_vs_posterior(post, fit.accepted, discussed, entries, out),
         _correlations(post, discussed, out),
         _check_figure(check, out),
-        save_figure(raw.figure(discussed[:12]), out / "sbc.png"),
+        save_figure(shipped.figure(discussed[:12]), out / "sbc.png"),
     ]
     if args.ship:
         shutil.copy(out / "posterior.csv", Path(peersim.__file__).parent / "data" / "posterior.csv")
@@ -142,7 +147,7 @@ def main(argv=None) -> list:
     return [*figures, *written]
 
 
-def _prior_vs_posterior(post, adjusted, chosen, entries, out: Path) -> Path:
+def _prior_vs_posterior(post, as_simulated, chosen, entries, out: Path) -> Path:
     cols = 4
     rows = -(-len(chosen) // cols)
     fig, axes = plt.subplots(
@@ -159,16 +164,16 @@ def _prior_vs_posterior(post, adjusted, chosen, entries, out: Path) -> Path:
             density=True,
             color="#2f6f8f",
             alpha=0.7,
-            label="posterior (as simulated)",
+            label="posterior (adjusted, each vector simulated)",
         )
         ax.hist(
-            adjusted[name],
+            as_simulated[name],
             bins=30,
-            weights=adjusted["weight"],
+            weights=as_simulated["weight"],
             density=True,
             histtype="step",
             color="black",
-            label="regression-adjusted",
+            label="accepted rows before adjustment",
         )
         ax.axvline(getattr(peersim.Params(), name), color="#b5523b", linewidth=1, label="default")
         ax.set_title(f"{name} ({entries[name].grade})", fontsize=9)
@@ -177,8 +182,8 @@ def _prior_vs_posterior(post, adjusted, chosen, entries, out: Path) -> Path:
         ax.axis("off")
     axes[0][0].legend(fontsize=7, frameon=False)
     fig.suptitle(
-        "Prior (grey) and rejection-ABC posterior (blue; black: regression-adjusted) of the parameters"
-        " the data narrow; red: the default"
+        "Prior (grey) and posterior (blue: regression-adjusted, each vector simulated; black: the"
+        " accepted rows before adjustment) of the parameters the data narrow; red: the default"
     )
     return save_figure(fig, out / "prior_vs_posterior.png")
 

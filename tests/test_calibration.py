@@ -3,6 +3,8 @@ posterior runs and the separation of parameter uncertainty from Monte Carlo erro
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -101,22 +103,36 @@ def test_rejection_abc_keeps_whole_vectors_resumes_and_checks(tmp_path):
     fit = calibrate(names, **kwargs)
     post = fit.posterior
     assert len(post) == 30 and post["weight"].sum() == pytest.approx(1.0)
-    assert post.facilitator_skill.between(0.3, 1.0).all()  # inside its prior
+    assert post.facilitator_skill.between(0.3, 1.0).all()  # adjusted values stay inside the prior
     assert fit.diagnostics.simulations.item() == 240 and 0 < fit.diagnostics.ess.item() <= 30
     # weights fall with distance (the Epanechnikov kernel) and the kept rows are the closest
     kept = fit.accepted
     assert kept.distance.is_monotonic_increasing and post.weight.is_monotonic_decreasing
     every = abc.discrepancy(fit.table.statistics, fit.table.problem.targets)
     assert kept.distance.max() <= np.sort(every)[30]
-    # a row of the posterior is a parameter vector as simulated: its statistics, rebuilt from the
-    # row and its trial alone and observed as the data were, are the reference table's
-    trial, row = kept.trial.iloc[7], kept.row.iloc[7]
     problem_ = fit.table.problem
-    simulated = statistics(post.iloc[[7]][names], seed=5, trials=[trial], names=problem_.keys)
-    again = observed_statistics(simulated, fitted(problem_.targets), 5, [trial])
+
+    def rebuilt(vector, trial):  # a vector's statistics from itself and its copy alone, as observed
+        simulated = statistics(vector[names], seed=5, trials=[trial], names=problem_.keys)
+        return simulated, observed_statistics(simulated, fitted(problem_.targets), 5, [trial])
+
+    # an accepted row is a parameter vector as simulated: its statistics, rebuilt from the row and
+    # its copy alone and observed as the data were, are the reference table's
     # (to rounding: the mixed model sums every fit's groups by the sizes the whole batch has, so
     # a copy fitted alone or among others differs in the last bits, 1e-14 relative)
+    trial, row = kept.trial.iloc[7], kept.row.iloc[7]
+    simulated, again = rebuilt(kept.iloc[[7]], trial)
     np.testing.assert_allclose(again.to_numpy(float)[0], fit.table.statistics.iloc[row], rtol=1e-12)
+    # a row of the posterior is that row regression-adjusted, a whole vector with a simulation of
+    # its own: rebuilt from the row (as written to a file) and its copy, its statistics are its own
+    assert not np.allclose(post.iloc[7][names].to_numpy(float), kept.iloc[7][names].to_numpy(float))
+    written = pd.read_csv(io.StringIO(post.to_csv(index=False)))
+    pd.testing.assert_frame_equal(written[names], post[names], check_exact=True)
+    own = fit.statistics
+    assert (own.trial >= abc.POSTERIOR_COPIES).all() and own.trial.is_unique
+    _, mine = rebuilt(written.iloc[[7]], own.trial.iloc[7])
+    np.testing.assert_allclose(mine.to_numpy(float)[0], own[problem_.keys].iloc[7], rtol=1e-12)
+    assert own.distance.iloc[7] == pytest.approx(abc.discrepancy(mine, problem_.targets)[0], rel=1e-9)
     # the table holds them as observed: the 2 leavers and the 9 completers interviewed are counts
     # in 2 and 9 people, the literature's dropout is seen with its own error; the trial's own d is
     # the copy's (its sampling is the trial's)
@@ -132,9 +148,13 @@ def test_rejection_abc_keeps_whole_vectors_resumes_and_checks(tmp_path):
     again_fit = calibrate(names, **kwargs)
     pd.testing.assert_frame_equal(post, again_fit.posterior)
     assert [p.stat().st_mtime_ns for p in stored] == stamps
-    # adjusted values stay inside the priors
-    assert fit.adjusted.facilitator_skill.between(0.3, 1.0).all()
     assert set(fit.summary.parameter) == set(names)
+    # too few accepted draws for the adjustment's regression are refused before anything runs
+    with pytest.raises(ValueError, match="regression adjustment on 9 statistics needs at least 20"):
+        calibrate(names, **{**kwargs, "accept": 12})
+    unadjusted = calibrate(names, **kwargs, adjust=False)
+    pd.testing.assert_frame_equal(unadjusted.posterior, kept.drop(columns=list(abc.PROVENANCE)))
+    assert (unadjusted.statistics.trial.to_numpy() == kept.trial.to_numpy()).all()
     table, stats = predictive_check(post, draws=40)
     assert set(table.target) == set(load_targets()) and len(stats) == 40
     assert table.predictive_low.le(table.predictive_high).all()

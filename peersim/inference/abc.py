@@ -15,16 +15,20 @@ stopped; a different problem never reads another's chunks.
 Genetics 162:2025): the ``accept`` rows whose statistics lie closest to the observations, by the
 Euclidean distance in the observations' standard errors (bounds count only when crossed), each
 weighted by the Epanechnikov kernel of its distance, 1 - (d / delta)^2, delta the distance of the
-closest row not accepted. **The posterior's rows are parameter vectors as simulated**: every
-parameter of an accepted row is the value that produced its statistics (nothing is redrawn after
-acceptance), so the posterior keeps the correlations the data induce.
+closest row not accepted. **An accepted row is a whole parameter vector as simulated**: every
+parameter is the value that produced its statistics (nothing is redrawn after acceptance), so the
+posterior keeps the correlations the data induce.
 
 **Regression adjustment** (Beaumont, Zhang & Balding 2002): each parameter, on its latent scale z
 = logit(prior CDF(value)) so that adjusted values stay inside the prior's support, is regressed
 (weighted least squares, the kernel weights) on the accepted rows' deviations from the
 observations; z - beta' deviation is its value had the statistics been the observed ones. The
-adjusted values correct the marginals for the tolerance; they are not a simulated vector (their
-combination was never run), so they are reported beside the posterior, not shipped as it.
+adjustment moves a row's parameters together, by one regression on one deviation vector, so an
+adjusted row is a whole vector (the accepted row corrected for the tolerance). Its combination was
+never run, so the calibration **simulates each adjusted vector afresh** (:func:`simulate_vectors`:
+one virtual copy of every study per vector, copies ``POSTERIOR_COPIES + i``), and ships the
+adjusted vectors with their own statistics: every shipped row is a vector with a simulation of its
+own. (Rounded to ``DIGITS`` significant digits first, so that the file holds exactly what ran.)
 """
 
 from __future__ import annotations
@@ -56,6 +60,12 @@ CHUNK = 500
 PROVENANCE = ("distance", "row", "trial")
 #: how close to the prior's ends the latent scale goes (logit of 0 or 1 is infinite)
 EDGE = 1e-9
+#: the first copy the posterior's own vectors run: apart from the table's (0, 1, ...) and the
+#: predictive check's (10**9 + i), so that no two simulations share people
+POSTERIOR_COPIES = 2 * 10**9
+#: significant digits of an adjusted value: the vectors are rounded before they are simulated, so a
+#: file written with them (pandas' shortest round trip) holds exactly the vectors that ran
+DIGITS = 6
 
 
 @dataclass
@@ -294,12 +304,15 @@ def adjust(
     table: ReferenceTable, accepted: pd.DataFrame, targets: Mapping[str, Mapping] | None = None
 ) -> pd.DataFrame:
     """The accepted rows' parameters, regression-adjusted to the observed statistics (module
-    docstring); the same rows and weights as ``accepted``."""
+    docstring) and rounded to :data:`DIGITS` significant digits; the same rows and weights as
+    ``accepted``. The regression needs more rows than it has coefficients: fewer than twice as many
+    is refused (accept more draws, or ship the rows as simulated)."""
     problem = table.problem
     targets = fitted(problem.targets if targets is None else targets)
     dev = deviations(table.statistics.iloc[accepted["row"].to_numpy()], targets).to_numpy(float)
     dev = np.where(np.isfinite(dev), dev, np.nan)
     usable = np.isfinite(dev).all(axis=0) & (np.nanstd(dev, axis=0) > 0)
+    enough_to_adjust(len(accepted), int(usable.sum()))
     z = problem.latent(accepted)
     if usable.any():
         x = np.column_stack([np.ones(len(dev)), dev[:, usable]])
@@ -307,8 +320,37 @@ def adjust(
         beta, *_ = np.linalg.lstsq(x * sw, z * sw, rcond=None)
         z = z - dev[:, usable] @ beta[1:]
     out = problem.from_latent(z)
-    out["weight"] = accepted["weight"].to_numpy()
-    return out
+    floats = [n for n in out.columns if out[n].dtype.kind == "f"]
+    out[floats] = out[floats].map(lambda v: float(f"{v:.{DIGITS}g}"))
+    return out.assign(weight=accepted["weight"].to_numpy())
+
+
+def enough_to_adjust(accept: int, statistics: int) -> None:
+    """Refuse a regression adjustment on ``statistics`` deviations from ``accept`` rows: it needs
+    at least twice as many rows as coefficients (a rule of thumb; with fewer the fit follows the
+    rows' noise)."""
+    needed = 2 * (1 + statistics)
+    if accept < needed:
+        raise ValueError(
+            f"accept = {accept}: the regression adjustment on {statistics} statistics needs at"
+            f" least {needed} accepted draws; accept more, or adjust = False"
+        )
+
+
+def simulate_vectors(problem: Problem, vectors: pd.DataFrame, chunk: int = CHUNK) -> pd.DataFrame:
+    """One new virtual copy of every study per row of ``vectors`` (copies ``POSTERIOR_COPIES + i``,
+    ``chunk`` rows at a time), seen as the data were (:meth:`Problem.statistics`): per row its
+    ``trial``, its ``distance`` to the observations and its statistics."""
+    trials = POSTERIOR_COPIES + np.arange(len(vectors), dtype=np.int64)
+    frame = vectors[problem.names].reset_index(drop=True)
+    parts = [
+        problem.statistics(frame.iloc[i : i + chunk].reset_index(drop=True), trials[i : i + chunk])
+        for i in range(0, len(frame), chunk)
+    ]
+    stats = pd.DataFrame(np.vstack(parts), columns=problem.keys)
+    stats.insert(0, "distance", discrepancy(stats, problem.targets))
+    stats.insert(0, "trial", trials)
+    return stats
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, q: Sequence[float]) -> np.ndarray:
@@ -322,20 +364,26 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, q: Sequence[floa
 
 
 def summary(
-    table: ReferenceTable, accepted: pd.DataFrame, adjusted: pd.DataFrame | None = None
+    table: ReferenceTable, posterior: pd.DataFrame, as_simulated: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """Per parameter: the prior's and the posterior's median and 95% interval, and how much the data
-    narrowed it (``narrowing`` = 1 - posterior sd / prior sd, on the latent scale, where the prior
-    is a standard logistic: sd pi / sqrt(3)); with ``adjusted``, the adjusted median and interval."""
+    """Per parameter: the prior's and the ``posterior``'s median and 95% interval, and how much the
+    data narrowed it (``narrowing`` = 1 - posterior sd / prior sd, on the latent scale, where the
+    prior is a standard logistic: sd pi / sqrt(3)); with ``as_simulated`` (the accepted rows before
+    their adjustment), their median, interval and narrowing too."""
     problem = table.problem
-    w = accepted["weight"].to_numpy(float)
-    z = problem.latent(accepted)
-    mean = (w[:, None] * z).sum(axis=0)
-    sd = np.sqrt((w[:, None] * (z - mean) ** 2).sum(axis=0))
+    w = posterior["weight"].to_numpy(float)
+
+    def narrowing(frame):
+        z = problem.latent(frame)
+        mean = (w[:, None] * z).sum(axis=0)
+        return 1.0 - np.sqrt((w[:, None] * (z - mean) ** 2).sum(axis=0)) / (np.pi / np.sqrt(3.0))
+
+    narrowed = narrowing(posterior)
+    before = narrowing(as_simulated) if as_simulated is not None else None
     rows = []
     for j, n in enumerate(problem.names):
         prior = problem.entries[n].prior
-        post = weighted_quantiles(accepted[n].to_numpy(float), w, [0.025, 0.5, 0.975])
+        post = weighted_quantiles(posterior[n].to_numpy(float), w, [0.025, 0.5, 0.975])
         row = {
             "parameter": n,
             "direction": problem.entries[n].grade,  # the register's two grades
@@ -345,10 +393,15 @@ def summary(
             "median": post[1],
             "low": post[0],
             "high": post[2],
-            "narrowing": 1.0 - sd[j] / (np.pi / np.sqrt(3.0)),
+            "narrowing": narrowed[j],
         }
-        if adjusted is not None:
-            a = weighted_quantiles(adjusted[n].to_numpy(float), w, [0.025, 0.5, 0.975])
-            row.update(adjusted_median=a[1], adjusted_low=a[0], adjusted_high=a[2])
+        if as_simulated is not None:
+            a = weighted_quantiles(as_simulated[n].to_numpy(float), w, [0.025, 0.5, 0.975])
+            row.update(
+                as_simulated_median=a[1],
+                as_simulated_low=a[0],
+                as_simulated_high=a[2],
+                as_simulated_narrowing=before[j],
+            )
         rows.append(row)
     return pd.DataFrame(rows).sort_values("narrowing", ascending=False, ignore_index=True)

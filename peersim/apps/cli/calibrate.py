@@ -32,6 +32,12 @@ def add(parser: argparse.ArgumentParser) -> None:
         "--simulations", type=int, default=5000, help="reference-table rows: prior draws (default 5000)"
     )
     parser.add_argument("--accept", type=int, default=250, help="posterior draws kept (default 250)")
+    options.switch(
+        parser,
+        "--as-simulated",
+        "ship the accepted rows as simulated, not regression-adjusted (each adjusted vector is"
+        " simulated afresh by default)",
+    )
     parser.add_argument(
         "--workers", type=int, default=1, help="processes simulating the table (default 1; same result)"
     )
@@ -89,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
             study=studies if len(studies) > 1 else studies[0],
             priors=priors,
             executor=pool,
+            adjust=not args.as_simulated,
         )
     finally:
         if pool is not None:
@@ -97,9 +104,9 @@ def run(args: argparse.Namespace) -> int:
     # every parameter as simulated: the inferred ones per draw, the others as held
     held = {k: v for k, v in base.to_dict().items() if k not in posterior and not isinstance(v, list | dict)}
     full = pd.concat([posterior, pd.DataFrame(held, index=posterior.index)], axis=1)
-    full.to_csv(args.out / "posterior.csv", index=False, float_format="%.6g")
+    full.to_csv(args.out / "posterior.csv", index=False)  # shortest round trip: the vectors that ran
+    fit.statistics.to_csv(args.out / "posterior_statistics.csv", index=False)
     fit.accepted.to_csv(args.out / "accepted.csv", index=False, float_format="%.6g")
-    fit.adjusted.to_csv(args.out / "adjusted.csv", index=False, float_format="%.6g")
     fit.summary.to_csv(args.out / "summary.csv", index=False, float_format="%.6g")
     diagnostics.to_csv(args.out / "diagnostics.csv", index=False, float_format="%.6g")
     checks = []
@@ -123,15 +130,22 @@ def run(args: argparse.Namespace) -> int:
         print("  none narrowed by the data to 80% of its prior sd or less; the five most narrowed:")
         shown = fit.summary.head(5)
     for r in shown.itertuples():
+        before = "" if args.as_simulated else f"; before adjustment {r.as_simulated_median:.4g}"
         print(
             f"  {r.parameter:32s} median {r.median:.4g} [95%: {r.low:.4g}, {r.high:.4g}]"
-            f" (prior median {r.prior_median:.4g}; adjusted {r.adjusted_median:.4g})"
+            f" (prior median {r.prior_median:.4g}{before})"
         )
     last = diagnostics.iloc[-1]
     print(
         f"  {last.accepted:.0f} of {last.simulations:.0f} simulations kept, distance at most"
         f" {last.threshold:.3g} standard errors, effective sample size {last.ess:.0f}"
     )
+    if not args.as_simulated:
+        print(
+            "  regression-adjusted, each draw simulated afresh: median distance of their own copies"
+            f" {last.median_distance_posterior:.3g} (the accepted rows'"
+            f" {last.median_distance_accepted:.3g})"
+        )
     print("Predictive check (each observation against new virtual copies of its study):")
     for r in check.itertuples():
         verdict = "consistent" if r.consistent else "NOT consistent"
@@ -141,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
             + ("" if r.fitted else " (held out)")
         )
     print(
-        f"Wrote {args.out / 'posterior.csv'} (every parameter, as simulated), summary.csv, adjusted.csv,"
-        " accepted.csv, diagnostics.csv, predictive_check.csv"
+        f"Wrote {args.out / 'posterior.csv'} (every parameter of every draw), posterior_statistics.csv"
+        " (each draw's own simulation), summary.csv, accepted.csv, diagnostics.csv, predictive_check.csv"
     )
     return 0
