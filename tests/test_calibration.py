@@ -162,6 +162,35 @@ def test_rejection_abc_keeps_whole_vectors_resumes_and_checks(tmp_path):
         calibrate(["group_size"], **kwargs)
 
 
+def test_the_shipped_posterior_is_whole_vectors_each_with_its_own_simulation():
+    """A shipped row's statistics, rebuilt from the row (as the package holds it) and its copy
+    alone, are the ones its calibration recorded (results/calibration/posterior_statistics.csv).
+    It fails when the model, the study file or the fitted targets have changed since the posterior
+    was shipped: the posterior is then of another model (rerun experiments/calibration.py
+    --ship)."""
+    import tomllib
+    from pathlib import Path
+
+    import peersim
+
+    root = Path(__file__).resolve().parents[1]
+    shipped = pd.read_csv(Path(peersim.__file__).parent / "data" / "posterior.csv")
+    pd.testing.assert_frame_equal(shipped, pd.read_csv(root / "results/calibration/posterior.csv"))
+    recorded = pd.read_csv(root / "results/calibration/posterior_statistics.csv")
+    assert len(recorded) == len(shipped) and recorded.trial.is_unique
+    assert (recorded.trial >= abc.POSTERIOR_COPIES).all()  # copies of their own, not the table's
+    seed = tomllib.loads((root / "experiments/calibration.toml").read_text())["seed"]
+    p = problem(list(shipped.columns.drop("weight")), seed=seed)
+    rows = [0, len(shipped) // 2, len(shipped) - 1]
+    again = p.statistics(shipped.iloc[rows].reset_index(drop=True), recorded.trial.to_numpy()[rows])
+    np.testing.assert_allclose(
+        again,
+        recorded[p.keys].to_numpy(float)[rows],
+        rtol=1e-9,
+        err_msg="the shipped posterior is of another model: rerun experiments/calibration.py --ship",
+    )
+
+
 def test_the_reference_table_is_the_same_in_chunks_of_any_count_of_workers(tmp_path):
     from concurrent.futures import ProcessPoolExecutor
 

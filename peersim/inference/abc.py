@@ -320,9 +320,11 @@ def adjust(
         beta, *_ = np.linalg.lstsq(x * sw, z * sw, rcond=None)
         z = z - dev[:, usable] @ beta[1:]
     out = problem.from_latent(z)
-    floats = [n for n in out.columns if out[n].dtype.kind == "f"]
-    out[floats] = out[floats].map(lambda v: float(f"{v:.{DIGITS}g}"))
-    return out.assign(weight=accepted["weight"].to_numpy())
+    columns = {
+        n: out[n].map(lambda v: float(f"{v:.{DIGITS}g}")) if out[n].dtype.kind == "f" else out[n]
+        for n in out.columns
+    }
+    return pd.DataFrame({**columns, "weight": accepted["weight"].to_numpy()})
 
 
 def enough_to_adjust(accept: int, statistics: int) -> None:

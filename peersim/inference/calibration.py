@@ -208,8 +208,9 @@ class Calibration:
     rows as simulated, with ``weight``, ``distance``, ``row`` (in the table) and ``trial``: where
     each draw came from. ``summary``: per parameter, prior and posterior median and 95% interval,
     how much the data narrowed it, and the same as simulated. ``diagnostics``: one row
-    (simulations, accepted, threshold, effective sample size, and the median distance of the
-    accepted rows and of the posterior's own copies). ``table``: the reference table."""
+    (simulations, accepted, threshold, effective sample size, and the median distance to the
+    observations of the accepted rows and of the posterior's own copies: new copies, so farther
+    than the accepted rows, which were kept for being close). ``table``: the reference table."""
 
     posterior: pd.DataFrame
     statistics: pd.DataFrame

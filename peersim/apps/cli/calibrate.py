@@ -140,12 +140,6 @@ def run(args: argparse.Namespace) -> int:
         f"  {last.accepted:.0f} of {last.simulations:.0f} simulations kept, distance at most"
         f" {last.threshold:.3g} standard errors, effective sample size {last.ess:.0f}"
     )
-    if not args.as_simulated:
-        print(
-            "  regression-adjusted, each draw simulated afresh: median distance of their own copies"
-            f" {last.median_distance_posterior:.3g} (the accepted rows'"
-            f" {last.median_distance_accepted:.3g})"
-        )
     print("Predictive check (each observation against new virtual copies of its study):")
     for r in check.itertuples():
         verdict = "consistent" if r.consistent else "NOT consistent"
