@@ -232,6 +232,22 @@ def test_cli_analysis_commands(args, expect):
     assert expect in proc.stdout
 
 
+def test_cli_knockout_csv_names_mechanisms_and_outcomes_in_words(tmp_path):
+    out = tmp_path / "k.csv"
+    args = ["knockout", "--runs", "10", "--mechanisms", "safety", "--out", str(out), "--quiet"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "peersim.apps.cli", *args], capture_output=True, text=True, cwd=ROOT
+    )
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(out)
+    assert list(table.columns[:4]) == ["mechanism", "mechanism_label", "outcome", "outcome_label"]
+    from peersim.core.mechanisms import registry
+
+    assert set(table.mechanism_label) == {registry.get("safety").label}
+    assert table.set_index("outcome").outcome_label["qpr_end"] == "QPR-15 (0-60)"
+    assert table.set_index("outcome").outcome_label["hope_end"] == "hope"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

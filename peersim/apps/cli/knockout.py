@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             + ("; these are posterior numbers" if "param_low" in table else "; these are at the defaults")
         )
     if args.out:
-        table.to_csv(args.out, index=False, float_format="%.6g")
+        labelled(table).to_csv(args.out, index=False, float_format="%.6g")
         if not args.quiet:
             print(f"Wrote {args.out}")
     return 0
@@ -82,6 +82,19 @@ def mechanism_words(name: str) -> tuple[str, str]:
 
     spec = registry.get(name)
     return spec.label, spec.switched_off.rstrip(".")
+
+
+def labelled(table):
+    """The table as the CSV holds it: each identifier followed by the words the printed table
+    uses for it, so a reader of the file need not look the names up."""
+    table = table.copy()
+    table.insert(
+        table.columns.get_loc("mechanism") + 1,
+        "mechanism_label",
+        [mechanism_words(m)[0] for m in table.mechanism],
+    )
+    table.insert(table.columns.get_loc("outcome") + 1, "outcome_label", [_label(o) for o in table.outcome])
+    return table
 
 
 def format_contributions(table) -> str:
