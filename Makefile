@@ -4,13 +4,18 @@ PYTHON ?= $(shell command -v python3.12 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast browser lint bench baseline studies clean
+.PHONY: run test test-fast browser lint bench baseline studies clean lock
 
-$(BIN)/peersim: pyproject.toml
+$(BIN)/peersim: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -c constraints.txt
 	touch $(BIN)/peersim
+
+# Rewrite constraints.txt from .venv after upgrading on purpose (then rerun make studies, commit both)
+lock: $(BIN)/peersim
+	{ sed -n '/^#/p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable; } > constraints.tmp
+	mv constraints.tmp constraints.txt
 
 run: $(BIN)/peersim
 	$(BIN)/peersim run --runs 10000 --seed 2024 --out results/baseline/run
