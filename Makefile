@@ -20,9 +20,10 @@ lock: $(BIN)/peersim
 run: $(BIN)/peersim
 	$(BIN)/peersim run --runs 10000 --seed 2024 --out results/baseline/run
 
+# On both cores (-n 2): 5 min 35 s measured, against 9 min 49 s on one.
 # The browser test drives Debian's chromium (Playwright's own browser download cannot work here).
 test: $(BIN)/peersim browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 # unit, property and exact tests, no processes, studies or browser: under a minute on 2 cores
 test-fast: $(BIN)/peersim
