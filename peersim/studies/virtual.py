@@ -110,7 +110,9 @@ def simulate_study(
         raise ValueError("simulate_study: two copies with the same parameter set and copy id")
     pair_order = np.argsort(pair, kind="stable")
     # every set twice: without and with COVID-19 restrictions (set 2 s + covid)
-    doubled = sets.loc[sets.index.repeat(2)].reset_index(drop=True)
+    # copy(): one block per dtype, so the column added next does not meet a frame the caller built
+    # column by column (pandas' PerformanceWarning; the statistics are the same to the last bit)
+    doubled = sets.loc[sets.index.repeat(2)].reset_index(drop=True).copy()
     doubled["covid_restrictions"] = np.tile([False, True], len(sets))
     needed = None  # the participants table's columns kept (None: all)
     if columns is not None:
