@@ -99,11 +99,13 @@ class _Sums:
     def gls(self, gamma: np.ndarray):
         """For variance ratios ``gamma`` (one per fit): X'V^-1 X, beta, r'V^-1 r and log|V|."""
         ng = self.class_n[None, :] * gamma[:, None]
-        s = (self.class_sums @ (gamma[:, None] / (1.0 + ng))[:, :, None])[:, :, 0]
+        c = gamma[:, None] / (1.0 + ng)
+        u = len(self.class_n)
+        s = reml.over_sizes(lambda k: self.class_sums[:, :, k] * c[:, k, None], u)  # (fits, 10)
         a = self.xtx - s[:, reml.SYM]
         b = self.xty - s[:, 6:9]
         q = self.yty - s[:, 9]
-        logdet_v = (self.class_count * np.log1p(ng)).sum(axis=1)
+        logdet_v = reml.over_sizes(lambda k: self.class_count[:, k] * np.log1p(ng[:, k]), u)
         a = np.where(self.ok[:, None, None], a, np.eye(3))
         b = np.where(self.ok[:, None], b, 0.0)
         beta = np.linalg.solve(a, b[:, :, None])[:, :, 0]
